@@ -1,0 +1,54 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { JobRecord } from '../domain/job.ts';
+import type { JobQueue } from '../use-cases/ports.ts';
+
+/** SQS allows at most 15 minutes of per-message delay; longer waits re-delay when they come back. */
+export const MAX_DELAY_SECONDS = 900;
+
+/** What travels on the queues: a pointer to the job, never the job (the table is the truth). */
+export interface JobMessage {
+  readonly job_id: string;
+  readonly tenant_id: string;
+  readonly version: number;
+}
+
+export function messageGroupOf(record: JobRecord): string {
+  return `${record.tenantId}#${record.job.account_id}`;
+}
+
+/** One message per (job, version): re-sends of the same state collapse in SQS's 5-minute dedup window. */
+export function deduplicationIdOf(record: JobRecord): string {
+  return `${record.job.id}-v${record.version}`;
+}
+
+function body(record: JobRecord): string {
+  const message: JobMessage = { job_id: record.job.id, tenant_id: record.tenantId, version: record.version };
+  return JSON.stringify(message);
+}
+
+export class SqsJobQueue implements JobQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly publishQueueUrl: string,
+    private readonly delayQueueUrl: string,
+  ) {}
+
+  async enqueue(record: JobRecord): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.publishQueueUrl,
+        MessageBody: body(record),
+        MessageGroupId: messageGroupOf(record),
+        MessageDeduplicationId: deduplicationIdOf(record),
+      }),
+    );
+  }
+
+  async hold(record: JobRecord, now: Date): Promise<void> {
+    const due = record.job.next_attempt_at ? new Date(record.job.next_attempt_at).getTime() : now.getTime();
+    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((due - now.getTime()) / 1000)));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record), DelaySeconds: delay }),
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { tenantStore } from '../shared/deps.ts';
+import { logger } from '../shared/powertools.ts';
+import { authenticate } from '../use-cases/tenants.ts';
+
+/** Allow the whole API, not just this method: API Gateway caches the policy per key for every route. */
+function wholeApi(methodArn: string): string {
+  const [arnPrefix, stage] = methodArn.split('/');
+  return `${arnPrefix}/${stage}/*`;
+}
+
+const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const tenantId = await authenticate({ tenants: tenantStore() }, header);
+  if (!tenantId) {
+    logger.info('rejected API key');
+    // This exact message makes API Gateway answer 401 (UNAUTHORIZED gateway response).
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: tenantId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
+    },
+    context: { tenant_id: tenantId },
+  };
+};
+
+export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));

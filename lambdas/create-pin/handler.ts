@@ -1,0 +1,23 @@
+import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
+import { clock, jobStore, tenantStore } from '../shared/deps.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { httpHandler, json, parseJsonBody, parseWith, tenantOf } from '../shared/http.ts';
+import { logger } from '../shared/powertools.ts';
+import { submitPin } from '../use-cases/submit-pin.ts';
+
+export const handler = httpHandler(async (req) => {
+  const tenantId = tenantOf(req);
+  const rawKey = req.headers['idempotency-key'];
+  if (rawKey === undefined) {
+    throw new ValidationError('Idempotency-Key header is required', [
+      { path: 'headers.idempotency-key', message: 'send a stable key per intended pin, e.g. your post id' },
+    ]);
+  }
+  const idempotencyKey = parseWith(IdempotencyKey, rawKey, 'Idempotency-Key header', 'headers.idempotency-key');
+  const request = parseJsonBody(req, CreatePinRequest);
+  logger.appendKeys({ idempotency_key: idempotencyKey, account_id: request.account_id });
+  const { job, replayed } = await submitPin({ jobs: jobStore(), tenants: tenantStore(), clock }, { tenantId, idempotencyKey, request });
+  logger.appendKeys({ job_id: job.id });
+  logger.info(replayed ? 'idempotent replay' : 'job accepted', { status: job.status });
+  return replayed ? json(200, job, { 'Idempotent-Replayed': 'true' }) : json(202, job, { Location: `/v1/jobs/${job.id}` });
+});

@@ -1,0 +1,120 @@
+import type { CreatePinRequest, Job, JobStatus, PinFields } from '../api/schemas.ts';
+
+/**
+ * The job state machine (DESIGN §3). Pure: no I/O, time passed in. Every status change goes through
+ * `transition`, which refuses moves the lifecycle does not allow and records the change in
+ * `status_history`, so the job record alone explains what happened.
+ */
+
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+/** Statuses that owe the job a queue message (FIFO for queued, the delay queue for the waiting ones). */
+export const OWES_MESSAGE: ReadonlySet<JobStatus> = new Set(['queued', 'scheduled', 'retry_scheduled']);
+export const CANCELLABLE: ReadonlySet<JobStatus> = new Set(['queued', 'scheduled', 'retry_scheduled']);
+
+const ALLOWED: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  scheduled: ['queued', 'cancelled'],
+  queued: ['running', 'cancelled', 'retry_scheduled'],
+  running: ['succeeded', 'failed', 'retry_scheduled', 'queued'],
+  retry_scheduled: ['queued', 'cancelled'],
+  failed: ['queued'], // requeue
+  succeeded: [],
+  cancelled: [],
+};
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: JobStatus,
+    readonly to: JobStatus,
+  ) {
+    super(`a ${from} job cannot become ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** A job plus what the store needs to keep it consistent; none of these fields reach the API. */
+export interface JobRecord {
+  readonly tenantId: string;
+  readonly job: Job;
+  /** Incremented on every status change; optimistic-concurrency guard and part of the queue dedup id. */
+  readonly version: number;
+  /** SHA-256 of the canonical request body: same key + other body ⇒ idempotency_key_reused. */
+  readonly bodyHash: string;
+}
+
+export interface NewJobInput {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly idempotencyKey: string;
+  readonly request: CreatePinRequest;
+  readonly bodyHash: string;
+  readonly now: Date;
+}
+
+/** Pin fields only: the request minus pinrelay's own envelope fields. */
+export function pinFieldsOf(request: CreatePinRequest): PinFields {
+  const { account_id: _account, publish_at: _publishAt, metadata: _metadata, ...pin } = request;
+  return pin;
+}
+
+/** A job due later than `now` waits as `scheduled`; anything else is `queued` at once. */
+export function newJob(input: NewJobInput): JobRecord {
+  const at = input.now.toISOString();
+  const publishAt = input.request.publish_at ? new Date(input.request.publish_at) : null;
+  const status: JobStatus = publishAt && publishAt.getTime() > input.now.getTime() ? 'scheduled' : 'queued';
+  return {
+    tenantId: input.tenantId,
+    version: 1,
+    bodyHash: input.bodyHash,
+    job: {
+      id: input.jobId,
+      status,
+      idempotency_key: input.idempotencyKey,
+      account_id: input.request.account_id,
+      pin: pinFieldsOf(input.request),
+      publish_at: publishAt ? publishAt.toISOString() : null,
+      metadata: input.request.metadata ?? {},
+      attempt_count: 0,
+      next_attempt_at: status === 'scheduled' && publishAt ? publishAt.toISOString() : null,
+      attempts: [],
+      result: null,
+      failure: null,
+      status_history: [{ status, at }],
+      created_at: at,
+      updated_at: at,
+    },
+  };
+}
+
+/**
+ * Moves a job to `to`, returning the new record (the input is not modified). `changes` carries the
+ * fields that move with the status (result, failure, next_attempt_at, …).
+ */
+export function transition(
+  record: JobRecord,
+  to: JobStatus,
+  now: Date,
+  changes: Partial<Omit<Job, 'id' | 'status' | 'status_history' | 'created_at' | 'updated_at'>> = {},
+): JobRecord {
+  const from = record.job.status;
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+  const at = now.toISOString();
+  return {
+    ...record,
+    version: record.version + 1,
+    job: {
+      ...record.job,
+      ...changes,
+      status: to,
+      status_history: [...record.job.status_history, { status: to, at }],
+      updated_at: at,
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import {
+  ApiError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  type ErrorDetail,
+} from './errors.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+
+/** Bodies above this are refused before parsing (DESIGN: oversize body ⇒ 413). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ApiRequest {
+  /** The caller's tenant, from the authorizer context; undefined only on public routes. */
+  readonly tenantId: string | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** Header names lower-cased; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+  readonly requestId: string;
+}
+
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { statusCode, body, headers };
+}
+
+/** The tenant of an authorized route; the authorizer guarantees it, this guards against misconfiguration. */
+export function tenantOf(req: ApiRequest): string {
+  if (!req.tenantId) throw new UnauthorizedError('missing or invalid API key');
+  return req.tenantId;
+}
+
+export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0) headers[name.toLowerCase()] = values.join(', ');
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined && headers[name.toLowerCase()] === undefined) headers[name.toLowerCase()] = value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = value;
+  }
+  const pathParameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value !== undefined) pathParameters[name] = value;
+  }
+  const rawBody = event.body ?? null;
+  const body = rawBody !== null && event.isBase64Encoded ? Buffer.from(rawBody, 'base64').toString('utf8') : rawBody;
+  const tenant = event.requestContext?.authorizer?.['tenant_id'];
+  return {
+    tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
+    method: event.httpMethod,
+    path: event.path,
+    pathParameters,
+    query,
+    headers,
+    body,
+    requestId: event.requestContext?.requestId ?? 'unknown',
+  };
+}
+
+/** zod issues → the envelope's `details`, paths joined with dots (`media_source.url`, `items.0.url`). */
+export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+    return { path: path || '(root)', message: issue.message };
+  });
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string, prefix?: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(`invalid ${what}`, zodDetails(parsed.error, prefix));
+  return parsed.data;
+}
+
+/**
+ * JSON body rules shared by every write route: JSON content type, ≤ 256 KB, parseable, then the schema.
+ * Each failure is a distinct 4xx so a caller knows what to fix.
+ */
+export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): z.infer<S> {
+  const contentType = req.headers['content-type'];
+  if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    throw new UnsupportedMediaTypeError('Content-Type must be application/json', [
+      { path: 'headers.content-type', message: `got ${contentType ? JSON.stringify(contentType) : 'none'}` },
+    ]);
+  }
+  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  if (charset && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+    throw new UnsupportedMediaTypeError('only UTF-8 JSON is accepted', [
+      { path: 'headers.content-type', message: `charset ${charset} is not supported` },
+    ]);
+  }
+  if (req.body === null || req.body.length === 0) {
+    throw new ValidationError('request body is required', [{ path: '(root)', message: 'empty body' }]);
+  }
+  const size = Buffer.byteLength(req.body, 'utf8');
+  if (size > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(`request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body);
+  } catch (error) {
+    throw new ValidationError('request body is not valid JSON', [
+      { path: '(root)', message: error instanceof Error ? error.message : 'unparseable' },
+    ]);
+  }
+  return parseWith(schema, value, 'request body');
+}
+
+function envelope(error: ApiError) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details.length > 0 ? { details: error.details } : {}),
+    },
+  };
+}
+
+function render(response: ApiResponse): APIGatewayProxyResult {
+  const hasBody = response.body !== undefined && response.statusCode !== 204;
+  return {
+    statusCode: response.statusCode,
+    headers: {
+      ...(hasBody ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
+      'Cache-Control': 'no-store',
+      ...response.headers,
+    },
+    body: hasBody ? JSON.stringify(response.body) : '',
+  };
+}
+
+/** Maps any thrown value to a response: typed errors to their envelope, anything else to a logged 500. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof ApiError) {
+    logger.info('request rejected', { code: error.code, status: error.statusCode, details: error.details });
+    return render(json(error.statusCode, envelope(error)));
+  }
+  logger.error('unhandled error', error as Error);
+  metrics.addMetric('UnhandledApiError', MetricUnit.Count, 1);
+  return render(
+    json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId} when reporting it` } }),
+  );
+}
+
+/**
+ * Wraps a route's use-case call as a Lambda handler: Powertools context/metrics/tracing via middy,
+ * API Gateway event → ApiRequest, result or typed error → JSON response. Handlers stay ~20 lines.
+ */
+export function httpHandler(route: (req: ApiRequest) => Promise<ApiResponse>) {
+  const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+    const req = toApiRequest(event);
+    if (req.tenantId) logger.appendKeys({ tenant_id: req.tenantId });
+    try {
+      return render(await route(req));
+    } catch (error) {
+      return errorResponse(error, req.requestId);
+    }
+  };
+  return middy(base)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,89 @@
+import type { Clock } from '../domain/clock.ts';
+import type { JobRecord } from '../domain/job.ts';
+import type { Account, JobStatus } from '../api/schemas.ts';
+
+/**
+ * Ports: what use cases need from the outside world. Adapters in lambdas/adapters implement them over
+ * DynamoDB, SQS and Secrets Manager; tests pass in-memory fakes or the same adapters against emulators.
+ */
+
+export type CreateOutcome = { readonly created: true } | { readonly created: false; readonly existing: JobRecord };
+
+export interface JobFilter {
+  readonly status?: JobStatus;
+  readonly accountId?: string;
+}
+
+export interface JobPage {
+  readonly items: readonly JobRecord[];
+  readonly nextCursor: string | null;
+}
+
+export interface JobStore {
+  /** One conditional write keyed by (tenant, job id); on a clash returns the stored job instead. */
+  create(record: JobRecord): Promise<CreateOutcome>;
+  get(tenantId: string, jobId: string): Promise<JobRecord | null>;
+  /** Newest first. A cursor from another tenant or filter is a validation error, never a leak. */
+  list(tenantId: string, filter: JobFilter, page: { limit: number; cursor?: string }): Promise<JobPage>;
+  /**
+   * Writes `next` only if the stored version is still `expectedVersion`; false when someone else
+   * changed the job first (the caller reloads and decides again).
+   */
+  replace(next: JobRecord, expectedVersion: number): Promise<boolean>;
+  /** The outbox confirms that version `version` of the job reached its queue. */
+  markDispatched(tenantId: string, jobId: string, version: number): Promise<void>;
+  /** Jobs whose dispatch was not confirmed since before `olderThan` (outbox sweeper). */
+  listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]>;
+}
+
+export interface TenantRecord {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly tenantId: string;
+}
+
+export interface AccountRecord extends Account {
+  readonly tenantId: string;
+  /** Where the tokens live (a Secrets Manager ARN); never the tokens themselves. */
+  readonly secretRef: string;
+}
+
+export interface TenantStore {
+  createTenant(tenant: TenantRecord, key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void>;
+  getTenant(tenantId: string): Promise<TenantRecord | null>;
+  apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null>;
+  putAccount(account: AccountRecord): Promise<void>;
+}
+
+export interface AccountTokens {
+  readonly access_token: string;
+  readonly refresh_token: string | null;
+  readonly expires_at: string | null;
+  readonly refresh_token_expires_at: string | null;
+}
+
+export interface TokenVault {
+  /** Creates or replaces the account's tokens; returns the reference stored on the account. */
+  save(tenantId: string, accountId: string, tokens: AccountTokens): Promise<string>;
+}
+
+export interface JobQueue {
+  /** Sends a queued job to its FIFO message group (tenant#account), deduplicated by job id + version. */
+  enqueue(record: JobRecord): Promise<void>;
+  /** Parks a scheduled/retry_scheduled job in the delay queue until `next_attempt_at` (≤ 900 s a hop). */
+  hold(record: JobRecord, now: Date): Promise<void>;
+}
+
+export interface Deps {
+  readonly jobs: JobStore;
+  readonly tenants: TenantStore;
+  readonly vault: TokenVault;
+  readonly queue: JobQueue;
+  readonly clock: Clock;
+}

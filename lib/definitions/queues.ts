@@ -1,0 +1,74 @@
+/**
+ * The one description of pinrelay's SQS queues, shared by the CDK constructs and local mode
+ * (fauxqs), so both create queues with the same attributes.
+ */
+
+export interface QueueDefinition {
+  readonly logicalName: string;
+  readonly fifo: boolean;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** Logical name of the dead-letter queue and how many receives send a message there. */
+  readonly deadLetter?: { readonly queue: string; readonly maxReceiveCount: number };
+}
+
+/** The worker Lambda's timeout. Lambda wants the source queue's visibility timeout ≥ 6× this. */
+export const WORKER_TIMEOUT_SECONDS = 30;
+
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+/** Poison publish messages (unparseable, repeated handler crashes) land here; alarmed. */
+export const PUBLISH_DLQ = {
+  logicalName: 'PublishDeadLetterQueue',
+  fifo: true,
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+} as const satisfies QueueDefinition;
+
+/**
+ * The FIFO publish queue. MessageGroupId = tenant#account serialises each Pinterest account;
+ * deduplication ids are explicit (derived from job id + version), never content-based.
+ * Pacing waits go through the delay queue, not receives, so maxReceiveCount only counts crashes.
+ */
+export const PUBLISH_QUEUE = {
+  logicalName: 'PublishQueue',
+  fifo: true,
+  visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
+  retentionSeconds: FOURTEEN_DAYS,
+  deadLetter: { queue: PUBLISH_DLQ.logicalName, maxReceiveCount: 5 },
+} as const satisfies QueueDefinition;
+
+export const DELAY_DLQ = {
+  logicalName: 'DelayDeadLetterQueue',
+  fifo: false,
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+} as const satisfies QueueDefinition;
+
+/**
+ * Standard queue for delayed requeues (retry_scheduled, scheduled jobs, pacing holds): per-message
+ * DelaySeconds ≤ 900, longer waits re-delay; due messages go back into their FIFO group.
+ */
+export const DELAY_QUEUE = {
+  logicalName: 'DelayQueue',
+  fifo: false,
+  visibilityTimeoutSeconds: 60,
+  retentionSeconds: FOURTEEN_DAYS,
+  deadLetter: { queue: DELAY_DLQ.logicalName, maxReceiveCount: 10 },
+} as const satisfies QueueDefinition;
+
+/** Stream batches the outbox relay could not process after its retries (metadata only; alarmed). */
+export const OUTBOX_DLQ = {
+  logicalName: 'OutboxDeadLetterQueue',
+  fifo: false,
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+} as const satisfies QueueDefinition;
+
+/** Dead-letter queues first: a queue's redrive target must exist before it. */
+export const QUEUES = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ] as const;
+
+/** SQS's physical name for a logical queue in local mode (FIFO names must end in .fifo). */
+export function localQueueName(def: QueueDefinition): string {
+  return def.fifo ? `${def.logicalName}.fifo` : def.logicalName;
+}

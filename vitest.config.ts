@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three tiers, one command (`npm test`):
+ * - unit: domain + adapters with aws-sdk-client-mock and injected clocks; no I/O.
+ * - infra: CDK assertions + cdk-nag on the synthesized stacks (bundling skipped).
+ * - integration: real emulators (DynamoDB Local, fauxqs) + in-repo stand-ins, started once in globalSetup.
+ */
+export default defineConfig({
+  test: {
+    setupFiles: ['test/setup.ts'],
+    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // The emulators are shared: keep files from stepping on each other's CPU on a 2-core machine.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
