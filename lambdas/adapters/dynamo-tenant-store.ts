@@ -38,6 +38,18 @@ export class DynamoTenantStore implements TenantStore {
     );
   }
 
+  async addApiKey(key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `APIKEY#${key.keyHash}`, sk: 'APIKEY', key_id: key.keyId, tenant_id: key.tenantId, created_at: key.createdAt },
+        // Re-registering the same key for the same tenant is a no-op; for another tenant it is refused.
+        ConditionExpression: 'attribute_not_exists(pk) OR tenant_id = :t',
+        ExpressionAttributeValues: { ':t': key.tenantId },
+      }),
+    );
+  }
+
   async getTenant(tenantId: string): Promise<TenantRecord | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: 'TENANT' } }));
     if (!out.Item) return null;

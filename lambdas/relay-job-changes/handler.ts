@@ -21,6 +21,7 @@ const image = (raw: unknown) => (raw ? fromItem(unmarshall(raw as never)) : null
 async function relayRecord(record: DynamoDBRecord): Promise<void> {
   const change = { before: image(record.dynamodb?.OldImage), after: image(record.dynamodb?.NewImage) };
   const sent = await relayJobChange({ jobs: jobStore(), queue: jobQueue(), clock }, change);
+  metrics.addMetric('JobChangesRelayed', MetricUnit.Count, 1);
   if (sent) {
     metrics.addMetric('JobDispatched', MetricUnit.Count, 1);
     logger.debug('dispatched', { job_id: change.after?.job.id, status: change.after?.job.status, version: change.after?.version });

@@ -80,9 +80,17 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
 
 /** zod issues → the envelope's `details`, paths joined with dots (`media_source.url`, `items.0.url`). */
 export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
-    return { path: path || '(root)', message: issue.message };
+  const join = (parts: readonly PropertyKey[]) =>
+    [prefix, ...parts.map(String)].filter((p) => p !== undefined && p !== '').join('.') || '(root)';
+  return error.issues.flatMap((issue) => {
+    // One detail per unknown field, at the field's own path, so a caller sees exactly what to remove.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: join([...issue.path, key]), message: 'unknown field' }));
+    }
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      return [{ path: join(issue.path), message: `required (${issue.expected})` }];
+    }
+    return [{ path: join(issue.path), message: issue.message }];
   });
 }
 
@@ -171,11 +179,14 @@ export function httpHandler(route: (req: ApiRequest) => Promise<ApiResponse>) {
   const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const req = toApiRequest(event);
     if (req.tenantId) logger.appendKeys({ tenant_id: req.tenantId });
+    let result: APIGatewayProxyResult;
     try {
-      return render(await route(req));
+      result = render(await route(req));
     } catch (error) {
-      return errorResponse(error, req.requestId);
+      result = errorResponse(error, req.requestId);
     }
+    metrics.addMetric(`Http${String(result.statusCode).charAt(0)}xx`, MetricUnit.Count, 1);
+    return result;
   };
   return middy(base)
     .use(captureLambdaHandler(tracer, { captureResponse: false }))

@@ -55,6 +55,8 @@ export interface AccountRecord extends Account {
 
 export interface TenantStore {
   createTenant(tenant: TenantRecord, key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void>;
+  /** Adds another key to an existing tenant (key rotation; local mode's fixed key). */
+  addApiKey(key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void>;
   getTenant(tenantId: string): Promise<TenantRecord | null>;
   apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null>;

@@ -9,19 +9,25 @@ export interface CreatedTenant {
   readonly api_key: string;
 }
 
-export async function createTenant(deps: Pick<Deps, 'tenants' | 'clock'>, name: string): Promise<CreatedTenant> {
+export async function createTenant(
+  deps: Pick<Deps, 'tenants' | 'clock'>,
+  name: string,
+  options: { tenantId?: string; apiKey?: string } = {},
+): Promise<CreatedTenant> {
   const trimmed = name.trim();
   if (!/^[\p{L}\p{N} ._-]{1,100}$/u.test(trimmed)) {
     throw new Error('tenant name: 1–100 letters, digits, spaces, ".", "_" or "-"');
   }
   const createdAt = deps.clock.now().toISOString();
-  const tenantId = newTenantId();
+  const tenantId = options.tenantId ?? newTenantId();
   const keyId = newKeyId();
-  const apiKey = newApiKey();
-  await deps.tenants.createTenant(
-    { tenantId, name: trimmed, createdAt },
-    { keyId, tenantId, keyHash: hashApiKey(apiKey), createdAt },
-  );
+  const apiKey = options.apiKey ?? newApiKey();
+  const key = { keyId, tenantId, keyHash: hashApiKey(apiKey), createdAt };
+  if (options.tenantId && (await deps.tenants.getTenant(options.tenantId))) {
+    await deps.tenants.addApiKey(key); // a persisted tenant (local mode --data) gets this run's key
+  } else {
+    await deps.tenants.createTenant({ tenantId, name: trimmed, createdAt }, key);
+  }
   return { tenant_id: tenantId, name: trimmed, key_id: keyId, api_key: apiKey };
 }
 

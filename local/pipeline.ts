@@ -1,0 +1,249 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
+import { DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE } from '../lib/definitions/queues.ts';
+import { JOBS_TABLE, TENANTS_TABLE } from '../lib/definitions/tables.ts';
+import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
+import { startFauxqs } from './emulators/fauxqs.ts';
+import { startEventBridgeStandIn, type EventBridgeStandIn } from './stand-ins/eventbridge.ts';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
+import { lambdaContext, startLocalApi } from './http-api.ts';
+import { provision } from './provision.ts';
+import { startStreamPoller } from './stream-poller.ts';
+
+/**
+ * The whole pipeline on one machine (DESIGN §6): DynamoDB Local and fauxqs as child processes, the
+ * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from lib/definitions, and the
+ * same Lambda handlers behind a local API Gateway and local event source mappings.
+ * Used by `npm start` (local/start.ts) and by the integration tests.
+ */
+
+export interface PipelineOptions {
+  /** API listen address. @default 127.0.0.1 */
+  readonly host?: string;
+  /** API port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Persist DynamoDB and SQS state (and stream positions) here; omitted = in memory. */
+  readonly dataDir?: string;
+  /** The local tenant's API key; generated when omitted. */
+  readonly apiKey?: string;
+  /** Run the outbox relay on the jobs stream (tests turn it off to simulate a dead relay). @default true */
+  readonly relay?: boolean;
+  /** Stream batch retries before the on-failure destination. @default 10 */
+  readonly relayRetryAttempts?: number;
+  /** Outbox sweeper cadence and grace; false disables it. @default { intervalMs: 10000, graceSeconds: 30 } */
+  readonly sweeper?: { readonly intervalMs: number; readonly graceSeconds: number } | false;
+  /** Powertools log level of the handlers. @default WARN */
+  readonly logLevel?: string;
+  /**
+   * Use already running emulators (endpoints) instead of starting them; the pipeline will not stop
+   * them. The integration tests start them once in globalSetup.
+   */
+  readonly emulators?: { readonly dynamodb: string; readonly sqs: string };
+  /** Prefix for table and queue names, so pipelines can share emulators. @default '' */
+  readonly namePrefix?: string;
+  /** Where pipeline diagnostics go. @default console.error */
+  readonly log?: (message: string) => void;
+}
+
+export interface Pipeline {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly tenantId: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly secretsManager: string; readonly eventBridge: string };
+  readonly queueUrls: { readonly publish: string; readonly publishDlq: string; readonly delay: string; readonly outboxDlq: string };
+  readonly tableNames: { readonly jobs: string; readonly tenants: string };
+  readonly secrets: SecretsManagerStandIn;
+  readonly events: EventBridgeStandIn;
+  /** Creates another tenant and returns its API key (multi-tenant tests, admin CLI in local mode). */
+  createTenant(name: string): Promise<{ tenantId: string; apiKey: string }>;
+  /** Waits until the relay has processed every jobs-table change made so far. */
+  relayDrained(timeoutMs?: number): Promise<void>;
+  /** Runs one outbox sweep now; returns how many jobs it dispatched. */
+  sweepNow(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_TENANT_ID = 'ten_local';
+const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log(`stop failed: ${String(e)}`));
+    stops.length = 0;
+  };
+  try {
+    const dataDir = options.dataDir;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const shared = options.emulators;
+    const [dynamo, sqs, secrets, events] = await Promise.all([
+      shared
+        ? { endpoint: shared.dynamodb, stop: async () => undefined }
+        : startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+      shared ? { endpoint: shared.sqs, stop: async () => undefined } : startFauxqs(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}),
+      startSecretsManagerStandIn(),
+      startEventBridgeStandIn(),
+    ]);
+    stops.push(dynamo.stop, sqs.stop, secrets.stop, events.stop);
+    const prefix = options.namePrefix ?? '';
+
+    const dynamoAdmin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials });
+    const sqsAdmin = new SQSClient({ endpoint: sqs.endpoint, region: REGION, credentials });
+    const provisioned = await provision(dynamoAdmin, sqsAdmin, prefix);
+    const busName = `${prefix}pinrelay-local`;
+    await new EventBridgeClient({ endpoint: events.endpoint, region: REGION, credentials })
+      .send(new CreateEventBusCommand({ Name: busName }))
+      .catch((e: Error) => {
+        if (e.name !== 'ResourceAlreadyExistsException') throw e;
+      });
+
+    const queueUrls = {
+      publish: provisioned.queues[PUBLISH_QUEUE.logicalName]!.url,
+      publishDlq: provisioned.queues[PUBLISH_DLQ.logicalName]!.url,
+      delay: provisioned.queues[DELAY_QUEUE.logicalName]!.url,
+      outboxDlq: provisioned.queues[OUTBOX_DLQ.logicalName]!.url,
+    };
+    const tableNames = {
+      jobs: provisioned.tables[JOBS_TABLE.logicalName]!.name,
+      tenants: provisioned.tables[TENANTS_TABLE.logicalName]!.name,
+    };
+    const sweeper = options.sweeper ?? { intervalMs: 10_000, graceSeconds: 30 };
+
+    // The handlers read their configuration from the environment, exactly as in Lambda.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SQS_ENDPOINT: sqs.endpoint,
+      SECRETS_MANAGER_ENDPOINT: secrets.endpoint,
+      EVENTBRIDGE_ENDPOINT: events.endpoint,
+      JOBS_TABLE_NAME: tableNames.jobs,
+      TENANTS_TABLE_NAME: tableNames.tenants,
+      PUBLISH_QUEUE_URL: queueUrls.publish,
+      DELAY_QUEUE_URL: queueUrls.delay,
+      EVENT_BUS_NAME: busName,
+      ACCOUNT_SECRET_PREFIX: 'pinrelay/local/accounts',
+      JOB_RETENTION_DAYS: '30',
+      SWEEP_GRACE_SECONDS: String(sweeper ? sweeper.graceSeconds : 60),
+      POWERTOOLS_SERVICE_NAME: 'pinrelay',
+      POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    const { resetConfigForTests } = await import('../lambdas/shared/config.ts');
+    const { resetClientsForTests } = await import('../lambdas/shared/clients.ts');
+    resetConfigForTests();
+    resetClientsForTests();
+
+    const { createTenant } = await import('../lambdas/use-cases/tenants.ts');
+    const { tenantStore } = await import('../lambdas/shared/deps.ts');
+    const { systemClock } = await import('../lambdas/domain/clock.ts');
+    const local = await createTenant({ tenants: tenantStore(), clock: systemClock }, 'local', {
+      tenantId: LOCAL_TENANT_ID,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    });
+
+    const api = await startLocalApi({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 3000,
+      onError: (e) => log(`api: ${e instanceof Error ? `${e.stack} ${JSON.stringify((e as { errors?: unknown[] }).errors?.map(String))}` : String(e)}`),
+    });
+    stops.push(api.stop);
+
+    // Outbox relay: the jobs table stream → relay-job-changes, failures to the outbox DLQ.
+    const relayHandler = (await import('../lambdas/relay-job-changes/handler.ts')).handler as unknown as (
+      e: DynamoDBStreamEvent,
+      c: Context,
+    ) => Promise<DynamoDBBatchResponse>;
+    const streamArn = provisioned.tables[JOBS_TABLE.logicalName]?.streamArn;
+    if (!streamArn) throw new Error('the jobs table has no stream');
+    const checkpointFile = dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined;
+    const relay =
+      options.relay === false
+        ? undefined
+        : startStreamPoller({
+            streams: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials }),
+            endpoint: dynamo.endpoint,
+            streamArn,
+            functionName: 'relay-job-changes',
+            handler: relayHandler,
+            retryAttempts: options.relayRetryAttempts ?? 10,
+            onError: (e) => log(`relay-job-changes: ${e instanceof Error ? e.message : String(e)}`),
+            onFailure: async (records, error) => {
+              // Same shape of information as Lambda's on-failure record: where, not what.
+              await sqsAdmin.send(
+                new SendMessageCommand({
+                  QueueUrl: queueUrls.outboxDlq,
+                  MessageBody: JSON.stringify({
+                    condition: 'RetryAttemptsExhausted',
+                    error: error instanceof Error ? error.message : String(error),
+                    sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber),
+                    keys: records.map((r) => r.dynamodb?.Keys),
+                  }),
+                }),
+              );
+            },
+            ...(checkpointFile
+              ? {
+                  checkpoints: {
+                    load: () => {
+                      try {
+                        return JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>;
+                      } catch {
+                        return {};
+                      }
+                    },
+                    save: (positions) => writeFileSync(checkpointFile, JSON.stringify(positions)),
+                  },
+                }
+              : {}),
+          });
+    if (relay) stops.push(relay.stop);
+
+    const sweepHandler = (await import('../lambdas/sweep-pending-enqueues/handler.ts')).handler as unknown as (
+      e: unknown,
+      c: Context,
+    ) => Promise<{ redispatched: number }>;
+    const sweepNow = async () => (await sweepHandler({}, lambdaContext('sweep-pending-enqueues'))).redispatched;
+    if (sweeper) {
+      const timer = setInterval(() => {
+        sweepNow().catch((e: unknown) => log(`sweep-pending-enqueues: ${String(e)}`));
+      }, sweeper.intervalMs);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+
+    return {
+      apiUrl: api.url,
+      apiKey: local.api_key,
+      tenantId: local.tenant_id,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, eventBridge: events.endpoint },
+      queueUrls,
+      tableNames,
+      secrets,
+      events,
+      createTenant: async (name) => {
+        const created = await createTenant({ tenants: tenantStore(), clock: systemClock }, name);
+        return { tenantId: created.tenant_id, apiKey: created.api_key };
+      },
+      relayDrained: async (timeoutMs) => {
+        if (!relay) throw new Error('the relay is disabled in this pipeline');
+        await relay.drained(timeoutMs);
+      },
+      sweepNow,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

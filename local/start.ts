@@ -1,0 +1,77 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { startPipeline, type Pipeline } from './pipeline.ts';
+
+/**
+ * `npm start`: the whole pipeline on this machine, no AWS account (DESIGN §6).
+ *   npm start                      in-memory state
+ *   npm start -- --data .pinrelay/data   persist DynamoDB + SQS state across restarts
+ * Environment: PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO).
+ */
+export const STATE_FILE = '.pinrelay/local.json';
+
+const { values } = parseArgs({ options: { data: { type: 'string' } }, strict: true });
+
+const host = process.env['HOST'] ?? '127.0.0.1';
+const port = Number(process.env['PORT'] ?? 3000);
+const isLoopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
+if (!isLoopback) {
+  console.error(`HOST=${host} is not a loopback address; local mode only listens on 127.0.0.0/8, ::1 or localhost.`);
+  process.exit(2);
+}
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT=${process.env['PORT']} is not a port number.`);
+  process.exit(2);
+}
+
+let pipeline: Pipeline | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    rmSync(STATE_FILE, { force: true });
+    await pipeline?.stop();
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  pipeline = await startPipeline({
+    host,
+    port,
+    ...(values.data ? { dataDir: values.data } : {}),
+    ...(process.env['LOCAL_API_KEY'] ? { apiKey: process.env['LOCAL_API_KEY'] } : {}),
+    logLevel: process.env['LOG_LEVEL'] ?? 'INFO',
+  });
+} catch (error) {
+  console.error(`pinrelay failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+}
+const p = pipeline!;
+
+mkdirSync('.pinrelay', { recursive: true });
+writeFileSync(
+  STATE_FILE,
+  JSON.stringify({ apiUrl: p.apiUrl, dynamodbEndpoint: p.endpoints.dynamodb, tenantsTable: p.tableNames.tenants, jobsTable: p.tableNames.jobs }, null, 2),
+);
+
+const key = p.apiKey;
+console.log(`
+API key (tenant ${p.tenantId}): ${key}
+${values.data ? `State persists in ${values.data} (DynamoDB tables, SQS messages; account tokens are in memory only: PUT accounts again after a restart).` : 'State is in memory: it is gone when you stop.'}
+
+Try it:
+  curl -s -X PUT ${p.apiUrl}/v1/accounts/demo -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\
+    -d '{"access_token":"pina_local_demo","rate_limit_per_minute":60}'
+  curl -s -X POST ${p.apiUrl}/v1/pins -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\
+    -H 'Idempotency-Key: demo-1' \\
+    -d '{"account_id":"demo","board_id":"1234567890","title":"Hello","link":"https://example.com/hello","media_source":{"source_type":"image_url","url":"https://example.com/hello.jpg"}}'
+  curl -s ${p.apiUrl}/v1/jobs -H "Authorization: Bearer ${key}"
+
+Ctrl-C stops everything.`);
+console.log(`pinrelay ready on ${p.apiUrl}`);
