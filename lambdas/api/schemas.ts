@@ -21,7 +21,8 @@ export const httpUrl = z
   .max(2048, { message: 'must be at most 2048 characters' })
   .refine(
     (value) => {
-      if (/\s/.test(value)) return false;
+      // No whitespace or control characters anywhere: WHATWG URL parsing would silently strip or encode them.
+      if (/[\s\u0000-\u001f\u007f]/.test(value)) return false;
       try {
         const url = new URL(value);
         return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
