@@ -224,7 +224,8 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       const name = (error as Error).name;
       if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
         shard.iterator = undefined;
-        return false;
+        return true; // not idle: records may be waiting behind the fresh iterator
+
       }
       throw error;
     }

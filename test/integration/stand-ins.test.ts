@@ -1,0 +1,391 @@
+/**
+ * The Secrets Manager and EventBridge stand-ins, driven by the real AWS SDK v3 clients: if the SDK
+ * parses our answers into the right outputs and typed exceptions, pinrelay's adapters will too.
+ */
+import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  EventBridgeServiceException,
+  PutEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException as EventBusNotFound,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  InvalidParameterException,
+  InvalidRequestException,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEventBridgeStandIn, type BusEvent, type EventBridgeStandIn } from '../../local/stand-ins/eventbridge.ts';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/stand-ins/secrets-manager.ts';
+
+const clientConfig = (endpoint: string) => ({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  maxAttempts: 1,
+});
+
+let counter = 0;
+const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${counter++}`;
+
+describe('Secrets Manager stand-in', () => {
+  let standIn: SecretsManagerStandIn;
+  let client: SecretsManagerClient;
+
+  beforeAll(async () => {
+    standIn = await startSecretsManagerStandIn();
+    client = new SecretsManagerClient(clientConfig(standIn.endpoint));
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await standIn?.stop();
+  });
+
+  it('listens on loopback only', () => {
+    expect(standIn.endpoint).toBe(`http://127.0.0.1:${standIn.port}`);
+  });
+
+  it('creates a secret with an AWS-shaped ARN and reads it back as AWSCURRENT', async () => {
+    const name = unique('pinrelay/accounts/acct');
+    const created = await client.send(
+      new CreateSecretCommand({ Name: name, SecretString: '{"access_token":"a1"}', KmsKeyId: 'alias/pinrelay', Tags: [{ Key: 'app', Value: 'pinrelay' }] }),
+    );
+
+    expect(created.Name).toBe(name);
+    expect(created.ARN).toMatch(new RegExp(`^arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-[A-Za-z0-9]{6}$`));
+    expect(created.VersionId).toMatch(/^[0-9a-f-]{36}$/); // the SDK's auto-filled ClientRequestToken
+
+    const value = await client.send(new GetSecretValueCommand({ SecretId: name }));
+    expect(value).toMatchObject({ ARN: created.ARN, Name: name, VersionId: created.VersionId, SecretString: '{"access_token":"a1"}', VersionStages: ['AWSCURRENT'] });
+    expect(value.CreatedDate).toBeInstanceOf(Date);
+
+    const described = await client.send(new DescribeSecretCommand({ SecretId: created.ARN }));
+    expect(described).toMatchObject({ Name: name, KmsKeyId: 'alias/pinrelay', Tags: [{ Key: 'app', Value: 'pinrelay' }] });
+    expect(described.VersionIdsToStages).toEqual({ [created.VersionId as string]: ['AWSCURRENT'] });
+  });
+
+  it('uses ClientRequestToken as the version id and answers a retried create instead of failing it', async () => {
+    const name = unique('retry');
+    const token = 'a'.repeat(32);
+    const first = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'v', ClientRequestToken: token }));
+    const retried = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'v', ClientRequestToken: token }));
+
+    expect(first.VersionId).toBe(token);
+    expect(retried).toMatchObject({ ARN: first.ARN, VersionId: token });
+  });
+
+  it('rejects a second secret with the same name as ResourceExistsException', async () => {
+    const name = unique('dup');
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'one' }));
+
+    const error = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'two' })).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ResourceExistsException);
+    expect((error as ResourceExistsException).$metadata.httpStatusCode).toBe(400);
+    expect((error as Error).message).toContain(name);
+  });
+
+  it('rejects bad input with InvalidParameterException', async () => {
+    await expect(client.send(new CreateSecretCommand({ Name: 'bad name!' }))).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      client.send(new CreateSecretCommand({ Name: unique('both'), SecretString: 's', SecretBinary: new Uint8Array([1]) })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('moves AWSCURRENT to each new version and AWSPREVIOUS to the one before', async () => {
+    const name = unique('rotate');
+    const v1 = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'token-1' }));
+    const v2 = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'token-2' }));
+    expect(v2.VersionStages).toEqual(['AWSCURRENT']);
+
+    expect((await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('token-2');
+    const previous = await client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPREVIOUS' }));
+    expect(previous).toMatchObject({ SecretString: 'token-1', VersionId: v1.VersionId, VersionStages: ['AWSPREVIOUS'] });
+
+    const v3 = await client.send(new PutSecretValueCommand({ SecretId: v1.ARN, SecretString: 'token-3' }));
+    const { VersionIdsToStages } = await client.send(new DescribeSecretCommand({ SecretId: name }));
+    // v1 lost its last label: deprecated, no longer listed, but still readable by id.
+    expect(VersionIdsToStages).toEqual({ [v2.VersionId as string]: ['AWSPREVIOUS'], [v3.VersionId as string]: ['AWSCURRENT'] });
+    expect((await client.send(new GetSecretValueCommand({ SecretId: name, VersionId: v1.VersionId }))).SecretString).toBe('token-1');
+  });
+
+  it('treats a repeated PutSecretValue token as a retry, and a changed value under it as ResourceExistsException', async () => {
+    const name = unique('idem');
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'first' }));
+    const token = 'b'.repeat(40);
+    const put = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'second', ClientRequestToken: token }));
+    const again = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'second', ClientRequestToken: token }));
+
+    expect(again.VersionId).toBe(put.VersionId);
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'changed', ClientRequestToken: token })),
+    ).rejects.toBeInstanceOf(ResourceExistsException);
+  });
+
+  it('finds secrets by name, full ARN and partial ARN, and reports unknown ones as ResourceNotFoundException', async () => {
+    const name = unique('lookup');
+    const { ARN } = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'x' }));
+
+    for (const id of [name, ARN as string, (ARN as string).slice(0, -7)]) {
+      expect((await client.send(new GetSecretValueCommand({ SecretId: id }))).SecretString).toBe('x');
+    }
+    await expect(client.send(new GetSecretValueCommand({ SecretId: unique('missing') }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+  });
+
+  it('has no AWSCURRENT for a secret created without a value', async () => {
+    const name = unique('empty');
+    const created = await client.send(new CreateSecretCommand({ Name: name }));
+
+    expect(created.VersionId).toBeUndefined();
+    await expect(client.send(new GetSecretValueCommand({ SecretId: name }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('schedules deletion with a recovery window, and can restore', async () => {
+    const name = unique('scheduled');
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'keep' }));
+
+    const deleted = await client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+    const described = await client.send(new DescribeSecretCommand({ SecretId: name }));
+
+    expect((deleted.DeletionDate as Date).getTime() - (described.DeletedDate as Date).getTime()).toBe(7 * 24 * 3600 * 1000);
+    await expect(client.send(new GetSecretValueCommand({ SecretId: name }))).rejects.toBeInstanceOf(InvalidRequestException);
+    await expect(client.send(new CreateSecretCommand({ Name: name, SecretString: 'new' }))).rejects.toBeInstanceOf(InvalidRequestException);
+
+    await client.send(new RestoreSecretCommand({ SecretId: name }));
+    expect((await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('keep');
+  });
+
+  it('deletes immediately with ForceDeleteWithoutRecovery, freeing the name', async () => {
+    const name = unique('forced');
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'gone' }));
+
+    await expect(
+      client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true, RecoveryWindowInDays: 7 })),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+
+    await expect(client.send(new DescribeSecretCommand({ SecretId: name }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new CreateSecretCommand({ Name: name, SecretString: 'again' }))).resolves.toMatchObject({ Name: name });
+  });
+
+  it('lists secrets with a case-sensitive name-prefix filter and pagination', async () => {
+    const prefix = unique('List');
+    for (const suffix of ['a', 'b', 'c']) await client.send(new CreateSecretCommand({ Name: `${prefix}/${suffix}`, SecretString: suffix }));
+    await client.send(new CreateSecretCommand({ Name: `${prefix.toLowerCase()}/other`, SecretString: 'x' }));
+
+    const page1 = await client.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: 2, SortOrder: 'asc' }));
+    const page2 = await client.send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: 2, SortOrder: 'asc', NextToken: page1.NextToken }),
+    );
+
+    expect(page1.SecretList?.map((s) => s.Name)).toEqual([`${prefix}/a`, `${prefix}/b`]);
+    expect(page2.SecretList?.map((s) => s.Name)).toEqual([`${prefix}/c`]);
+    expect(page2.NextToken).toBeUndefined();
+    expect(Object.values(page1.SecretList?.[0]?.SecretVersionsToStages ?? {})).toEqual([['AWSCURRENT']]);
+  });
+
+  it('lets tests inspect every stored value', async () => {
+    const name = unique('inspect');
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'secret-token-1' }));
+    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'secret-token-2' }));
+
+    const stored = standIn.secrets().find((secret) => secret.name === name);
+    expect(stored?.versions.map((v) => [v.secretString, v.stages])).toEqual([
+      ['secret-token-1', ['AWSPREVIOUS']],
+      ['secret-token-2', ['AWSCURRENT']],
+    ]);
+    expect(standIn.storedSecretStrings()).toEqual(expect.arrayContaining(['secret-token-1', 'secret-token-2']));
+  });
+
+  it('answers unknown operations and bad bodies the AWS JSON 1.1 way', async () => {
+    const post = (target: string, body: string) =>
+      fetch(standIn.endpoint, { method: 'POST', headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target }, body });
+
+    const unknown = await post('secretsmanager.RotateSecret', '{}');
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(unknown.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
+    expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException' });
+
+    const wrongService = await post('AWSEvents.PutEvents', '{}');
+    expect((await wrongService.json()) as unknown).toMatchObject({ __type: 'UnknownOperationException' });
+
+    const notJson = await post('secretsmanager.GetSecretValue', '{nope');
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+});
+
+describe('EventBridge stand-in', () => {
+  let standIn: EventBridgeStandIn;
+  let client: EventBridgeClient;
+  const busName = unique('pinrelay-bus');
+  const entry = (overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry => ({
+    EventBusName: busName,
+    Source: 'pinrelay',
+    DetailType: 'job.queued',
+    Detail: JSON.stringify({ id: 'evt_1', type: 'job.queued' }),
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    standIn = await startEventBridgeStandIn();
+    client = new EventBridgeClient(clientConfig(standIn.endpoint));
+    await client.send(new CreateEventBusCommand({ Name: busName }));
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await standIn?.stop();
+  });
+
+  it('has a default bus, creates named buses and describes them by name or ARN', async () => {
+    const byDefault = await client.send(new DescribeEventBusCommand({}));
+    expect(byDefault).toMatchObject({ Name: 'default', Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default' });
+
+    const name = unique('bus');
+    const { EventBusArn } = await client.send(new CreateEventBusCommand({ Name: name, Description: 'webhooks' }));
+    expect(EventBusArn).toBe(`arn:aws:events:us-east-1:000000000000:event-bus/${name}`);
+    const described = await client.send(new DescribeEventBusCommand({ Name: EventBusArn }));
+    expect(described).toMatchObject({ Name: name, Description: 'webhooks' });
+    expect(described.CreationTime).toBeInstanceOf(Date);
+  });
+
+  it('reports duplicate and unknown buses with the typed exceptions', async () => {
+    await expect(client.send(new CreateEventBusCommand({ Name: busName }))).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+    await expect(client.send(new DescribeEventBusCommand({ Name: unique('nope') }))).rejects.toBeInstanceOf(EventBusNotFound);
+    const slash = await client.send(new CreateEventBusCommand({ Name: 'a/b' })).catch((e: unknown) => e);
+    expect(slash).toBeInstanceOf(EventBridgeServiceException);
+    expect((slash as Error).name).toBe('ValidationException');
+  });
+
+  it('accepts events, keeps them in order as EventBridge envelopes, and tells subscribers', async () => {
+    standIn.clearEvents();
+    const seen: BusEvent[] = [];
+    const unsubscribe = standIn.onEvent((event) => {
+      seen.push(event);
+    });
+
+    const result = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          entry({ DetailType: 'job.queued', Detail: '{"n":1}', Resources: ['job_1'] }),
+          entry({ DetailType: 'job.running', Detail: '{"n":2}', Time: new Date('2030-01-02T03:04:05.678Z') }),
+        ],
+      }),
+    );
+    unsubscribe();
+    await client.send(new PutEventsCommand({ Entries: [entry({ Detail: '{"n":3}' })] }));
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(result.Entries?.every((e) => typeof e.EventId === 'string')).toBe(true);
+    const stored = standIn.events(busName);
+    expect(stored.map((e) => e.event.detail)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(stored[0]).toMatchObject({
+      eventBusName: busName,
+      eventBusArn: `arn:aws:events:us-east-1:000000000000:event-bus/${busName}`,
+      event: { version: '0', id: result.Entries?.[0]?.EventId, 'detail-type': 'job.queued', source: 'pinrelay', account: '000000000000', region: 'us-east-1', resources: ['job_1'] },
+    });
+    expect(stored[0]?.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(stored[1]?.event.time).toBe('2030-01-02T03:04:05Z');
+    expect(seen.map((e) => e.event.detail)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('fails bad entries one by one, like AWS, and still accepts the good ones', async () => {
+    standIn.clearEvents();
+    const result = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          entry({ Source: undefined }),
+          entry({ DetailType: undefined }),
+          entry({ Detail: undefined }),
+          entry({ Detail: 'not json' }),
+          entry({ Detail: '[1,2]' }),
+          entry({ Source: 'aws.events' }),
+          entry({ Detail: '{"ok":true}' }),
+        ],
+      }),
+    );
+
+    expect(result.FailedEntryCount).toBe(6);
+    expect(result.Entries?.map((e) => e.ErrorCode ?? 'ok')).toEqual([
+      'InvalidArgument',
+      'InvalidArgument',
+      'InvalidArgument',
+      'MalformedDetail',
+      'MalformedDetail',
+      'NotAuthorizedForSourceException',
+      'ok',
+    ]);
+    expect(result.Entries?.[0]?.ErrorMessage).toBe('Parameter Source is not valid. Reason: Source is a required argument.');
+    expect(standIn.events().map((e) => e.event.detail)).toEqual([{ ok: true }]);
+  });
+
+  it('rejects the whole call for more than 10 entries or more than 256 KB', async () => {
+    for (const entries of [Array.from({ length: 11 }, () => entry()), [entry({ Detail: JSON.stringify({ big: 'x'.repeat(256 * 1024) }) })]]) {
+      const error = await client.send(new PutEventsCommand({ Entries: entries })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventBridgeServiceException);
+      expect((error as Error).name).toBe('ValidationException');
+    }
+  });
+
+  it('accepts but drops events for a bus that does not exist, as AWS does', async () => {
+    standIn.clearEvents();
+    const ghost = unique('ghost-bus');
+
+    const result = await client.send(new PutEventsCommand({ Entries: [entry({ EventBusName: ghost })] }));
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(result.Entries?.[0]?.EventId).toBeTypeOf('string');
+    expect(standIn.events()).toEqual([]);
+    expect(standIn.droppedEvents().map((e) => e.eventBusName)).toEqual([ghost]);
+  });
+
+  it('sends events without EventBusName to the default bus, and addresses buses by ARN', async () => {
+    standIn.clearEvents();
+    await client.send(
+      new PutEventsCommand({
+        Entries: [entry({ EventBusName: undefined }), entry({ EventBusName: `arn:aws:events:us-east-1:000000000000:event-bus/${busName}` })],
+      }),
+    );
+
+    expect(standIn.events().map((e) => e.eventBusName)).toEqual(['default', busName]);
+  });
+
+  it('reports listener failures without failing PutEvents', async () => {
+    const failures: unknown[] = [];
+    const local = await startEventBridgeStandIn({ onListenerError: (error) => failures.push(error) });
+    const localClient = new EventBridgeClient(clientConfig(local.endpoint));
+    try {
+      local.onEvent(() => {
+        throw new Error('sync boom');
+      });
+      local.onEvent(async () => {
+        throw new Error('async boom');
+      });
+
+      const result = await localClient.send(new PutEventsCommand({ Entries: [entry({ EventBusName: 'default' })] }));
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(result.FailedEntryCount).toBe(0);
+      expect(failures.map((e) => (e as Error).message).sort()).toEqual(['async boom', 'sync boom']);
+    } finally {
+      localClient.destroy();
+      await local.stop();
+    }
+  });
+});
