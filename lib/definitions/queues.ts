@@ -66,7 +66,7 @@ export const OUTBOX_DLQ = {
 } as const satisfies QueueDefinition;
 
 /** Dead-letter queues first: a queue's redrive target must exist before it. */
-export const QUEUES = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ] as const;
+export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ];
 
 /** SQS's physical name for a logical queue in local mode (FIFO names must end in .fifo). */
 export function localQueueName(def: QueueDefinition): string {

@@ -58,7 +58,7 @@ export const TENANTS_TABLE = {
   stream: false,
 } as const satisfies TableDefinition;
 
-export const TABLES = [JOBS_TABLE, TENANTS_TABLE] as const;
+export const TABLES: readonly TableDefinition[] = [JOBS_TABLE, TENANTS_TABLE];
 
 /** Every key attribute a table declares (DynamoDB wants each one in AttributeDefinitions, all strings here). */
 export function keyAttributes(table: TableDefinition): string[] {
