@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/**
+ * Deployment configuration: a zod schema over cdk.json context, one entry per stage.
+ *
+ *   "pinrelay:stage":  "dev"                      (select with `-c pinrelay:stage=prod`)
+ *   "pinrelay:stages": { "dev": { … }, "prod": { … } }
+ *
+ * Every field has a default, so `"dev": {}` is a valid stage. Unknown fields are rejected so a typo
+ * (`jobRetentionDay`) fails the synth instead of silently falling back to the default.
+ */
+
+export const STAGE_CONTEXT_KEY = 'pinrelay:stage';
+export const STAGES_CONTEXT_KEY = 'pinrelay:stages';
+export const DEFAULT_STAGE = 'dev';
+
+/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Stage names end up in stack names and the account-secret prefix: keep them short and plain. */
+export const stageNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and "-", starting with a letter, at most 20 characters');
+
+export const stageSettingsSchema = z.strictObject({
+  /** AWS account to pin the stacks to; unset = environment-agnostic (account taken from the deploy credentials). */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+    .optional(),
+  /** AWS region to pin the stacks to; unset = environment-agnostic. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1')
+    .optional(),
+  /** Days a job record is kept after it was last updated (DynamoDB TTL). */
+  jobRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /** CloudWatch Logs retention of every function and the API access log. */
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  /** API Gateway stage throttling (all methods). */
+  apiThrottle: z
+    .strictObject({
+      /** Steady-state requests per second. */
+      rateLimit: z.number().positive().default(50),
+      /** Bucket size: requests accepted in a burst. */
+      burstLimit: z.number().int().min(0).max(5000).default(100),
+    })
+    .prefault({}),
+  /** Seconds API Gateway caches an authorizer decision per Authorization header; 0 disables the cache. */
+  authorizerCacheSeconds: z.number().int().min(0).max(3600).default(60),
+  /** What happens to stateful resources (tables, queues, key, logs) when a stack is deleted. */
+  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  /** Pinterest API origin, without `/v5` (e.g. https://api-sandbox.pinterest.com). */
+  pinterestApiBaseUrl: z
+    .url({ protocol: /^https$/, error: 'an https:// URL' })
+    .refine((u) => new URL(u).pathname === '/' && !u.endsWith('/v5'), { message: 'an origin without a path (no /v5)' })
+    .default('https://api.pinterest.com'),
+  /** Default pacing per Pinterest account and for the whole app (per-account overrides live on the account). */
+  pacing: z
+    .strictObject({
+      accountPerMinute: z.number().int().positive().default(10),
+      appPerSecond: z.number().int().positive().default(10),
+    })
+    .prefault({}),
+  /** Backoff policy (per-outcome-class multipliers are applied on top by the worker). */
+  retry: z
+    .strictObject({
+      baseSeconds: z.number().positive().max(900).default(5),
+      maxAttempts: z.number().int().positive().max(100).default(5),
+    })
+    .prefault({}),
+  /** Where alarms notify (used once observability lands); unset = alarms without a subscriber. */
+  alarmEmail: z.email().optional(),
+});
+
+/** One stage's settings as written in cdk.json (defaults not yet applied). */
+export type StageSettingsInput = z.input<typeof stageSettingsSchema>;
+/** One stage's settings with every default applied. */
+export type StageSettings = z.output<typeof stageSettingsSchema>;
+
+export interface StageConfig {
+  /** The selected stage name (`pinrelay:stage`). */
+  readonly stage: string;
+  readonly settings: StageSettings;
+}
+
+/** What `loadStageConfig` needs from an App (or any construct): the context getter. */
+export interface ContextSource {
+  readonly node: { tryGetContext(key: string): unknown };
+}
+
+export class StageConfigError extends Error {
+  override readonly name = 'StageConfigError';
+}
+
+function formatIssues(error: z.ZodError, prefix: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].join('.');
+      return `  - ${path}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Parse the raw context values. Pure, for tests: `parseStageConfig('prod', { prod: { … } })`.
+ * Throws StageConfigError naming the stage and the offending path.
+ */
+export function parseStageConfig(stageValue: unknown, stagesValue: unknown): StageConfig {
+  const stageResult = stageNameSchema.safeParse(stageValue ?? DEFAULT_STAGE);
+  if (!stageResult.success) {
+    throw new StageConfigError(
+      `Invalid pinrelay stage name ${JSON.stringify(stageValue)} (context "${STAGE_CONTEXT_KEY}"):\n` +
+        formatIssues(stageResult.error, STAGE_CONTEXT_KEY),
+    );
+  }
+  const stage = stageResult.data;
+
+  if (stagesValue === undefined || stagesValue === null || typeof stagesValue !== 'object' || Array.isArray(stagesValue)) {
+    throw new StageConfigError(
+      `Missing pinrelay stages: cdk.json context "${STAGES_CONTEXT_KEY}" must be an object mapping stage names to settings`,
+    );
+  }
+  const stages = stagesValue as Record<string, unknown>;
+  if (!Object.hasOwn(stages, stage)) {
+    const known = Object.keys(stages).sort().join(', ') || '(none)';
+    throw new StageConfigError(
+      `Unknown pinrelay stage "${stage}": add it under cdk.json context "${STAGES_CONTEXT_KEY}" (defined: ${known})`,
+    );
+  }
+
+  const path = `${STAGES_CONTEXT_KEY}.${stage}`;
+  const result = stageSettingsSchema.safeParse(stages[stage] ?? {});
+  if (!result.success) {
+    throw new StageConfigError(
+      `Invalid pinrelay config for stage "${stage}" (cdk.json context "${path}"):\n${formatIssues(result.error, path)}`,
+    );
+  }
+  return { stage, settings: result.data };
+}
+
+/** The selected stage's validated settings, read from the app's context (cdk.json + `-c` flags). */
+export function loadStageConfig(app: ContextSource): StageConfig {
+  return parseStageConfig(app.node.tryGetContext(STAGE_CONTEXT_KEY), app.node.tryGetContext(STAGES_CONTEXT_KEY));
+}

@@ -1,0 +1,104 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { IntakeApi, type IntakeRoute } from '../constructs/intake-api.ts';
+import { JobOutbox } from '../constructs/job-outbox.ts';
+import { ServiceFunction } from '../constructs/service-function.ts';
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** The stateful resources the functions reach (tables, queues, bus, secrets key). */
+  readonly stateful: StatefulStack;
+}
+
+/** `create-pin` → `CreatePin`: the construct id of a function (lib/definitions/functions.ts). */
+export function constructIdFor(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
+ * (api routes + the authorizer), the jobs-stream outbox relay and the sweeper schedule.
+ */
+export class StatelessStack extends Stack {
+  public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
+  public readonly intakeApi: IntakeApi;
+  public readonly jobOutbox: JobOutbox;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    const { stage, settings } = props.config;
+    super(scope, id, { description: `pinrelay ${stage}: functions, REST API, outbox relay and schedule`, ...props });
+    const { stateful } = props;
+    const logRemovalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+
+    const functions = new Map<FunctionName, ServiceFunction>();
+    for (const definition of FUNCTIONS as readonly FunctionDefinition[]) {
+      functions.set(
+        definition.name as FunctionName,
+        new ServiceFunction(this, constructIdFor(definition.name), {
+          definition,
+          resources: {
+            jobsTable: stateful.tables.jobsTable,
+            tenantsTable: stateful.tables.tenantsTable,
+            publishQueue: stateful.queues.publishQueue,
+            delayQueue: stateful.queues.delayQueue,
+            eventBus: stateful.eventBus,
+            accountSecrets: stateful.accountSecrets,
+            jobRetentionDays: settings.jobRetentionDays,
+          },
+          logRetention,
+          logRemovalPolicy,
+        }),
+      );
+    }
+    this.functions = functions;
+
+    const byTrigger = <K extends FunctionDefinition['trigger']['kind']>(kind: K) =>
+      [...functions.values()].filter((f) => f.definition.trigger.kind === kind);
+    const exactlyOne = (kind: FunctionDefinition['trigger']['kind']) => {
+      const found = byTrigger(kind);
+      if (found.length !== 1) {
+        throw new Error(
+          `expected exactly one function with trigger "${kind}", found ${found.length}: wire the new one in lib/stacks/stateless-stack.ts`,
+        );
+      }
+      return found[0]!;
+    };
+
+    const routes: IntakeRoute[] = byTrigger('api').flatMap((fn) => {
+      const trigger = fn.definition.trigger;
+      return trigger.kind === 'api' ? trigger.routes.map((route) => ({ route, handler: fn.function })) : [];
+    });
+    this.intakeApi = new IntakeApi(this, 'IntakeApi', {
+      stageName: stage,
+      authorizerFunction: exactlyOne('authorizer').function,
+      routes,
+      authorizerCacheTtl: Duration.seconds(settings.authorizerCacheSeconds),
+      throttle: settings.apiThrottle,
+      logRetention,
+      logRemovalPolicy,
+    });
+
+    const sweep = exactlyOne('schedule');
+    const sweepTrigger = sweep.definition.trigger;
+    this.jobOutbox = new JobOutbox(this, 'JobOutbox', {
+      jobsTable: stateful.tables.jobsTable,
+      relayFunction: exactlyOne('jobs-stream').function,
+      deadLetterQueue: stateful.queues.outboxDeadLetterQueue,
+      sweepFunction: sweep.function,
+      sweepEvery: Duration.minutes(sweepTrigger.kind === 'schedule' ? sweepTrigger.everyMinutes : 1),
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the pinrelay API (append v1/pins, v1/jobs, …)',
+      value: this.intakeApi.url,
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { loadStageConfig, parseStageConfig, StageConfigError } from '../../lib/config.ts';
+import { cdkJsonContext } from './support.ts';
+
+describe('stage config (lib/config.ts)', () => {
+  it('applies every default to an empty stage', () => {
+    // Prepare / Act
+    const { stage, settings } = parseStageConfig('dev', { dev: {} });
+
+    // Assess
+    expect(stage).toBe('dev');
+    expect(settings).toEqual({
+      jobRetentionDays: 30,
+      logRetentionDays: 30,
+      apiThrottle: { rateLimit: 50, burstLimit: 100 },
+      authorizerCacheSeconds: 60,
+      removalPolicy: 'retain',
+      pinterestApiBaseUrl: 'https://api.pinterest.com',
+      pacing: { accountPerMinute: 10, appPerSecond: 10 },
+      retry: { baseSeconds: 5, maxAttempts: 5 },
+    });
+  });
+
+  it('selects dev when no stage is given, and keeps partial nested objects\' defaults', () => {
+    const { stage, settings } = parseStageConfig(undefined, { dev: { apiThrottle: { rateLimit: 5 }, retry: { maxAttempts: 8 } } });
+
+    expect(stage).toBe('dev');
+    expect(settings.apiThrottle).toEqual({ rateLimit: 5, burstLimit: 100 });
+    expect(settings.retry).toEqual({ baseSeconds: 5, maxAttempts: 8 });
+  });
+
+  it('accepts the stages written in cdk.json', () => {
+    const context = cdkJsonContext();
+
+    const dev = parseStageConfig('dev', context['pinrelay:stages']);
+    const prod = parseStageConfig('prod', context['pinrelay:stages']);
+
+    expect(context['pinrelay:stage']).toBe('dev');
+    expect(dev.settings.removalPolicy).toBe('destroy');
+    expect(prod.settings.removalPolicy).toBe('retain');
+  });
+
+  it('keeps optional account, region and alarm email', () => {
+    const { settings } = parseStageConfig('prod', {
+      prod: { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com' },
+    });
+
+    expect(settings).toMatchObject({ account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com' });
+  });
+
+  it('names the stage and the path of an invalid field', () => {
+    const act = () => parseStageConfig('prod', { prod: { apiThrottle: { rateLimit: -1 } } });
+
+    expect(act).toThrow(StageConfigError);
+    expect(act).toThrow(/stage "prod".*\n.*pinrelay:stages\.prod\.apiThrottle\.rateLimit/);
+  });
+
+  it.each([
+    [{ jobRetentionDays: 0 }, 'jobRetentionDays'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays'],
+    [{ removalPolicy: 'snapshot' }, 'removalPolicy'],
+    [{ authorizerCacheSeconds: 3601 }, 'authorizerCacheSeconds'],
+    [{ pinterestApiBaseUrl: 'http://api.pinterest.com' }, 'pinterestApiBaseUrl'],
+    [{ pinterestApiBaseUrl: 'https://api.pinterest.com/v5' }, 'pinterestApiBaseUrl'],
+    [{ account: '1234' }, 'account'],
+    [{ region: 'Europe' }, 'region'],
+    [{ alarmEmail: 'not-an-email' }, 'alarmEmail'],
+    [{ pacing: { accountPerMinute: 1.5 } }, 'pacing.accountPerMinute'],
+    [{ jobRetentionDay: 10 }, ''], // typo: unknown keys are rejected, not ignored
+  ])('rejects %j', (settings, path) => {
+    expect(() => parseStageConfig('dev', { dev: settings })).toThrow(`pinrelay:stages.dev${path ? `.${path}` : ''}`);
+  });
+
+  it('rejects an unknown stage, listing the defined ones', () => {
+    expect(() => parseStageConfig('staging', { dev: {}, prod: {} })).toThrow(
+      'Unknown pinrelay stage "staging": add it under cdk.json context "pinrelay:stages" (defined: dev, prod)',
+    );
+  });
+
+  it('rejects a stage name that cannot be part of a stack name', () => {
+    expect(() => parseStageConfig('Prod_1', { Prod_1: {} })).toThrow(/Invalid pinrelay stage name "Prod_1"/);
+  });
+
+  it('rejects missing stages', () => {
+    expect(() => parseStageConfig('dev', undefined)).toThrow(/"pinrelay:stages" must be an object/);
+  });
+
+  it('reads the stage from app context (-c pinrelay:stage=prod)', () => {
+    const app = new App({ context: { 'pinrelay:stage': 'prod', 'pinrelay:stages': { prod: { jobRetentionDays: 90 } } } });
+
+    const config = loadStageConfig(app);
+
+    expect(config.stage).toBe('prod');
+    expect(config.settings.jobRetentionDays).toBe(90);
+  });
+});

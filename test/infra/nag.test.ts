@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cdkJsonContext, synthPinrelay, type Synthesized } from './support.ts';
+
+/**
+ * cdk-nag 3 is a CDK policy-validation plugin: bin/app.ts registers AwsSolutionsChecks with
+ * `Validations.of(app).addPlugins(...)` and any unacknowledged finding fails the synth. These tests
+ * synthesize with the plugin registered (as bin/app.ts does) and also run the pack directly on each
+ * stack to list findings by severity.
+ */
+describe('cdk-nag AwsSolutions checks', () => {
+  const stages: Record<string, Synthesized> = {};
+
+  beforeAll(() => {
+    // dev also runs CDK's built-in CloudFormation rules (slow), as `cdk synth` does.
+    stages.dev = synthPinrelay({ stage: 'dev', nag: true, cloudFormationValidation: true });
+    // prod settings from cdk.json, pinned to an account and region: acknowledgement ids must not depend on the environment.
+    const prod = (cdkJsonContext()['pinrelay:stages'] as Record<string, object>).prod;
+    stages.prod = synthPinrelay({
+      stage: 'prod',
+      stages: { prod: { ...prod, account: '123456789012', region: 'eu-west-1' } },
+      nag: true,
+    });
+  });
+
+  const cases = ['dev', 'prod'].flatMap((stage) =>
+    (['stateful', 'stateless'] as const).map((which) => [`${stage} ${which}`, stage, which] as const),
+  );
+
+  it.each(cases)('%s: no unacknowledged AwsSolutions errors', (_label, stage, which) => {
+    const findings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stages[stage]![which]).violations;
+    expect(findings.filter((f) => f.severity === 'error').map(describeFinding)).toEqual([]);
+  });
+
+  it.each(cases)('%s: no unacknowledged AwsSolutions warnings', (_label, stage, which) => {
+    const findings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stages[stage]![which]).violations;
+    expect(findings.filter((f) => f.severity !== 'error').map(describeFinding)).toEqual([]);
+  });
+
+  it.each(cases)('%s: no CDK annotation warnings or errors in the cloud assembly', (_label, stage, which) => {
+    const { app } = stages[stage]!;
+    const messages = app.synth().getStackArtifact(stages[stage]![which].artifactId).messages;
+    expect(messages.filter((m) => m.level !== 'info').map((m) => `${m.level} ${m.id}: ${String(m.entry.data)}`)).toEqual([]);
+  });
+
+  it.each(['dev', 'prod'])('%s: the synth validation report (cdk-nag, annotations; dev also CloudFormation rules) is clean', (stage) => {
+    const reportFile = path.join(stages[stage]!.app.outdir, 'validation-report.json');
+    expect(existsSync(reportFile)).toBe(true);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+      pluginReports: Array<{ pluginName: string; violations: unknown[] }>;
+    };
+    // Plugins without violations are left out of the report: an empty list means every plugin passed.
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('control: registered like bin/app.ts does, the pack fails a synth that has a finding', () => {
+    const app = new App();
+    new sqs.Queue(new Stack(app, 'Control'), 'PlainQueue');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+
+  it('every acknowledgement is one of the reviewed ones and carries a specific reason', () => {
+    const acknowledged = acknowledgements(stages.dev!.app);
+
+    // Each entry: rule id → how many constructs acknowledge it. A new suppression must be added here on purpose.
+    const counts: Record<string, number> = {};
+    for (const { id } of acknowledged) counts[id] = (counts[id] ?? 0) + 1;
+    expect(counts).toEqual({
+      'AwsSolutions-SQS3': 1,
+      'AwsSolutions-L1': 10,
+      'AwsSolutions-IAM5[Resource::*]': 11,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pinrelay/dev/accounts/*]': 1,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]': 1,
+      'AwsSolutions-APIG2': 1,
+      'AwsSolutions-APIG3': 1,
+      'AwsSolutions-APIG4': 1,
+      'AwsSolutions-COG4': 1,
+    });
+    for (const { reason } of acknowledged) {
+      expect(reason.length).toBeGreaterThan(80);
+    }
+  });
+
+  it('never acknowledges a rule on a whole stack or the app', () => {
+    for (const { path: at } of acknowledgements(stages.dev!.app)) {
+      expect(at.split('/').length, at).toBeGreaterThan(1);
+    }
+  });
+});
+
+function describeFinding(f: { ruleName: string; description: string; violatingResources: Array<{ constructPath?: string }> }) {
+  return `${f.ruleName} at ${f.violatingResources.map((r) => r.constructPath).join(', ')}: ${f.description}`;
+}
+
+/** Every `Validations.of(x).acknowledge(...)` in the tree, with where it was made. */
+function acknowledgements(root: IConstruct): Array<{ id: string; reason: string; path: string }> {
+  const found: Array<{ id: string; reason: string; path: string }> = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ id: id.replace(/^annotation::/i, ''), reason, path: construct.node.path });
+      }
+    }
+  }
+  return found;
+}

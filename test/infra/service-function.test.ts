@@ -1,0 +1,198 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AccountSecrets } from '../../lib/constructs/account-secrets.ts';
+import { DataTables } from '../../lib/constructs/data-tables.ts';
+import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
+import { ServiceFunction, type ServiceFunctionProps, type ServiceResources } from '../../lib/constructs/service-function.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { cdkJsonContext } from './support.ts';
+
+const definition = (name: string): FunctionDefinition => {
+  const def = (FUNCTIONS as readonly FunctionDefinition[]).find((d) => d.name === name);
+  if (!def) throw new Error(`no function ${name}`);
+  return def;
+};
+
+/** One stack holding the stateful constructs and the functions under test (bundling skipped unless listed). */
+function harness(bundlingStacks: string[] = []) {
+  const app = new App({
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': bundlingStacks },
+    builtinCloudFormationValidation: false,
+    treeMetadata: false,
+  });
+  const stack = new Stack(app, 'Harness');
+  const tables = new DataTables(stack, 'Tables');
+  const queues = new PublishQueues(stack, 'Queues');
+  const resources: ServiceResources = {
+    jobsTable: tables.jobsTable,
+    tenantsTable: tables.tenantsTable,
+    publishQueue: queues.publishQueue,
+    delayQueue: queues.delayQueue,
+    eventBus: new events.EventBus(stack, 'Bus'),
+    accountSecrets: new AccountSecrets(stack, 'Secrets', { stage: 'test' }),
+    jobRetentionDays: 30,
+  };
+  const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) =>
+    new ServiceFunction(stack, id, { resources, ...props });
+  return { app, stack, resources, add };
+}
+
+describe('ServiceFunction', () => {
+  let template: Template;
+  let stack: Stack;
+  let fns: Record<string, ServiceFunction>;
+
+  beforeAll(() => {
+    const h = harness();
+    stack = h.stack;
+    fns = {
+      plain: h.add('Plain', { definition: definition('get-openapi') }),
+      merged: h.add('Merged', {
+        definition: definition('get-openapi'),
+        environment: { FEATURE_X: 'on', POWERTOOLS_SERVICE_NAME: 'pinrelay-custom' },
+        logLevel: 'DEBUG',
+      }),
+      // Access kinds no catalogue function uses yet: events:put, secrets:read.
+      publisher: h.add('Publisher', {
+        definition: { ...definition('get-openapi'), name: 'get-openapi', access: ['events:put', 'secrets:read'] },
+      }),
+    };
+    template = Template.fromStack(stack);
+  });
+
+  const envOf = (fn: ServiceFunction) =>
+    (template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }).Properties.Environment.Variables;
+
+  const statementsOf = (fn: ServiceFunction) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: stack.getLogicalId(fn.role.node.defaultChild as never) }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+
+  it('defaults: NODE_OPTIONS and Powertools settings only, for a function without access', () => {
+    expect(envOf(fns.plain!)).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'pinrelay',
+      POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+  });
+
+  it('merges the caller environment over the defaults', () => {
+    expect(envOf(fns.merged!)).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'pinrelay-custom',
+      POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      FEATURE_X: 'on',
+    });
+  });
+
+  it('refuses caller environment that an access kind provides', () => {
+    const h = harness();
+    expect(() =>
+      h.add('Bad', { definition: definition('get-job'), environment: { JOBS_TABLE_NAME: 'somewhere-else' } }),
+    ).toThrow(/JOBS_TABLE_NAME comes from the access list/);
+  });
+
+  it('events:put → EVENT_BUS_NAME and PutEvents on that bus only', () => {
+    const env = envOf(fns.publisher!);
+    expect(env.EVENT_BUS_NAME).toEqual({ Ref: stack.getLogicalId(stack.node.findChild('Bus').node.defaultChild as never) });
+    expect(statementsOf(fns.publisher!)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.node.findChild('Bus').node.defaultChild as never), 'Arn'] },
+    });
+  });
+
+  it('secrets:read → ACCOUNT_SECRET_PREFIX, GetSecretValue under the prefix, kms:Decrypt via Secrets Manager', () => {
+    const env = envOf(fns.publisher!);
+    expect(env.ACCOUNT_SECRET_PREFIX).toBe('pinrelay/test/accounts');
+    expect(env).not.toHaveProperty('ACCOUNT_SECRET_KMS_KEY_ID');
+    const statements = statementsOf(fns.publisher!);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/test/accounts/*' },
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+      }),
+    );
+  });
+
+  it('log group: one month and retained by default; the function logs to it', () => {
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: Match.objectLike({ RetentionInDays: 30 }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: stack.getLogicalId(fns.plain!.logGroup.node.defaultChild as never) } },
+    });
+  });
+});
+
+describe('ServiceFunction bundling (real esbuild, one function)', () => {
+  let assetDir: string;
+
+  beforeAll(() => {
+    const h = harness(['Harness']);
+    h.add('Relay', { definition: definition('relay-job-changes') });
+    const assembly = h.app.synth();
+    const dirs = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
+    const withBundle = dirs.map((d) => path.join(assembly.directory, d)).filter((d) => existsSync(path.join(d, 'index.mjs')));
+    expect(withBundle).toHaveLength(1);
+    assetDir = withBundle[0]!;
+  }, 120_000);
+
+  it('emits one ESM file with a linked source map', () => {
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(path.join(assetDir, 'index.mjs'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    const map = JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.some((s) => s.includes('lambdas/relay-job-changes/handler.ts'))).toBe(true);
+    expect(map).not.toHaveProperty('sourcesContent'); // line mapping only, no embedded sources
+  });
+
+  it('starts with the createRequire banner', () => {
+    expect(readFileSync(path.join(assetDir, 'index.mjs'), 'utf8')).toMatch(
+      /^import \{ createRequire \} from 'module'; const require = createRequire\(import\.meta\.url\);/,
+    );
+  });
+
+  it('bundles the AWS SDK: the only static imports left are Node built-ins', () => {
+    // Let esbuild parse the bundle and list what it still imports (error-message strings do not count).
+    const { metafile } = buildSync({
+      entryPoints: [path.join(assetDir, 'index.mjs')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
+    const imports = Object.values(metafile.inputs).flatMap((input) => input.imports);
+    const builtins = new Set(builtinModules);
+    const nonBuiltin = imports
+      .filter((i) => i.kind === 'import-statement' || i.kind === 'dynamic-import')
+      .map((i) => i.path)
+      .filter((spec) => !spec.startsWith('node:') && !builtins.has(spec));
+    expect(nonBuiltin).toEqual([]);
+    expect(readFileSync(path.join(assetDir, 'index.mjs'), 'utf8')).toContain('SendMessage');
+  });
+
+  it('is minified and keeps names', () => {
+    const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+    expect(code.split('\n').length).toBeLessThan(200);
+    expect(code).toContain('"name",{value:'); // esbuild's keepNames helper (__name, minified)
+  });
+});

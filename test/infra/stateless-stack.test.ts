@@ -1,0 +1,406 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
+import { ENV_FOR_ACCESS, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../lib/definitions/gateway-responses.ts';
+import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
+import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+
+const DEFINITIONS = FUNCTIONS as readonly FunctionDefinition[];
+const API_ROUTES = DEFINITIONS.flatMap((def) =>
+  def.trigger.kind === 'api' ? def.trigger.routes.map((route) => ({ def, route })) : [],
+);
+const READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
+const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+describe('StatelessStack', () => {
+  let dev: Synthesized;
+  let custom: Synthesized;
+
+  beforeAll(() => {
+    dev = synthPinrelay({ stage: 'dev' });
+    custom = synthPinrelay({
+      stage: 'qa',
+      stages: { qa: { authorizerCacheSeconds: 0, apiThrottle: { rateLimit: 7, burstLimit: 3 }, logRetentionDays: 14 } },
+    });
+  });
+
+  it('is named Pinrelay-<stage>-Stateless', () => {
+    expect(dev.stateless.stackName).toBe('Pinrelay-dev-Stateless');
+    expect(custom.stateless.stackName).toBe('Pinrelay-qa-Stateless');
+  });
+
+  describe('functions', () => {
+    it('one Lambda function per FUNCTIONS entry', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::Lambda::Function', DEFINITIONS.length);
+      expect([...dev.stateless.functions.keys()]).toEqual(DEFINITIONS.map((d) => d.name));
+    });
+
+    it.each(DEFINITIONS.map((d) => [d.name, d] as const))(
+      '%s: nodejs22.x on arm64, active tracing, ESM handler, limits from the definition, own log group',
+      (_name, def) => {
+        const fn = functionProps(dev, def);
+        expect(fn).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          Handler: 'index.handler',
+          Timeout: def.timeoutSeconds ?? 10,
+          MemorySize: def.memorySize ?? 256,
+          Description: def.description,
+          LoggingConfig: { LogGroup: { Ref: logicalId(dev, dev.stateless.functions.get(def.name as never)!.logGroup) } },
+        });
+        expect(fn).not.toHaveProperty('FunctionName');
+      },
+    );
+
+    it.each(DEFINITIONS.map((d) => [d.name, d] as const))(
+      '%s: environment is exactly the defaults + ENV_FOR_ACCESS of its access list',
+      (_name, def) => {
+        const variables = functionProps(dev, def).Environment.Variables as Record<string, unknown>;
+        const expected = new Set([...Object.keys(DEFAULT_ENVIRONMENT), ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])]);
+        expect(Object.keys(variables).sort()).toEqual([...expected].sort());
+        expect(variables).toMatchObject(DEFAULT_ENVIRONMENT);
+      },
+    );
+
+    it('wires env values to the stateful resources and the stage settings', () => {
+      const putAccount = functionVariables(dev, 'put-account');
+      expect(putAccount.ACCOUNT_SECRET_PREFIX).toBe('pinrelay/dev/accounts');
+      expect(JSON.stringify(putAccount.ACCOUNT_SECRET_KMS_KEY_ID)).toMatch(/AccountSecretsKey.*Arn/);
+      expect(JSON.stringify(putAccount.TENANTS_TABLE_NAME)).toMatch(/ExportsOutputRefTablesTenantsTable/);
+
+      const relay = functionVariables(dev, 'relay-job-changes');
+      expect(relay.JOB_RETENTION_DAYS).toBe('7'); // cdk.json dev: jobRetentionDays 7
+      expect(JSON.stringify(relay.JOBS_TABLE_NAME)).toMatch(/ExportsOutputRefTablesJobsTable/);
+      expect(JSON.stringify(relay.PUBLISH_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesPublishQueue/);
+      expect(JSON.stringify(relay.DELAY_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesDelayQueue/);
+    });
+
+    it('log groups: retention from the stage config, removal policy from the stage config', () => {
+      dev.statelessTemplate.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+      dev.statelessTemplate.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+      custom.statelessTemplate.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+      custom.statelessTemplate.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    });
+
+    it('function roles carry no managed policies (logging is an inline grant on the own log group)', () => {
+      for (const def of DEFINITIONS) {
+        const role = roleProps(dev, def);
+        expect(role).not.toHaveProperty('ManagedPolicyArns');
+        const statements = policyStatements(dev, def);
+        expect(statements).toContainEqual({
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalId(dev, dev.stateless.functions.get(def.name as never)!.logGroup), 'Arn'] },
+        });
+      }
+    });
+
+    it('grants follow the access list: read-only, read-write, nothing', () => {
+      expect(dynamoActions(dev, 'get-job')).toEqual(READ_ACTIONS);
+      expect(dynamoActions(dev, 'list-jobs')).toEqual(READ_ACTIONS);
+      expect(dynamoActions(dev, 'get-account')).toEqual(READ_ACTIONS);
+      expect(dynamoActions(dev, 'authorize-request')).toEqual(READ_ACTIONS);
+      expect(dynamoActions(dev, 'cancel-job')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
+      expect(dynamoActions(dev, 'get-openapi')).toEqual([]);
+      expect(allActions(dev, 'get-openapi').sort()).toEqual([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    });
+
+    it('table grants name the table and each of its indexes, never index/*', () => {
+      const listJobs = JSON.stringify(policyStatements(dev, DEFINITIONS.find((d) => d.name === 'list-jobs')!));
+      for (const index of ['by_tenant', 'by_status', 'by_account', 'by_account_status', 'by_pending_enqueue']) {
+        expect(listJobs).toContain(`/index/${index}"`);
+      }
+      expect(listJobs).not.toContain('index/*');
+      expect(listJobs).not.toMatch(/TenantsTable/);
+    });
+
+    it('put-account: secrets under the stage prefix only, the key only through Secrets Manager', () => {
+      const statements = policyStatements(dev, DEFINITIONS.find((d) => d.name === 'put-account')!);
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:TagResource',
+        ],
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/dev/accounts/*',
+        },
+      });
+      const kms = statements.find((s) => JSON.stringify(s.Action).includes('kms:'));
+      expect(kms).toMatchObject({
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        },
+      });
+      expect(JSON.stringify(kms?.Resource)).toMatch(/AccountSecretsKey.*Arn/);
+    });
+
+    it('outbox functions may send to the publish and delay queues; API functions may not', () => {
+      for (const name of ['relay-job-changes', 'sweep-pending-enqueues']) {
+        const sqs = JSON.stringify(policyStatements(dev, byName(name)).filter((s) => JSON.stringify(s.Action).includes('sqs:SendMessage')));
+        expect(sqs).toMatch(/QueuesPublishQueue/);
+        expect(sqs).toMatch(/QueuesDelayQueue/);
+      }
+      for (const { def } of API_ROUTES) {
+        expect(allActions(dev, def.name)).not.toContain('sqs:SendMessage');
+      }
+    });
+  });
+
+  describe('REST API', () => {
+    it('is a single regional REST API with CloudFormation-generated names', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+      dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+      });
+    });
+
+    it('has a REQUEST authorizer backed by authorize-request, on the Authorization header, cached 60 s', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      const [authorizer] = resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::Authorizer');
+      expect(authorizer?.props).toMatchObject({
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 60,
+      });
+      expect(JSON.stringify(authorizer?.props.AuthorizerUri)).toContain(functionLogicalId(dev, 'authorize-request'));
+    });
+
+    it('authorizerCacheSeconds: 0 disables the authorizer cache', () => {
+      custom.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    });
+
+    it('has exactly one method per FUNCTIONS api route', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length);
+    });
+
+    it.each(API_ROUTES.map(({ def, route }) => [`${route.method} ${route.path}`, def, route] as const))(
+      '%s: Lambda proxy to its function, authorizer as the definition says',
+      (_key, def, route) => {
+        const method = methodFor(dev, route.method, route.path);
+        expect(method, `no method for ${route.method} ${route.path}`).toBeDefined();
+        expect(method!.props.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+        expect(JSON.stringify(method!.props.Integration.Uri)).toContain(functionLogicalId(dev, def.name));
+        if (route.authorized) {
+          expect(method!.props.AuthorizationType).toBe('CUSTOM');
+          expect(method!.props.AuthorizerId).toEqual({ Ref: resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::Authorizer')[0]!.id });
+        } else {
+          expect(method!.props.AuthorizationType).toBe('NONE');
+          expect(method!.props).not.toHaveProperty('AuthorizerId');
+        }
+      },
+    );
+
+    it('lets API Gateway (not the test console) invoke each API function, scoped to its method', () => {
+      const permissions = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::Permission').filter(
+        (p) => p.props.Principal === 'apigateway.amazonaws.com',
+      );
+      // one per route + one for the authorizer; no test-invoke permissions
+      expect(permissions).toHaveLength(API_ROUTES.length + 1);
+      expect(JSON.stringify(permissions)).not.toContain('test-invoke-stage');
+    });
+
+    it.each(GATEWAY_RESPONSES.map((r) => [r.type, r] as const))(
+      'gateway response %s renders the error envelope as JSON',
+      (type, def) => {
+        dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+          ResponseType: type,
+          StatusCode: 'statusCode' in def ? String(def.statusCode) : Match.absent(),
+          ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/json'" }),
+          ResponseTemplates: { 'application/json': gatewayResponseBody(def) },
+        });
+        expect(JSON.parse(gatewayResponseBody(def))).toEqual({ error: { code: def.code, message: def.message } });
+      },
+    );
+
+    it('maps the API Gateway errors to the public error codes', () => {
+      const byType = Object.fromEntries(GATEWAY_RESPONSES.map((r) => [r.type, r]));
+      expect(byType.UNAUTHORIZED).toMatchObject({ statusCode: 401, code: 'unauthorized' });
+      expect(byType.ACCESS_DENIED).toMatchObject({ statusCode: 401, code: 'unauthorized' });
+      expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ statusCode: 404, code: 'not_found' });
+      expect(byType.REQUEST_TOO_LARGE).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
+      expect(byType.THROTTLED).toMatchObject({ statusCode: 429, code: 'rate_limited' });
+      expect(byType.DEFAULT_4XX).toMatchObject({ code: 'validation_error' });
+      expect(byType.DEFAULT_5XX).toMatchObject({ statusCode: 500, code: 'internal' });
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_RESPONSES.length);
+    });
+
+    it('stage: named after the pinrelay stage, X-Ray, ERROR execution logs without data trace, throttled', () => {
+      dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'dev',
+        TracingEnabled: true,
+        MethodSettings: [
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            ThrottlingRateLimit: 50,
+            ThrottlingBurstLimit: 100,
+          }),
+        ],
+      });
+      custom.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'qa',
+        MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3 })],
+      });
+    });
+
+    it('stage: JSON access log to its own log group', () => {
+      const [stage] = resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::Stage');
+      const setting = stage!.props.AccessLogSetting as { DestinationArn: unknown; Format: string };
+      expect(JSON.stringify(setting.DestinationArn)).toContain(logicalId(dev, dev.stateless.intakeApi.accessLogGroup));
+      const format = JSON.parse(setting.Format) as Record<string, string>;
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        status: '$context.status',
+        resourcePath: '$context.resourcePath',
+        errorType: '$context.error.responseType',
+        authorizerError: '$context.authorizer.error',
+        tenantId: '$context.authorizer.tenant_id',
+      });
+    });
+
+    it('sets up the account-level CloudWatch role API Gateway needs for stage logging, retained', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::Account', 1);
+      const roles = resourcesOfType(dev.statelessTemplate, 'AWS::IAM::Role').filter((r) =>
+        JSON.stringify(r.props.AssumeRolePolicyDocument).includes('apigateway.amazonaws.com'),
+      );
+      expect(roles).toHaveLength(1);
+      dev.statelessTemplate.hasResource('AWS::IAM::Role', {
+        Properties: Match.objectLike({ ManagedPolicyArns: [Match.anyValue()] }),
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('outputs the API URL', () => {
+      dev.statelessTemplate.hasOutput('ApiUrl', { Value: Match.anyValue() });
+      expect(JSON.stringify(dev.statelessTemplate.toJSON().Outputs.ApiUrl.Value)).toContain('execute-api');
+    });
+  });
+
+  describe('job outbox', () => {
+    it('relay-job-changes consumes the jobs table stream in order, with partial failures, bisect, retries and a DLQ', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      const [mapping] = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::EventSourceMapping');
+      expect(mapping?.props).toMatchObject({
+        FunctionName: { Ref: functionLogicalId(dev, 'relay-job-changes') },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: 24 * 3600,
+        ParallelizationFactor: 1,
+      });
+      expect(JSON.stringify(mapping?.props.EventSourceArn)).toMatch(/TablesJobsTable.*StreamArn/);
+      expect(JSON.stringify(mapping?.props.DestinationConfig.OnFailure.Destination)).toMatch(/QueuesOutboxDeadLetterQueue.*Arn/);
+    });
+
+    it('the relay may read the stream and send to the outbox DLQ', () => {
+      const actions = allActions(dev, 'relay-job-changes');
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']),
+      );
+      const sends = JSON.stringify(policyStatements(dev, byName('relay-job-changes')));
+      expect(sends).toMatch(/QueuesOutboxDeadLetterQueue/);
+    });
+
+    it('sweep-pending-enqueues runs on a schedule at the definition\'s rate', () => {
+      const sweep = byName('sweep-pending-enqueues');
+      const every = sweep.trigger.kind === 'schedule' ? sweep.trigger.everyMinutes : NaN;
+      dev.statelessTemplate.resourceCountIs('AWS::Events::Rule', 1);
+      dev.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: every === 1 ? 'rate(1 minute)' : `rate(${every} minutes)`,
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-pending-enqueues'), 'Arn'] } })],
+      });
+      dev.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-pending-enqueues'), 'Arn'] },
+      });
+    });
+  });
+});
+
+// ---- helpers over the synthesized template ----
+
+function byName(name: string): FunctionDefinition {
+  const def = DEFINITIONS.find((d) => d.name === name);
+  if (!def) throw new Error(`no function ${name}`);
+  return def;
+}
+
+function logicalId(s: Synthesized, construct: { node: { defaultChild?: unknown } }): string {
+  return s.stateless.getLogicalId(construct.node.defaultChild as never);
+}
+
+function functionLogicalId(s: Synthesized, name: string): string {
+  return logicalId(s, s.stateless.functions.get(name as never)!.function);
+}
+
+function resourceProps(s: Synthesized, id: string): Record<string, any> {
+  return (s.statelessTemplate.toJSON().Resources[id] as { Properties: Record<string, any> }).Properties;
+}
+
+function functionProps(s: Synthesized, def: FunctionDefinition): Record<string, any> {
+  expect(s.stateless.node.tryFindChild(constructIdFor(def.name))).toBeDefined();
+  return resourceProps(s, functionLogicalId(s, def.name));
+}
+
+function functionVariables(s: Synthesized, name: string): Record<string, unknown> {
+  return functionProps(s, byName(name)).Environment.Variables;
+}
+
+function roleProps(s: Synthesized, def: FunctionDefinition): Record<string, any> {
+  return resourceProps(s, logicalId(s, s.stateless.functions.get(def.name as never)!.role));
+}
+
+function policyStatements(s: Synthesized, def: FunctionDefinition): Array<Record<string, any>> {
+  const roleId = logicalId(s, s.stateless.functions.get(def.name as never)!.role);
+  return resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')
+    .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => p.props.PolicyDocument.Statement as Array<Record<string, any>>);
+}
+
+function allActions(s: Synthesized, name: string): string[] {
+  return policyStatements(s, byName(name)).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+}
+
+function dynamoActions(s: Synthesized, name: string): string[] {
+  // Item actions only: stream reads belong to the event source.
+  const stream = new Set(['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+  return [...new Set(allActions(s, name).filter((a) => a.startsWith('dynamodb:') && !stream.has(a)))].sort();
+}
+
+/** The method for `METHOD /path`, resolving each AWS::ApiGateway::Resource's path from its parents. */
+function methodFor(s: Synthesized, httpMethod: string, path: string) {
+  const resources = Object.fromEntries(
+    resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Resource').map((r) => [r.id, r.props]),
+  );
+  const pathOf = (id: string): string => {
+    const r = resources[id]!;
+    const parent = r.ParentId as { Ref?: string };
+    return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.PathPart}`;
+  };
+  return resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Method').find(
+    (m) => m.props.HttpMethod === httpMethod && m.props.ResourceId?.Ref && pathOf(m.props.ResourceId.Ref) === path,
+  );
+}
