@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
 import { DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE } from '../lib/definitions/queues.ts';
@@ -69,6 +70,44 @@ export interface Pipeline {
 }
 
 export const LOCAL_TENANT_ID = 'ten_local';
+
+/**
+ * With `--data`, account tokens survive a graceful restart: the Secrets Manager stand-in keeps them
+ * in memory, so the current versions are written to `secrets.json` (mode 0600) on stop and created
+ * again through the real API on the next start. A crash loses tokens connected since the last start.
+ */
+async function persistSecrets(secrets: SecretsManagerStandIn, file: string, stops: Array<() => Promise<void>>) {
+  const client = new SecretsManagerClient({ endpoint: secrets.endpoint, region: REGION, credentials });
+  let saved: Array<{ name: string; value: string; kmsKeyId?: string; tags: { Key: string; Value: string }[] }> = [];
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    /* first start */
+  }
+  for (const secret of saved) {
+    await client.send(
+      new CreateSecretCommand({
+        Name: secret.name,
+        SecretString: secret.value,
+        Tags: secret.tags,
+        ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+      }),
+    );
+  }
+  // Runs before the stand-in stops (stops run in reverse order).
+  stops.push(async () => {
+    const current = secrets
+      .secrets()
+      .filter((s) => !s.deletedDate)
+      .map((s) => ({
+        name: s.name,
+        value: s.versions.find((v) => v.stages.includes('AWSCURRENT'))?.secretString ?? '',
+        ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+        tags: [...s.tags],
+      }));
+    writeFileSync(file, JSON.stringify(current), { mode: 0o600 });
+  });
+}
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -93,6 +132,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     ]);
     stops.push(dynamo.stop, sqs.stop, secrets.stop, events.stop);
     const prefix = options.namePrefix ?? '';
+    if (dataDir) await persistSecrets(secrets, join(dataDir, 'secrets.json'), stops);
 
     const dynamoAdmin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials });
     const sqsAdmin = new SQSClient({ endpoint: sqs.endpoint, region: REGION, credentials });

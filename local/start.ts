@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPipeline, type Pipeline } from './pipeline.ts';
 
@@ -9,7 +10,8 @@ import { startPipeline, type Pipeline } from './pipeline.ts';
  *   npm start -- --data .pinrelay/data   persist DynamoDB + SQS state across restarts
  * Environment: PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO).
  */
-export const STATE_FILE = '.pinrelay/local.json';
+/** Where the admin CLI finds local mode's endpoints (`npm run admin -- --local …`). */
+export const STATE_FILE = process.env['PINRELAY_STATE_FILE'] ?? '.pinrelay/local.json';
 
 const { values } = parseArgs({ options: { data: { type: 'string' } }, strict: true });
 
@@ -54,7 +56,7 @@ try {
 }
 const p = pipeline!;
 
-mkdirSync('.pinrelay', { recursive: true });
+mkdirSync(dirname(STATE_FILE), { recursive: true });
 writeFileSync(
   STATE_FILE,
   JSON.stringify({ apiUrl: p.apiUrl, dynamodbEndpoint: p.endpoints.dynamodb, tenantsTable: p.tableNames.tenants, jobsTable: p.tableNames.jobs }, null, 2),
@@ -63,7 +65,7 @@ writeFileSync(
 const key = p.apiKey;
 console.log(`
 API key (tenant ${p.tenantId}): ${key}
-${values.data ? `State persists in ${values.data} (DynamoDB tables, SQS messages; account tokens are in memory only: PUT accounts again after a restart).` : 'State is in memory: it is gone when you stop.'}
+${values.data ? `State persists in ${values.data} (tables, queued messages, and account tokens saved on Ctrl-C).` : 'State is in memory: it is gone when you stop.'}
 
 Try it:
   curl -s -X PUT ${p.apiUrl}/v1/accounts/demo -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\
