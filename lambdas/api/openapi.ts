@@ -14,7 +14,7 @@ import {
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests (never by hand).
- * Served at GET /v1/openapi.json; test/unit/openapi.test.ts checks it covers every route.
+ * Served at GET /v1/openapi.json; test/unit/api/openapi.test.ts checks it covers every route.
  */
 function build() {
   const registry = new OpenAPIRegistry();

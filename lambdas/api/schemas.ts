@@ -10,7 +10,10 @@ extendZodWithOpenApi(z);
 
 /** Pinterest counts characters, not UTF-16 units: "≤ 100" means 100 code points. */
 const text = (max: number) =>
-  z.string().refine((s) => [...s].length <= max, { message: `must be at most ${max} characters` });
+  z
+    .string()
+    .refine((s) => [...s].length <= max, { message: `must be at most ${max} characters` })
+    .openapi({ maxLength: max });
 
 const digits = (what: string) =>
   z.string().regex(/^\d{1,64}$/, { message: `${what} must be a string of digits` });
@@ -23,6 +26,8 @@ export const httpUrl = z
     (value) => {
       // No whitespace or control characters anywhere: WHATWG URL parsing would silently strip or encode them.
       if (/[\s\u0000-\u001f\u007f]/.test(value)) return false;
+      // The text itself must be absolute: `https:/x` or `http:x` parse (and get repaired) but are not.
+      if (!/^https?:\/\/[^/\\]/i.test(value)) return false;
       try {
         const url = new URL(value);
         return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;

@@ -122,7 +122,9 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
   }
   const size = Buffer.byteLength(req.body, 'utf8');
   if (size > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+    throw new PayloadTooLargeError(`request body is ${size} bytes; the limit is ${MAX_BODY_BYTES}`, [
+      { path: '(root)', message: `at most ${MAX_BODY_BYTES} bytes; send large images as image_url rather than image_base64` },
+    ]);
   }
   let value: unknown;
   try {

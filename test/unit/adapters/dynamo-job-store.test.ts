@@ -1,0 +1,219 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
+import { DynamoJobStore, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { ValidationError } from '../../../lambdas/shared/errors.ts';
+import { ACCOUNT, jobRecord, OTHER_TENANT, TENANT } from '../builders.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const store = new DynamoJobStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'jobs-table', 30);
+const conditionFailed = (Item?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item ? { Item: marshall(Item) as never } : {}) });
+const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoJobStore.create', () => {
+  it.each(JOB_STATUSES)('writes one conditional put with every index key for a %s job', async (status: JobStatus) => {
+    // Prepare
+    const record = jobRecord({ status });
+    ddb.on(PutCommand).resolves({});
+    const { job } = record;
+    const owesMessage = ['queued', 'scheduled', 'retry_scheduled'].includes(status);
+    const terminal = ['succeeded', 'failed', 'cancelled'].includes(status);
+
+    // Act
+    const outcome = await store.create(record);
+
+    // Assess
+    expect(outcome).toEqual({ created: true });
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    const input = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({
+      TableName: 'jobs-table',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(input.Item).toMatchObject({
+      pk: `JOB#${TENANT}#${job.id}`,
+      tenant_id: TENANT,
+      job_id: job.id,
+      status,
+      version: record.version,
+      body_hash: record.bodyHash,
+      job,
+      tenant_pk: `T#${TENANT}`,
+      status_pk: `T#${TENANT}#S#${status}`,
+      account_pk: `T#${TENANT}#A#${ACCOUNT}`,
+      account_status_pk: `T#${TENANT}#A#${ACCOUNT}#S#${status}`,
+      list_sk: `${job.created_at}#${job.id}`,
+    });
+    if (owesMessage) expect(input.Item).toMatchObject({ pending_enqueue_pk: 'PENDING', pending_enqueue_since: job.updated_at });
+    expect('pending_enqueue_pk' in input.Item!).toBe(owesMessage);
+    expect('pending_enqueue_since' in input.Item!).toBe(owesMessage);
+    if (terminal) expect(input.Item!['expires_at_epoch']).toBe(Date.parse(job.updated_at) / 1000 + 30 * 86_400);
+    expect('expires_at_epoch' in input.Item!).toBe(terminal);
+  });
+
+  it('expires terminal jobs retentionDays after their last change, in whole epoch seconds', () => {
+    const failed = jobRecord({ status: 'failed', now: '2026-03-01T12:00:00.750Z' }); // updated 12:00:02.750
+
+    expect(toItem(failed, 7)['expires_at_epoch']).toBe(Date.parse('2026-03-01T12:00:02Z') / 1000 + 7 * 86_400);
+  });
+
+  it('returns the stored job when the key exists (marshalled Item on the exception)', async () => {
+    const existing = jobRecord({ status: 'running' });
+    ddb.on(PutCommand).rejects(conditionFailed(toItem(existing, 30)));
+
+    const outcome = await store.create(jobRecord());
+
+    expect(outcome).toEqual({ created: false, existing });
+  });
+
+  it.each([
+    ['a conditional failure without Item', conditionFailed()],
+    ['any other error', Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' })],
+  ])('rethrows %s', async (_what, error) => {
+    ddb.on(PutCommand).rejects(error);
+    await expect(store.create(jobRecord())).rejects.toBe(error);
+  });
+});
+
+describe('DynamoJobStore.get', () => {
+  it('reads consistently by key and maps the item back', async () => {
+    const record = jobRecord({ status: 'failed' });
+    ddb.on(GetCommand).resolves({}).on(GetCommand, { Key: { pk: `JOB#${TENANT}#${record.job.id}` } }).resolves({ Item: toItem(record, 30) });
+
+    await expect(store.get(TENANT, record.job.id)).resolves.toEqual(record);
+    await expect(store.get(OTHER_TENANT, record.job.id)).resolves.toBeNull();
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'jobs-table', ConsistentRead: true });
+  });
+});
+
+describe('DynamoJobStore.replace', () => {
+  it('puts the new record on condition that the version is unchanged', async () => {
+    const next = jobRecord({ status: 'cancelled' });
+    ddb.on(PutCommand).resolves({});
+
+    await expect(store.replace(next, next.version - 1)).resolves.toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: toItem(next, 30),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': next.version - 1 },
+    });
+  });
+
+  it('answers false when someone else changed the job first, and rethrows other errors', async () => {
+    ddb.on(PutCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+
+    await expect(store.replace(jobRecord(), 1)).resolves.toBe(false);
+    await expect(store.replace(jobRecord(), 1)).rejects.toThrow('boom');
+  });
+});
+
+describe('DynamoJobStore.markDispatched', () => {
+  it('removes the outbox marker only for the dispatched version', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await store.markDispatched(TENANT, 'job_1', 3);
+
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jobs-table',
+      Key: { pk: `JOB#${TENANT}#job_1` },
+      UpdateExpression: 'REMOVE pending_enqueue_pk, pending_enqueue_since',
+      ConditionExpression: 'version = :v AND attribute_exists(pending_enqueue_pk)',
+      ExpressionAttributeValues: { ':v': 3 },
+    });
+  });
+
+  it('swallows a conditional failure (superseded or already confirmed) but not other errors', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+
+    await expect(store.markDispatched(TENANT, 'job_1', 3)).resolves.toBeUndefined();
+    await expect(store.markDispatched(TENANT, 'job_1', 3)).rejects.toThrow('boom');
+  });
+});
+
+describe('DynamoJobStore.list', () => {
+  const record = jobRecord();
+  const lastKey = (attribute: string, value: string) => ({ pk: `JOB#${TENANT}#${record.job.id}`, [attribute]: value, list_sk: `${record.job.created_at}#${record.job.id}` });
+
+  it.each([
+    [{}, 'by_tenant', 'tenant_pk', `T#${TENANT}`],
+    [{ status: 'queued' }, 'by_status', 'status_pk', `T#${TENANT}#S#queued`],
+    [{ accountId: ACCOUNT }, 'by_account', 'account_pk', `T#${TENANT}#A#${ACCOUNT}`],
+    [{ status: 'failed', accountId: ACCOUNT }, 'by_account_status', 'account_status_pk', `T#${TENANT}#A#${ACCOUNT}#S#failed`],
+  ] as const)('filter %j queries %s newest first, and its own cursor round-trips', async (filter, indexName, attribute, value) => {
+    // Prepare
+    ddb.on(QueryCommand).resolvesOnce({ Items: [toItem(record, 30)], LastEvaluatedKey: lastKey(attribute, value) }).resolves({ Items: [] });
+
+    // Act
+    const first = await store.list(TENANT, filter, { limit: 10 });
+    const second = await store.list(TENANT, filter, { limit: 10, cursor: first.nextCursor! });
+
+    // Assess
+    expect(first.items).toEqual([record]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(second).toEqual({ items: [], nextCursor: null });
+    const [one, two] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(one).toEqual({
+      TableName: 'jobs-table',
+      IndexName: indexName,
+      KeyConditionExpression: '#p = :p',
+      ExpressionAttributeNames: { '#p': attribute },
+      ExpressionAttributeValues: { ':p': value },
+      ScanIndexForward: false,
+      Limit: 10,
+    });
+    expect(two).toEqual({ ...one, ExclusiveStartKey: lastKey(attribute, value) });
+  });
+
+  const tenantKey = { pk: `JOB#${TENANT}#job_1`, tenant_pk: `T#${TENANT}`, list_sk: '2026-03-01T12:00:00.000Z#job_1' };
+  it.each([
+    ['not base64 JSON', '%%%not-a-cursor%%%', {}],
+    ['JSON but an array', cursorOf([tenantKey]), {}],
+    ['JSON but a string', cursorOf('pk'), {}],
+    ['another tenant', cursorOf({ pk: `JOB#${OTHER_TENANT}#job_1`, tenant_pk: `T#${OTHER_TENANT}`, list_sk: tenantKey.list_sk }), {}],
+    ['another tenant pk behind our partition', cursorOf({ ...tenantKey, pk: `JOB#${OTHER_TENANT}#job_1` }), {}],
+    ['a tenant-id prefix of ours', cursorOf({ ...tenantKey, pk: `JOB#${TENANT.slice(0, -1)}#job_1` }), {}],
+    ['another filter (index)', cursorOf(tenantKey), { status: 'queued' }],
+    ['another filter value', cursorOf({ pk: tenantKey.pk, status_pk: `T#${TENANT}#S#failed`, list_sk: tenantKey.list_sk }), { status: 'queued' }],
+    ['an extra key', cursorOf({ ...tenantKey, version: '1' }), {}],
+    ['a missing key', cursorOf({ pk: tenantKey.pk, tenant_pk: tenantKey.tenant_pk }), {}],
+    ['a non-string value', cursorOf({ ...tenantKey, list_sk: 5 }), {}],
+  ] as const)('rejects a cursor with %s before querying', async (_what, cursor, filter) => {
+    const attempt = store.list(TENANT, filter, { limit: 10, cursor });
+
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
+  });
+
+  it('gives no next_cursor on the last page', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
+    await expect(store.list(TENANT, {}, { limit: 10 })).resolves.toEqual({ items: [record], nextCursor: null });
+  });
+});
+
+describe('DynamoJobStore.listUndispatched', () => {
+  it('queries the sparse outbox index for markers older than the cut-off', async () => {
+    const record = jobRecord();
+    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
+
+    const stale = await store.listUndispatched(new Date('2026-03-01T11:59:00.000Z'), 50);
+
+    expect(stale).toEqual([record]);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'by_pending_enqueue',
+      KeyConditionExpression: '#p = :p AND #s < :before',
+      ExpressionAttributeNames: { '#p': 'pending_enqueue_pk', '#s': 'pending_enqueue_since' },
+      ExpressionAttributeValues: { ':p': 'PENDING', ':before': '2026-03-01T11:59:00.000Z' },
+      Limit: 50,
+    });
+  });
+});

@@ -1,0 +1,206 @@
+import { fixedClock } from '../../lambdas/domain/clock.ts';
+import { OWES_MESSAGE, type JobRecord } from '../../lambdas/domain/job.ts';
+import type {
+  AccountRecord,
+  AccountTokens,
+  ApiKeyRecord,
+  CreateOutcome,
+  JobFilter,
+  JobPage,
+  JobQueue,
+  JobStore,
+  TenantRecord,
+  TenantStore,
+  TokenVault,
+} from '../../lambdas/use-cases/ports.ts';
+
+/**
+ * In-memory fakes of the ports (STYLE §5): same contracts as the DynamoDB/SQS/Secrets Manager adapters,
+ * including the conditional semantics the use cases rely on. Records are copied in and out, as a
+ * real store would, so a use case cannot change stored state by mutating what it read.
+ * Every port call is appended to a shared `log`, so tests can assert the order of side effects.
+ */
+
+const copy = <T>(value: T): T => structuredClone(value);
+const rowKey = (tenantId: string, jobId: string) => `${tenantId}/${jobId}`;
+
+interface JobRow {
+  record: JobRecord;
+  /** Like the table's pending_enqueue_since: set while the status owes a message, cleared by markDispatched. */
+  pendingSince: string | null;
+}
+
+export class InMemoryJobStore implements JobStore {
+  readonly rows = new Map<string, JobRow>();
+  /** Runs once before the next `replace`: simulates a concurrent writer winning the race. */
+  beforeNextReplace: (() => void) | undefined;
+
+  constructor(private readonly log: string[] = []) {}
+
+  /** Puts a record as if written earlier (bypasses the conditional create). */
+  seed(record: JobRecord, pendingSince: string | null = OWES_MESSAGE.has(record.job.status) ? record.job.updated_at : null): void {
+    this.rows.set(rowKey(record.tenantId, record.job.id), { record: copy(record), pendingSince });
+  }
+
+  stored(tenantId: string, jobId: string): JobRecord | undefined {
+    return this.rows.get(rowKey(tenantId, jobId))?.record;
+  }
+
+  isPending(tenantId: string, jobId: string): boolean {
+    return (this.rows.get(rowKey(tenantId, jobId))?.pendingSince ?? null) !== null;
+  }
+
+  async create(record: JobRecord): Promise<CreateOutcome> {
+    this.log.push(`jobs.create ${record.job.id}`);
+    const existing = this.rows.get(rowKey(record.tenantId, record.job.id));
+    if (existing) return { created: false, existing: copy(existing.record) };
+    this.seed(record);
+    return { created: true };
+  }
+
+  async get(tenantId: string, jobId: string): Promise<JobRecord | null> {
+    this.log.push(`jobs.get ${jobId}`);
+    const row = this.rows.get(rowKey(tenantId, jobId));
+    return row ? copy(row.record) : null;
+  }
+
+  async list(tenantId: string, filter: JobFilter, page: { limit: number; cursor?: string }): Promise<JobPage> {
+    this.log.push('jobs.list');
+    const sortKey = (r: JobRecord) => `${r.job.created_at}#${r.job.id}`;
+    const matching = [...this.rows.values()]
+      .map((row) => row.record)
+      .filter((r) => r.tenantId === tenantId)
+      .filter((r) => !filter.status || r.job.status === filter.status)
+      .filter((r) => !filter.accountId || r.job.account_id === filter.accountId)
+      .filter((r) => !page.cursor || sortKey(r) < page.cursor)
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1));
+    const items = matching.slice(0, page.limit).map(copy);
+    const last = items.at(-1);
+    return { items, nextCursor: matching.length > page.limit && last ? sortKey(last) : null };
+  }
+
+  async replace(next: JobRecord, expectedVersion: number): Promise<boolean> {
+    const hook = this.beforeNextReplace;
+    this.beforeNextReplace = undefined;
+    hook?.();
+    this.log.push(`jobs.replace ${next.job.id} v${expectedVersion}->v${next.version}`);
+    const row = this.rows.get(rowKey(next.tenantId, next.job.id));
+    if (!row || row.record.version !== expectedVersion) return false;
+    this.seed(next);
+    return true;
+  }
+
+  async markDispatched(tenantId: string, jobId: string, version: number): Promise<void> {
+    this.log.push(`jobs.markDispatched ${jobId} v${version}`);
+    const row = this.rows.get(rowKey(tenantId, jobId));
+    if (row && row.record.version === version && row.pendingSince !== null) row.pendingSince = null;
+  }
+
+  async listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]> {
+    const before = olderThan.toISOString();
+    return [...this.rows.values()]
+      .filter((row): row is JobRow & { pendingSince: string } => row.pendingSince !== null && row.pendingSince < before)
+      .sort((a, b) => (a.pendingSince < b.pendingSince ? -1 : 1))
+      .slice(0, limit)
+      .map((row) => copy(row.record));
+  }
+}
+
+export class InMemoryTenantStore implements TenantStore {
+  readonly tenants = new Map<string, TenantRecord>();
+  /** By key hash, as the table stores them. */
+  readonly apiKeys = new Map<string, ApiKeyRecord & { keyHash: string; createdAt: string }>();
+  readonly accounts = new Map<string, AccountRecord>();
+
+  constructor(private readonly log: string[] = []) {}
+
+  async createTenant(tenant: TenantRecord, key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void> {
+    this.log.push(`tenants.createTenant ${tenant.tenantId}`);
+    if (this.tenants.has(tenant.tenantId) || this.apiKeys.has(key.keyHash)) throw new Error('TransactionCanceledException');
+    this.tenants.set(tenant.tenantId, copy(tenant));
+    this.apiKeys.set(key.keyHash, copy(key));
+  }
+
+  async addApiKey(key: ApiKeyRecord & { keyHash: string; createdAt: string }): Promise<void> {
+    this.log.push(`tenants.addApiKey ${key.tenantId}`);
+    const existing = this.apiKeys.get(key.keyHash);
+    if (existing && existing.tenantId !== key.tenantId) throw new Error('ConditionalCheckFailedException');
+    this.apiKeys.set(key.keyHash, copy(key));
+  }
+
+  async getTenant(tenantId: string): Promise<TenantRecord | null> {
+    return copy(this.tenants.get(tenantId) ?? null);
+  }
+
+  async apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const key = this.apiKeys.get(keyHash);
+    return key ? { keyId: key.keyId, tenantId: key.tenantId } : null;
+  }
+
+  async getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null> {
+    this.log.push(`tenants.getAccount ${accountId}`);
+    return copy(this.accounts.get(`${tenantId}/${accountId}`) ?? null);
+  }
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    this.log.push(`tenants.putAccount ${account.account_id}`);
+    this.accounts.set(`${account.tenantId}/${account.account_id}`, copy(account));
+  }
+}
+
+export class RecordingTokenVault implements TokenVault {
+  readonly saves: { tenantId: string; accountId: string; tokens: AccountTokens }[] = [];
+
+  constructor(private readonly log: string[] = []) {}
+
+  async save(tenantId: string, accountId: string, tokens: AccountTokens): Promise<string> {
+    this.log.push(`vault.save ${accountId}`);
+    this.saves.push({ tenantId, accountId, tokens: copy(tokens) });
+    return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:pinrelay/${tenantId}/${accountId}-AbCdEf`;
+  }
+}
+
+export class RecordingJobQueue implements JobQueue {
+  readonly sent: { kind: 'enqueue' | 'hold'; record: JobRecord; now?: Date }[] = [];
+
+  constructor(private readonly log: string[] = []) {}
+
+  async enqueue(record: JobRecord): Promise<void> {
+    this.log.push(`queue.enqueue ${record.job.id} v${record.version}`);
+    this.sent.push({ kind: 'enqueue', record: copy(record) });
+  }
+
+  async hold(record: JobRecord, now: Date): Promise<void> {
+    this.log.push(`queue.hold ${record.job.id} v${record.version}`);
+    this.sent.push({ kind: 'hold', record: copy(record), now });
+  }
+}
+
+/** A full set of fakes sharing one call log, with a clock fixed at `start`. */
+export function fakeDeps(start: string) {
+  const log: string[] = [];
+  return {
+    log,
+    jobs: new InMemoryJobStore(log),
+    tenants: new InMemoryTenantStore(log),
+    vault: new RecordingTokenVault(log),
+    queue: new RecordingJobQueue(log),
+    clock: fixedClock(start),
+  };
+}
+
+/** A connected account record, as connectAccount would have stored it. */
+export function accountRecord(tenantId: string, accountId: string, at: string): AccountRecord {
+  return {
+    tenantId,
+    account_id: accountId,
+    connection_status: 'connected',
+    token_expires_at: null,
+    refresh_token_expires_at: null,
+    has_refresh_token: false,
+    rate_limit_per_minute: null,
+    created_at: at,
+    updated_at: at,
+    secretRef: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:pinrelay/${tenantId}/${accountId}-AbCdEf`,
+  };
+}
