@@ -82,6 +82,22 @@ const alive = (pid: number) => {
   }
 };
 
+const commandOf = (pid: number) => {
+  try {
+    return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+};
+
+const until = async (condition: () => boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -128,7 +144,9 @@ describe('npm start', () => {
 
     const ports = [Number(new URL(local.apiUrl).port), Number(new URL(state.dynamodbEndpoint).port)];
     expect(await ctrlC(local)).toBe(0);
-    expect(children.filter(alive)).toEqual([]);
+    // Children exit on their own signal/stdin close; give them a moment (esbuild's service, the JVM).
+    await until(() => children.filter(alive).length === 0, 5_000).catch(() => undefined);
+    expect(children.filter(alive).map(commandOf)).toEqual([]);
     for (const port of ports) expect(await listening(port)).toBe(false);
     expect(existsSync(local.stateFile)).toBe(false);
   }, 90_000);
