@@ -41,6 +41,7 @@ export function toItem(record: JobRecord, retentionDays: number): Item {
     item['pending_enqueue_pk'] = PENDING_PARTITION;
     item['pending_enqueue_since'] = job.updated_at;
   }
+  if (job.status === 'running' && record.leaseUntil) item['lease_until'] = record.leaseUntil;
   if (isTerminal(job.status)) {
     item['expires_at_epoch'] = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
   }
@@ -53,6 +54,7 @@ export function fromItem(item: Item): JobRecord {
     version: Number(item['version']),
     bodyHash: item['body_hash'] as string,
     job: item['job'] as Job,
+    ...(item['lease_until'] ? { leaseUntil: item['lease_until'] as string } : {}),
   };
 }
 

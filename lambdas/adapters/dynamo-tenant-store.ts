@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, ApiKeyRecord, TenantRecord, TenantStore } from '../use-cases/ports.ts';
 
 /**
@@ -80,6 +80,18 @@ export class DynamoTenantStore implements TenantStore {
       updated_at: i['updated_at'],
       secretRef: i['secret_ref'],
     };
+  }
+
+  async markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenantId), sk: `ACCOUNT#${accountId}` },
+        UpdateExpression: 'SET connection_status = :s, updated_at = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':s': 'reauthorization_required', ':at': at },
+      }),
+    );
   }
 
   async putAccount(account: AccountRecord): Promise<void> {

@@ -10,6 +10,8 @@ export interface JobMessage {
   readonly job_id: string;
   readonly tenant_id: string;
   readonly version: number;
+  /** Set on pacing holds: the delay-queue consumer returns the job to its FIFO group when it comes back. */
+  readonly hold?: 'pacing';
 }
 
 export function messageGroupOf(record: JobRecord): string {
@@ -21,17 +23,23 @@ export function deduplicationIdOf(record: JobRecord): string {
   return `${record.job.id}-v${record.version}`;
 }
 
-function body(record: JobRecord): string {
-  const message: JobMessage = { job_id: record.job.id, tenant_id: record.tenantId, version: record.version };
+function body(record: JobRecord, hold?: JobMessage['hold']): string {
+  const message: JobMessage = { job_id: record.job.id, tenant_id: record.tenantId, version: record.version, ...(hold ? { hold } : {}) };
   return JSON.stringify(message);
 }
 
 export class SqsJobQueue implements JobQueue {
+  /** `publishQueueUrl` is undefined for the worker, which may only park jobs in the delay queue. */
   constructor(
     private readonly client: SQSClient,
-    private readonly publishQueueUrl: string,
+    private readonly publishQueueUrlOrNone: string | undefined,
     private readonly delayQueueUrl: string,
   ) {}
+
+  private get publishQueueUrl(): string {
+    if (!this.publishQueueUrlOrNone) throw new Error('this function may not send to the publish queue');
+    return this.publishQueueUrlOrNone;
+  }
 
   async enqueue(record: JobRecord): Promise<void> {
     await this.client.send(
@@ -40,6 +48,25 @@ export class SqsJobQueue implements JobQueue {
         MessageBody: body(record),
         MessageGroupId: messageGroupOf(record),
         MessageDeduplicationId: deduplicationIdOf(record),
+      }),
+    );
+  }
+
+  async holdForPacing(record: JobRecord, waitMs: number): Promise<void> {
+    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(waitMs / 1000)));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record, 'pacing'), DelaySeconds: delay }),
+    );
+  }
+
+  async releaseHold(record: JobRecord, holdId: string): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.publishQueueUrl,
+        MessageBody: body(record),
+        MessageGroupId: messageGroupOf(record),
+        // The hold's own id: the job's first message (same job + version) may still be in the dedup window.
+        MessageDeduplicationId: `${deduplicationIdOf(record)}-h${holdId}`.slice(0, 128),
       }),
     );
   }

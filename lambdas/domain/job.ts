@@ -47,6 +47,8 @@ export interface JobRecord {
   readonly version: number;
   /** SHA-256 of the canonical request body: same key + other body ⇒ idempotency_key_reused. */
   readonly bodyHash: string;
+  /** While `running`: when the claiming worker's attempt is presumed dead (crash detection). */
+  readonly leaseUntil?: string | null;
 }
 
 export interface NewJobInput {

@@ -20,6 +20,19 @@ const envSchema = z.object({
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Outbox sweeper: how long a job may stay undispatched before the sweeper re-sends it. */
   SWEEP_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Pinterest (the worker). Credentials: a Secrets Manager secret in AWS, plain variables in local mode.
+  PINTEREST_API_BASE_URL: z.string().url().default('https://api.pinterest.com'),
+  PINTEREST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  PINTEREST_APP_SECRET_ARN: z.string().min(1).optional(),
+  PINTEREST_CLIENT_ID: z.string().min(1).optional(),
+  PINTEREST_CLIENT_SECRET: z.string().min(1).optional(),
+  // Pacing and retries (limits are configuration, never constants: DESIGN §2).
+  PACING_ACCOUNT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  PACING_APP_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(10),
+  RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(900).default(5),
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** How long a claimed job is trusted to its worker (the Lambda timeout plus margin). */
+  WORKER_LEASE_SECONDS: z.coerce.number().int().min(1).max(900).default(60),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   // Endpoint overrides: local mode and LocalStack only. Unset in AWS.
   DYNAMODB_ENDPOINT: z.string().url().optional(),

@@ -2,6 +2,13 @@ import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store.ts';
 import { SecretsManagerTokenVault } from '../adapters/secrets-token-vault.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
+import { PinterestClient, type PinterestApi } from '../adapters/pinterest-client.ts';
+import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { retryPolicy } from '../domain/backoff.ts';
+import type { PublishDeps } from '../use-cases/publish.ts';
+import { ConfigError } from './errors.ts';
 import { systemClock } from '../domain/clock.ts';
 import type { JobQueue, JobStore, TenantStore, TokenVault } from '../use-cases/ports.ts';
 import { dynamoClient, secretsClient, sqsClient } from './clients.ts';
@@ -27,4 +34,60 @@ export function tokenVault(): TokenVault {
 
 export function jobQueue(): JobQueue {
   return new SqsJobQueue(sqsClient(), required('PUBLISH_QUEUE_URL'), required('DELAY_QUEUE_URL'));
+}
+
+/** The delay consumer sends to both queues; the worker only to the delay queue (pacing holds). */
+export function delayOnlyQueue(): Pick<JobQueue, 'holdForPacing'> {
+  return new SqsJobQueue(sqsClient(), undefined, required('DELAY_QUEUE_URL'));
+}
+
+/** Pinterest app credentials: a Secrets Manager secret in AWS (`{client_id, client_secret}`), env in local mode. */
+async function pinterestCredentials(): Promise<{ clientId: string; clientSecret: string }> {
+  const c = config();
+  if (c.PINTEREST_APP_SECRET_ARN) {
+    const out = await secretsClient().send(new GetSecretValueCommand({ SecretId: c.PINTEREST_APP_SECRET_ARN }));
+    const value = JSON.parse(out.SecretString ?? '{}') as { client_id?: string; client_secret?: string };
+    if (!value.client_id || !value.client_secret) {
+      throw new ConfigError('the Pinterest app credentials secret needs client_id and client_secret (see docs/deploy.md)');
+    }
+    return { clientId: value.client_id, clientSecret: value.client_secret };
+  }
+  if (c.PINTEREST_CLIENT_ID && c.PINTEREST_CLIENT_SECRET) return { clientId: c.PINTEREST_CLIENT_ID, clientSecret: c.PINTEREST_CLIENT_SECRET };
+  throw new ConfigError('no Pinterest app credentials: set PINTEREST_APP_SECRET_ARN or PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET');
+}
+
+let workerDepsPromise: Promise<PublishDeps> | undefined;
+
+/**
+ * The worker's dependencies, built once per container: the token provider's cache and the Pinterest
+ * client's connection pool outlive a single invocation.
+ */
+export function publishDeps(): Promise<PublishDeps> {
+  workerDepsPromise ??= (async () => {
+    const c = config();
+    const credentials = await pinterestCredentials();
+    const pinterest: PinterestApi = new PinterestClient({ baseUrl: c.PINTEREST_API_BASE_URL, timeoutMs: c.PINTEREST_TIMEOUT_MS, ...credentials });
+    return {
+      jobs: jobStore(),
+      tenants: tenantStore(),
+      tokens: new SecretsTokenProvider(secretsClient(), required('ACCOUNT_SECRET_PREFIX'), pinterest, clock),
+      pinterest,
+      pacer: new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND),
+      queue: delayOnlyQueue(),
+      clock,
+      random: Math.random,
+      policy: retryPolicy({ baseSeconds: c.RETRY_BASE_SECONDS, maxAttempts: c.RETRY_MAX_ATTEMPTS }),
+      defaultAccountPerMinute: c.PACING_ACCOUNT_PER_MINUTE,
+      leaseMs: c.WORKER_LEASE_SECONDS * 1000,
+    };
+  })();
+  workerDepsPromise.catch(() => {
+    workerDepsPromise = undefined; // a failed build (e.g. secret not set yet) is retried on the next invocation
+  });
+  return workerDepsPromise;
+}
+
+/** Local mode and tests rebuild the worker's dependencies after changing the environment. */
+export function resetDepsForTests(): void {
+  workerDepsPromise = undefined;
 }

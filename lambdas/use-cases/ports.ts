@@ -61,6 +61,8 @@ export interface TenantStore {
   apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null>;
   putAccount(account: AccountRecord): Promise<void>;
+  /** The worker found the refresh token dead: the account needs a new PUT /v1/accounts. */
+  markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void>;
 }
 
 export interface AccountTokens {
@@ -80,6 +82,34 @@ export interface JobQueue {
   enqueue(record: JobRecord): Promise<void>;
   /** Parks a scheduled/retry_scheduled job in the delay queue until `next_attempt_at` (≤ 900 s a hop). */
   hold(record: JobRecord, now: Date): Promise<void>;
+  /** Pacing: parks a queued job (no attempt, no state change) in the delay queue for `waitMs`. */
+  holdForPacing(record: JobRecord, waitMs: number): Promise<void>;
+  /** Puts a paced job back into its FIFO group (a fresh deduplication id per hold). */
+  releaseHold(record: JobRecord, holdId: string): Promise<void>;
+}
+
+/** Pacing: one token bucket per account and one for the whole app (lambdas/domain/token-bucket.ts). */
+export interface Pacer {
+  /** Takes a token from the account's and the app's bucket; when either is empty, how long to wait. */
+  acquire(tenantId: string, accountId: string, limitPerMinute: number): Promise<{ granted: boolean; waitMs: number }>;
+  /** A 429 without Retry-After: slow the account's bucket down (it recovers gradually). */
+  penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void>;
+}
+
+/** Access tokens for an account, refreshed ahead of expiry and on demand (after a 401). */
+export interface TokenProvider {
+  accessToken(tenantId: string, accountId: string, options?: { forceRefresh?: boolean }): Promise<string>;
+}
+
+/** The refresh token is missing, expired or refused: only a human reconnecting the account helps. */
+export class TokenRefreshError extends Error {
+  constructor(
+    readonly status: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenRefreshError';
+  }
 }
 
 export interface Deps {

@@ -146,6 +146,13 @@ export class InMemoryTenantStore implements TenantStore {
     this.log.push(`tenants.putAccount ${account.account_id}`);
     this.accounts.set(`${account.tenantId}/${account.account_id}`, copy(account));
   }
+
+  async markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void> {
+    this.log.push(`tenants.markReauthorizationRequired ${accountId}`);
+    const account = this.accounts.get(`${tenantId}/${accountId}`);
+    if (!account) throw new Error('ConditionalCheckFailedException');
+    this.accounts.set(`${tenantId}/${accountId}`, { ...account, connection_status: 'reauthorization_required', updated_at: at });
+  }
 }
 
 export class RecordingTokenVault implements TokenVault {
@@ -161,7 +168,7 @@ export class RecordingTokenVault implements TokenVault {
 }
 
 export class RecordingJobQueue implements JobQueue {
-  readonly sent: { kind: 'enqueue' | 'hold'; record: JobRecord; now?: Date }[] = [];
+  readonly sent: { kind: 'enqueue' | 'hold' | 'pacing' | 'release'; record: JobRecord; now?: Date; waitMs?: number }[] = [];
 
   constructor(private readonly log: string[] = []) {}
 
@@ -173,6 +180,16 @@ export class RecordingJobQueue implements JobQueue {
   async hold(record: JobRecord, now: Date): Promise<void> {
     this.log.push(`queue.hold ${record.job.id} v${record.version}`);
     this.sent.push({ kind: 'hold', record: copy(record), now });
+  }
+
+  async holdForPacing(record: JobRecord, waitMs: number): Promise<void> {
+    this.log.push(`queue.holdForPacing ${record.job.id} v${record.version} ${waitMs}ms`);
+    this.sent.push({ kind: 'pacing', record: copy(record), waitMs });
+  }
+
+  async releaseHold(record: JobRecord, holdId: string): Promise<void> {
+    this.log.push(`queue.releaseHold ${record.job.id} v${record.version} ${holdId}`);
+    this.sent.push({ kind: 'release', record: copy(record) });
   }
 }
 

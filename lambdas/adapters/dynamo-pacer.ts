@@ -1,0 +1,151 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../domain/clock.ts';
+import {
+  bucketParams,
+  initialBucket,
+  penalize,
+  recover,
+  take,
+  tokensAt,
+  type BucketParams,
+  type BucketState,
+} from '../domain/token-bucket.ts';
+import type { Pacer } from '../use-cases/ports.ts';
+
+/** How often a lost race for the same bucket is retried before the job is held briefly instead. */
+const CONTENTION_RETRIES = 5;
+
+interface StoredBucket {
+  readonly state: BucketState;
+  /** Refill rate after a penalty (a 429 without Retry-After) and when it was set; absent = the base rate. */
+  readonly penalizedRefill?: number;
+  readonly penalizedAtMs?: number;
+}
+
+export interface BucketView {
+  readonly limit: number;
+  readonly window_seconds: number;
+  readonly capacity: number;
+  readonly refill_per_second: number;
+  readonly tokens: number;
+  readonly next_slot_at: string;
+  readonly penalized: boolean;
+}
+
+/**
+ * Token buckets in the tenants table, one item per bucket (`PACING#<tenant>#<account>` and
+ * `PACING#app`), updated with a conditional put on the bucket's `updated_at_ms` so concurrent workers
+ * never both spend the same token. The math is lambdas/domain/token-bucket.ts.
+ */
+export class DynamoPacer implements Pacer {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+    private readonly appPerSecond: number,
+  ) {}
+
+  private key(bucket: string) {
+    return { pk: `PACING#${bucket}`, sk: 'BUCKET' };
+  }
+
+  private async read(bucket: string): Promise<StoredBucket | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(bucket), ConsistentRead: true }));
+    if (!out.Item) return null;
+    return {
+      state: { tokens: Number(out.Item['tokens']), updatedAtMs: Number(out.Item['updated_at_ms']) },
+      ...(out.Item['penalized_refill'] !== undefined
+        ? { penalizedRefill: Number(out.Item['penalized_refill']), penalizedAtMs: Number(out.Item['penalized_at_ms']) }
+        : {}),
+    };
+  }
+
+  /** The rate in force: the base, or a penalized rate recovering towards it. */
+  private paramsOf(stored: StoredBucket | null, base: BucketParams, nowMs: number): BucketParams {
+    if (!stored?.penalizedRefill) return base;
+    return recover({ capacity: base.capacity, refillPerSecond: stored.penalizedRefill }, base, nowMs - (stored.penalizedAtMs ?? nowMs));
+  }
+
+  private async write(bucket: string, next: StoredBucket, previous: StoredBucket | null): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...this.key(bucket),
+            tokens: next.state.tokens,
+            updated_at_ms: next.state.updatedAtMs,
+            ...(next.penalizedRefill !== undefined ? { penalized_refill: next.penalizedRefill, penalized_at_ms: next.penalizedAtMs } : {}),
+          },
+          ...(previous
+            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous.state.updatedAtMs } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async takeFrom(bucket: string, base: BucketParams): Promise<{ granted: boolean; waitMs: number }> {
+    for (let i = 0; i < CONTENTION_RETRIES; i++) {
+      const nowMs = this.clock.now().getTime();
+      const stored = await this.read(bucket);
+      const params = this.paramsOf(stored, base, nowMs);
+      const result = take(stored?.state ?? initialBucket(params, nowMs), params, nowMs);
+      if (!result.granted) return { granted: false, waitMs: result.waitMs };
+      const next: StoredBucket = {
+        state: result.state,
+        ...(stored?.penalizedRefill !== undefined && params.refillPerSecond < base.refillPerSecond
+          ? { penalizedRefill: stored.penalizedRefill, penalizedAtMs: stored.penalizedAtMs! }
+          : {}),
+      };
+      if (await this.write(bucket, next, stored)) return { granted: true, waitMs: 0 };
+    }
+    return { granted: false, waitMs: 250 };
+  }
+
+  async acquire(tenantId: string, accountId: string, limitPerMinute: number): Promise<{ granted: boolean; waitMs: number }> {
+    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute));
+    if (!account.granted) return account;
+    // The account's token is spent even if the app bucket says wait: conservative, never over a limit.
+    return this.takeFrom('app', bucketParams(this.appPerSecond, 1));
+  }
+
+  async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
+    const bucket = `${tenantId}#${accountId}`;
+    const base = bucketParams(limitPerMinute);
+    for (let i = 0; i < CONTENTION_RETRIES; i++) {
+      const nowMs = this.clock.now().getTime();
+      const stored = await this.read(bucket);
+      const slower = penalize(this.paramsOf(stored, base, nowMs));
+      const state = stored?.state ?? { tokens: 0, updatedAtMs: nowMs };
+      // Bump the version so a concurrent take() on the old state loses its conditional write.
+      const next = { state: { tokens: state.tokens, updatedAtMs: Math.max(nowMs, state.updatedAtMs + 1) }, penalizedRefill: slower.refillPerSecond, penalizedAtMs: nowMs };
+      if (await this.write(bucket, next, stored)) return;
+    }
+  }
+
+  /** GET /v1/accounts/{id}/rate. */
+  async view(tenantId: string, accountId: string, limitPerMinute: number): Promise<BucketView> {
+    const nowMs = this.clock.now().getTime();
+    const base = bucketParams(limitPerMinute);
+    const stored = await this.read(`${tenantId}#${accountId}`);
+    const params = this.paramsOf(stored, base, nowMs);
+    const state = stored?.state ?? initialBucket(params, nowMs);
+    const tokens = tokensAt(state, params, nowMs);
+    const waitMs = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / params.refillPerSecond) * 1000);
+    return {
+      limit: limitPerMinute,
+      window_seconds: 60,
+      capacity: params.capacity,
+      refill_per_second: params.refillPerSecond,
+      tokens: Math.floor(tokens * 1000) / 1000,
+      next_slot_at: new Date(nowMs + waitMs).toISOString(),
+      penalized: params.refillPerSecond < base.refillPerSecond,
+    };
+  }
+}

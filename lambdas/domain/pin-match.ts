@@ -1,0 +1,114 @@
+import type { PinFields } from '../api/schemas.ts';
+
+/**
+ * Verification of an `unknown` outcome (DESIGN §4): Pinterest has no idempotency keys, so after a create
+ * whose answer was lost we list the board and look for the pin we asked for. Pure.
+ *
+ * A candidate matches the intent when
+ * - its `board_id` equals the intent's (and its `board_section_id`, when both sides name one);
+ * - its `created_at` is no earlier than the first attempt's start minus the clock skew allowance
+ *   (Pinterest's clock is not ours). A candidate without a parseable `created_at` cannot be placed in
+ *   time and never matches. Pinterest writes `created_at` without a zone ("2026-03-01T12:00:05"): it is UTC;
+ * - `link`, `title` and `description` are equal wherever the intent sets them, after normalising both
+ *   sides: trimmed, Unicode NFC, CRLF → LF; links also through WHATWG URL parsing (case of scheme and
+ *   host, default port) and with one trailing slash ignored, because Pinterest may add or strip it.
+ *
+ * Limitations, on purpose:
+ * - Media are not compared: Pinterest re-hosts images (i.pinimg.com URLs, re-encoded bytes), so nothing
+ *   in the answer ties back to `media_source`. Neither are alt_text, note or dominant_color, which the
+ *   listing may omit or rewrite.
+ * - When the intent sets none of link, title and description, only board and time window remain: any pin
+ *   created on that board since the first attempt matches, including one somebody else made by hand.
+ *
+ * Several matches (the same content published twice, or the weak fallback above) return the oldest, the
+ * one most likely to come from our first attempt, flagged `ambiguous: true` so the caller can record that
+ * the verification was not conclusive.
+ */
+
+/** The fields of a Pinterest Pin the matcher reads (the adapter's PinterestPin is assignable to it). */
+export interface PinCandidate {
+  readonly id: string;
+  readonly created_at?: string;
+  readonly board_id?: string;
+  readonly board_section_id?: string | null;
+  readonly link?: string | null;
+  readonly title?: string | null;
+  readonly description?: string | null;
+}
+
+export interface MatchOptions {
+  /** How far Pinterest's created_at may be behind our clock. @default 120 */
+  readonly clockSkewSeconds?: number;
+}
+
+export interface PinMatch<P extends PinCandidate = PinCandidate> {
+  readonly pin: P;
+  /** More than one candidate matched; `pin` is the oldest of them. */
+  readonly ambiguous: boolean;
+}
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
+
+export function findMatchingPin<P extends PinCandidate>(
+  candidates: readonly P[],
+  intent: PinFields,
+  firstAttemptStartedAt: Date,
+  { clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS }: MatchOptions = {},
+): PinMatch<P> | null {
+  const notBefore = firstAttemptStartedAt.getTime() - clockSkewSeconds * 1000;
+  const matches: { pin: P; createdAtMs: number }[] = [];
+  for (const pin of candidates) {
+    const createdAtMs = parsePinterestTime(pin.created_at);
+    if (createdAtMs === null || createdAtMs < notBefore) continue;
+    if (pin.board_id !== intent.board_id) continue;
+    if (intent.board_section_id && pin.board_section_id && pin.board_section_id !== intent.board_section_id) continue;
+    if (intent.link !== undefined && !sameLink(intent.link, pin.link)) continue;
+    if (intent.title !== undefined && !sameText(intent.title, pin.title)) continue;
+    if (intent.description !== undefined && !sameText(intent.description, pin.description)) continue;
+    matches.push({ pin, createdAtMs });
+  }
+  if (matches.length === 0) return null;
+  matches.sort((a, b) => a.createdAtMs - b.createdAtMs || compareIds(a.pin.id, b.pin.id));
+  return { pin: matches[0]!.pin, ambiguous: matches.length > 1 };
+}
+
+const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** Epoch ms of a Pinterest timestamp, UTC when it carries no zone; null when absent or unparseable. */
+export function parsePinterestTime(value: string | undefined): number | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const text = value.trim();
+  const ms = Date.parse(ZONELESS.test(text) ? `${text}Z` : text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function normalizeText(value: string): string {
+  return value.replace(/\r\n?/g, '\n').trim().normalize('NFC');
+}
+
+function sameText(wanted: string, actual: string | null | undefined): boolean {
+  return typeof actual === 'string' && normalizeText(actual) === normalizeText(wanted);
+}
+
+export function normalizeLink(value: string): string {
+  const text = value.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // Not a URL after all: compare the trimmed text, trailing slash ignored.
+    return text.endsWith('/') ? text.slice(0, -1) : text;
+  }
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const auth = url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : '';
+  return `${url.protocol}//${auth}${url.host}${path}${url.search}${url.hash}`;
+}
+
+function sameLink(wanted: string, actual: string | null | undefined): boolean {
+  return typeof actual === 'string' && normalizeLink(actual) === normalizeLink(wanted);
+}
+
+/** Pin ids are decimal strings: shorter is smaller; otherwise lexical order is numeric order. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { JobMessage } from '../adapters/sqs-job-queue.ts';
+
+/** Queue message bodies are validated like any input: an unparseable one is poison (→ DLQ after retries). */
+const JobMessageSchema = z
+  .object({
+    job_id: z.string().regex(/^job_[0-9a-z]{26}$/),
+    tenant_id: z.string().min(1).max(64),
+    version: z.number().int().min(1),
+    hold: z.literal('pacing').optional(),
+  })
+  .strict();
+
+export class PoisonMessageError extends Error {
+  constructor(messageId: string, reason: string) {
+    super(`message ${messageId} is not a job message: ${reason}`);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+export function parseJobMessage(messageId: string, body: string): JobMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new PoisonMessageError(messageId, 'body is not JSON');
+  }
+  const parsed = JobMessageSchema.safeParse(value);
+  if (!parsed.success) throw new PoisonMessageError(messageId, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return parsed.data;
+}

@@ -1,0 +1,36 @@
+import type { JobMessage } from '../adapters/sqs-job-queue.ts';
+import { transition } from '../domain/job.ts';
+import type { Deps } from './ports.ts';
+
+/** A waiting job this close to its time goes back now (SQS delays are whole seconds). */
+const DUE_SLACK_MS = 500;
+
+export type RequeueResult = 'released' | 'queued' | 'redelayed' | 'dropped';
+
+/**
+ * The delay queue's consumer: the one way back into the FIFO queue for jobs that waited.
+ * - a pacing hold (`hold: 'pacing'`) of a still-queued job goes straight back into its FIFO group;
+ * - a `scheduled`/`retry_scheduled` job that is due becomes `queued` (the outbox then enqueues it);
+ *   one that is not due yet (a wait longer than one 900 s hop) is delayed again;
+ * - anything else (cancelled, already running or finished, a newer version) is dropped: stale.
+ */
+export async function requeueDue(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, message: JobMessage): Promise<RequeueResult> {
+  const record = await deps.jobs.get(message.tenant_id, message.job_id);
+  if (!record || record.version !== message.version) return 'dropped';
+  const now = deps.clock.now();
+
+  if (message.hold === 'pacing') {
+    if (record.job.status !== 'queued') return 'dropped';
+    await deps.queue.releaseHold(record, String(now.getTime()));
+    return 'released';
+  }
+  if (record.job.status !== 'scheduled' && record.job.status !== 'retry_scheduled') return 'dropped';
+  const due = record.job.next_attempt_at ? new Date(record.job.next_attempt_at).getTime() : now.getTime();
+  if (due - now.getTime() > DUE_SLACK_MS) {
+    await deps.queue.hold(record, now);
+    return 'redelayed';
+  }
+  // A concurrent cancel wins: the conditional write fails and the job stays cancelled.
+  const queued = transition(record, 'queued', now, { next_attempt_at: null });
+  return (await deps.jobs.replace(queued, record.version)) ? 'queued' : 'dropped';
+}

@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bucketParams,
+  initialBucket,
+  MIN_REFILL_PER_SECOND,
+  penalize,
+  recover,
+  take,
+  tokensAt,
+  waitMsFor,
+  type BucketParams,
+  type BucketState,
+} from '../../../lambdas/domain/token-bucket.ts';
+
+const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+const MINUTE = 60_000;
+const SEED = 20_260_301;
+
+/** mulberry32: a tiny seeded PRNG, so every schedule below is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The most grants inside any closed 60 s window [t, t + 60 000 ms] (both ends count). */
+function maxInAnyWindow(grants: readonly number[]): number {
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < grants.length; end++) {
+    while (grants[end]! - grants[start]! > MINUTE) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}
+
+type Pattern = 'uniform' | 'bursts' | 'top_of_minute';
+
+/** Sorted request times (ms) over `minutes`, shaped by `pattern`, about `perMinute` on average. */
+function arrivals(random: () => number, pattern: Pattern, minutes: number, perMinute: number): number[] {
+  const horizon = minutes * MINUTE;
+  const count = Math.round(perMinute * minutes);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (pattern === 'uniform') times.push(Math.floor(random() * horizon));
+    else if (pattern === 'bursts') {
+      // Clusters of requests within 200 ms of a few random instants.
+      const centre = Math.floor(random() * 12) * Math.floor(horizon / 12);
+      times.push(centre + Math.floor(random() * 200));
+    } else {
+      // Schedules that align on the minute: everything within 2 s after each minute starts.
+      times.push(Math.floor(random() * minutes) * MINUTE + Math.floor(random() * 2000));
+    }
+  }
+  return times.map((t) => T0 + t).sort((a, b) => a - b);
+}
+
+/**
+ * Every request calls `take` once when it arrives (a refused one is dropped: its retry is just another
+ * arrival); `adjust` may change the parameters before each call. Returns the grant times.
+ */
+function simulate(params: BucketParams, requests: readonly number[], adjust?: (now: number, p: BucketParams) => BucketParams): number[] {
+  let state: BucketState = initialBucket(params, T0);
+  let current = params;
+  const grants: number[] = [];
+  for (const now of requests) {
+    if (adjust) current = adjust(now, current);
+    const result = take(state, current, now);
+    if (result.granted) {
+      state = result.state;
+      grants.push(now);
+    }
+  }
+  return grants;
+}
+
+/** A saturated backlog: the caller asks again exactly when told; returns the grant times. */
+function saturated(params: BucketParams, minutes: number): number[] {
+  let state = initialBucket(params, T0);
+  const grants: number[] = [];
+  let now = T0;
+  while (now < T0 + minutes * MINUTE) {
+    const result = take(state, params, now);
+    if (result.granted) {
+      state = result.state;
+      grants.push(now);
+    } else now += Math.max(1, result.waitMs);
+  }
+  return grants;
+}
+
+describe('bucketParams', () => {
+  it.each([
+    [2, 1 / 60],
+    [10, 9 / 60],
+    [60, 59 / 60],
+    [100, 99 / 60],
+    [1000, 999 / 60],
+  ])('L = %i ⇒ capacity 1, refill (L − 1)/60 per second', (limit, refill) => {
+    // Act
+    const params = bucketParams(limit);
+
+    // Assess: burst + refill over a minute never exceeds L
+    expect(params).toEqual({ capacity: 1, refillPerSecond: refill });
+    expect(params.capacity + params.refillPerSecond * 60).toBeLessThanOrEqual(limit + 1e-9);
+  });
+
+  it('L = 1 refills one token per two minutes (capacity 1 already uses the whole budget)', () => {
+    expect(bucketParams(1)).toEqual({ capacity: 1, refillPerSecond: 1 / 120 });
+  });
+
+  it('supports another window (per-second app limits)', () => {
+    expect(bucketParams(10, 1)).toEqual({ capacity: 1, refillPerSecond: 9 });
+  });
+
+  it.each([0, 0.5, -3, Number.NaN, Number.POSITIVE_INFINITY])('refuses limit %s', (limit) => {
+    expect(() => bucketParams(limit)).toThrow(RangeError);
+  });
+});
+
+describe('take', () => {
+  const params = bucketParams(61); // one token per second
+
+  it.each([
+    // state tokens, ms since update, granted, tokens after, waitMs
+    ['a full bucket', 1, 0, true, 0, 0],
+    ['an empty bucket', 0, 0, false, 0, 1000],
+    ['half refilled', 0, 500, false, 0, 500],
+    ['just refilled', 0, 1000, true, 0, 0],
+    ['refill beyond capacity is lost', 0, 10_000, true, 0, 0],
+    ['a fractional remainder', 0.25, 250, false, 0.25, 500],
+  ] as const)('%s', (_what, tokens, elapsed, granted, tokensAfter, waitMs) => {
+    // Prepare
+    const state = { tokens, updatedAtMs: T0 };
+
+    // Act
+    const result = take(state, params, T0 + elapsed);
+
+    // Assess
+    expect(result.granted).toBe(granted);
+    expect(result.waitMs).toBe(waitMs);
+    if (granted) {
+      expect(result.state.tokens).toBeCloseTo(tokensAfter, 12);
+      expect(result.state.updatedAtMs).toBe(Math.max(T0 + elapsed, T0 + 1)); // strictly after the stored version
+    } else {
+      expect(result.state).toBe(state); // nothing to write
+    }
+  });
+
+  it('moves updatedAtMs strictly forward even when the caller clock is behind, and refills nothing for it', () => {
+    // Prepare: another worker stored the bucket 5 s "in the future"
+    const state = { tokens: 1, updatedAtMs: T0 + 5000 };
+
+    // Act
+    const first = take(state, params, T0);
+    const second = take(first.state, params, T0);
+
+    // Assess
+    expect(first).toMatchObject({ granted: true, state: { tokens: 0, updatedAtMs: T0 + 5001 } });
+    expect(second.granted).toBe(false);
+    expect(tokensAt(first.state, params, T0 + 5001)).toBe(0);
+  });
+
+  it('keeps the state plain numbers that survive a JSON round trip (what a DynamoDB item stores)', () => {
+    const { state } = take(initialBucket(bucketParams(7), T0), bucketParams(7), T0 + 12_345);
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+    expect(Object.values(state).every((v) => typeof v === 'number')).toBe(true);
+  });
+
+  it.each([0, -1, 2])('refuses cost %s (outside (0, capacity])', (cost) => {
+    expect(() => take(initialBucket(params, T0), params, T0, cost)).toThrow(RangeError);
+  });
+
+  it('reports an infinite wait for a bucket that never refills', () => {
+    expect(waitMsFor({ tokens: 0, updatedAtMs: T0 }, { capacity: 1, refillPerSecond: 0 }, T0)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('property: at most L grants in every rolling 60 s window', () => {
+  const limits = [1, 2, 5, 10, 60, 100, 1000];
+  const patterns: Pattern[] = ['uniform', 'bursts', 'top_of_minute'];
+  const cases = limits.flatMap((limit) => patterns.map((pattern) => [limit, pattern] as const));
+
+  it.each(cases)('L = %i, %s arrivals at 20 × L/min (≤ 8 000/min) over 6 minutes', (limit, pattern) => {
+    // Prepare
+    const random = prng(SEED + limit);
+    const params = bucketParams(limit);
+    const requests = arrivals(random, pattern, 6, Math.min(20 * limit, 8000)); // capped to keep the suite fast
+
+    // Act
+    const grants = simulate(params, requests);
+
+    // Assess
+    expect(grants.length).toBeGreaterThan(0);
+    expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(limit);
+  });
+
+  it.each(limits)('L = %i, saturated backlog', (limit) => {
+    const grants = saturated(bucketParams(limit), 6);
+    expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(limit);
+  });
+
+  it.each([10, 60, 1000])('L = %i, with penalties and recovery mixed in', (limit) => {
+    // Prepare: a 429 every ~40 s halves the rate, recovery runs on every request
+    const base = bucketParams(limit);
+    const random = prng(SEED);
+    let lastAdjust = T0;
+    let nextPenalty = T0 + 40_000;
+    const adjust = (now: number, p: BucketParams): BucketParams => {
+      const elapsed = now - lastAdjust;
+      lastAdjust = now;
+      if (now >= nextPenalty) {
+        nextPenalty = now + 20_000 + Math.floor(random() * 40_000);
+        return penalize(p);
+      }
+      return recover(p, base, elapsed);
+    };
+
+    // Act
+    const grants = simulate(base, arrivals(random, 'uniform', 6, 3 * limit), adjust);
+
+    // Assess
+    expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(limit);
+  });
+
+  it('the check itself fails for a bucket that bursts beyond the budget', () => {
+    // Prepare: capacity L plus refill L/60 — the classic but wrong choice
+    const limit = 60;
+    const naive = { capacity: limit, refillPerSecond: limit / 60 };
+
+    // Act
+    const grants = simulate(naive, arrivals(prng(SEED), 'top_of_minute', 6, 3 * limit));
+
+    // Assess
+    expect(maxInAnyWindow(grants)).toBeGreaterThan(limit);
+  });
+});
+
+describe('property: a saturated backlog uses the limit', () => {
+  it.each([20, 60, 100, 1000])('L = %i ⇒ ≥ 95 % of L per minute over 5 minutes', (limit) => {
+    // Act
+    const grants = saturated(bucketParams(limit), 5).filter((t) => t < T0 + 5 * MINUTE);
+
+    // Assess: close to (L − 1)/L of the limit (plus the first token); a retry that comes up to 1 ms
+    // late (waitMs is rounded up) loses that fraction of a token, since the bucket holds at most one.
+    const utilization = grants.length / (5 * limit);
+    expect(utilization).toBeGreaterThanOrEqual(0.95);
+    expect(grants.length).toBeLessThanOrEqual(1 + 5 * (limit - 1));
+  });
+
+  it.each([
+    [1, 3], // one per 120 s: t = 0, 120, 240 s
+    [2, 5], // one per 60 s: t = 0, 60, …, 240 s
+    [10, 45],
+  ])('small limits pay for the one-slot margin: L = %i ⇒ %i grants in 5 minutes', (limit, expected) => {
+    expect(saturated(bucketParams(limit), 5).filter((t) => t < T0 + 5 * MINUTE)).toHaveLength(expected);
+  });
+});
+
+describe('penalize / recover', () => {
+  const base = bucketParams(61); // 1 token per second
+
+  it.each([
+    ['halves by default', base, undefined, undefined, 0.5],
+    ['takes another factor', base, 0.25, undefined, 0.25],
+    ['stops at the floor', { capacity: 1, refillPerSecond: 0.01 }, 0.5, 0.008, 0.008],
+    ['never speeds a rate already under the floor', { capacity: 1, refillPerSecond: 0.001 }, 0.5, 0.01, 0.001],
+  ] as const)('penalize %s', (_what, params, factor, floor, expected) => {
+    const result = penalize(params, factor, floor);
+    expect(result.refillPerSecond).toBeCloseTo(expected, 12);
+    expect(result.capacity).toBe(params.capacity);
+  });
+
+  it('uses one request per two minutes as the default floor', () => {
+    let params = base;
+    for (let i = 0; i < 50; i++) params = penalize(params);
+    expect(params.refillPerSecond).toBe(MIN_REFILL_PER_SECOND);
+  });
+
+  it.each([0, 1, 1.5, -0.5])('refuses factor %s', (factor) => {
+    expect(() => penalize(base, factor)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['nothing for no time', 0, 0.5],
+    ['nothing for a clock that went back', -MINUTE, 0.5],
+    ['10 % of the base per minute', MINUTE, 0.6],
+    ['linearly', 2.5 * MINUTE, 0.75],
+    ['up to the base and no further', 60 * MINUTE, 1],
+  ])('recover gives back %s', (_what, elapsed, expected) => {
+    const result = recover(penalize(base), base, elapsed);
+    expect(result.refillPerSecond).toBeCloseTo(expected, 12);
+  });
+
+  it('returns the base parameters themselves once recovered', () => {
+    expect(recover(penalize(base), base, 60 * MINUTE)).toBe(base);
+  });
+});
