@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WORKER_TIMEOUT_SECONDS } from './definitions/queues.ts';
 
 /**
  * Deployment configuration: a zod schema over cdk.json context, one entry per stage.
@@ -63,6 +64,23 @@ export const stageSettingsSchema = z.strictObject({
     .url({ protocol: /^https$/, error: 'an https:// URL' })
     .refine((u) => new URL(u).pathname === '/' && !u.endsWith('/v5'), { message: 'an origin without a path (no /v5)' })
     .default('https://api.pinterest.com'),
+  /**
+   * Per-request timeout of Pinterest API calls, in milliseconds (PINTEREST_TIMEOUT_MS). At most half the
+   * worker's timeout: one attempt may refresh a token and then create the pin (or list a board to verify a
+   * lost create), and all of it has to finish inside one invocation.
+   */
+  pinterestTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max((WORKER_TIMEOUT_SECONDS * 1000) / 2, { message: `at most ${(WORKER_TIMEOUT_SECONDS * 1000) / 2} (half the worker's ${WORKER_TIMEOUT_SECONDS} s timeout)` })
+    .default(10_000),
+  /**
+   * Cap on concurrent publish-worker invocations started by the publish queue (the event source mapping's
+   * `maxConcurrency`, 2–1000); unset = no cap (Lambda scales with the number of active message groups,
+   * i.e. Pinterest accounts with work, within the account's concurrency limit).
+   */
+  workerMaxConcurrency: z.number().int().min(2).max(1000).optional(),
   /** Default pacing per Pinterest account and for the whole app (per-account overrides live on the account). */
   pacing: z
     .strictObject({

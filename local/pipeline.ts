@@ -15,6 +15,26 @@ import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-
 import { lambdaContext, startLocalApi } from './http-api.ts';
 import { provision } from './provision.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { startSqsPoller } from './sqs-poller.ts';
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_SECRET,
+  startPinterestSandbox,
+  type PinterestSandbox,
+} from './pinterest-sandbox.ts';
+import type { PinterestApi } from '../lambdas/adapters/pinterest-client.ts';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The sandbox's demo user: `npm start`'s printed curl commands connect it as account `demo`. */
+export const SANDBOX_DEMO_USER = {
+  username: 'demo',
+  boards: ['1234567890', '1111111111'],
+  accessToken: 'pina_sandbox_demo',
+  refreshToken: 'pinr_sandbox_demo',
+} as const;
+
 
 /**
  * The whole pipeline on one machine (DESIGN §6): DynamoDB Local and fauxqs as child processes, the
@@ -47,6 +67,23 @@ export interface PipelineOptions {
   readonly emulators?: { readonly dynamodb: string; readonly sqs: string };
   /** Prefix for table and queue names, so pipelines can share emulators. @default '' */
   readonly namePrefix?: string;
+  /**
+   * Pinterest origin (no /v5) and app credentials; omitted = the built-in sandbox
+   * (local/pinterest-sandbox.ts) with a demo user whose tokens the printed curl commands use.
+   */
+  readonly pinterest?: { readonly baseUrl: string; readonly clientId: string; readonly clientSecret: string };
+  /** Run the publish worker and the delay-queue consumer. @default true */
+  readonly worker?: boolean;
+  /** Parallel pollers on the publish queue (distinct message groups run in parallel). @default 4 */
+  readonly workerConcurrency?: number;
+  readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number };
+  readonly retry?: { readonly baseSeconds?: number; readonly maxAttempts?: number };
+  readonly pinterestTimeoutMs?: number;
+  /** Tests only: shorter visibility timeouts (logical queue name → seconds) and worker lease, to see crashes recover quickly. */
+  readonly queueVisibilityOverrides?: Readonly<Record<string, number>>;
+  readonly workerLeaseSeconds?: number;
+  /** Wraps the worker's Pinterest client (fault injection in tests, e.g. a crash after the create). */
+  readonly wrapPinterest?: (api: PinterestApi) => PinterestApi;
   /** Where pipeline diagnostics go. @default console.error */
   readonly log?: (message: string) => void;
 }
@@ -60,6 +97,9 @@ export interface Pipeline {
   readonly tableNames: { readonly jobs: string; readonly tenants: string };
   readonly secrets: SecretsManagerStandIn;
   readonly events: EventBridgeStandIn;
+  /** The built-in Pinterest sandbox, unless `pinterest` pointed elsewhere. */
+  readonly sandbox: PinterestSandbox | undefined;
+  readonly pinterestBaseUrl: string;
   /** Creates another tenant and returns its API key (multi-tenant tests, admin CLI in local mode). */
   createTenant(name: string): Promise<{ tenantId: string; apiKey: string }>;
   /** Waits until the relay has processed every jobs-table change made so far. */
@@ -136,7 +176,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
     const dynamoAdmin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials });
     const sqsAdmin = new SQSClient({ endpoint: sqs.endpoint, region: REGION, credentials });
-    const provisioned = await provision(dynamoAdmin, sqsAdmin, prefix);
+    const provisioned = await provision(dynamoAdmin, sqsAdmin, prefix, options.queueVisibilityOverrides);
     const busName = `${prefix}pinrelay-local`;
     await new EventBridgeClient({ endpoint: events.endpoint, region: REGION, credentials })
       .send(new CreateEventBusCommand({ Name: busName }))
@@ -156,6 +196,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     };
     const sweeper = options.sweeper ?? { intervalMs: 10_000, graceSeconds: 30 };
 
+    const sandbox = options.pinterest ? undefined : await startPinterestSandbox();
+    if (sandbox) {
+      stops.push(() => sandbox.stop());
+      sandbox.addUser({ ...SANDBOX_DEMO_USER, boards: [...SANDBOX_DEMO_USER.boards] });
+    }
+    const pinterest = options.pinterest ?? { baseUrl: sandbox!.url, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET };
+
     // The handlers read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, {
       AWS_REGION: REGION,
@@ -173,6 +220,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ACCOUNT_SECRET_PREFIX: 'pinrelay/local/accounts',
       JOB_RETENTION_DAYS: '30',
       SWEEP_GRACE_SECONDS: String(sweeper ? sweeper.graceSeconds : 60),
+      PINTEREST_API_BASE_URL: pinterest.baseUrl,
+      PINTEREST_CLIENT_ID: pinterest.clientId,
+      PINTEREST_CLIENT_SECRET: pinterest.clientSecret,
+      PINTEREST_TIMEOUT_MS: String(options.pinterestTimeoutMs ?? 10_000),
+      PACING_ACCOUNT_PER_MINUTE: String(options.pacing?.accountPerMinute ?? 10),
+      PACING_APP_PER_SECOND: String(options.pacing?.appPerSecond ?? 10),
+      RETRY_BASE_SECONDS: String(options.retry?.baseSeconds ?? 5),
+      RETRY_MAX_ATTEMPTS: String(options.retry?.maxAttempts ?? 5),
+      WORKER_LEASE_SECONDS: String(options.workerLeaseSeconds ?? 60),
       POWERTOOLS_SERVICE_NAME: 'pinrelay',
       POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
@@ -181,8 +237,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     const { resetConfigForTests } = await import('../lambdas/shared/config.ts');
     const { resetClientsForTests } = await import('../lambdas/shared/clients.ts');
+    const deps = await import('../lambdas/shared/deps.ts');
     resetConfigForTests();
     resetClientsForTests();
+    deps.resetDepsForTests();
+    const wrap = options.wrapPinterest;
+    deps.decoratePublishDeps(wrap ? (d) => ({ ...d, pinterest: wrap(d.pinterest) }) : undefined);
 
     const { createTenant } = await import('../lambdas/use-cases/tenants.ts');
     const { tenantStore } = await import('../lambdas/shared/deps.ts');
@@ -249,6 +309,31 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
           });
     if (relay) stops.push(relay.stop);
 
+    if (options.worker !== false) {
+      const publishHandler = (await import('../lambdas/publish-pin/handler.ts')).handler as unknown as SqsHandler;
+      const requeueHandler = (await import('../lambdas/requeue-due-jobs/handler.ts')).handler as unknown as SqsHandler;
+      const onError = (name: string) => (e: unknown) => log(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      const publishPoller = startSqsPoller({
+        sqs: sqsAdmin,
+        queueUrl: queueUrls.publish,
+        queueArn: provisioned.queues[PUBLISH_QUEUE.logicalName]!.arn,
+        functionName: 'publish-pin',
+        handler: publishHandler,
+        concurrency: options.workerConcurrency ?? 4,
+        onError: onError('publish-pin'),
+      });
+      const requeuePoller = startSqsPoller({
+        sqs: sqsAdmin,
+        queueUrl: queueUrls.delay,
+        queueArn: provisioned.queues[DELAY_QUEUE.logicalName]!.arn,
+        functionName: 'requeue-due-jobs',
+        handler: requeueHandler,
+        concurrency: 2,
+        onError: onError('requeue-due-jobs'),
+      });
+      stops.push(publishPoller.stop, requeuePoller.stop);
+    }
+
     const sweepHandler = (await import('../lambdas/sweep-pending-enqueues/handler.ts')).handler as unknown as (
       e: unknown,
       c: Context,
@@ -271,6 +356,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       tableNames,
       secrets,
       events,
+      sandbox,
+      pinterestBaseUrl: pinterest.baseUrl,
       createTenant: async (name) => {
         const created = await createTenant({ tenants: tenantStore(), clock: systemClock }, name);
         return { tenantId: created.tenant_id, apiKey: created.api_key };

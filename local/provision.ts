@@ -76,7 +76,12 @@ export interface Provisioned {
  * Idempotent: with `--data`, tables survive restarts and are reused as they are. `namePrefix` lets
  * several pipelines share one emulator (the integration tests do).
  */
-export async function provision(dynamo: DynamoDBClient, sqs: SQSClient, namePrefix = ''): Promise<Provisioned> {
+export async function provision(
+  dynamo: DynamoDBClient,
+  sqs: SQSClient,
+  namePrefix = '',
+  visibilityOverrides: Readonly<Record<string, number>> = {},
+): Promise<Provisioned> {
   const tables: Record<string, ProvisionedTable> = {};
   for (const def of TABLES) {
     const tableName = `${namePrefix}${def.logicalName}`;
@@ -109,7 +114,13 @@ export async function provision(dynamo: DynamoDBClient, sqs: SQSClient, namePref
   };
   for (const def of QUEUES) {
     const created = await sqs.send(
-      new CreateQueueCommand({ QueueName: `${namePrefix}${localQueueName(def)}`, Attributes: createQueueAttributes(def, arnOf) }),
+      new CreateQueueCommand({
+        QueueName: `${namePrefix}${localQueueName(def)}`,
+        Attributes: {
+          ...createQueueAttributes(def, arnOf),
+          ...(visibilityOverrides[def.logicalName] !== undefined ? { VisibilityTimeout: String(visibilityOverrides[def.logicalName]) } : {}),
+        },
+      }),
     );
     const url = created.QueueUrl!;
     const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));

@@ -2,13 +2,16 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startPipeline, type Pipeline } from './pipeline.ts';
+import { SANDBOX_DEMO_USER, startPipeline, type Pipeline } from './pipeline.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account (DESIGN §6).
  *   npm start                      in-memory state
  *   npm start -- --data .pinrelay/data   persist DynamoDB + SQS state across restarts
- * Environment: PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO).
+ * Environment (DESIGN §6): PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO),
+ * PINTEREST_API_BASE_URL (the built-in sandbox), PINTEREST_CLIENT_ID/SECRET (sandbox values),
+ * PACING_ACCOUNT_PER_MINUTE (10), PACING_APP_PER_SECOND (10), RETRY_BASE_SECONDS (5),
+ * RETRY_MAX_ATTEMPTS (5), PINTEREST_TIMEOUT_MS (10000).
  */
 /** Where the admin CLI finds local mode's endpoints (`npm run admin -- --local …`). */
 export const STATE_FILE = process.env['PINRELAY_STATE_FILE'] ?? '.pinrelay/local.json';
@@ -24,6 +27,23 @@ if (!isLoopback) {
 }
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT=${process.env['PORT']} is not a port number.`);
+  process.exit(2);
+}
+
+const env = process.env;
+const num = (name: string): number | undefined => {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`${name}=${value} must be a positive number.`);
+    process.exit(2);
+  }
+  return n;
+};
+const pinterestBase = env['PINTEREST_API_BASE_URL'];
+if (pinterestBase && !(env['PINTEREST_CLIENT_ID'] && env['PINTEREST_CLIENT_SECRET'])) {
+  console.error('PINTEREST_API_BASE_URL needs PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET (your Pinterest app) for token refresh.');
   process.exit(2);
 }
 
@@ -49,6 +69,10 @@ try {
     ...(values.data ? { dataDir: values.data } : {}),
     ...(process.env['LOCAL_API_KEY'] ? { apiKey: process.env['LOCAL_API_KEY'] } : {}),
     logLevel: process.env['LOG_LEVEL'] ?? 'INFO',
+    ...(pinterestBase ? { pinterest: { baseUrl: pinterestBase, clientId: env['PINTEREST_CLIENT_ID']!, clientSecret: env['PINTEREST_CLIENT_SECRET']! } } : {}),
+    pacing: { accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10, appPerSecond: num('PACING_APP_PER_SECOND') ?? 10 },
+    retry: { baseSeconds: num('RETRY_BASE_SECONDS') ?? 5, maxAttempts: num('RETRY_MAX_ATTEMPTS') ?? 5 },
+    pinterestTimeoutMs: num('PINTEREST_TIMEOUT_MS') ?? 10_000,
   });
 } catch (error) {
   console.error(`pinrelay failed to start: ${error instanceof Error ? error.message : String(error)}`);
@@ -67,9 +91,11 @@ console.log(`
 API key (tenant ${p.tenantId}): ${key}
 ${values.data ? `State persists in ${values.data} (tables, queued messages, and account tokens saved on Ctrl-C).` : 'State is in memory: it is gone when you stop.'}
 
+Pinterest: ${p.sandbox ? `the built-in sandbox at ${p.pinterestBaseUrl} (demo user "demo", boards ${SANDBOX_DEMO_USER.boards.join(', ')}; faults: docs/sandbox.md)` : p.pinterestBaseUrl}
+
 Try it:
   curl -s -X PUT ${p.apiUrl}/v1/accounts/demo -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\
-    -d '{"access_token":"pina_local_demo","rate_limit_per_minute":60}'
+    -d '{"access_token":"${SANDBOX_DEMO_USER.accessToken}","refresh_token":"${SANDBOX_DEMO_USER.refreshToken}","rate_limit_per_minute":60}'
   curl -s -X POST ${p.apiUrl}/v1/pins -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\
     -H 'Idempotency-Key: demo-1' \\
     -d '{"account_id":"demo","board_id":"1234567890","title":"Hello","link":"https://example.com/hello","media_source":{"source_type":"image_url","url":"https://example.com/hello.jpg"}}'

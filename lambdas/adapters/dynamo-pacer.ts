@@ -15,9 +15,13 @@ import type { Pacer } from '../use-cases/ports.ts';
 
 /** How often a lost race for the same bucket is retried before the job is held briefly instead. */
 const CONTENTION_RETRIES = 5;
+/** A reserved slot this close counts as due (SQS delays are whole seconds; the worker sleeps the rest). */
+const SLOT_TOLERANCE_MS = 1000;
 
 interface StoredBucket {
   readonly state: BucketState;
+  /** Latest pacing slot handed to a waiting job (epoch ms); later waiters queue behind it. */
+  readonly nextSlotMs?: number;
   /** Refill rate after a penalty (a 429 without Retry-After) and when it was set; absent = the base rate. */
   readonly penalizedRefill?: number;
   readonly penalizedAtMs?: number;
@@ -55,6 +59,7 @@ export class DynamoPacer implements Pacer {
     if (!out.Item) return null;
     return {
       state: { tokens: Number(out.Item['tokens']), updatedAtMs: Number(out.Item['updated_at_ms']) },
+      ...(out.Item['next_slot_ms'] !== undefined ? { nextSlotMs: Number(out.Item['next_slot_ms']) } : {}),
       ...(out.Item['penalized_refill'] !== undefined
         ? { penalizedRefill: Number(out.Item['penalized_refill']), penalizedAtMs: Number(out.Item['penalized_at_ms']) }
         : {}),
@@ -76,6 +81,7 @@ export class DynamoPacer implements Pacer {
             ...this.key(bucket),
             tokens: next.state.tokens,
             updated_at_ms: next.state.updatedAtMs,
+            ...(next.nextSlotMs !== undefined ? { next_slot_ms: next.nextSlotMs } : {}),
             ...(next.penalizedRefill !== undefined ? { penalized_refill: next.penalizedRefill, penalized_at_ms: next.penalizedAtMs } : {}),
           },
           ...(previous
@@ -90,26 +96,50 @@ export class DynamoPacer implements Pacer {
     }
   }
 
-  private async takeFrom(bucket: string, base: BucketParams): Promise<{ granted: boolean; waitMs: number }> {
+  /**
+   * Takes a token, or reserves the next free slot. Waiting jobs get distinct slots one refill interval
+   * apart (no thundering herd when they come back), and a job without a reservation may not take a
+   * token while earlier reservations are still waiting. The token itself is always taken at execution
+   * time, so a late or early slot can never push a window over the limit.
+   */
+  private async takeFrom(bucket: string, base: BucketParams, reservedSlotMs?: number): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
     for (let i = 0; i < CONTENTION_RETRIES; i++) {
       const nowMs = this.clock.now().getTime();
       const stored = await this.read(bucket);
       const params = this.paramsOf(stored, base, nowMs);
+      const intervalMs = Math.ceil(1000 / params.refillPerSecond);
+      const queueAhead = stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs && !(reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS);
       const result = take(stored?.state ?? initialBucket(params, nowMs), params, nowMs);
-      if (!result.granted) return { granted: false, waitMs: result.waitMs };
-      const next: StoredBucket = {
-        state: result.state,
+      const keep = {
         ...(stored?.penalizedRefill !== undefined && params.refillPerSecond < base.refillPerSecond
           ? { penalizedRefill: stored.penalizedRefill, penalizedAtMs: stored.penalizedAtMs! }
           : {}),
       };
-      if (await this.write(bucket, next, stored)) return { granted: true, waitMs: 0 };
+      if (result.granted && !queueAhead) {
+        const next: StoredBucket = { state: result.state, ...keep, ...(stored?.nextSlotMs !== undefined ? { nextSlotMs: stored.nextSlotMs } : {}) };
+        if (await this.write(bucket, next, stored)) return { granted: true, waitMs: 0 };
+        continue;
+      }
+      if (reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS && !result.granted && result.waitMs <= SLOT_TOLERANCE_MS) {
+        // Our own slot, a hair early for the refill: the caller waits this out briefly.
+        return { granted: false, waitMs: result.waitMs, slotMs: reservedSlotMs };
+      }
+      const slotMs = Math.max(nowMs + (result.granted ? 0 : result.waitMs), (stored?.nextSlotMs ?? 0) + intervalMs);
+      const state = stored?.state ?? initialBucket(params, nowMs);
+      // Bump the version so the reservation and concurrent grants serialize on the same item.
+      const next: StoredBucket = { state: { tokens: state.tokens, updatedAtMs: state.updatedAtMs + 1 }, ...keep, nextSlotMs: slotMs };
+      if (await this.write(bucket, next, stored)) return { granted: false, waitMs: slotMs - nowMs, slotMs };
     }
     return { granted: false, waitMs: 250 };
   }
 
-  async acquire(tenantId: string, accountId: string, limitPerMinute: number): Promise<{ granted: boolean; waitMs: number }> {
-    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute));
+  async acquire(
+    tenantId: string,
+    accountId: string,
+    limitPerMinute: number,
+    reservedSlotMs?: number,
+  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
+    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute), reservedSlotMs);
     if (!account.granted) return account;
     // The account's token is spent even if the app bucket says wait: conservative, never over a limit.
     return this.takeFrom('app', bucketParams(this.appPerSecond, 1));

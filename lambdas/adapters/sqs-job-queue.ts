@@ -12,6 +12,8 @@ export interface JobMessage {
   readonly version: number;
   /** Set on pacing holds: the delay-queue consumer returns the job to its FIFO group when it comes back. */
   readonly hold?: 'pacing';
+  /** The pacing slot reserved for this job (epoch ms): it keeps its place in line when it comes back. */
+  readonly slot_ms?: number;
 }
 
 export function messageGroupOf(record: JobRecord): string {
@@ -23,8 +25,14 @@ export function deduplicationIdOf(record: JobRecord): string {
   return `${record.job.id}-v${record.version}`;
 }
 
-function body(record: JobRecord, hold?: JobMessage['hold']): string {
-  const message: JobMessage = { job_id: record.job.id, tenant_id: record.tenantId, version: record.version, ...(hold ? { hold } : {}) };
+function body(record: JobRecord, hold?: JobMessage['hold'], slotMs?: number): string {
+  const message: JobMessage = {
+    job_id: record.job.id,
+    tenant_id: record.tenantId,
+    version: record.version,
+    ...(hold ? { hold } : {}),
+    ...(slotMs !== undefined ? { slot_ms: slotMs } : {}),
+  };
   return JSON.stringify(message);
 }
 
@@ -52,18 +60,19 @@ export class SqsJobQueue implements JobQueue {
     );
   }
 
-  async holdForPacing(record: JobRecord, waitMs: number): Promise<void> {
-    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(waitMs / 1000)));
+  async holdForPacing(record: JobRecord, waitMs: number, slotMs?: number): Promise<void> {
+    // Whole seconds, rounded down: the job comes back at most a second early and the worker sleeps the rest.
+    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor(waitMs / 1000)));
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record, 'pacing'), DelaySeconds: delay }),
+      new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record, 'pacing', slotMs), DelaySeconds: delay }),
     );
   }
 
-  async releaseHold(record: JobRecord, holdId: string): Promise<void> {
+  async releaseHold(record: JobRecord, holdId: string, slotMs?: number): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.publishQueueUrl,
-        MessageBody: body(record),
+        MessageBody: body(record, undefined, slotMs),
         MessageGroupId: messageGroupOf(record),
         // The hold's own id: the job's first message (same job + version) may still be in the dedup window.
         MessageDeduplicationId: `${deduplicationIdOf(record)}-h${holdId}`.slice(0, 128),

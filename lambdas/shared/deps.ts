@@ -57,6 +57,13 @@ async function pinterestCredentials(): Promise<{ clientId: string; clientSecret:
 }
 
 let workerDepsPromise: Promise<PublishDeps> | undefined;
+let decorate: ((deps: PublishDeps) => PublishDeps) | undefined;
+
+/** Test seam (local mode's fault injection): transforms the worker's dependencies once they are built. */
+export function decoratePublishDeps(decorator: ((deps: PublishDeps) => PublishDeps) | undefined): void {
+  decorate = decorator;
+  workerDepsPromise = undefined;
+}
 
 /**
  * The worker's dependencies, built once per container: the token provider's cache and the Pinterest
@@ -67,7 +74,7 @@ export function publishDeps(): Promise<PublishDeps> {
     const c = config();
     const credentials = await pinterestCredentials();
     const pinterest: PinterestApi = new PinterestClient({ baseUrl: c.PINTEREST_API_BASE_URL, timeoutMs: c.PINTEREST_TIMEOUT_MS, ...credentials });
-    return {
+    const built: PublishDeps = {
       jobs: jobStore(),
       tenants: tenantStore(),
       tokens: new SecretsTokenProvider(secretsClient(), required('ACCOUNT_SECRET_PREFIX'), pinterest, clock),
@@ -76,10 +83,12 @@ export function publishDeps(): Promise<PublishDeps> {
       queue: delayOnlyQueue(),
       clock,
       random: Math.random,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       policy: retryPolicy({ baseSeconds: c.RETRY_BASE_SECONDS, maxAttempts: c.RETRY_MAX_ATTEMPTS }),
       defaultAccountPerMinute: c.PACING_ACCOUNT_PER_MINUTE,
       leaseMs: c.WORKER_LEASE_SECONDS * 1000,
     };
+    return decorate ? decorate(built) : built;
   })();
   workerDepsPromise.catch(() => {
     workerDepsPromise = undefined; // a failed build (e.g. secret not set yet) is retried on the next invocation

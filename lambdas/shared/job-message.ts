@@ -8,6 +8,7 @@ const JobMessageSchema = z
     tenant_id: z.string().min(1).max(64),
     version: z.number().int().min(1),
     hold: z.literal('pacing').optional(),
+    slot_ms: z.number().int().min(0).optional(),
   })
   .strict();
 

@@ -82,16 +82,24 @@ export interface JobQueue {
   enqueue(record: JobRecord): Promise<void>;
   /** Parks a scheduled/retry_scheduled job in the delay queue until `next_attempt_at` (≤ 900 s a hop). */
   hold(record: JobRecord, now: Date): Promise<void>;
-  /** Pacing: parks a queued job (no attempt, no state change) in the delay queue for `waitMs`. */
-  holdForPacing(record: JobRecord, waitMs: number): Promise<void>;
+  /** Pacing: parks a queued job (no attempt, no state change) in the delay queue until its slot. */
+  holdForPacing(record: JobRecord, waitMs: number, slotMs?: number): Promise<void>;
   /** Puts a paced job back into its FIFO group (a fresh deduplication id per hold). */
-  releaseHold(record: JobRecord, holdId: string): Promise<void>;
+  releaseHold(record: JobRecord, holdId: string, slotMs?: number): Promise<void>;
 }
 
 /** Pacing: one token bucket per account and one for the whole app (lambdas/domain/token-bucket.ts). */
 export interface Pacer {
-  /** Takes a token from the account's and the app's bucket; when either is empty, how long to wait. */
-  acquire(tenantId: string, accountId: string, limitPerMinute: number): Promise<{ granted: boolean; waitMs: number }>;
+  /**
+   * Takes a token from the account's and the app's bucket. Without one: how long to wait, and the slot
+   * reserved for this job (pass it back when the job returns, so it keeps its place in line).
+   */
+  acquire(
+    tenantId: string,
+    accountId: string,
+    limitPerMinute: number,
+    reservedSlotMs?: number,
+  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }>;
   /** A 429 without Retry-After: slow the account's bucket down (it recovers gradually). */
   penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void>;
 }

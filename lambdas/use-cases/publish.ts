@@ -33,6 +33,8 @@ export interface PublishDeps {
   readonly queue: Pick<JobQueue, 'holdForPacing'>;
   readonly clock: Clock;
   readonly random: () => number;
+  /** Only for pacing waits of at most a second (DESIGN: no long sleeps in Lambda). */
+  readonly sleep: (ms: number) => Promise<void>;
   readonly policy: RetryPolicy;
   /** Pacing when the account sets no rate_limit_per_minute. */
   readonly defaultAccountPerMinute: number;
@@ -44,6 +46,9 @@ export type PublishResult =
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'held'; readonly waitMs: number }
   | { readonly kind: 'recorded'; readonly job: Job; readonly classification: Classification | null };
+
+/** The longest the worker sleeps for a token instead of parking the job in the delay queue. */
+export const MAX_SLEEP_MS = 1000;
 
 /** How many board pages (250 pins each) a verification reads at most. */
 const VERIFY_MAX_PAGES = 4;
@@ -70,9 +75,14 @@ export async function publishJob(deps: PublishDeps, message: JobMessage): Promis
 
   const account = await deps.tenants.getAccount(record.tenantId, record.job.account_id);
   const limit = account?.rate_limit_per_minute ?? deps.defaultAccountPerMinute;
-  const pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit);
+  let pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, message.slot_ms);
+  if (!pace.granted && pace.waitMs <= MAX_SLEEP_MS) {
+    // A wait this short costs less Lambda time than a round trip through the delay queue.
+    await deps.sleep(pace.waitMs);
+    pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, pace.slotMs ?? message.slot_ms);
+  }
   if (!pace.granted) {
-    await deps.queue.holdForPacing(record, pace.waitMs);
+    await deps.queue.holdForPacing(record, pace.waitMs, pace.slotMs);
     return { kind: 'held', waitMs: pace.waitMs };
   }
 

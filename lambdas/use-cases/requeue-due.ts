@@ -4,6 +4,8 @@ import type { Deps } from './ports.ts';
 
 /** A waiting job this close to its time goes back now (SQS delays are whole seconds). */
 const DUE_SLACK_MS = 500;
+/** A pacing hold may return this early: the worker sleeps the rest (never more than a second). */
+const MAX_EARLY_MS = 1000;
 
 export type RequeueResult = 'released' | 'queued' | 'redelayed' | 'dropped';
 
@@ -21,7 +23,11 @@ export async function requeueDue(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, m
 
   if (message.hold === 'pacing') {
     if (record.job.status !== 'queued') return 'dropped';
-    await deps.queue.releaseHold(record, String(now.getTime()));
+    if (message.slot_ms !== undefined && message.slot_ms - now.getTime() > MAX_EARLY_MS) {
+      await deps.queue.holdForPacing(record, message.slot_ms - now.getTime(), message.slot_ms); // a slot beyond one 900 s hop
+      return 'redelayed';
+    }
+    await deps.queue.releaseHold(record, String(now.getTime()), message.slot_ms);
     return 'released';
   }
   if (record.job.status !== 'scheduled' && record.job.status !== 'retry_scheduled') return 'dropped';

@@ -33,6 +33,8 @@ export class AccountSecrets extends Construct {
    * pseudo parameters so it renders the same in every stack and environment.
    */
   public readonly secretArnPattern: string;
+  /** Principals whose prefix grant is already acknowledged (a reader-writer gets both grants, one acknowledgement). */
+  private readonly acknowledged = new WeakSet<object>();
 
   constructor(scope: Construct, id: string, props: AccountSecretsProps) {
     super(scope, id);
@@ -81,7 +83,8 @@ export class AccountSecrets extends Construct {
 
   private acknowledgePrefixWildcard(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
-    if (!Construct.isConstruct(principal)) return;
+    if (!Construct.isConstruct(principal) || this.acknowledged.has(principal)) return;
+    this.acknowledged.add(principal);
     Validations.of(principal).acknowledge({
       id: this.prefixWildcardFinding,
       reason:

@@ -9,10 +9,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { StageSettings } from '../config.ts';
 import { ENV_FOR_ACCESS, type Access, type FunctionDefinition } from '../definitions/functions.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
 import { grantTableData } from './data-tables.ts';
+import type { PinterestAppCredentials } from './pinterest-app-credentials.ts';
 
 /** Repository root: entries are `lambdas/<name>/handler.ts` under it, the lock file pins the bundle. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,7 +36,7 @@ export const DEFAULT_ENVIRONMENT = {
 /** Every variable name some access kind provides: callers may not set these (they are wired to resources). */
 const ACCESS_ENV_NAMES: ReadonlySet<string> = new Set(Object.values(ENV_FOR_ACCESS).flat());
 
-/** The stateful resources a function's `access` list can reach. */
+/** The stateful resources and stage settings a function's `access` list can reach. */
 export interface ServiceResources {
   readonly jobsTable: dynamodb.ITable;
   readonly tenantsTable: dynamodb.ITable;
@@ -42,8 +44,16 @@ export interface ServiceResources {
   readonly delayQueue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
   readonly accountSecrets: AccountSecrets;
+  /** The Pinterest app's OAuth credentials secret (`pinterest:call`: PINTEREST_APP_SECRET_ARN and read access). */
+  readonly pinterestAppCredentials: PinterestAppCredentials;
   /** Days a job record lives after its last update (JOB_RETENTION_DAYS). */
   readonly jobRetentionDays: number;
+  /** Pinterest API origin without `/v5` and per-request timeout (`pinterest:call`: PINTEREST_API_BASE_URL, PINTEREST_TIMEOUT_MS). */
+  readonly pinterest: { readonly apiBaseUrl: string; readonly timeoutMs: number };
+  /** Default pacing limits (`pacing:config`: PACING_ACCOUNT_PER_MINUTE, PACING_APP_PER_SECOND). */
+  readonly pacing: StageSettings['pacing'];
+  /** Backoff policy (`pacing:config`: RETRY_BASE_SECONDS, RETRY_MAX_ATTEMPTS). */
+  readonly retry: StageSettings['retry'];
 }
 
 export interface ServiceFunctionProps {
@@ -176,6 +186,13 @@ export function accessEnvironment(definition: FunctionDefinition, resources: Ser
     PUBLISH_QUEUE_URL: resources.publishQueue.queueUrl,
     DELAY_QUEUE_URL: resources.delayQueue.queueUrl,
     EVENT_BUS_NAME: resources.eventBus.eventBusName,
+    PINTEREST_API_BASE_URL: resources.pinterest.apiBaseUrl,
+    PINTEREST_TIMEOUT_MS: String(resources.pinterest.timeoutMs),
+    PINTEREST_APP_SECRET_ARN: resources.pinterestAppCredentials.secret.secretArn,
+    PACING_ACCOUNT_PER_MINUTE: String(resources.pacing.accountPerMinute),
+    PACING_APP_PER_SECOND: String(resources.pacing.appPerSecond),
+    RETRY_BASE_SECONDS: String(resources.retry.baseSeconds),
+    RETRY_MAX_ATTEMPTS: String(resources.retry.maxAttempts),
   };
   const environment: Record<string, string> = {};
   for (const access of definition.access) {
@@ -218,6 +235,12 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
       return;
     case 'events:put':
       resources.eventBus.grantPutEventsTo(role);
+      return;
+    case 'pinterest:call':
+      resources.pinterestAppCredentials.grantRead(role);
+      return;
+    case 'pacing:config':
+      // Configuration only: no resource to reach.
       return;
     default: {
       const unknown: never = access;

@@ -1,3 +1,5 @@
+import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
+
 /**
  * Catalogue of pinrelay's Lambda functions: where each handler lives, what triggers it and which
  * resources it may touch. The CDK stack derives each function's environment and IAM grants from
@@ -14,7 +16,11 @@ export type Access =
   | 'secrets:read'
   | 'publish-queue:send'
   | 'delay-queue:send'
-  | 'events:put';
+  | 'events:put'
+  /** Calls Pinterest: API origin, timeout, and read access to the Pinterest app credentials secret. */
+  | 'pinterest:call'
+  /** Pacing and retry policy defaults (stage config). */
+  | 'pacing:config';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -35,7 +41,11 @@ export interface FunctionDefinition {
     | { readonly kind: 'api'; readonly routes: readonly ApiRoute[] }
     | { readonly kind: 'authorizer' }
     | { readonly kind: 'jobs-stream' }
-    | { readonly kind: 'schedule'; readonly everyMinutes: number };
+    | { readonly kind: 'schedule'; readonly everyMinutes: number }
+    /** The FIFO publish queue: batch ≤ 10, ReportBatchItemFailures. */
+    | { readonly kind: 'publish-queue' }
+    /** The standard delay queue: batch ≤ 10, ReportBatchItemFailures. */
+    | { readonly kind: 'delay-queue' };
   /** Seconds; default 10. */
   readonly timeoutSeconds?: number;
   /** MB; default 256. */
@@ -105,6 +115,21 @@ export const FUNCTIONS = [
     trigger: { kind: 'schedule', everyMinutes: 1 },
     timeoutSeconds: 60,
   },
+  {
+    name: 'publish-pin',
+    description: 'Publish queue worker: claims a job, paces it, calls Pinterest, records the attempt and the next status',
+    access: ['jobs:write', 'tenants:write', 'secrets:read', 'secrets:write', 'delay-queue:send', 'pinterest:call', 'pacing:config'],
+    trigger: { kind: 'publish-queue' },
+    timeoutSeconds: WORKER_TIMEOUT_SECONDS,
+    memorySize: 512,
+  },
+  {
+    name: 'requeue-due-jobs',
+    description: 'Delay queue consumer: due scheduled/retry_scheduled jobs become queued; paced jobs go back to their FIFO group',
+    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send'],
+    trigger: { kind: 'delay-queue' },
+    timeoutSeconds: 30,
+  },
 ] as const satisfies readonly FunctionDefinition[];
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
@@ -123,4 +148,6 @@ export const ENV_FOR_ACCESS: Record<Access, readonly string[]> = {
   'publish-queue:send': ['PUBLISH_QUEUE_URL'],
   'delay-queue:send': ['DELAY_QUEUE_URL'],
   'events:put': ['EVENT_BUS_NAME'],
+  'pinterest:call': ['PINTEREST_API_BASE_URL', 'PINTEREST_TIMEOUT_MS', 'PINTEREST_APP_SECRET_ARN'],
+  'pacing:config': ['PACING_ACCOUNT_PER_MINUTE', 'PACING_APP_PER_SECOND', 'RETRY_BASE_SECONDS', 'RETRY_MAX_ATTEMPTS'],
 };

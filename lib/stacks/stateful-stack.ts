@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { AccountSecrets } from '../constructs/account-secrets.ts';
 import { DataTables } from '../constructs/data-tables.ts';
+import { PinterestAppCredentials } from '../constructs/pinterest-app-credentials.ts';
 import { PublishQueues } from '../constructs/publish-queues.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -12,8 +13,9 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * Everything that holds data or identity and outlives a code deploy: the jobs and tenants tables, the
- * queues, the job event bus and the key of the account-token secrets. The stateless stack (functions,
- * API, rules) is built on top and can be destroyed and redeployed freely.
+ * queues, the job event bus, the key of the account-token secrets and the Pinterest app credentials
+ * secret. The stateless stack (functions, API, rules) is built on top and can be destroyed and
+ * redeployed freely.
  */
 export class StatefulStack extends Stack {
   public readonly tables: DataTables;
@@ -21,12 +23,14 @@ export class StatefulStack extends Stack {
   /** Job state-change events (`source: pinrelay`, `detail-type: job.<status>`); webhooks subscribe here. */
   public readonly eventBus: events.EventBus;
   public readonly accountSecrets: AccountSecrets;
+  /** The Pinterest app's `{client_id, client_secret}` (placeholder until the operator sets it: docs/deploy.md). */
+  public readonly pinterestAppCredentials: PinterestAppCredentials;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const { stage, settings } = props.config;
     const retain = settings.removalPolicy === 'retain';
     super(scope, id, {
-      description: `pinrelay ${stage}: tables, queues, event bus, account-secrets key`,
+      description: `pinrelay ${stage}: tables, queues, event bus, account-secrets key, Pinterest app credentials`,
       terminationProtection: retain,
       ...props,
     });
@@ -38,6 +42,11 @@ export class StatefulStack extends Stack {
       description: `pinrelay ${stage}: job state-change events`,
     });
     this.accountSecrets = new AccountSecrets(this, 'AccountSecrets', { stage, removalPolicy });
+    this.pinterestAppCredentials = new PinterestAppCredentials(this, 'PinterestAppCredentials', {
+      stage,
+      encryptionKey: this.accountSecrets.key,
+      removalPolicy,
+    });
 
     Validations.of(this.queues.outboxDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -57,6 +66,10 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'EventBusName', {
       description: 'Job events bus (EVENT_BUS_NAME)',
       value: this.eventBus.eventBusName,
+    });
+    new CfnOutput(this, 'PinterestAppSecretArn', {
+      description: 'Pinterest app credentials secret: store {"client_id","client_secret"} here after the first deploy (docs/deploy.md)',
+      value: this.pinterestAppCredentials.secret.secretArn,
     });
   }
 }

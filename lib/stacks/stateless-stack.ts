@@ -4,13 +4,14 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { IntakeApi, type IntakeRoute } from '../constructs/intake-api.ts';
 import { JobOutbox } from '../constructs/job-outbox.ts';
+import { PublishWorker } from '../constructs/publish-worker.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: StageConfig;
-  /** The stateful resources the functions reach (tables, queues, bus, secrets key). */
+  /** The stateful resources the functions reach (tables, queues, bus, secrets key, Pinterest app credentials). */
   readonly stateful: StatefulStack;
 }
 
@@ -24,16 +25,18 @@ export function constructIdFor(name: string): string {
 
 /**
  * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
- * (api routes + the authorizer), the jobs-stream outbox relay and the sweeper schedule.
+ * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, and the publish and
+ * delay queue consumers.
  */
 export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
   public readonly intakeApi: IntakeApi;
   public readonly jobOutbox: JobOutbox;
+  public readonly publishWorker: PublishWorker;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const { stage, settings } = props.config;
-    super(scope, id, { description: `pinrelay ${stage}: functions, REST API, outbox relay and schedule`, ...props });
+    super(scope, id, { description: `pinrelay ${stage}: functions, REST API, outbox relay, schedule and queue consumers`, ...props });
     const { stateful } = props;
     const logRemovalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
@@ -51,7 +54,11 @@ export class StatelessStack extends Stack {
             delayQueue: stateful.queues.delayQueue,
             eventBus: stateful.eventBus,
             accountSecrets: stateful.accountSecrets,
+            pinterestAppCredentials: stateful.pinterestAppCredentials,
             jobRetentionDays: settings.jobRetentionDays,
+            pinterest: { apiBaseUrl: settings.pinterestApiBaseUrl, timeoutMs: settings.pinterestTimeoutMs },
+            pacing: settings.pacing,
+            retry: settings.retry,
           },
           logRetention,
           logRemovalPolicy,
@@ -94,6 +101,14 @@ export class StatelessStack extends Stack {
       deadLetterQueue: stateful.queues.outboxDeadLetterQueue,
       sweepFunction: sweep.function,
       sweepEvery: Duration.minutes(sweepTrigger.kind === 'schedule' ? sweepTrigger.everyMinutes : 1),
+    });
+
+    this.publishWorker = new PublishWorker(this, 'PublishWorker', {
+      publishQueue: stateful.queues.publishQueue,
+      workerFunction: exactlyOne('publish-queue').function,
+      delayQueue: stateful.queues.delayQueue,
+      requeueFunction: exactlyOne('delay-queue').function,
+      workerMaxConcurrency: settings.workerMaxConcurrency,
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -17,6 +17,7 @@ describe('stage config (lib/config.ts)', () => {
       authorizerCacheSeconds: 60,
       removalPolicy: 'retain',
       pinterestApiBaseUrl: 'https://api.pinterest.com',
+      pinterestTimeoutMs: 10_000,
       pacing: { accountPerMinute: 10, appPerSecond: 10 },
       retry: { baseSeconds: 5, maxAttempts: 5 },
     });
@@ -41,12 +42,12 @@ describe('stage config (lib/config.ts)', () => {
     expect(prod.settings.removalPolicy).toBe('retain');
   });
 
-  it('keeps optional account, region and alarm email', () => {
+  it('keeps optional account, region, alarm email and worker concurrency cap', () => {
     const { settings } = parseStageConfig('prod', {
-      prod: { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com' },
+      prod: { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com', workerMaxConcurrency: 50 },
     });
 
-    expect(settings).toMatchObject({ account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com' });
+    expect(settings).toMatchObject({ account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com', workerMaxConcurrency: 50 });
   });
 
   it('names the stage and the path of an invalid field', () => {
@@ -67,6 +68,10 @@ describe('stage config (lib/config.ts)', () => {
     [{ region: 'Europe' }, 'region'],
     [{ alarmEmail: 'not-an-email' }, 'alarmEmail'],
     [{ pacing: { accountPerMinute: 1.5 } }, 'pacing.accountPerMinute'],
+    [{ pinterestTimeoutMs: 999 }, 'pinterestTimeoutMs'],
+    [{ pinterestTimeoutMs: 15_001 }, 'pinterestTimeoutMs'], // more than half the worker's 30 s timeout
+    [{ workerMaxConcurrency: 1 }, 'workerMaxConcurrency'], // Lambda's SQS maximum concurrency starts at 2
+    [{ workerMaxConcurrency: 1001 }, 'workerMaxConcurrency'],
     [{ jobRetentionDay: 10 }, ''], // typo: unknown keys are rejected, not ignored
   ])('rejects %j', (settings, path) => {
     expect(() => parseStageConfig('dev', { dev: settings })).toThrow(`pinrelay:stages.dev${path ? `.${path}` : ''}`);

@@ -8,6 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountSecrets } from '../../lib/constructs/account-secrets.ts';
 import { DataTables } from '../../lib/constructs/data-tables.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID, PinterestAppCredentials } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
 import { ServiceFunction, type ServiceFunctionProps, type ServiceResources } from '../../lib/constructs/service-function.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
@@ -29,14 +30,19 @@ function harness(bundlingStacks: string[] = []) {
   const stack = new Stack(app, 'Harness');
   const tables = new DataTables(stack, 'Tables');
   const queues = new PublishQueues(stack, 'Queues');
+  const accountSecrets = new AccountSecrets(stack, 'Secrets', { stage: 'test' });
   const resources: ServiceResources = {
     jobsTable: tables.jobsTable,
     tenantsTable: tables.tenantsTable,
     publishQueue: queues.publishQueue,
     delayQueue: queues.delayQueue,
     eventBus: new events.EventBus(stack, 'Bus'),
-    accountSecrets: new AccountSecrets(stack, 'Secrets', { stage: 'test' }),
+    accountSecrets,
+    pinterestAppCredentials: new PinterestAppCredentials(stack, 'AppCredentials', { stage: 'test', encryptionKey: accountSecrets.key }),
     jobRetentionDays: 30,
+    pinterest: { apiBaseUrl: 'https://api-sandbox.pinterest.com', timeoutMs: 7000 },
+    pacing: { accountPerMinute: 12, appPerSecond: 3 },
+    retry: { baseSeconds: 2, maxAttempts: 4 },
   };
   const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) =>
     new ServiceFunction(stack, id, { resources, ...props });
@@ -58,10 +64,12 @@ describe('ServiceFunction', () => {
         environment: { FEATURE_X: 'on', POWERTOOLS_SERVICE_NAME: 'pinrelay-custom' },
         logLevel: 'DEBUG',
       }),
-      // Access kinds no catalogue function uses yet: events:put, secrets:read.
+      // Access kinds no catalogue function uses yet (events:put), or one at a time: secrets:read.
       publisher: h.add('Publisher', {
         definition: { ...definition('get-openapi'), name: 'get-openapi', access: ['events:put', 'secrets:read'] },
       }),
+      pinterest: h.add('Pinterest', { definition: { ...definition('get-openapi'), access: ['pinterest:call'] } }),
+      pacing: h.add('Pacing', { definition: { ...definition('get-openapi'), access: ['pacing:config'] } }),
     };
     template = Template.fromStack(stack);
   });
@@ -128,6 +136,57 @@ describe('ServiceFunction', () => {
         Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
       }),
     );
+  });
+
+  const refOf = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: stack.getLogicalId(construct.node.defaultChild as never) });
+  const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({
+    'Fn::GetAtt': [stack.getLogicalId(construct.node.defaultChild as never), 'Arn'],
+  });
+  const baseActions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+  const actionsOf = (fn: ServiceFunction) => statementsOf(fn).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+
+  it('pinterest:call → API origin, timeout and the app secret ARN; GetSecretValue on exactly that secret, kms:Decrypt via Secrets Manager', () => {
+    const env = envOf(fns.pinterest!);
+    const credentials = stack.node.findChild('AppCredentials') as PinterestAppCredentials;
+    expect(env).toMatchObject({
+      PINTEREST_API_BASE_URL: 'https://api-sandbox.pinterest.com',
+      PINTEREST_TIMEOUT_MS: '7000',
+      PINTEREST_APP_SECRET_ARN: refOf(credentials.secret),
+    });
+    const statements = statementsOf(fns.pinterest!);
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: refOf(credentials.secret) });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: arnOf(stack.node.findChild('Secrets').node.findChild('Key')),
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+    });
+    // Nothing else: no account-secret prefix, no other secret action.
+    expect(actionsOf(fns.pinterest!).sort()).toEqual([...baseActions, 'kms:Decrypt', 'secretsmanager:GetSecretValue'].sort());
+  });
+
+  it('pinterest:call: the app secret is a generated placeholder, KMS-encrypted, with no plaintext in the template', () => {
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]!.Properties).toMatchObject({
+      KmsKeyId: arnOf(stack.node.findChild('Secrets').node.findChild('Key')),
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ client_id: PINTEREST_APP_PLACEHOLDER_CLIENT_ID }),
+        GenerateStringKey: 'client_secret',
+      },
+    });
+    expect(secrets[0]!.Properties).not.toHaveProperty('SecretString');
+  });
+
+  it('pacing:config → the pacing and retry settings as strings, no grant', () => {
+    const env = envOf(fns.pacing!);
+    expect(env).toMatchObject({
+      PACING_ACCOUNT_PER_MINUTE: '12',
+      PACING_APP_PER_SECOND: '3',
+      RETRY_BASE_SECONDS: '2',
+      RETRY_MAX_ATTEMPTS: '4',
+    });
+    expect(actionsOf(fns.pacing!).sort()).toEqual(baseActions);
   });
 
   it('log group: one month and retained by default; the function logs to it', () => {

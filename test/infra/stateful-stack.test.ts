@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedTableProperties } from '../../lib/constructs/data-tables.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { expectedQueueProperties } from '../../lib/constructs/publish-queues.ts';
 import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE, QUEUES, WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
 import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../lib/definitions/tables.ts';
@@ -198,6 +199,41 @@ describe('StatefulStack', () => {
     prod.statefulTemplate.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     expect(dev.stateful.accountSecrets.secretPrefix).toBe('pinrelay/dev/accounts');
     expect(prod.stateful.accountSecrets.secretPrefix).toBe('pinrelay/prod/accounts');
+  });
+
+  describe('Pinterest app credentials secret', () => {
+    it('one secret, encrypted with the account-secrets key, CDK-named', () => {
+      dev.statefulTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const secret = propsOf(dev, dev.stateful.pinterestAppCredentials.secret);
+      expect(secret.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf(dev, dev.stateful.accountSecrets.key), 'Arn'] });
+      expect(secret).not.toHaveProperty('Name');
+      expect(secret.Description).toMatch(/Pinterest app OAuth credentials/);
+    });
+
+    it('holds a generated placeholder {client_id, client_secret}: no plaintext secret value in the template', () => {
+      const secret = propsOf(dev, dev.stateful.pinterestAppCredentials.secret);
+      expect(secret).not.toHaveProperty('SecretString');
+      expect(secret.GenerateSecretString).toMatchObject({
+        SecretStringTemplate: JSON.stringify({ client_id: PINTEREST_APP_PLACEHOLDER_CLIENT_ID }),
+        GenerateStringKey: 'client_secret',
+      });
+      // Nowhere in either stack: no SecretString, no SecretValue.unsafePlainText.
+      for (const template of [dev.statefulTemplate, dev.statelessTemplate]) {
+        expect(JSON.stringify(template.toJSON())).not.toMatch(/"SecretString"/);
+      }
+    });
+
+    it('has no rotation schedule (rotated in the Pinterest developer console), deleted with dev, retained in prod', () => {
+      dev.statefulTemplate.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+      dev.statefulTemplate.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+      prod.statefulTemplate.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('outputs the secret ARN (for put-secret-value)', () => {
+      dev.statefulTemplate.hasOutput('PinterestAppSecretArn', {
+        Value: { Ref: logicalIdOf(dev, dev.stateful.pinterestAppCredentials.secret) },
+      });
+    });
   });
 
   it('job events bus: one custom bus, CDK-named', () => {

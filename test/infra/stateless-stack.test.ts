@@ -1,8 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PUBLISH_QUEUE_VISIBILITY_FACTOR } from '../../lib/constructs/publish-worker.ts';
 import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
 import { ENV_FOR_ACCESS, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../lib/definitions/gateway-responses.ts';
+import { WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
 import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
@@ -28,7 +30,17 @@ describe('StatelessStack', () => {
     dev = synthPinrelay({ stage: 'dev' });
     custom = synthPinrelay({
       stage: 'qa',
-      stages: { qa: { authorizerCacheSeconds: 0, apiThrottle: { rateLimit: 7, burstLimit: 3 }, logRetentionDays: 14 } },
+      stages: {
+        qa: {
+          authorizerCacheSeconds: 0,
+          apiThrottle: { rateLimit: 7, burstLimit: 3 },
+          logRetentionDays: 14,
+          pinterestTimeoutMs: 4000,
+          workerMaxConcurrency: 20,
+          pacing: { accountPerMinute: 6, appPerSecond: 2 },
+          retry: { baseSeconds: 3, maxAttempts: 7 },
+        },
+      },
     });
   });
 
@@ -298,8 +310,7 @@ describe('StatelessStack', () => {
 
   describe('job outbox', () => {
     it('relay-job-changes consumes the jobs table stream in order, with partial failures, bisect, retries and a DLQ', () => {
-      dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-      const [mapping] = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::EventSourceMapping');
+      const mapping = mappingOf(dev, 'relay-job-changes');
       expect(mapping?.props).toMatchObject({
         FunctionName: { Ref: functionLogicalId(dev, 'relay-job-changes') },
         StartingPosition: 'TRIM_HORIZON',
@@ -336,6 +347,133 @@ describe('StatelessStack', () => {
         Principal: 'events.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-pending-enqueues'), 'Arn'] },
       });
+    });
+  });
+
+  describe('publish worker and delayed requeue', () => {
+    it('one event source mapping per stream or queue consumer, nothing else', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+      for (const name of ['relay-job-changes', 'publish-pin', 'requeue-due-jobs']) mappingOf(dev, name);
+    });
+
+    it('publish-pin consumes the FIFO publish queue: batches of 10, partial batch responses, no batching window, no concurrency cap by default', () => {
+      const mapping = mappingOf(dev, 'publish-pin');
+      expect(mapping.props).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(mapping.props).not.toHaveProperty('MaximumBatchingWindowInSeconds');
+      expect(mapping.props).not.toHaveProperty('ScalingConfig');
+      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesPublishQueue[0-9A-F]{8}Arn/);
+    });
+
+    it('workerMaxConcurrency caps the publish queue mapping', () => {
+      expect(mappingOf(custom, 'publish-pin').props).toMatchObject({ ScalingConfig: { MaximumConcurrency: 20 } });
+      expect(mappingOf(custom, 'requeue-due-jobs').props).not.toHaveProperty('ScalingConfig');
+    });
+
+    it('requeue-due-jobs consumes the standard delay queue: batches of 10, partial batch responses, no batching window', () => {
+      const mapping = mappingOf(dev, 'requeue-due-jobs');
+      expect(mapping.props).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(mapping.props).not.toHaveProperty('MaximumBatchingWindowInSeconds');
+      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesDelayQueue[0-9A-F]{8}Arn/);
+    });
+
+    it('visibility: the worker times out at WORKER_TIMEOUT_SECONDS and the publish queue hides a message 6× that; the delay queue covers requeue-due-jobs', () => {
+      const workerTimeout = functionProps(dev, byName('publish-pin')).Timeout as number;
+      const requeueTimeout = functionProps(dev, byName('requeue-due-jobs')).Timeout as number;
+      const visibility = (queue: { node: { defaultChild?: unknown } }) =>
+        (dev.statefulTemplate.toJSON().Resources[dev.stateful.getLogicalId(queue.node.defaultChild as never)] as {
+          Properties: { VisibilityTimeout: number };
+        }).Properties.VisibilityTimeout;
+
+      expect(workerTimeout).toBe(WORKER_TIMEOUT_SECONDS);
+      expect(visibility(dev.stateful.queues.publishQueue)).toBe(PUBLISH_QUEUE_VISIBILITY_FACTOR * workerTimeout);
+      // Lambda refuses an SQS mapping whose queue visibility is shorter than the function timeout.
+      expect(visibility(dev.stateful.queues.delayQueue)).toBeGreaterThanOrEqual(requeueTimeout);
+    });
+
+    it('publish-pin and requeue-due-jobs env: Pinterest, pacing and retry settings from the stage config', () => {
+      expect(functionVariables(dev, 'publish-pin')).toMatchObject({
+        PINTEREST_API_BASE_URL: 'https://api-sandbox.pinterest.com', // cdk.json dev
+        PINTEREST_TIMEOUT_MS: '10000',
+        PACING_ACCOUNT_PER_MINUTE: '10',
+        PACING_APP_PER_SECOND: '10',
+        RETRY_BASE_SECONDS: '5',
+        RETRY_MAX_ATTEMPTS: '5',
+        ACCOUNT_SECRET_PREFIX: 'pinrelay/dev/accounts',
+      });
+      expect(importedFrom(functionVariables(dev, 'publish-pin').PINTEREST_APP_SECRET_ARN)).toMatch(
+        /^Pinrelay-dev-Stateful:ExportsOutputRefPinterestAppCredentialsSecret[0-9A-F]{8}/,
+      );
+      expect(functionVariables(custom, 'publish-pin')).toMatchObject({
+        PINTEREST_API_BASE_URL: 'https://api.pinterest.com', // the default
+        PINTEREST_TIMEOUT_MS: '4000',
+        PACING_ACCOUNT_PER_MINUTE: '6',
+        PACING_APP_PER_SECOND: '2',
+        RETRY_BASE_SECONDS: '3',
+        RETRY_MAX_ATTEMPTS: '7',
+      });
+      const requeue = functionVariables(dev, 'requeue-due-jobs');
+      expect(JSON.stringify(requeue.PUBLISH_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesPublishQueue/);
+      expect(JSON.stringify(requeue.DELAY_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesDelayQueue/);
+    });
+
+    it('publish-pin reads the Pinterest app secret and the account secrets, and writes account secrets (refreshed tokens)', () => {
+      const appSecret = /PinterestAppCredentialsSecret/;
+      const prefix = JSON.stringify({
+        'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/dev/accounts/*',
+      });
+      const getSecret = resourcesAllowing(dev, 'publish-pin', 'secretsmanager:GetSecretValue');
+      expect(getSecret.filter((r) => appSecret.test(r))).toHaveLength(1);
+      expect(getSecret).toContain(prefix);
+      expect(getSecret).toHaveLength(2);
+      expect(resourcesAllowing(dev, 'publish-pin', 'secretsmanager:PutSecretValue')).toEqual([prefix]);
+      // The app secret is read-only for the worker.
+      for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:DescribeSecret']) {
+        expect(resourcesAllowing(dev, 'publish-pin', action).filter((r) => appSecret.test(r))).toEqual([]);
+      }
+      const kms = policyStatements(dev, byName('publish-pin')).filter((st) => JSON.stringify(st.Action).includes('kms:Decrypt'));
+      expect(kms.length).toBeGreaterThan(0);
+      for (const st of kms) {
+        expect(JSON.stringify(st.Resource)).toMatch(/AccountSecretsKey.*Arn/);
+        expect(st.Condition).toEqual({
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        });
+      }
+    });
+
+    it('only publish-pin may read the Pinterest app secret', () => {
+      for (const def of DEFINITIONS.filter((d) => d.name !== 'publish-pin')) {
+        expect(JSON.stringify(policyStatements(dev, def))).not.toMatch(/PinterestAppCredentialsSecret/);
+      }
+    });
+
+    it('publish-pin sends only to the delay queue and consumes only the publish queue', () => {
+      const sends = resourcesAllowing(dev, 'publish-pin', 'sqs:SendMessage');
+      expect(sends).toHaveLength(1);
+      expect(sends[0]).toMatch(/QueuesDelayQueue[0-9A-F]{8}Arn/);
+      const receives = resourcesAllowing(dev, 'publish-pin', 'sqs:ReceiveMessage');
+      expect(receives).toHaveLength(1);
+      expect(receives[0]).toMatch(/QueuesPublishQueue[0-9A-F]{8}Arn/);
+      expect(resourcesAllowing(dev, 'publish-pin', 'sqs:DeleteMessage')).toEqual(receives);
+    });
+
+    it('publish-pin reads and writes the jobs table (and its indexes) and the tenants table', () => {
+      expect(dynamoActions(dev, 'publish-pin')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
+      for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
+        const tables = resourcesAllowing(dev, 'publish-pin', action);
+        expect(tables.some((r) => /TablesJobsTable/.test(r) && !r.includes('/index/'))).toBe(true);
+        expect(tables.some((r) => /TablesTenantsTable/.test(r))).toBe(true);
+      }
+    });
+
+    it('requeue-due-jobs sends to both queues, consumes the delay queue, writes jobs, and touches no secret', () => {
+      const sends = resourcesAllowing(dev, 'requeue-due-jobs', 'sqs:SendMessage').join(' ');
+      expect(sends).toMatch(/QueuesPublishQueue[0-9A-F]{8}Arn/);
+      expect(sends).toMatch(/QueuesDelayQueue[0-9A-F]{8}Arn/);
+      const receives = resourcesAllowing(dev, 'requeue-due-jobs', 'sqs:ReceiveMessage');
+      expect(receives).toHaveLength(1);
+      expect(receives[0]).toMatch(/QueuesDelayQueue[0-9A-F]{8}Arn/);
+      expect(dynamoActions(dev, 'requeue-due-jobs')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
+      expect(allActions(dev, 'requeue-due-jobs').filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:'))).toEqual([]);
     });
   });
 });
@@ -382,6 +520,30 @@ function policyStatements(s: Synthesized, def: FunctionDefinition): Array<Record
 
 function allActions(s: Synthesized, name: string): string[] {
   return policyStatements(s, byName(name)).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+}
+
+/** The resources (as JSON) of every statement of `name`'s role that allows `action`. */
+function resourcesAllowing(s: Synthesized, name: string, action: string): string[] {
+  return policyStatements(s, byName(name))
+    .filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action))
+    .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+    .map((r) => JSON.stringify(r));
+}
+
+/** The one event source mapping of a function. */
+function mappingOf(s: Synthesized, name: string): { id: string; props: Record<string, any> } {
+  const mappings = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::EventSourceMapping').filter(
+    (m) => JSON.stringify(m.props.FunctionName) === JSON.stringify({ Ref: functionLogicalId(s, name) }),
+  );
+  expect(mappings, `event source mappings of ${name}`).toHaveLength(1);
+  return mappings[0]!;
+}
+
+/** The export name behind a cross-stack reference (`Fn::ImportValue`). */
+function importedFrom(value: unknown): string {
+  const name = (value as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
+  expect(typeof name, `expected an Fn::ImportValue, got ${JSON.stringify(value)}`).toBe('string');
+  return name as string;
 }
 
 function dynamoActions(s: Synthesized, name: string): string[] {

@@ -182,12 +182,12 @@ export class RecordingJobQueue implements JobQueue {
     this.sent.push({ kind: 'hold', record: copy(record), now });
   }
 
-  async holdForPacing(record: JobRecord, waitMs: number): Promise<void> {
+  async holdForPacing(record: JobRecord, waitMs: number, _slotMs?: number): Promise<void> {
     this.log.push(`queue.holdForPacing ${record.job.id} v${record.version} ${waitMs}ms`);
     this.sent.push({ kind: 'pacing', record: copy(record), waitMs });
   }
 
-  async releaseHold(record: JobRecord, holdId: string): Promise<void> {
+  async releaseHold(record: JobRecord, holdId: string, _slotMs?: number): Promise<void> {
     this.log.push(`queue.releaseHold ${record.job.id} v${record.version} ${holdId}`);
     this.sent.push({ kind: 'release', record: copy(record) });
   }
