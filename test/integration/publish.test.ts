@@ -79,4 +79,102 @@ describe('publishing', () => {
     expect(job.result).toEqual({ pin_id: pins[0]!.id, pin_url: `https://www.pinterest.com/pin/${pins[0]!.id}/`, verified: false });
     expect(job.attempts).toMatchObject([{ number: 1, outcome: 'succeeded' }]);
   });
+
+  it('400 ⇒ failed, route client, after one attempt', async () => {
+    const { accountId, boardId, user } = await account();
+    sandbox.inject({ kind: 'invalid', message: 'Invalid URL' }, { match: { user } });
+    const job = await settle((await submit(accountId, boardId, 'bad-request')).id);
+    expect(job.status).toBe('failed');
+    expect(job.attempt_count).toBe(1);
+    expect(job.failure).toMatchObject({ route: 'client', http_status: 400, error_code: 1 });
+    expect(job.failure!.remediation.length).toBeGreaterThan(20);
+    expect(sandbox.pins({ boardId })).toHaveLength(0);
+  });
+
+  it('404 code 40 ⇒ failed, route ops, with a remediation naming the board', async () => {
+    const { accountId } = await account();
+    const job = await settle((await submit(accountId, '55555', 'no-board')).id);
+    expect(job.status).toBe('failed');
+    expect(job.failure).toMatchObject({ route: 'ops', reason: 'board_not_found', http_status: 404, error_code: 40 });
+    expect(job.failure!.remediation).toContain('55555');
+  });
+
+  it('5xx twice then 201 ⇒ succeeded after 3 attempts, each retry after its jittered, growing bound', async () => {
+    const { accountId, boardId, user } = await account();
+    sandbox.inject({ kind: 'status', status: 503 }, { times: 2, match: { user } });
+    const job = await settle((await submit(accountId, boardId, 'flaky')).id);
+    expect(job.status).toBe('succeeded');
+    expect(job.attempt_count).toBe(3);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['retry_now', 'retry_now', 'succeeded']);
+    expect(job.status_history.map((h) => h.status)).toEqual([
+      'queued', 'running', 'retry_scheduled', 'queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded',
+    ]);
+    // Full jitter: delay n is drawn from (0, base × 2^(n−1)] whole seconds, base 0.5 s here.
+    for (const [i, a] of job.attempts.slice(0, 2).entries()) {
+      const delay = (Date.parse(a.retry_at!) - Date.parse(a.finished_at!)) / 1000;
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThanOrEqual(Math.ceil(0.5 * 2 ** i) + 0.01);
+      expect(Date.parse(job.attempts[i + 1]!.started_at)).toBeGreaterThanOrEqual(Date.parse(a.retry_at!) - 500);
+    }
+    expect(sandbox.pins({ boardId })).toHaveLength(1);
+  });
+
+  it('429 with Retry-After: 3 ⇒ not retried before 3 s', async () => {
+    const { accountId, boardId, user } = await account();
+    sandbox.inject({ kind: 'rate_limit', retryAfterSeconds: 3 }, { match: { user } });
+    const job = await settle((await submit(accountId, boardId, 'retry-after')).id);
+    expect(job.status).toBe('succeeded');
+    const [first, second] = job.attempts;
+    expect(first).toMatchObject({ outcome: 'retry_later', http_status: 429, error_code: 8 });
+    expect(Date.parse(second!.started_at) - Date.parse(first!.finished_at!)).toBeGreaterThanOrEqual(3_000 - 500);
+    const creates = sandbox.requests().filter((r) => r.user === user && r.method === 'POST');
+    expect(Date.parse(new Date(creates[1]!.at).toISOString()) - creates[0]!.at).toBeGreaterThanOrEqual(2_900);
+  });
+
+  it('create succeeds but the connection drops ⇒ exactly one pin, job succeeded and verified', async () => {
+    const { accountId, boardId, user } = await account();
+    sandbox.inject({ kind: 'drop_after_create' }, { match: { user } });
+    const job = await settle((await submit(accountId, boardId, 'dropped')).id, 40_000);
+    expect(job.status).toBe('succeeded');
+    const pins = sandbox.pins({ boardId });
+    expect(pins).toHaveLength(1);
+    expect(job.result).toMatchObject({ pin_id: pins[0]!.id, verified: true });
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['unknown', 'succeeded']);
+    // The second attempt listed the board and created nothing.
+    expect(sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins')).toHaveLength(1);
+  }, 60_000);
+
+  it('the same message delivered twice (and to another group, concurrently) ⇒ one create', async () => {
+    const { accountId, boardId, user } = await account();
+    sandbox.inject({ kind: 'slow', delayMs: 1_000 }, { match: { user } });
+    const created = await submit(accountId, boardId, 'dup-delivery');
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const body = JSON.stringify({ job_id: created.id, tenant_id: pipeline.tenantId, version: 1 });
+    await new Promise((r) => setTimeout(r, 300)); // the first delivery is now mid-attempt
+    await Promise.all([
+      sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: `${pipeline.tenantId}#${accountId}`, MessageDeduplicationId: 'dup-a' })),
+      sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: 'another-group', MessageDeduplicationId: 'dup-b' })),
+    ]);
+    const job = await settle(created.id);
+    await new Promise((r) => setTimeout(r, 1_500)); // let the duplicates be processed
+    expect(job.status).toBe('succeeded');
+    expect(job.attempt_count).toBe(1);
+    expect(sandbox.pins({ boardId })).toHaveLength(1);
+  });
+
+  it('a scheduled job runs no earlier than publish_at; cancelled before then, it never runs', async () => {
+    const { accountId, boardId } = await account();
+    const at = new Date(Date.now() + 5_000);
+    const later = await submit(accountId, boardId, 'scheduled-runs', { publish_at: at.toISOString() });
+    const cancelledJob = await submit(accountId, boardId, 'scheduled-cancelled', { publish_at: at.toISOString(), title: 'never' });
+    expect(later.status).toBe('scheduled');
+    expect((await api('POST', `/v1/jobs/${cancelledJob.id}/cancel`)).status).toBe(200);
+    const job = await settle(later.id, 30_000);
+    expect(job.status).toBe('succeeded');
+    expect(Date.parse(job.attempts[0]!.started_at)).toBeGreaterThanOrEqual(at.getTime());
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await api('GET', `/v1/jobs/${cancelledJob.id}`)).body.status).toBe('cancelled');
+    expect(sandbox.pins({ boardId }).map((p) => p.title)).toEqual(['pin scheduled-runs']);
+  });
 });
