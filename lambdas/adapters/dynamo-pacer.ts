@@ -102,13 +102,19 @@ export class DynamoPacer implements Pacer {
    * token while earlier reservations are still waiting. The token itself is always taken at execution
    * time, so a late or early slot can never push a window over the limit.
    */
-  private async takeFrom(bucket: string, base: BucketParams, reservedSlotMs?: number): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
+  private async takeFrom(
+    bucket: string,
+    base: BucketParams,
+    reservedSlotMs: number | undefined,
+    reserve: boolean,
+  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
     for (let i = 0; i < CONTENTION_RETRIES; i++) {
       const nowMs = this.clock.now().getTime();
       const stored = await this.read(bucket);
       const params = this.paramsOf(stored, base, nowMs);
       const intervalMs = Math.ceil(1000 / params.refillPerSecond);
-      const queueAhead = stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs && !(reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS);
+      const queueAhead =
+        reserve && stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs && !(reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS);
       const result = take(stored?.state ?? initialBucket(params, nowMs), params, nowMs);
       const keep = {
         ...(stored?.penalizedRefill !== undefined && params.refillPerSecond < base.refillPerSecond
@@ -120,6 +126,7 @@ export class DynamoPacer implements Pacer {
         if (await this.write(bucket, next, stored)) return { granted: true, waitMs: 0 };
         continue;
       }
+      if (!reserve && !result.granted) return { granted: false, waitMs: result.waitMs };
       if (reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS && !result.granted && result.waitMs <= SLOT_TOLERANCE_MS) {
         // Our own slot, a hair early for the refill: the caller waits this out briefly.
         return { granted: false, waitMs: result.waitMs, slotMs: reservedSlotMs };
@@ -139,10 +146,11 @@ export class DynamoPacer implements Pacer {
     limitPerMinute: number,
     reservedSlotMs?: number,
   ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
-    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute), reservedSlotMs);
+    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute), reservedSlotMs, true);
     if (!account.granted) return account;
+    // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
     // The account's token is spent even if the app bucket says wait: conservative, never over a limit.
-    return this.takeFrom('app', bucketParams(this.appPerSecond, 1));
+    return this.takeFrom('app', bucketParams(this.appPerSecond, 1), undefined, false);
   }
 
   async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
@@ -167,7 +175,10 @@ export class DynamoPacer implements Pacer {
     const params = this.paramsOf(stored, base, nowMs);
     const state = stored?.state ?? initialBucket(params, nowMs);
     const tokens = tokensAt(state, params, nowMs);
-    const waitMs = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / params.refillPerSecond) * 1000);
+    const tokenWaitMs = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / params.refillPerSecond) * 1000);
+    // A new job queues behind the slots already reserved for waiting jobs (see takeFrom).
+    const reservedUntil = stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs ? stored.nextSlotMs + Math.ceil(1000 / params.refillPerSecond) : 0;
+    const waitMs = Math.max(tokenWaitMs, reservedUntil - nowMs);
     return {
       limit: limitPerMinute,
       window_seconds: 60,

@@ -45,7 +45,15 @@ export class SecretsTokenProvider implements TokenProvider {
     const expiresAt = tokens.expires_at ? new Date(tokens.expires_at).getTime() : null;
     const expiring = expiresAt !== null && expiresAt - now < REFRESH_AHEAD_MS;
     if (!options.forceRefresh && !expiring) return tokens.access_token;
-    return this.refresh(tenantId, accountId, tokens, now);
+    const stillValid = !options.forceRefresh && expiresAt !== null && expiresAt > now;
+    try {
+      return await this.refresh(tenantId, accountId, tokens, now);
+    } catch (error) {
+      // Refreshing *ahead* of expiry is an optimisation: while the token still works, use it and let a
+      // later job (or the 401 path) deal with the refresh.
+      if (stillValid) return tokens.access_token;
+      throw error;
+    }
   }
 
   private async refresh(tenantId: string, accountId: string, tokens: AccountTokens, now: number): Promise<string> {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import {
   Account,
   AccountId,
+  AccountRate,
+  RequeueRequest,
   CreatePinRequest,
   ErrorEnvelope,
   IdempotencyKey,
@@ -117,6 +119,33 @@ function build() {
       401: common[401],
       404: error('No such job for this tenant.'),
       409: error('`conflict`: the job is running or finished.'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/jobs/{job_id}/requeue',
+    summary: 'Re-run a failed job, optionally with corrected pin fields',
+    description:
+      'Same job, same Idempotency-Key; attempt numbers continue and the retry caps start again. The body is optional: `{"pin": {…fields to change}}`; the merged pin is validated as a whole.',
+    security,
+    request: { params: jobIdParam, body: { required: false, content: { 'application/json': { schema: RequeueRequest } } } },
+    responses: {
+      202: { description: 'The job, queued again.', content: { 'application/json': { schema: Job } } },
+      ...common,
+      404: error('No such job for this tenant.'),
+      409: error('`conflict`: only failed jobs can be requeued.'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/accounts/{account_id}/rate',
+    summary: "The account's token bucket: tokens left, refill rate, next slot",
+    security,
+    request: { params: accountParam },
+    responses: {
+      200: { description: 'The pacing state.', content: { 'application/json': { schema: AccountRate } } },
+      401: common[401],
+      404: error('No such account for this tenant.'),
     },
   });
   registry.registerPath({

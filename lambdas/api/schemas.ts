@@ -207,6 +207,24 @@ export const Job = z
 
 export type Job = z.infer<typeof Job>;
 
+/** Corrections for a failed job's pin: any PinCreate field; the merged pin is validated as a whole. */
+export const RequeueRequest = z
+  .object({ pin: PinFields.partial().strict().optional() })
+  .strict()
+  .openapi('RequeueRequest');
+
+export const AccountRate = z
+  .object({
+    limit: z.number().int().openapi({ description: 'Requests per rolling 60 s window for this account.' }),
+    window_seconds: z.number().int(),
+    capacity: z.number(),
+    refill_per_second: z.number(),
+    tokens: z.number(),
+    next_slot_at: z.string().openapi({ description: 'When the next request may go (now, or the next reserved slot).' }),
+    penalized: z.boolean().openapi({ description: 'Slowed down after a 429 without Retry-After; recovers gradually.' }),
+  })
+  .openapi('AccountRate');
+
 export const ListJobsQuery = z
   .object({
     status: JobStatus.optional(),

@@ -1,11 +1,11 @@
 import type { Job } from '../api/schemas.ts';
 import { attemptInputOf, type PinterestApi, type PinterestPin } from '../adapters/pinterest-client.ts';
 import type { JobMessage } from '../adapters/sqs-job-queue.ts';
-import { isRetryable, nextDelaySeconds, shouldRetry, type RetryPolicy } from '../domain/backoff.ts';
+import { classMaxAttempts, isRetryable, nextDelaySeconds, shouldRetry, type RetryPolicy } from '../domain/backoff.ts';
 import { classifyAttempt, type AttemptInput, type Classification } from '../domain/classify.ts';
 import type { Clock } from '../domain/clock.ts';
 import { isTerminal, transition, type JobRecord } from '../domain/job.ts';
-import { findMatchingPin } from '../domain/pin-match.ts';
+import { findMatchingPin, parsePinterestTime } from '../domain/pin-match.ts';
 import { TokenRefreshError, type JobQueue, type JobStore, type Pacer, type TenantStore, type TokenProvider } from './ports.ts';
 
 /**
@@ -129,6 +129,7 @@ async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOut
       if (needsVerification(job)) {
         const found = await verify(deps, token, job);
         if (found) return { pin: found, verified: true, classification: null };
+        if (unknownCount(job) >= classMaxAttempts('unknown', deps.policy)) return notFoundAfterUnknowns(job);
       }
       const pin = await deps.pinterest.createPin(token, job.pin);
       return { pin, verified: false, classification: null };
@@ -144,6 +145,30 @@ async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOut
       return { pin: null, classification, input, message: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+function unknownCount(job: Job): number {
+  return job.attempts.filter((a) => a.outcome === 'unknown').length;
+}
+
+/**
+ * The unknown-outcome budget is spent and the board, checked after the last lost create, does not have
+ * the pin: stop creating (a human decides), and say exactly that.
+ */
+function notFoundAfterUnknowns(job: Job): AttemptOutcome {
+  const message = `Pinterest never confirmed the pin in ${unknownCount(job)} attempts and it is not on board ${job.pin.board_id}`;
+  return {
+    pin: null,
+    input: { kind: 'transport', phase: 'after_send' },
+    message,
+    classification: {
+      outcome: 'needs_human',
+      reason: 'outcome_unknown',
+      route: 'ops',
+      retryAfterSeconds: null,
+      remediation: `The pin was not found on board ${job.pin.board_id} after ${unknownCount(job)} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
+    },
+  };
 }
 
 function pinterestInput(error: unknown): AttemptInput | null {
@@ -164,8 +189,8 @@ async function verify(deps: PublishDeps, token: string, job: Job) {
     const match = findMatchingPin(result.items, job.pin, firstStarted);
     if (match) return match.pin;
     // Newest first: once a page reaches back before the first attempt, older pages cannot match.
-    const oldest = result.items.at(-1)?.created_at;
-    if (!result.bookmark || (oldest && new Date(oldest).getTime() < firstStarted.getTime() - 120_000)) return null;
+    const oldest = parsePinterestTime(result.items.at(-1)?.created_at);
+    if (!result.bookmark || (oldest !== null && oldest < firstStarted.getTime() - 120_000)) return null;
     bookmark = result.bookmark;
   }
   return null;
@@ -202,7 +227,9 @@ function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome, _
   const ofClass = attempts.filter((a) => a.outcome === classification.outcome).length + 1;
   const retry =
     isRetryable(classification.outcome) &&
-    shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: attempts.length, policy: deps.policy });
+    (shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: attempts.length, policy: deps.policy }) ||
+      // An unknown outcome is never failed blind: the next run only checks the board (see attempt()).
+      (classification.outcome === 'unknown' && ofClass <= classMaxAttempts('unknown', deps.policy)));
 
   if (retry && isRetryable(classification.outcome)) {
     const delay = nextDelaySeconds({
@@ -222,14 +249,11 @@ function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome, _
   const failure = exhausted
     ? {
         route: 'ops' as const,
-        reason: classification.outcome === 'unknown' ? 'outcome_unknown' : `${classification.reason}_retries_exhausted`,
+        reason: `${classification.reason}_retries_exhausted`,
         http_status: httpStatus,
         error_code: errorCode,
         message: outcome.message,
-        remediation:
-          classification.outcome === 'unknown'
-            ? `Pinterest never confirmed the pin and it was not found on board ${record.job.pin.board_id}: check the board, then requeue the job if the pin is missing.`
-            : `Pinterest kept failing (${classification.reason}) through ${attempts.length} attempts: check Pinterest's status and the account, then requeue the job.`,
+        remediation: `Pinterest kept failing (${classification.reason}) through ${attempts.length} attempts: check Pinterest's status and the account, then requeue the job.`,
       }
     : {
         route: classification.route ?? 'engineering',

@@ -84,6 +84,18 @@ export const FUNCTIONS = [
     trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/jobs/{job_id}/cancel', authorized: true }] },
   },
   {
+    name: 'requeue-job',
+    description: 'POST /v1/jobs/{job_id}/requeue: re-run a failed job, optionally with corrected pin fields',
+    access: ['jobs:write'],
+    trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/jobs/{job_id}/requeue', authorized: true }] },
+  },
+  {
+    name: 'get-account-rate',
+    description: 'GET /v1/accounts/{account_id}/rate: the account token bucket',
+    access: ['tenants:read', 'pacing:config'],
+    trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/accounts/{account_id}/rate', authorized: true }] },
+  },
+  {
     name: 'put-account',
     description: 'PUT /v1/accounts/{account_id}: connect or replace a Pinterest account (tokens to Secrets Manager)',
     access: ['tenants:write', 'secrets:write'],

@@ -74,8 +74,8 @@ describe('cdk-nag AwsSolutions checks', () => {
     for (const { id } of acknowledged) counts[id] = (counts[id] ?? 0) + 1;
     expect(counts).toEqual({
       'AwsSolutions-SQS3': 1,
-      'AwsSolutions-L1': 12,
-      'AwsSolutions-IAM5[Resource::*]': 13,
+      'AwsSolutions-L1': 14,
+      'AwsSolutions-IAM5[Resource::*]': 15,
       // put-account and publish-pin (one acknowledgement per role, even with both read and write grants)
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pinrelay/dev/accounts/*]': 2,
       'AwsSolutions-SMG4': 1,

@@ -2,6 +2,14 @@ import type { Context } from 'aws-lambda';
 import type { CreatePinRequest, JobStatus } from '../../lambdas/api/schemas.ts';
 import { bodyHash, jobIdFor } from '../../lambdas/domain/ids.ts';
 import { newJob, transition, type JobRecord } from '../../lambdas/domain/job.ts';
+import {
+  PinterestHttpError,
+  PinterestTransportError,
+  type PinterestOperation,
+  type PinterestPin,
+  type SendPhase,
+} from '../../lambdas/adapters/pinterest-client.ts';
+import type { JobMessage } from '../../lambdas/adapters/sqs-job-queue.ts';
 
 /** Builders shared by the unit tests: one valid request, jobs in any status, a Lambda context. */
 
@@ -55,6 +63,47 @@ export function jobRecord(options: RecordOptions = {}): JobRecord {
     record = transition(record, to, at, changes);
   });
   return record;
+}
+
+/**
+ * A queued job claimed by a worker at `startedAt` whose attempt never finished (the worker may still
+ * run, or have died): status running, attempt 1 open, lease until `leaseUntil`.
+ */
+export function claimedRecord(options: { startedAt: string; leaseUntil: string | null }): JobRecord {
+  const claimed = transition(jobRecord(), 'running', new Date(options.startedAt), {
+    attempt_count: 1,
+    attempts: [{ number: 1, started_at: options.startedAt, finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null }],
+  });
+  return { ...claimed, leaseUntil: options.leaseUntil };
+}
+
+/** The queue message that points at `record`'s current version. */
+export function jobMessage(record: JobRecord, extra: Partial<JobMessage> = {}): JobMessage {
+  return { job_id: record.job.id, tenant_id: record.tenantId, version: record.version, ...extra };
+}
+
+/** A Pin as Pinterest returns it for pinRequest(): same board, title and link. */
+export function pinterestPin(overrides: Partial<PinterestPin> = {}): PinterestPin {
+  return {
+    id: '813744226420795884',
+    created_at: '2026-03-01T12:00:05',
+    board_id: '549755885175',
+    title: 'Oak chair',
+    link: 'https://example.com/products/oak-chair',
+    ...overrides,
+  };
+}
+
+export function httpError(
+  status: number,
+  options: { code?: number | null; retryAfterSeconds?: number | null; operation?: PinterestOperation } = {},
+): PinterestHttpError {
+  const code = options.code ?? null;
+  return new PinterestHttpError(options.operation ?? 'create_pin', status, code, `Pinterest answered ${status}${code !== null ? ` (code ${code})` : ''}`, options.retryAfterSeconds ?? null, null);
+}
+
+export function transportError(phase: SendPhase, operation: PinterestOperation = 'create_pin'): PinterestTransportError {
+  return new PinterestTransportError(operation, phase, `${operation} failed: socket hang up`, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
 }
 
 export function lambdaContext(functionName = 'pinrelay-create-pin'): Context {

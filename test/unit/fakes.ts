@@ -1,3 +1,6 @@
+import type { PinFields } from '../../lambdas/api/schemas.ts';
+import type { BoardPinsPage, PinterestApi, PinterestPin, RefreshedTokens } from '../../lambdas/adapters/pinterest-client.ts';
+import { retryPolicy } from '../../lambdas/domain/backoff.ts';
 import { fixedClock } from '../../lambdas/domain/clock.ts';
 import { OWES_MESSAGE, type JobRecord } from '../../lambdas/domain/job.ts';
 import type {
@@ -9,8 +12,10 @@ import type {
   JobPage,
   JobQueue,
   JobStore,
+  Pacer,
   TenantRecord,
   TenantStore,
+  TokenProvider,
   TokenVault,
 } from '../../lambdas/use-cases/ports.ts';
 
@@ -168,7 +173,8 @@ export class RecordingTokenVault implements TokenVault {
 }
 
 export class RecordingJobQueue implements JobQueue {
-  readonly sent: { kind: 'enqueue' | 'hold' | 'pacing' | 'release'; record: JobRecord; now?: Date; waitMs?: number }[] = [];
+  /** `slotMs` (pacing holds and releases) and `holdId` (releases) appear only when given. */
+  readonly sent: { kind: 'enqueue' | 'hold' | 'pacing' | 'release'; record: JobRecord; now?: Date; waitMs?: number; slotMs?: number; holdId?: string }[] = [];
 
   constructor(private readonly log: string[] = []) {}
 
@@ -182,14 +188,14 @@ export class RecordingJobQueue implements JobQueue {
     this.sent.push({ kind: 'hold', record: copy(record), now });
   }
 
-  async holdForPacing(record: JobRecord, waitMs: number, _slotMs?: number): Promise<void> {
+  async holdForPacing(record: JobRecord, waitMs: number, slotMs?: number): Promise<void> {
     this.log.push(`queue.holdForPacing ${record.job.id} v${record.version} ${waitMs}ms`);
-    this.sent.push({ kind: 'pacing', record: copy(record), waitMs });
+    this.sent.push({ kind: 'pacing', record: copy(record), waitMs, ...(slotMs !== undefined ? { slotMs } : {}) });
   }
 
-  async releaseHold(record: JobRecord, holdId: string, _slotMs?: number): Promise<void> {
+  async releaseHold(record: JobRecord, holdId: string, slotMs?: number): Promise<void> {
     this.log.push(`queue.releaseHold ${record.job.id} v${record.version} ${holdId}`);
-    this.sent.push({ kind: 'release', record: copy(record) });
+    this.sent.push({ kind: 'release', record: copy(record), holdId, ...(slotMs !== undefined ? { slotMs } : {}) });
   }
 }
 
@@ -219,5 +225,113 @@ export function accountRecord(tenantId: string, accountId: string, at: string): 
     created_at: at,
     updated_at: at,
     secretRef: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:pinrelay/${tenantId}/${accountId}-AbCdEf`,
+  };
+}
+
+/** One scripted answer: a value to return, an error to throw, or a function run at call time. */
+export type Step<T> = T | Error | (() => T | Promise<T>);
+
+async function play<T>(step: Step<T> | undefined, what: string): Promise<T> {
+  if (step === undefined) throw new Error(`unscripted call: ${what}`);
+  if (step instanceof Error) throw step;
+  if (typeof step === 'function') return (step as () => T | Promise<T>)();
+  return copy(step);
+}
+
+/**
+ * Pinterest answering from scripts, one step per call in order; an unscripted call throws a plain Error
+ * (which the worker treats as its own bug), so a test never passes on a call it did not expect.
+ */
+export class ScriptedPinterest implements PinterestApi {
+  readonly creates: Step<PinterestPin>[] = [];
+  readonly listings: Step<BoardPinsPage>[] = [];
+  readonly refreshes: Step<RefreshedTokens>[] = [];
+  readonly calls: { op: 'createPin' | 'listBoardPins' | 'refreshAccessToken'; token: string; pin?: PinFields; boardId?: string; page?: { pageSize?: number; bookmark?: string } }[] = [];
+
+  constructor(private readonly log: string[] = []) {}
+
+  async createPin(accessToken: string, pin: PinFields): Promise<PinterestPin> {
+    this.log.push(`pinterest.createPin ${accessToken}`);
+    this.calls.push({ op: 'createPin', token: accessToken, pin: copy(pin) });
+    return play(this.creates.shift(), 'createPin');
+  }
+
+  async listBoardPins(accessToken: string, boardId: string, page?: { pageSize?: number; bookmark?: string }): Promise<BoardPinsPage> {
+    this.log.push(`pinterest.listBoardPins ${boardId}${page?.bookmark ? ` ${page.bookmark}` : ''}`);
+    this.calls.push({ op: 'listBoardPins', token: accessToken, boardId, ...(page ? { page: copy(page) } : {}) });
+    return play(this.listings.shift(), 'listBoardPins');
+  }
+
+  async refreshAccessToken(refreshToken: string): Promise<RefreshedTokens> {
+    this.log.push('pinterest.refreshAccessToken');
+    this.calls.push({ op: 'refreshAccessToken', token: refreshToken });
+    return play(this.refreshes.shift(), 'refreshAccessToken');
+  }
+}
+
+/**
+ * Access tokens `token-1`, `token-2`, …: a forced refresh moves to the next one. `failures` maps a
+ * call number (1-based) to the error that call throws.
+ */
+export class FakeTokenProvider implements TokenProvider {
+  readonly calls: { tenantId: string; accountId: string; forceRefresh: boolean }[] = [];
+  readonly failures = new Map<number, Error>();
+  private generation = 1;
+
+  constructor(private readonly log: string[] = []) {}
+
+  async accessToken(tenantId: string, accountId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const forceRefresh = options.forceRefresh ?? false;
+    this.log.push(`tokens.accessToken ${accountId}${forceRefresh ? ' forceRefresh' : ''}`);
+    this.calls.push({ tenantId, accountId, forceRefresh });
+    const failure = this.failures.get(this.calls.length);
+    if (failure) throw failure;
+    if (forceRefresh) this.generation += 1;
+    return `token-${this.generation}`;
+  }
+}
+
+/** A pacer answering from `answers` in order (granted once they run out), recording every call. */
+export class FakePacer implements Pacer {
+  readonly answers: { granted: boolean; waitMs: number; slotMs?: number }[] = [];
+  readonly acquires: { tenantId: string; accountId: string; limitPerMinute: number; reservedSlotMs: number | undefined }[] = [];
+  readonly penalties: { tenantId: string; accountId: string; limitPerMinute: number }[] = [];
+
+  constructor(private readonly log: string[] = []) {}
+
+  async acquire(tenantId: string, accountId: string, limitPerMinute: number, reservedSlotMs?: number) {
+    this.log.push(`pacer.acquire ${accountId}${reservedSlotMs !== undefined ? ` slot ${reservedSlotMs}` : ''}`);
+    this.acquires.push({ tenantId, accountId, limitPerMinute, reservedSlotMs });
+    return this.answers.shift() ?? { granted: true, waitMs: 0 };
+  }
+
+  async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
+    this.log.push(`pacer.penalize ${accountId}`);
+    this.penalties.push({ tenantId, accountId, limitPerMinute });
+  }
+}
+
+/**
+ * The worker's dependencies (PublishDeps) as fakes sharing one log: random fixed at 0.5, a sleep that
+ * moves the clock, retry policy base 5 s / 2 attempts, default pacing 100 per minute, 60 s lease.
+ */
+export function fakePublishDeps(start: string) {
+  const base = fakeDeps(start);
+  const sleeps: number[] = [];
+  return {
+    ...base,
+    tokens: new FakeTokenProvider(base.log),
+    pinterest: new ScriptedPinterest(base.log),
+    pacer: new FakePacer(base.log),
+    random: () => 0.5,
+    sleeps,
+    sleep: async (ms: number) => {
+      base.log.push(`sleep ${ms}`);
+      sleeps.push(ms);
+      base.clock.advance(ms);
+    },
+    policy: retryPolicy({ baseSeconds: 5, maxAttempts: 2 }),
+    defaultAccountPerMinute: 100,
+    leaseMs: 60_000,
   };
 }

@@ -1,0 +1,343 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PinterestResponseError } from '../../../lambdas/adapters/pinterest-client.ts';
+import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { TokenRefreshError } from '../../../lambdas/use-cases/ports.ts';
+import { publishJob } from '../../../lambdas/use-cases/publish.ts';
+import { requeueDue } from '../../../lambdas/use-cases/requeue-due.ts';
+import { ACCOUNT, claimedRecord, httpError, jobMessage, jobRecord, pinterestPin, TENANT, transportError } from '../builders.ts';
+import { accountRecord, fakePublishDeps } from '../fakes.ts';
+
+const NOW = '2026-03-01T12:10:00.000Z';
+const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
+const BOARD = '549755885175';
+const PIN_ID = '813744226420795884';
+
+let deps: ReturnType<typeof fakePublishDeps>;
+let seeded: JobRecord;
+const stored = () => deps.jobs.stored(TENANT, seeded.job.id)!;
+const run = (extra = {}) => publishJob(deps, jobMessage(stored(), extra));
+const seed = (record: JobRecord) => {
+  seeded = record;
+  deps.jobs.seed(record);
+};
+const pinterestOps = () => deps.pinterest.calls.map((c) => c.op);
+/** What the delay queue does when the retry is due, then the worker's next delivery. */
+async function retryWhenDue() {
+  deps.clock.set(stored().job.next_attempt_at!);
+  await expect(requeueDue(deps, jobMessage(stored()))).resolves.toBe('queued');
+  return run();
+}
+
+beforeEach(() => {
+  deps = fakePublishDeps(NOW);
+  deps.tenants.accounts.set(`${TENANT}/${ACCOUNT}`, accountRecord(TENANT, ACCOUNT, NOW));
+  seed(jobRecord());
+});
+
+describe('publishJob: deliveries that change nothing', () => {
+  it.each([
+    ...(['scheduled', 'retry_scheduled', 'succeeded', 'failed', 'cancelled'] as const).map((status) => [`a ${status} job`, () => jobRecord({ status }), `job is ${status}`] as const),
+    ['a running job whose lease is still valid', () => claimedRecord({ startedAt: at(-30_000), leaseUntil: at(1) }), 'another worker holds the job'] as const,
+  ])('skips %s', async (_what, record, reason) => {
+    seed(record());
+
+    await expect(run()).resolves.toEqual({ kind: 'skipped', reason });
+
+    expect(stored()).toEqual(seeded);
+    expect(deps.log).toEqual([`jobs.get ${seeded.job.id}`]);
+  });
+
+  it('skips a job that does not exist', async () => {
+    await expect(publishJob(deps, { job_id: seeded.job.id, tenant_id: 'ten_other', version: 1 })).resolves.toEqual({ kind: 'skipped', reason: 'job not found' });
+    expect(deps.log).toEqual([`jobs.get ${seeded.job.id}`]);
+  });
+});
+
+describe('publishJob: crash recovery (running, lease expired)', () => {
+  const notFound = { items: [pinterestPin({ id: 'older', created_at: '2026-03-01T11:00:00Z' })], bookmark: null };
+  const found = { items: [pinterestPin({ id: '4242', created_at: '2026-03-01T12:09:01Z' })], bookmark: null };
+  it.each([
+    ['ending now; pin not on the board ⇒ create', at(0), notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
+    ['long gone; pin found ⇒ no create', at(-1), found, ['listBoardPins'], { pin_id: '4242', verified: true }],
+    ['missing; pin not on the board ⇒ create', null, notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
+  ])('marks the open attempt unknown, then verifies before any create: lease %s', async (_what, leaseUntil, listing, ops, result) => {
+    seed(claimedRecord({ startedAt: at(-60_000), leaseUntil }));
+    deps.pinterest.listings.push(listing);
+    deps.pinterest.creates.push(pinterestPin());
+
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: null });
+
+    expect(pinterestOps()).toEqual(ops);
+    expect(deps.pinterest.calls[0]!.page).toEqual({ pageSize: 250 });
+    const { job } = stored();
+    expect(job).toMatchObject({ status: 'succeeded', attempt_count: 2, result: { ...result, pin_url: `https://www.pinterest.com/pin/${result.pin_id}/` } });
+    expect(job.attempts.map((a) => [a.number, a.outcome, a.finished_at])).toEqual([
+      [1, 'unknown', NOW],
+      [2, 'succeeded', NOW],
+    ]);
+    expect(job.attempts[0]!.error_message).toMatch(/lease expired/);
+    expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
+  });
+
+  it('stops when the recovery write loses to a concurrent change', async () => {
+    seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
+    deps.jobs.beforeNextReplace = () => deps.jobs.seed({ ...seeded, version: seeded.version + 1 });
+
+    await expect(run()).resolves.toEqual({ kind: 'skipped', reason: 'job changed concurrently' });
+    expect(deps.pacer.acquires).toEqual([]);
+    expect(deps.pinterest.calls).toEqual([]);
+  });
+
+  const other = (createdAt: string) => pinterestPin({ id: '1', title: 'Something else', created_at: createdAt });
+  it.each([
+    ['reads the next page while it can still hold the pin', [{ items: [other('2026-03-01T12:09:30Z')], bookmark: 'b2' }, found], [undefined, 'b2'], true],
+    ['stops once a page reaches back before the first attempt minus skew', [{ items: [other('2026-03-01T12:06:59Z')], bookmark: 'b2' }], [undefined], false],
+  ])('pages the board: %s', async (_what, pages, bookmarks, verified) => {
+    seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
+    deps.pinterest.listings.push(...pages);
+    deps.pinterest.creates.push(pinterestPin());
+
+    await run();
+
+    expect(deps.pinterest.calls.filter((c) => c.op === 'listBoardPins').map((c) => c.page?.bookmark)).toEqual(bookmarks);
+    expect(stored().job.result?.verified).toBe(verified);
+  });
+
+  // Pinterest's zone-less created_at is UTC: read as local time east of UTC, paging would stop early,
+  // miss the pin on the next page and create a duplicate.
+  it('pages by UTC even when the process runs east of UTC', async () => {
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'Asia/Tokyo';
+    try {
+      seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
+      deps.pinterest.listings.push({ items: [other('2026-03-01T12:09:30')], bookmark: 'b2' }, { items: [pinterestPin({ id: '4242', created_at: '2026-03-01T12:09:01' })], bookmark: null });
+      deps.pinterest.creates.push(pinterestPin({ id: 'duplicate' }));
+
+      await run();
+
+      expect(stored().job.result).toMatchObject({ pin_id: '4242', verified: true });
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+  });
+});
+
+describe('publishJob: pacing', () => {
+  it.each([
+    ['the account limit and the message slot', 30, { slot_ms: 1234 }, 30, 1234],
+    ['the default limit', null, {}, 100, undefined],
+  ])('asks the pacer with %s', async (_what, accountLimit, extra, limitPerMinute, reservedSlotMs) => {
+    deps.tenants.accounts.set(`${TENANT}/${ACCOUNT}`, { ...accountRecord(TENANT, ACCOUNT, NOW), rate_limit_per_minute: accountLimit });
+    deps.pinterest.creates.push(pinterestPin());
+
+    await run(extra);
+
+    expect(deps.pacer.acquires).toEqual([{ tenantId: TENANT, accountId: ACCOUNT, limitPerMinute, reservedSlotMs }]);
+  });
+
+  it.each([400, 1000])('sleeps a short wait (%i ms), then acquires again with the reserved slot', async (waitMs) => {
+    const slotMs = Date.parse(NOW) + waitMs;
+    deps.pacer.answers.push({ granted: false, waitMs, slotMs });
+    let leaseUntil: string | null | undefined;
+    deps.pinterest.creates.push(() => ((leaseUntil = stored().leaseUntil), pinterestPin()));
+
+    await run();
+
+    expect(deps.sleeps).toEqual([waitMs]);
+    expect(deps.pacer.acquires.map((a) => a.reservedSlotMs)).toEqual([undefined, slotMs]);
+    expect(stored().job.attempts[0]!.started_at).toBe(at(waitMs));
+    expect(leaseUntil).toBe(at(waitMs + 60_000));
+  });
+
+  it.each([
+    ['a long wait', [{ granted: false, waitMs: 1001, slotMs: 99_000 }], 1001, 99_000, []],
+    ['still no token after the sleep', [{ granted: false, waitMs: 300, slotMs: 5_000 }, { granted: false, waitMs: 2500, slotMs: 7_000 }], 2500, 7_000, [300]],
+  ])('holds the job in the delay queue with its slot on %s: job untouched, no attempt', async (_what, answers, waitMs, slotMs, sleeps) => {
+    deps.pacer.answers.push(...answers);
+
+    await expect(run()).resolves.toEqual({ kind: 'held', waitMs });
+
+    expect(deps.queue.sent).toEqual([{ kind: 'pacing', record: seeded, waitMs, slotMs }]);
+    expect(stored()).toEqual(seeded);
+    expect(deps.sleeps).toEqual(sleeps);
+    expect(deps.tokens.calls).toEqual([]);
+    expect(deps.pinterest.calls).toEqual([]);
+  });
+});
+
+describe('publishJob: claim and success', () => {
+  it('claims (running, attempt 1, lease = start + leaseMs), creates once and records the success', async () => {
+    let during: JobRecord | undefined;
+    deps.pinterest.creates.push(() => {
+      during = structuredClone(stored());
+      deps.clock.advance(1500);
+      return pinterestPin();
+    });
+
+    const result = await run();
+
+    expect(during).toMatchObject({ version: 2, leaseUntil: at(60_000), job: { status: 'running', attempt_count: 1, next_attempt_at: null } });
+    const open = { number: 1, started_at: NOW, finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null };
+    expect(during!.job.attempts).toEqual([open]);
+    const { job } = stored();
+    expect(result).toEqual({ kind: 'recorded', job, classification: null });
+    expect(stored()).toMatchObject({ version: 3, leaseUntil: null });
+    expect(job).toMatchObject({ status: 'succeeded', failure: null, result: { pin_id: PIN_ID, pin_url: `https://www.pinterest.com/pin/${PIN_ID}/`, verified: false } });
+    expect(job.attempts).toEqual([{ ...open, finished_at: at(1500), outcome: 'succeeded' }]);
+    expect(deps.pinterest.calls).toEqual([{ op: 'createPin', token: 'token-1', pin: seeded.job.pin }]);
+  });
+
+  it('a lost claim stops without any Pinterest call', async () => {
+    deps.jobs.beforeNextReplace = () => deps.jobs.seed(transition(seeded, 'cancelled', new Date(NOW)));
+
+    await expect(run()).resolves.toEqual({ kind: 'skipped', reason: 'claimed by another worker' });
+    expect(deps.tokens.calls).toEqual([]);
+    expect(deps.pinterest.calls).toEqual([]);
+    expect(stored().job.status).toBe('cancelled');
+  });
+});
+
+describe('publishJob: outcomes', () => {
+  it.each([
+    ['5xx', httpError(503), 'retry_now', 503, null, 3], // ceil(0.5 × 5 s)
+    ['transport before_send', transportError('before_send'), 'retry_now', null, null, 3],
+    ['429 without Retry-After', httpError(429, { code: 8 }), 'retry_later', 429, 8, 15], // ceil(0.5 × 6 × 5 s)
+    ['code 8 on another status', httpError(403, { code: 8 }), 'retry_later', 403, 8, 15],
+    ['transport after_send', transportError('after_send'), 'unknown', null, null, 60], // settle floor
+  ] as const)('%s ⇒ retry_scheduled at now + backoff', async (_what, error, outcome, httpStatus, code, seconds) => {
+    deps.pinterest.creates.push(error);
+
+    const result = await run();
+
+    const { job } = stored();
+    expect(result).toMatchObject({ kind: 'recorded', classification: { outcome } });
+    expect(job).toMatchObject({ status: 'retry_scheduled', next_attempt_at: at(seconds * 1000), attempt_count: 1, failure: null });
+    expect(job.attempts).toEqual([
+      { number: 1, started_at: NOW, finished_at: NOW, outcome, http_status: httpStatus, error_code: code, error_message: error.message, retry_at: at(seconds * 1000) },
+    ]);
+    expect(stored().leaseUntil).toBeNull();
+    // Only a 429 without Retry-After slows the account's bucket down.
+    expect(deps.pacer.penalties).toEqual(outcome === 'retry_later' ? [{ tenantId: TENANT, accountId: ACCOUNT, limitPerMinute: 100 }] : []);
+  });
+
+  it.each([
+    [3, 0, 3],
+    [3, 0.5, 15],
+    [100, 0.5, 100],
+  ])('429 with Retry-After %i s (random %d) ⇒ retry in %i s, pacing untouched', async (retryAfterSeconds, random, seconds) => {
+    deps.random = () => random;
+    deps.pinterest.creates.push(httpError(429, { retryAfterSeconds }));
+
+    await run();
+
+    expect(stored().job.attempts[0]!.retry_at).toBe(at(seconds * 1000));
+    expect(deps.pacer.penalties).toEqual([]);
+  });
+
+  it.each([
+    ['400', httpError(400, { code: 1 }), 'client', 'invalid_request', 400, 1, /correct the pin fields/],
+    ['403 code 235', httpError(403, { code: 235 }), 'client', 'broken_image', 403, 235, /publicly reachable/],
+    ['404 code 40', httpError(404, { code: 40 }), 'ops', 'board_not_found', 404, 40, new RegExp(`board ${BOARD}`, 'i')],
+    ['a 2xx that is not a pin', new PinterestResponseError('create_pin', 201, 'not a Pin', {}), 'engineering', 'unexpected_response', null, null, /engineering/],
+  ] as const)('%s ⇒ failed after one attempt', async (_what, error, route, reason, httpStatus, code, remediation) => {
+    deps.pinterest.creates.push(error);
+
+    await run();
+
+    const { job } = stored();
+    expect(job).toMatchObject({ status: 'failed', attempt_count: 1, next_attempt_at: null, result: null });
+    expect(job.failure).toEqual({ route, reason, http_status: httpStatus, error_code: code, message: error.message, remediation: expect.stringMatching(remediation) });
+    expect(job.attempts[0]).toMatchObject({ number: 1, http_status: httpStatus, error_code: code, retry_at: null, finished_at: NOW });
+    expect(deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connection_status).toBe('connected');
+  });
+});
+
+describe('publishJob: tokens', () => {
+  it('401 ⇒ one forced refresh, then the create is retried within the same attempt', async () => {
+    deps.pinterest.creates.push(httpError(401), pinterestPin());
+
+    await run();
+
+    expect(deps.tokens.calls.map((c) => c.forceRefresh)).toEqual([false, true]);
+    expect(deps.pinterest.calls.map((c) => c.token)).toEqual(['token-1', 'token-2']);
+    expect(stored().job).toMatchObject({ status: 'succeeded', attempt_count: 1 });
+    expect(deps.log).not.toContain(`tenants.markReauthorizationRequired ${ACCOUNT}`);
+  });
+
+  it.each([
+    ['a second 401 after the refresh', () => deps.pinterest.creates.push(httpError(401), httpError(401)), 401, 2],
+    ['the forced refresh refused', () => (deps.pinterest.creates.push(httpError(401)), deps.tokens.failures.set(2, new TokenRefreshError(400, 'refused'))), 400, 1],
+    ['no usable refresh token', () => deps.tokens.failures.set(1, new TokenRefreshError(null, 'no refresh token')), null, 0],
+  ])('%s ⇒ failed, route ops, reauthorization_required, account marked', async (_what, script, httpStatus, creates) => {
+    script();
+
+    await run();
+
+    expect(stored().job).toMatchObject({ status: 'failed', attempt_count: 1, failure: { route: 'ops', reason: 'reauthorization_required', http_status: httpStatus } });
+    expect(deps.tokens.calls.filter((c) => c.forceRefresh)).toHaveLength(creates === 0 ? 0 : 1);
+    expect(deps.pinterest.calls).toHaveLength(creates);
+    expect(deps.log).toContain(`tenants.markReauthorizationRequired ${ACCOUNT}`);
+    expect(deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connection_status).toBe('reauthorization_required');
+  });
+});
+
+describe('publishJob: across runs', () => {
+  it('after an after_send failure the next run lists the board before creating; attempts keep counting', async () => {
+    deps.pinterest.creates.push(transportError('after_send'), pinterestPin());
+    deps.pinterest.listings.push({ items: [], bookmark: null });
+
+    await run();
+    await retryWhenDue();
+
+    expect(deps.log.filter((l) => l.startsWith('pinterest'))).toEqual(['pinterest.createPin token-1', `pinterest.listBoardPins ${BOARD}`, 'pinterest.createPin token-1']);
+    expect(stored().job).toMatchObject({ status: 'succeeded', attempt_count: 2, result: { verified: false } });
+    expect(stored().job.attempts.map((a) => [a.number, a.outcome])).toEqual([
+      [1, 'unknown'],
+      [2, 'succeeded'],
+    ]);
+  });
+
+  it('fails with <reason>_retries_exhausted and the last status once the class cap is reached', async () => {
+    deps.pinterest.creates.push(httpError(503), httpError(502));
+
+    await run();
+    const result = await retryWhenDue();
+
+    const { job } = stored();
+    expect(result).toMatchObject({ kind: 'recorded', classification: { outcome: 'retry_now' } });
+    expect(job).toMatchObject({ status: 'failed', attempt_count: 2, next_attempt_at: null });
+    expect(job.failure).toMatchObject({ route: 'ops', reason: 'server_error_retries_exhausted', http_status: 502, remediation: expect.stringContaining('2 attempts') });
+    expect(job.attempts.map((a) => [a.number, a.http_status, a.retry_at === null])).toEqual([
+      [1, 503, false],
+      [2, 502, true],
+    ]);
+  });
+
+  // An unknown job's last create may have landed: the board is checked once more before it fails.
+  it('an unknown outcome is never failed without looking on the board after the last create', async () => {
+    deps.pinterest.creates.push(transportError('after_send'), transportError('after_send'), transportError('after_send'));
+    deps.pinterest.listings.push(...Array.from({ length: 4 }, () => ({ items: [], bookmark: null })));
+
+    await run();
+    for (let i = 0; i < 3 && stored().job.status === 'retry_scheduled'; i++) await retryWhenDue();
+
+    expect(stored().job.failure).toMatchObject({ reason: 'outcome_unknown' });
+    expect(pinterestOps().at(-1)).toBe('listBoardPins');
+  });
+
+  it('an error that is not Pinterest\'s propagates and records nothing', async () => {
+    deps.pinterest.creates.push(new TypeError("Cannot read properties of undefined (reading 'id')"));
+
+    await expect(run()).rejects.toThrow(TypeError);
+
+    expect(stored().job).toMatchObject({ status: 'running', failure: null, attempts: [{ number: 1, outcome: null, finished_at: null }] });
+  });
+
+  it('does not record an attempt whose lease was taken over meanwhile', async () => {
+    deps.pinterest.creates.push(() => (deps.jobs.seed({ ...stored(), version: 9 }), pinterestPin()));
+
+    await expect(run()).resolves.toEqual({ kind: 'skipped', reason: 'lease lost before the attempt was recorded' });
+    expect(stored().version).toBe(9);
+  });
+});
