@@ -25,9 +25,13 @@ beforeAll(async () => {
     workerLeaseSeconds: 2,
     wrapPinterest: (real: PinterestApi): PinterestApi => ({
       ...real,
-      listBoardPins: (...args) => real.listBoardPins(...args),
+      listBoardPins: async (...args) => {
+        if (args[1] === '778') throw new SimulatedCrash('a handler bug that fails every time');
+        return real.listBoardPins(...args);
+      },
       refreshAccessToken: (...args) => real.refreshAccessToken(...args),
       createPin: async (token, pin) => {
+        if (pin.title === 'always crashes') throw new SimulatedCrash('a handler bug that fails every time');
         const created = await real.createPin(token, pin);
         if (pin.title === 'crash after create' && crashes === 0) {
           crashes++;
@@ -68,3 +72,33 @@ it('a worker crash after the create ⇒ the job still ends succeeded with exactl
   expect(job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringContaining('lease expired') });
   expect(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)).toHaveLength(0);
 }, 45_000);
+
+it('only poison reaches the DLQ: an unparseable message and a job whose handler crashes every time, traceable to the job', async () => {
+  const sandbox = pipeline.sandbox!;
+  const tokens = sandbox.addUser({ username: 'poison', boards: ['778'] });
+  await api('PUT', '/v1/accounts/poison', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } });
+  const created = await api('POST', '/v1/pins', {
+    body: { account_id: 'poison', board_id: '778', title: 'always crashes', media_source: { source_type: 'image_url', url: 'https://e.com/p.jpg' } },
+    headers: { 'Idempotency-Key': 'poison-1' },
+  });
+  const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: '{not json', MessageGroupId: 'garbage', MessageDeduplicationId: 'garbage-1' }));
+
+  const deadline = Date.now() + 60_000;
+  const parked: Awaited<ReturnType<typeof drainQueue>> = [];
+  while (Date.now() < deadline) {
+    parked.push(...(await drainQueue(pipeline, pipeline.queueUrls.publishDlq))); // received messages stay hidden
+    if (parked.length >= 2) break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const bodies = parked.map((m) => m.Body);
+  expect(bodies).toContain('{not json');
+  const jobMessage = parked.find((m) => m.Body !== '{not json')!;
+  expect(JSON.parse(jobMessage.Body!)).toMatchObject({ job_id: created.body.id, tenant_id: pipeline.tenantId });
+  expect(Number(jobMessage.Attributes!['ApproximateReceiveCount'] ?? 0)).toBeGreaterThanOrEqual(1);
+  // The job record still says where it stopped: running, attempt 1 unfinished (redrive the DLQ to resume).
+  const job = (await api('GET', `/v1/jobs/${created.body.id}`)).body as Job;
+  expect(job.status === 'running' || job.status === 'queued').toBe(true);
+  expect(parked).toHaveLength(2); // nothing else was dead-lettered
+}, 90_000);
