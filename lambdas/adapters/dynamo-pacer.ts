@@ -48,6 +48,8 @@ export class DynamoPacer implements Pacer {
     private readonly tableName: string,
     private readonly clock: Clock,
     private readonly appPerSecond: number,
+    /** The account bucket for a per-minute limit (lambdas/domain/token-bucket.ts); injectable for tests. */
+    private readonly accountParams: (limitPerMinute: number) => BucketParams = (limit) => bucketParams(limit),
   ) {}
 
   private key(bucket: string) {
@@ -146,7 +148,7 @@ export class DynamoPacer implements Pacer {
     limitPerMinute: number,
     reservedSlotMs?: number,
   ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
-    const account = await this.takeFrom(`${tenantId}#${accountId}`, bucketParams(limitPerMinute), reservedSlotMs, true);
+    const account = await this.takeFrom(`${tenantId}#${accountId}`, this.accountParams(limitPerMinute), reservedSlotMs, true);
     if (!account.granted) return account;
     // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
     // The account's token is spent even if the app bucket says wait: conservative, never over a limit.
@@ -155,7 +157,7 @@ export class DynamoPacer implements Pacer {
 
   async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
     const bucket = `${tenantId}#${accountId}`;
-    const base = bucketParams(limitPerMinute);
+    const base = this.accountParams(limitPerMinute);
     for (let i = 0; i < CONTENTION_RETRIES; i++) {
       const nowMs = this.clock.now().getTime();
       const stored = await this.read(bucket);
@@ -170,7 +172,7 @@ export class DynamoPacer implements Pacer {
   /** GET /v1/accounts/{id}/rate. */
   async view(tenantId: string, accountId: string, limitPerMinute: number): Promise<BucketView> {
     const nowMs = this.clock.now().getTime();
-    const base = bucketParams(limitPerMinute);
+    const base = this.accountParams(limitPerMinute);
     const stored = await this.read(`${tenantId}#${accountId}`);
     const params = this.paramsOf(stored, base, nowMs);
     const state = stored?.state ?? initialBucket(params, nowMs);

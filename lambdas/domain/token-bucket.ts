@@ -8,13 +8,15 @@
  * grants, in any span of length T, at most the tokens it held at the start (≤ C) plus what it refilled
  * (r·T). Choosing C + 60·r ≤ L therefore bounds every 60 s window by L, whatever the arrival pattern:
  *
- *   capacity = 1, refillPerSecond = (L − 1) / 60
+ *   capacity C = max(1, ⌊L / 30⌋), refillPerSecond = (L − C) / 60
  *
- * The burst is 1 (no burst at all: a bucket of C > 1 would spend its refill budget on bursts and slow
- * the steady rate by the same amount), so grants are spaced ≥ 60/(L−1) s apart and a saturated backlog
- * runs at L − 1 per minute: (L − 1)/L of the limit, ≥ 95 % from L = 20. The slot we give up is also the
- * margin that absorbs network jitter: L + 1 of our requests span 60 s + one interval, so Pinterest sees
- * more than L in a minute only if latency varies by more than 60/(L−1) s between them.
+ * A saturated backlog runs at L − C per minute: (L − C)/L of the limit, ≥ 95 % from L = 20 and ≥ 96.6 %
+ * from L = 30. The capacity is the lateness budget: with C = 1 a request that comes δ late loses δ of
+ * refill for good (the bucket holds one token), and real workers are always a little late (queue hops,
+ * claims); with C ≥ 2 the next request takes the token the late one left, so the steady rate is kept.
+ * C grows with L so the share of the limit spent on it stays ≤ 1/30. The slots we give up are also the
+ * margin against network jitter: Pinterest sees more than L in a minute only if latency varies by more
+ * than C intervals between our requests.
  * L = 1 cannot satisfy C + 60·r ≤ L with C ≥ 1, so it refills at 1 per 120 s: grants then lie more than
  * 60 s apart and a window still holds at most one.
  *
@@ -54,8 +56,9 @@ export interface TakeResult {
 export function bucketParams(limit: number, windowSeconds: number = WINDOW_SECONDS): BucketParams {
   if (!Number.isFinite(limit) || limit < 1) throw new RangeError('the limit must be a number ≥ 1');
   if (!Number.isFinite(windowSeconds) || windowSeconds <= 0) throw new RangeError('the window must be a positive number of seconds');
-  // L − 1 from L = 2 on; below that half the limit, which keeps grants more than a window apart.
-  return { capacity: 1, refillPerSecond: Math.max(limit - 1, limit / 2) / windowSeconds };
+  if (limit < 2) return { capacity: 1, refillPerSecond: limit / 2 / windowSeconds }; // grants > a window apart
+  const capacity = Math.max(1, Math.floor(limit / 30));
+  return { capacity, refillPerSecond: (limit - capacity) / windowSeconds };
 }
 
 /** A bucket that has been idle: full. */

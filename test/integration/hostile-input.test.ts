@@ -15,7 +15,7 @@ const SEED = 20261122;
 let pipeline: Pipeline;
 
 beforeAll(async () => {
-  pipeline = await testPipeline();
+  pipeline = await testPipeline({ worker: false }); // intake only: jobs stay queued
   const put = await fetch(`${pipeline.apiUrl}/v1/accounts/acct`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${pipeline.apiKey}`, 'Content-Type': 'application/json' },

@@ -11,7 +11,7 @@ const ACCESS_TOKEN = 'pina_SECRET_access_token_value_4242';
 const REFRESH_TOKEN = 'pinr_SECRET_refresh_token_value_4242';
 
 beforeAll(async () => {
-  pipeline = await testPipeline();
+  pipeline = await testPipeline({ worker: false }); // intake only: jobs stay queued
   api = callerFor(pipeline, pipeline.apiKey);
   const connected = await api('PUT', '/v1/accounts/acme-main', {
     body: { access_token: ACCESS_TOKEN, refresh_token: REFRESH_TOKEN, expires_at: '2030-01-01T00:00:00Z', rate_limit_per_minute: 60 },

@@ -55,7 +55,7 @@ async function pendingMarker(p: Pipeline, jobId: string): Promise<boolean> {
 
 describe('outbox', () => {
   it('still enqueues the job exactly once when SQS fails between the job write and the send', async () => {
-    pipeline = await testPipeline();
+    pipeline = await testPipeline({ worker: false });
     const injected = failSends(3);
     const jobId = await submit(pipeline, 'sqs-fails-3');
     await pipeline.relayDrained(20_000);
@@ -68,7 +68,7 @@ describe('outbox', () => {
   });
 
   it('enqueues through the sweeper when the process died before any send (no relay running)', async () => {
-    pipeline = await testPipeline({ relay: false, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 } });
+    pipeline = await testPipeline({ worker: false, relay: false, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 } });
     const jobId = await submit(pipeline, 'relay-dead');
     expect(await messagesFor(pipeline, jobId)).toHaveLength(0);
     expect(await pendingMarker(pipeline, jobId)).toBe(true);
@@ -81,7 +81,7 @@ describe('outbox', () => {
   });
 
   it('parks a batch the relay gave up on in the outbox DLQ and the sweeper still enqueues the job', async () => {
-    pipeline = await testPipeline({ relayRetryAttempts: 1, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 } });
+    pipeline = await testPipeline({ worker: false, relayRetryAttempts: 1, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 } });
     const injected = failSends(2); // first try + one retry
     const jobId = await submit(pipeline, 'relay-gives-up');
     await pipeline.relayDrained(20_000);
@@ -98,7 +98,7 @@ describe('outbox', () => {
   });
 
   it('holds a scheduled job in the delay queue instead of the publish queue', async () => {
-    pipeline = await testPipeline();
+    pipeline = await testPipeline({ worker: false });
     const api = callerFor(pipeline, pipeline.apiKey);
     await api('PUT', '/v1/accounts/acme-main', { body: { access_token: 't' } });
     const created = await api('POST', '/v1/pins', {

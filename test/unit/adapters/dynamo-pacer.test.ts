@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandInput, t
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
+import { bucketParams } from '../../../lambdas/domain/token-bucket.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
 import { ACCOUNT, T0, TENANT } from '../builders.ts';
 
@@ -52,7 +53,8 @@ beforeEach(() => {
   ddb.reset();
   items.clear();
   clock = fixedClock(T0);
-  pacer = new DynamoPacer(client, TABLE, clock, 11);
+  // One token per second for the account, so slot arithmetic reads plainly (the sizing is token-bucket.ts's).
+  pacer = new DynamoPacer(client, TABLE, clock, 11, (limit) => (limit === LIMIT ? { capacity: 1, refillPerSecond: 1 } : bucketParams(limit)));
 });
 afterAll(() => ddb.restore());
 

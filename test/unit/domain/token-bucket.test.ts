@@ -96,17 +96,18 @@ function saturated(params: BucketParams, minutes: number): number[] {
 
 describe('bucketParams', () => {
   it.each([
-    [2, 1 / 60],
-    [10, 9 / 60],
-    [60, 59 / 60],
-    [100, 99 / 60],
-    [1000, 999 / 60],
-  ])('L = %i ⇒ capacity 1, refill (L − 1)/60 per second', (limit, refill) => {
+    [2, 1, 1 / 60],
+    [10, 1, 9 / 60],
+    [29, 1, 28 / 60],
+    [60, 2, 58 / 60],
+    [100, 3, 97 / 60],
+    [1000, 33, 967 / 60],
+  ])('L = %i ⇒ capacity %i (⌊L/30⌋, at least 1), refill (L − C)/60 per second', (limit, capacity, refill) => {
     // Act
     const params = bucketParams(limit);
 
     // Assess: burst + refill over a minute never exceeds L
-    expect(params).toEqual({ capacity: 1, refillPerSecond: refill });
+    expect(params).toEqual({ capacity, refillPerSecond: refill });
     expect(params.capacity + params.refillPerSecond * 60).toBeLessThanOrEqual(limit + 1e-9);
   });
 
@@ -124,7 +125,7 @@ describe('bucketParams', () => {
 });
 
 describe('take', () => {
-  const params = bucketParams(61); // one token per second
+  const params = { capacity: 1, refillPerSecond: 1 }; // one token per second
 
   it.each([
     // state tokens, ms since update, granted, tokens after, waitMs
@@ -263,7 +264,7 @@ describe('property: a saturated backlog uses the limit', () => {
 });
 
 describe('penalize / recover', () => {
-  const base = bucketParams(61); // 1 token per second
+  const base = { capacity: 1, refillPerSecond: 1 }; // 1 token per second
 
   it.each([
     ['halves by default', base, undefined, undefined, 0.5],
