@@ -42,6 +42,7 @@ export function toItem(record: JobRecord, retentionDays: number): Item {
     item['pending_enqueue_since'] = job.updated_at;
   }
   if (job.status === 'running' && record.leaseUntil) item['lease_until'] = record.leaseUntil;
+  if (record.runAfterAttempt) item['run_after_attempt'] = record.runAfterAttempt;
   if (isTerminal(job.status)) {
     item['expires_at_epoch'] = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
   }
@@ -55,6 +56,7 @@ export function fromItem(item: Item): JobRecord {
     bodyHash: item['body_hash'] as string,
     job: item['job'] as Job,
     ...(item['lease_until'] ? { leaseUntil: item['lease_until'] as string } : {}),
+    ...(item['run_after_attempt'] ? { runAfterAttempt: Number(item['run_after_attempt']) } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export interface JobRecord {
   readonly bodyHash: string;
   /** While `running`: when the claiming worker's attempt is presumed dead (crash detection). */
   readonly leaseUntil?: string | null;
+  /** Set by a requeue: attempts numbered above this belong to the current run (its retry caps). */
+  readonly runAfterAttempt?: number;
 }
 
 export interface NewJobInput {

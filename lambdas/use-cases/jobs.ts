@@ -72,7 +72,10 @@ export async function requeueJob(
     if (!merged.success) {
       throw new ValidationError('the corrected pin is invalid', merged.error.issues.map((issue) => ({ path: ['pin', ...issue.path.map(String)].join('.'), message: issue.message })));
     }
-    const next = transition(record, 'queued', deps.clock.now(), { pin: merged.data, failure: null, result: null, next_attempt_at: null });
+    const next = {
+      ...transition(record, 'queued', deps.clock.now(), { pin: merged.data, failure: null, result: null, next_attempt_at: null }),
+      runAfterAttempt: record.job.attempt_count, // the retry caps count from here
+    };
     if (await deps.jobs.replace(next, record.version)) return next.job;
   }
   throw new ConflictError(`job ${jobId} kept changing while it was being requeued; try again`);

@@ -129,7 +129,7 @@ async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOut
       if (needsVerification(job)) {
         const found = await verify(deps, token, job);
         if (found) return { pin: found, verified: true, classification: null };
-        if (unknownCount(job) >= classMaxAttempts('unknown', deps.policy)) return notFoundAfterUnknowns(job);
+        if (unknownCount(record) >= classMaxAttempts('unknown', deps.policy)) return notFoundAfterUnknowns(record);
       }
       const pin = await deps.pinterest.createPin(token, job.pin);
       return { pin, verified: false, classification: null };
@@ -147,16 +147,24 @@ async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOut
   }
 }
 
-function unknownCount(job: Job): number {
-  return job.attempts.filter((a) => a.outcome === 'unknown').length;
+/** Attempts since the job was last requeued (POST /v1/jobs/{id}/requeue): the retry caps count these. */
+export function attemptsInCurrentRun(record: JobRecord, attempts: Job['attempts'] = record.job.attempts): Job['attempts'] {
+  const after = record.runAfterAttempt ?? 0;
+  return attempts.filter((a) => a.number > after);
+}
+
+function unknownCount(record: JobRecord): number {
+  return attemptsInCurrentRun(record).filter((a) => a.outcome === 'unknown').length;
 }
 
 /**
  * The unknown-outcome budget is spent and the board, checked after the last lost create, does not have
  * the pin: stop creating (a human decides), and say exactly that.
  */
-function notFoundAfterUnknowns(job: Job): AttemptOutcome {
-  const message = `Pinterest never confirmed the pin in ${unknownCount(job)} attempts and it is not on board ${job.pin.board_id}`;
+function notFoundAfterUnknowns(record: JobRecord): AttemptOutcome {
+  const { job } = record;
+  const unknowns = unknownCount(record);
+  const message = `Pinterest never confirmed the pin in ${unknowns} attempts and it is not on board ${job.pin.board_id}`;
   return {
     pin: null,
     input: { kind: 'transport', phase: 'after_send' },
@@ -166,7 +174,7 @@ function notFoundAfterUnknowns(job: Job): AttemptOutcome {
       reason: 'outcome_unknown',
       route: 'ops',
       retryAfterSeconds: null,
-      remediation: `The pin was not found on board ${job.pin.board_id} after ${unknownCount(job)} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
+      remediation: `The pin was not found on board ${job.pin.board_id} after ${unknowns} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
     },
   };
 }
@@ -224,10 +232,11 @@ function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome, _
   const { classification, input } = outcome;
   const httpStatus = input.kind === 'http' ? input.status : input.kind === 'token_refresh_failed' ? input.status : null;
   const errorCode = input.kind === 'http' ? input.code : null;
-  const ofClass = attempts.filter((a) => a.outcome === classification.outcome).length + 1;
+  const run = attemptsInCurrentRun(record, attempts);
+  const ofClass = run.filter((a) => a.outcome === classification.outcome).length + 1;
   const retry =
     isRetryable(classification.outcome) &&
-    (shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: attempts.length, policy: deps.policy }) ||
+    (shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: run.length, policy: deps.policy }) ||
       // An unknown outcome is never failed blind: the next run only checks the board (see attempt()).
       (classification.outcome === 'unknown' && ofClass <= classMaxAttempts('unknown', deps.policy)));
 

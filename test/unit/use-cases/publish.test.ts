@@ -4,6 +4,7 @@ import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { TokenRefreshError } from '../../../lambdas/use-cases/ports.ts';
 import { publishJob } from '../../../lambdas/use-cases/publish.ts';
 import { requeueDue } from '../../../lambdas/use-cases/requeue-due.ts';
+import { requeueJob } from '../../../lambdas/use-cases/jobs.ts';
 import { ACCOUNT, claimedRecord, httpError, jobMessage, jobRecord, pinterestPin, TENANT, transportError } from '../builders.ts';
 import { accountRecord, fakePublishDeps } from '../fakes.ts';
 
@@ -312,6 +313,21 @@ describe('publishJob: across runs', () => {
       [1, 503, false],
       [2, 502, true],
     ]);
+  });
+
+  it('a requeued job gets its retry budget again; attempt numbers continue', async () => {
+    deps.pinterest.creates.push(httpError(503), httpError(502), httpError(503), pinterestPin());
+    await run();
+    await retryWhenDue();
+    expect(stored().job.status).toBe('failed'); // cap of 2 reached
+
+    await expect(requeueJob(deps, TENANT, seeded.job.id)).resolves.toMatchObject({ status: 'queued' });
+    await run(); // 503 again: the new run has its own budget, so it retries
+    expect(stored().job.status).toBe('retry_scheduled');
+    await retryWhenDue();
+
+    expect(stored().job).toMatchObject({ status: 'succeeded', attempt_count: 4 });
+    expect(stored().job.attempts.map((a) => a.number)).toEqual([1, 2, 3, 4]);
   });
 
   // An unknown job's last create may have landed: the board is checked once more before it fails.
