@@ -310,28 +310,24 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     if (relay) stops.push(relay.stop);
 
     if (options.worker !== false) {
-      const publishHandler = (await import('../lambdas/publish-pin/handler.ts')).handler as unknown as SqsHandler;
-      const requeueHandler = (await import('../lambdas/requeue-due-jobs/handler.ts')).handler as unknown as SqsHandler;
-      const onError = (name: string) => (e: unknown) => log(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-      const publishPoller = startSqsPoller({
-        sqs: sqsAdmin,
-        queueUrl: queueUrls.publish,
-        queueArn: provisioned.queues[PUBLISH_QUEUE.logicalName]!.arn,
-        functionName: 'publish-pin',
-        handler: publishHandler,
-        concurrency: options.workerConcurrency ?? 4,
-        onError: onError('publish-pin'),
-      });
-      const requeuePoller = startSqsPoller({
-        sqs: sqsAdmin,
-        queueUrl: queueUrls.delay,
-        queueArn: provisioned.queues[DELAY_QUEUE.logicalName]!.arn,
-        functionName: 'requeue-due-jobs',
-        handler: requeueHandler,
-        concurrency: 2,
-        onError: onError('requeue-due-jobs'),
-      });
-      stops.push(publishPoller.stop, requeuePoller.stop);
+      // The same wiring as the CDK PublishWorker construct: one event source mapping per queue.
+      const consumers = [
+        { name: 'publish-pin', queue: PUBLISH_QUEUE, url: queueUrls.publish, concurrency: options.workerConcurrency ?? 4 },
+        { name: 'requeue-due-jobs', queue: DELAY_QUEUE, url: queueUrls.delay, concurrency: 2 },
+      ];
+      for (const consumer of consumers) {
+        const handler = (await import(`../lambdas/${consumer.name}/handler.ts`)).handler as SqsHandler;
+        const poller = startSqsPoller({
+          sqs: sqsAdmin,
+          queueUrl: consumer.url,
+          queueArn: provisioned.queues[consumer.queue.logicalName]!.arn,
+          functionName: consumer.name,
+          handler,
+          concurrency: consumer.concurrency,
+          onError: (e) => log(`${consumer.name}: ${e instanceof Error ? e.message : String(e)}`),
+        });
+        stops.push(poller.stop);
+      }
     }
 
     const sweepHandler = (await import('../lambdas/sweep-pending-enqueues/handler.ts')).handler as unknown as (

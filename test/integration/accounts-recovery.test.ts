@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox } from '../../local/pinterest-sandbox.ts';
-import { callerFor, testPipeline, type Caller } from './harness.ts';
+import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';
+
+const settle = (jobId: string) => waitForJob(api, jobId);
 
 /**
  * Token life cycle (refresh ahead of expiry, once on a 401, dead refresh token), requeue with corrected
@@ -55,15 +57,6 @@ async function publish(account: string, board: string, key: string): Promise<Job
   return created.body as Job;
 }
 
-async function settle(id: string): Promise<Job> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const job = (await api('GET', `/v1/jobs/${id}`)).body as Job;
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function storedTokens(account: string) {
   const secret = pipeline.secrets.secrets().find((s) => s.name.endsWith(`/${pipeline.tenantId}/${account}`))!;

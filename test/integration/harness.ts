@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
+import type { Job } from '../../lambdas/api/schemas.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline.ts';
 
 /** A pipeline over the shared emulators, with its own tables and queues. */
@@ -71,5 +72,18 @@ export async function drainQueue(pipeline: Pipeline, queueUrl: string): Promise<
     );
     if (!out.Messages?.length) return all;
     all.push(...out.Messages);
+  }
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/** Polls GET /v1/jobs/{id} until the job is terminal (the client's view: POST, then poll). */
+export async function waitForJob(api: Caller, jobId: string, timeoutMs = 30_000): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await api('GET', `/v1/jobs/${jobId}`)).body as Job;
+    if (TERMINAL.includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job.attempts)}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import { SANDBOX_DEMO_USER, type Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox } from '../../local/pinterest-sandbox.ts';
-import { callerFor, testPipeline, type Caller } from './harness.ts';
+import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';
+
+const settle = (jobId: string, timeoutMs?: number) => waitForJob(api, jobId, timeoutMs);
 
 /**
  * Execution against the Pinterest sandbox over real HTTP (DESIGN §4, issue "Execution"): each test uses
@@ -56,15 +58,6 @@ async function submit(accountId: string, boardId: string, key: string, extra: Re
   return created.body as Job;
 }
 
-async function settle(jobId: string, timeoutMs = 30_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await api('GET', `/v1/jobs/${jobId}`)).body as Job;
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(job.attempts)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('publishing', () => {
   it('happy path: queued → running → succeeded with the pin id, in seconds', async () => {
