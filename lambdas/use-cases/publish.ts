@@ -4,7 +4,7 @@ import type { JobMessage } from '../adapters/sqs-job-queue.ts';
 import { classMaxAttempts, isRetryable, nextDelaySeconds, shouldRetry, type RetryPolicy } from '../domain/backoff.ts';
 import { classifyAttempt, type AttemptInput, type Classification } from '../domain/classify.ts';
 import type { Clock } from '../domain/clock.ts';
-import { isTerminal, transition, type JobRecord } from '../domain/job.ts';
+import { transition, type JobRecord } from '../domain/job.ts';
 import { findMatchingPin, parsePinterestTime } from '../domain/pin-match.ts';
 import { TokenRefreshError, type JobQueue, type JobStore, type Pacer, type TenantStore, type TokenProvider } from './ports.ts';
 
@@ -100,7 +100,7 @@ export async function publishJob(deps: PublishDeps, message: JobMessage): Promis
   if (!(await deps.jobs.replace(leased, record.version))) return { kind: 'skipped', reason: 'claimed by another worker' };
 
   const outcome = await attempt(deps, leased);
-  const finished = finish(deps, leased, outcome, limit);
+  const finished = finish(deps, leased, outcome);
   if (outcome.classification?.reason === 'reauthorization_required') {
     await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString());
   }
@@ -213,7 +213,7 @@ function recoverCrashedAttempt(record: JobRecord, now: Date): JobRecord {
   return { ...transition(record, 'queued', now, { attempts }), leaseUntil: null };
 }
 
-function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome, _limit: number): JobRecord {
+function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome): JobRecord {
   const now = deps.clock.now();
   const at = now.toISOString();
   const attempts = [...record.job.attempts];
@@ -274,6 +274,3 @@ function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome, _
       };
   return transition(done, 'failed', now, { attempts, failure, next_attempt_at: null });
 }
-
-/** Exported for the delay consumer and tests. */
-export { isTerminal };
