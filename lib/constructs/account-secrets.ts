@@ -65,6 +65,17 @@ export class AccountSecrets extends Construct {
     this.acknowledgePrefixWildcard(grantee);
   }
 
+  /** Store a refreshed token pair in an existing account secret (the worker): no create, no tags. */
+  public grantRotate(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+      resourceArns: [this.secretArnPattern],
+    });
+    this.grantKeyViaSecretsManager(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
+    this.acknowledgePrefixWildcard(grantee);
+  }
+
   /** Read account secrets (token use and refresh). */
   public grantRead(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({

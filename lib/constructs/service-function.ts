@@ -227,6 +227,9 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
     case 'secrets:write':
       resources.accountSecrets.grantWrite(role);
       return;
+    case 'secrets:rotate':
+      resources.accountSecrets.grantRotate(role);
+      return;
     case 'publish-queue:send':
       resources.publishQueue.grantSendMessages(role);
       return;

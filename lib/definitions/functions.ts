@@ -14,6 +14,8 @@ export type Access =
   | 'tenants:write'
   | 'secrets:write'
   | 'secrets:read'
+  /** Store a refreshed token pair in an existing account secret (PutSecretValue only). */
+  | 'secrets:rotate'
   | 'publish-queue:send'
   | 'delay-queue:send'
   | 'events:put'
@@ -130,7 +132,7 @@ export const FUNCTIONS = [
   {
     name: 'publish-pin',
     description: 'Publish queue worker: claims a job, paces it, calls Pinterest, records the attempt and the next status',
-    access: ['jobs:write', 'tenants:write', 'secrets:read', 'secrets:write', 'delay-queue:send', 'pinterest:call', 'pacing:config'],
+    access: ['jobs:write', 'tenants:write', 'secrets:read', 'secrets:rotate', 'delay-queue:send', 'pinterest:call', 'pacing:config'],
     trigger: { kind: 'publish-queue' },
     timeoutSeconds: WORKER_TIMEOUT_SECONDS,
     memorySize: 512,
@@ -156,6 +158,7 @@ export const ENV_FOR_ACCESS: Record<Access, readonly string[]> = {
   'tenants:read': ['TENANTS_TABLE_NAME'],
   'tenants:write': ['TENANTS_TABLE_NAME'],
   'secrets:read': ['ACCOUNT_SECRET_PREFIX'],
+  'secrets:rotate': ['ACCOUNT_SECRET_PREFIX'],
   'secrets:write': ['ACCOUNT_SECRET_PREFIX', 'ACCOUNT_SECRET_KMS_KEY_ID'],
   'publish-queue:send': ['PUBLISH_QUEUE_URL'],
   'delay-queue:send': ['DELAY_QUEUE_URL'],

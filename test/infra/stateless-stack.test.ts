@@ -426,6 +426,10 @@ describe('StatelessStack', () => {
       expect(getSecret).toContain(prefix);
       expect(getSecret).toHaveLength(2);
       expect(resourcesAllowing(dev, 'publish-pin', 'secretsmanager:PutSecretValue')).toEqual([prefix]);
+      // It stores refreshed tokens in existing secrets only: no creating or tagging secrets (secrets:rotate).
+      for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:TagResource']) {
+        expect(resourcesAllowing(dev, 'publish-pin', action)).toEqual([]);
+      }
       // The app secret is read-only for the worker.
       for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:DescribeSecret']) {
         expect(resourcesAllowing(dev, 'publish-pin', action).filter((r) => appSecret.test(r))).toEqual([]);
