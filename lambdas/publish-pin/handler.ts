@@ -17,10 +17,15 @@ import { publishJob } from '../use-cases/publish.ts';
  */
 const processor = new SqsFifoPartialProcessorAsync();
 
+let invocation: Context | undefined;
+
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = parseJobMessage(record.messageId, record.body);
   logger.appendKeys({ job_id: message.job_id, tenant_id: message.tenant_id });
-  const result = await publishJob(await publishDeps(), message);
+  const context = invocation;
+  const result = await publishJob(await publishDeps(), message, {
+    remainingMs: () => (context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY),
+  });
   if (result.kind === 'recorded') {
     const status = result.job.status;
     metrics.addMetric(`Job${status === 'succeeded' ? 'Succeeded' : status === 'failed' ? 'Failed' : 'RetryScheduled'}`, MetricUnit.Count, 1);
@@ -36,7 +41,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
   logger.removeKeys(['job_id', 'tenant_id']);
 }
 
-const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true });
+const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  invocation = context;
+  return processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true });
+};
 
 export const handler = middy(work).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));

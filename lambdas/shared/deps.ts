@@ -87,6 +87,7 @@ export function publishDeps(): Promise<PublishDeps> {
       policy: retryPolicy({ baseSeconds: c.RETRY_BASE_SECONDS, maxAttempts: c.RETRY_MAX_ATTEMPTS }),
       defaultAccountPerMinute: c.PACING_ACCOUNT_PER_MINUTE,
       leaseMs: c.WORKER_LEASE_SECONDS * 1000,
+      callBudgetMs: c.PINTEREST_TIMEOUT_MS + 2_000,
     };
     return decorate ? decorate(built) : built;
   })();

@@ -40,6 +40,17 @@ export interface PublishDeps {
   readonly defaultAccountPerMinute: number;
   /** How long a claim is trusted before a redelivery treats the attempt as crashed. */
   readonly leaseMs: number;
+  /** Time one Pinterest call may take (its timeout plus margin). */
+  readonly callBudgetMs: number;
+}
+
+/**
+ * The invocation's remaining time (Lambda's `getRemainingTimeInMillis`). A Pinterest call needs up to
+ * `callBudgetMs`; starting one with less left would let Lambda kill the worker mid-call and turn a clean
+ * outcome into an unknown one.
+ */
+export interface PublishInvocation {
+  readonly remainingMs: () => number;
 }
 
 export type PublishResult =
@@ -57,7 +68,9 @@ export function pinUrl(pinId: string): string {
   return `https://www.pinterest.com/pin/${pinId}/`;
 }
 
-export async function publishJob(deps: PublishDeps, message: JobMessage): Promise<PublishResult> {
+const UNBOUNDED: PublishInvocation = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+export async function publishJob(deps: PublishDeps, message: JobMessage, invocation: PublishInvocation = UNBOUNDED): Promise<PublishResult> {
   let record = await deps.jobs.get(message.tenant_id, message.job_id);
   if (!record) return { kind: 'skipped', reason: 'job not found' };
   const now = deps.clock.now();
@@ -73,6 +86,14 @@ export async function publishJob(deps: PublishDeps, message: JobMessage): Promis
   }
   if (record.job.status !== 'queued') return { kind: 'skipped', reason: `job is ${record.job.status}` };
 
+  // Starting now could leave an attempt this invocation may not live to finish: hand the job to the next
+  // invocation through the delay queue instead (no token spent, no attempt, no receive; keeps its slot).
+  const left = invocation.remainingMs();
+  if (left < deps.callBudgetMs + MAX_SLEEP_MS) {
+    await deps.queue.holdForPacing(record, 0, message.slot_ms);
+    return { kind: 'held', waitMs: 0 };
+  }
+
   const account = await deps.tenants.getAccount(record.tenantId, record.job.account_id);
   const limit = account?.rate_limit_per_minute ?? deps.defaultAccountPerMinute;
   let pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, message.slot_ms);
@@ -85,6 +106,7 @@ export async function publishJob(deps: PublishDeps, message: JobMessage): Promis
     await deps.queue.holdForPacing(record, pace.waitMs, pace.slotMs);
     return { kind: 'held', waitMs: pace.waitMs };
   }
+
 
   const number = record.job.attempt_count + 1;
   const startedAt = deps.clock.now();
@@ -99,7 +121,7 @@ export async function publishJob(deps: PublishDeps, message: JobMessage): Promis
   const leased: JobRecord = { ...claimed, leaseUntil: new Date(startedAt.getTime() + deps.leaseMs).toISOString() };
   if (!(await deps.jobs.replace(leased, record.version))) return { kind: 'skipped', reason: 'claimed by another worker' };
 
-  const outcome = await attempt(deps, leased);
+  const outcome = await attempt(deps, leased, invocation);
   const finished = finish(deps, leased, outcome);
   if (outcome.classification?.reason === 'reauthorization_required') {
     await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString());
@@ -119,7 +141,7 @@ type AttemptOutcome =
   | { readonly pin: null; readonly classification: Classification; readonly input: AttemptInput; readonly message: string };
 
 /** The running job's Pinterest calls. Only Pinterest/token errors are caught: our own bugs propagate. */
-async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOutcome> {
+async function attempt(deps: PublishDeps, record: JobRecord, invocation: PublishInvocation): Promise<AttemptOutcome> {
   const { job } = record;
   const context = { boardId: job.pin.board_id, accountId: job.account_id, ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}) };
   let refreshed = false;
@@ -131,6 +153,8 @@ async function attempt(deps: PublishDeps, record: JobRecord): Promise<AttemptOut
         if (found) return { pin: found, verified: true, classification: null };
         if (unknownCount(record) >= classMaxAttempts('unknown', deps.policy)) return notFoundAfterUnknowns(record);
       }
+      // Never send a create that Lambda might cut off: that would make the outcome unknown.
+      if (invocation.remainingMs() < deps.callBudgetMs) return deadlineBeforeCreate(invocation.remainingMs());
       const pin = await deps.pinterest.createPin(token, job.pin);
       return { pin, verified: false, classification: null };
     } catch (error) {
@@ -176,6 +200,16 @@ function notFoundAfterUnknowns(record: JobRecord): AttemptOutcome {
       retryAfterSeconds: null,
       remediation: `The pin was not found on board ${job.pin.board_id} after ${unknowns} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
     },
+  };
+}
+
+/** The attempt ran out of invocation time before its create was sent: a clean retry_now. */
+function deadlineBeforeCreate(remainingMs: number): AttemptOutcome {
+  return {
+    pin: null,
+    input: { kind: 'transport', phase: 'before_send' },
+    message: `the worker stopped before sending the create: ${remainingMs} ms left in the invocation`,
+    classification: { outcome: 'retry_now', reason: 'worker_deadline', route: null, retryAfterSeconds: null, remediation: null },
   };
 }
 

@@ -333,5 +333,6 @@ export function fakePublishDeps(start: string) {
     policy: retryPolicy({ baseSeconds: 5, maxAttempts: 2 }),
     defaultAccountPerMinute: 100,
     leaseMs: 60_000,
+    callBudgetMs: 12_000,
   };
 }

@@ -283,6 +283,28 @@ describe('publishJob: tokens', () => {
   });
 });
 
+describe('publishJob: invocation deadline', () => {
+  it('hands a job to the next invocation, untouched and without spending a token, when too little time is left', async () => {
+    const result = await publishJob(deps, jobMessage(stored()), { remainingMs: () => 12_999 });
+
+    expect(result).toEqual({ kind: 'held', waitMs: 0 });
+    expect(stored().job).toMatchObject({ status: 'queued', attempt_count: 0 });
+    expect(deps.pacer.acquires).toHaveLength(0);
+    expect(deps.queue.sent).toMatchObject([{ kind: 'pacing', waitMs: 0 }]);
+    expect(pinterestOps()).toEqual([]);
+  });
+
+  it('never sends a create it might not see answered: a clean retry_now instead of an unknown outcome', async () => {
+    let remaining = 20_000;
+    deps.pinterest.listings.push({ items: [], bookmark: null });
+    const result = await publishJob(deps, jobMessage(stored()), { remainingMs: () => (remaining -= 5_000) });
+
+    expect(result).toMatchObject({ kind: 'recorded', classification: { outcome: 'retry_now', reason: 'worker_deadline' } });
+    expect(stored().job).toMatchObject({ status: 'retry_scheduled', attempts: [{ outcome: 'retry_now', error_message: expect.stringContaining('before sending the create') }] });
+    expect(pinterestOps()).not.toContain('createPin');
+  });
+});
+
 describe('publishJob: across runs', () => {
   it('after an after_send failure the next run lists the board before creating; attempts keep counting', async () => {
     deps.pinterest.creates.push(transportError('after_send'), pinterestPin());
