@@ -86,7 +86,7 @@ describe('pacing', () => {
   it(`a backlog of 65 jobs on one account limited to ${LIMIT}/min: never more than ${LIMIT} in any 60 s, drained at ≥ 95 % of the limit`, async () => {
     await connect('paced', '1001');
     const ids = await submitMany(Array.from({ length: 65 }, (_, i) => ({ user: 'paced', board: '1001', key: `paced-${i}` })));
-    const jobs = await waitTerminal(ids, 120_000);
+    const jobs = await waitTerminal(ids, 240_000);
 
     expect(jobs.every((j) => j.status === 'succeeded')).toBe(true);
     expect(jobs.every((j) => j.attempt_count === 1)).toBe(true); // pacing never costs an attempt
@@ -99,7 +99,7 @@ describe('pacing', () => {
     const ratePerMinute = (sent.length - 1) / span;
     console.info(`pacing: ${sent.length} creates over ${(span * 60).toFixed(1)} s = ${ratePerMinute.toFixed(1)}/min (${((100 * ratePerMinute) / LIMIT).toFixed(1)} % of ${LIMIT}); peak ${peak} in a 60 s window`);
     expect(ratePerMinute).toBeGreaterThanOrEqual(0.95 * LIMIT);
-  }, 150_000);
+  }, 300_000);
 });
 
 describe('chaos', () => {
@@ -116,7 +116,8 @@ describe('chaos', () => {
 
     const intents = users.flatMap((u) => Array.from({ length: 30 }, (_, i) => ({ ...u, key: `${u.user}-${i}` })));
     const ids = await submitMany(intents);
-    const jobs = await waitTerminal(ids, 240_000);
+    // DynamoDB Local on 2 shared cores is the bottleneck (~190 s alone); leave room for a loaded CI machine.
+    const jobs = await waitTerminal(ids, 480_000);
     sandbox.clearFaults();
 
     const byStatus = jobs.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.status]: (acc[j.status] ?? 0) + 1 }), {});
@@ -139,5 +140,5 @@ describe('chaos', () => {
     const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const running = await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.jobs, FilterExpression: '#s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': { S: 'running' } } }));
     expect(running.Count).toBe(0);
-  }, 300_000);
+  }, 600_000);
 });
