@@ -17,12 +17,10 @@ import { publishJob } from '../use-cases/publish.ts';
  */
 const processor = new SqsFifoPartialProcessorAsync();
 
-let invocation: Context | undefined;
-
-async function processRecord(record: SQSRecord): Promise<void> {
+/** Powertools hands each record handler the invocation's context (its remaining time bounds the attempt). */
+async function processRecord(record: SQSRecord, context?: Context): Promise<void> {
   const message = parseJobMessage(record.messageId, record.body);
   logger.appendKeys({ job_id: message.job_id, tenant_id: message.tenant_id });
-  const context = invocation;
   const result = await publishJob(await publishDeps(), message, {
     remainingMs: () => (context ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY),
   });
@@ -41,9 +39,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
   logger.removeKeys(['job_id', 'tenant_id']);
 }
 
-const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  invocation = context;
-  return processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true });
-};
+const work = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true });
 
 export const handler = middy(work).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
