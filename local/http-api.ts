@@ -122,6 +122,28 @@ function headerMaps(req: IncomingMessage) {
   return { headers, multiValueHeaders };
 }
 
+/** The request target as a URL, or null when it is not one (an absolute-form target with a broken host). */
+function parseRequestUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** Percent-decoded path parameters, or null when one is not valid percent-encoded UTF-8. */
+export function decodePathParameters(names: readonly string[], match: RegExpExecArray): Record<string, string> | null {
+  const decoded: Record<string, string> = {};
+  for (const [i, name] of names.entries()) {
+    try {
+      decoded[name] = decodeURIComponent(match[i + 1]!);
+    } catch {
+      return null; // URIError: malformed escape or invalid UTF-8
+    }
+  }
+  return decoded;
+}
+
 export interface LocalApi {
   readonly url: string;
   readonly server: Server;
@@ -141,7 +163,8 @@ export async function startLocalApi(options: { host: string; port: number; onErr
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseRequestUrl(req.url);
+    if (!url) return sendGateway(res, 'DEFAULT_4XX', requestId);
     const method = req.method ?? 'GET';
     const match = routes
       .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
@@ -159,10 +182,10 @@ export async function startLocalApi(options: { host: string; port: number; onErr
       query[k] = v;
       (multiQuery[k] ??= []).push(v);
     }
-    const pathParameters: Record<string, string> = {};
-    mounted.params.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(m[i + 1]!);
-    });
+    const pathParameters = decodePathParameters(mounted.params, m);
+    // API Gateway refuses a path it cannot percent-decode (`%zz`, a lone `%`, bytes that are not UTF-8) with a
+    // 400 of its own, before the authorizer or any handler runs; DEFAULT_4XX is that answer in our envelope.
+    if (!pathParameters) return sendGateway(res, 'DEFAULT_4XX', requestId);
 
     let authorizerContext: Record<string, unknown> | null = null;
     if (mounted.route.authorized) {

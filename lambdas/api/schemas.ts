@@ -2,26 +2,81 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
 /**
- * The single source of truth for pinrelay's public API (STYLE §6): request validation, response types
- * and the OpenAPI document (lambdas/api/openapi.ts) all come from these schemas.
- * Pin fields mirror Pinterest API v5 PinCreate and its limits (DESIGN §2).
+ * The single source of truth for pinrelay's public API: request validation, response types and the
+ * OpenAPI document (lambdas/api/openapi.ts) all come from these schemas.
+ * Pin fields mirror Pinterest API v5 PinCreate and its limits.
+ *
+ * Request schemas accept only what intake can store in DynamoDB and serve back unchanged, so a request
+ * is either a 4xx naming the field or a job that reads back exactly as sent — never a 5xx from the write.
+ * Messages never quote the caller's input: it may hold secrets, and errors are logged.
  */
 extendZodWithOpenApi(z);
 
-/** Pinterest counts characters, not UTF-16 units: "≤ 100" means 100 code points. */
+/** An unpaired UTF-16 surrogate: it has no UTF-8 encoding, so DynamoDB, logs and Pinterest would refuse or mangle it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const WELL_FORMED_MESSAGE = 'must be well-formed Unicode (it contains an unpaired surrogate, \\uD800–\\uDFFF)';
+export const isWellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** Pinterest counts characters, not UTF-16 units: "≤ 100" means 100 code points (an emoji is one). */
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
 const text = (max: number) =>
   z
     .string()
-    .refine((s) => [...s].length <= max, { message: `must be at most ${max} characters` })
+    .refine(isWellFormed, { message: WELL_FORMED_MESSAGE })
+    .refine((s) => codePoints(s) <= max, { message: `must be at most ${max} characters` })
     .openapi({ maxLength: max });
+
+/**
+ * What a number must be to survive the trip through DynamoDB and back as the same value:
+ * - finite (JSON.parse turns `1e400` into Infinity);
+ * - |n| ≤ 2^53 − 1: beyond it the DynamoDB document client refuses to write a JS number, and JSON.parse
+ *   has usually already rounded the caller's digits (12345678901234567890 arrives as …7000);
+ * - 0 or |n| ≥ 1e-130: DynamoDB refuses smaller magnitudes as an underflow;
+ * - not negative zero: DynamoDB stores it as 0, so it would read back different. Rejected rather than
+ *   silently changed, so what is accepted is exactly what is stored.
+ * DynamoDB keeps 38 significant digits, more than any double needs, so nothing else is lost.
+ */
+export const DYNAMODB_MIN_MAGNITUDE = 1e-130;
+const NUMBER_MESSAGES = {
+  finite: 'must be a finite number',
+  range: `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} (2^53 − 1); send larger values, such as ids, as strings`,
+  negativeZero: 'must not be negative zero (it would be stored as 0); send 0',
+  tiny: 'must be 0 or at least 1e-130 in magnitude',
+} as const;
+const isNegativeZero = (n: number) => Object.is(n, -0);
+const isTiny = (n: number) => n !== 0 && Math.abs(n) < DYNAMODB_MIN_MAGNITUDE;
+
+/** Why a number cannot be stored as sent, or undefined when it can. */
+export function numberProblem(n: number): string | undefined {
+  if (!Number.isFinite(n)) return NUMBER_MESSAGES.finite;
+  if (Math.abs(n) > Number.MAX_SAFE_INTEGER) return NUMBER_MESSAGES.range;
+  if (isNegativeZero(n)) return NUMBER_MESSAGES.negativeZero;
+  if (isTiny(n)) return NUMBER_MESSAGES.tiny;
+  return undefined;
+}
+
+/** z.number() (already finite-only) limited to what DynamoDB returns unchanged; see numberProblem. */
+const storableNumber = () =>
+  z
+    .number()
+    .min(-Number.MAX_SAFE_INTEGER, { message: NUMBER_MESSAGES.range })
+    .max(Number.MAX_SAFE_INTEGER, { message: NUMBER_MESSAGES.range })
+    .refine((n) => !isNegativeZero(n), { message: NUMBER_MESSAGES.negativeZero })
+    .refine((n) => !isTiny(n), { message: NUMBER_MESSAGES.tiny });
 
 const digits = (what: string) =>
   z.string().regex(/^\d{1,64}$/, { message: `${what} must be a string of digits` });
 
-/** Absolute http(s) URL, as Pinterest requires for links and media. */
+/** Absolute http(s) URL, as Pinterest requires for links and media; ≤ 2048 characters counted like text. */
 export const httpUrl = z
   .string()
-  .max(2048, { message: 'must be at most 2048 characters' })
+  .refine(isWellFormed, { message: WELL_FORMED_MESSAGE })
+  .refine((s) => codePoints(s) <= 2048, { message: 'must be at most 2048 characters' })
   .refine(
     (value) => {
       // No whitespace or control characters anywhere: WHATWG URL parsing would silently strip or encode them.
@@ -37,7 +92,7 @@ export const httpUrl = z
     },
     { message: 'must be an absolute http(s) URL' },
   )
-  .openapi({ format: 'uri', example: 'https://example.com/images/chair.jpg' });
+  .openapi({ maxLength: 2048, format: 'uri', example: 'https://example.com/images/chair.jpg' });
 
 const isStandard = z.boolean().optional();
 
@@ -69,7 +124,7 @@ export const MultipleImageUrlsSource = z
   .object({
     source_type: z.literal('multiple_image_urls'),
     items: z.array(CarouselItem).min(2, { message: 'a carousel has 2 to 5 items' }).max(5, { message: 'a carousel has 2 to 5 items' }),
-    index: z.number().int().min(0).max(4).optional(),
+    index: z.number().int().min(0).max(4).refine((n) => !isNegativeZero(n), { message: NUMBER_MESSAGES.negativeZero }).optional(),
   })
   .strict()
   .openapi('MultipleImageUrlsSource');
@@ -79,7 +134,7 @@ export const VideoIdSource = z
     source_type: z.literal('video_id'),
     media_id: digits('media_id'),
     cover_image_url: httpUrl.optional(),
-    cover_image_key_frame_time: z.number().min(0).optional(),
+    cover_image_key_frame_time: storableNumber().min(0).optional(),
     is_standard: isStandard,
   })
   .strict()
@@ -123,12 +178,101 @@ export const AccountId = z
 
 export const MAX_METADATA_BYTES = 2048;
 
+/**
+ * How deep metadata may nest, counting the metadata object itself as level 1 and every object or array
+ * inside it as one more. DynamoDB allows 32 levels per item attribute, the value inside the deepest map
+ * or list included (measured against DynamoDB Local: 31 nested maps or lists under an attribute store,
+ * 32 are refused). The job item stores metadata inside its `job` map, which takes one of those levels,
+ * so 30 are left for the caller.
+ */
+export const MAX_METADATA_DEPTH = 30;
+
+/** More than this many problems in one metadata value are not worth listing: fix these first. */
+const MAX_METADATA_ISSUES = 10;
+
+/**
+ * Keys that cannot round-trip. JSON.parse makes `__proto__` an own key, but zod and the DynamoDB
+ * marshaller drop it silently. The marshaller decides how to store an object from `value.constructor`,
+ * so an own `constructor` key makes it refuse the object (a 5xx) or misread it as a Set or binary.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+type Path = PropertyKey[];
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * Every reason `value` cannot be stored in DynamoDB and read back unchanged, with paths relative to
+ * metadata. Walks the raw input (zod's record drops a `__proto__` key silently, which would store less
+ * than was accepted) and never descends past MAX_METADATA_DEPTH, so hostile nesting cannot exhaust the stack.
+ */
+function metadataProblems(metadata: Record<string, unknown>): { problems: Array<{ path: Path; message: string }>; tooDeep: boolean } {
+  const problems: Array<{ path: Path; message: string }> = [];
+  let tooDeep = false;
+  const walk = (value: unknown, path: Path, depth: number): void => {
+    if (problems.length >= MAX_METADATA_ISSUES) return;
+    if (value === null || typeof value === 'boolean') return;
+    if (typeof value === 'string') {
+      if (!isWellFormed(value)) problems.push({ path, message: WELL_FORMED_MESSAGE });
+      return;
+    }
+    if (typeof value === 'number') {
+      const problem = numberProblem(value);
+      if (problem) problems.push({ path, message: problem });
+      return;
+    }
+    const isArray = Array.isArray(value);
+    if (!isArray && !isPlainObject(value)) {
+      problems.push({ path, message: 'must be a JSON value (string, number, boolean, null, object or array)' });
+      return;
+    }
+    if (depth > MAX_METADATA_DEPTH) {
+      tooDeep = true;
+      problems.push({ path, message: `metadata may nest at most ${MAX_METADATA_DEPTH} levels of objects and arrays` });
+      return;
+    }
+    if (isArray) {
+      value.forEach((item, i) => walk(item, [...path, i], depth + 1));
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      // Key problems are reported at the object holding the key, so the key itself is never echoed.
+      if (key === '') problems.push({ path, message: 'keys must not be empty (DynamoDB cannot store an empty attribute name)' });
+      else if (RESERVED_KEYS.has(key)) problems.push({ path, message: `the keys ${[...RESERVED_KEYS].map((k) => `"${k}"`).join(' and ')} are not allowed` });
+      else if (!isWellFormed(key)) problems.push({ path, message: `keys ${WELL_FORMED_MESSAGE}` });
+      else walk(value[key], [...path, key], depth + 1);
+      if (problems.length >= MAX_METADATA_ISSUES) return;
+    }
+  };
+  walk(metadata, [], 1);
+  return { problems, tooDeep };
+}
+
 export const Metadata = z
-  .record(z.string(), z.unknown())
-  .refine((m) => Buffer.byteLength(JSON.stringify(m), 'utf8') <= MAX_METADATA_BYTES, {
-    message: `metadata must serialise to at most ${MAX_METADATA_BYTES} bytes of JSON`,
-  })
-  .openapi({ description: 'Your own data, echoed in job events (≤ 2 KB as JSON).', example: { post_id: 'cms-4411' } });
+  .preprocess(
+    (value, ctx) => {
+      if (!isPlainObject(value)) return value; // the record schema below explains what is expected
+      const { problems, tooDeep } = metadataProblems(value);
+      for (const problem of problems) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      // Serialising is only safe once the depth is known to be bounded.
+      if (!tooDeep && Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_METADATA_BYTES) {
+        ctx.addIssue({ code: 'custom', message: `metadata must serialise to at most ${MAX_METADATA_BYTES} bytes of JSON` });
+      }
+      return value;
+    },
+    z.record(z.string(), z.unknown()),
+  )
+  .openapi({
+    description:
+      `Your own data, echoed in job events: a JSON object of at most ${MAX_METADATA_BYTES} bytes, nested at most ` +
+      `${MAX_METADATA_DEPTH} levels; numbers within ±(2^53 − 1), 0 or at least 1e-130 in magnitude, not -0; ` +
+      'strings and keys well-formed Unicode; keys non-empty and neither "__proto__" nor "constructor".',
+    example: { post_id: 'cms-4411' },
+  });
 
 export const CreatePinRequest = PinFields.extend({
   account_id: AccountId,
@@ -143,7 +287,7 @@ export const CreatePinRequest = PinFields.extend({
 
 export type CreatePinRequest = z.infer<typeof CreatePinRequest>;
 
-/** 1–255 visible ASCII characters (0x21–0x7E), as in DESIGN §3. */
+/** 1–255 visible ASCII characters (0x21–0x7E): safe in a header, a log line and a DynamoDB key. */
 export const IdempotencyKey = z
   .string()
   .regex(/^[\x21-\x7E]{1,255}$/, { message: 'Idempotency-Key must be 1–255 visible ASCII characters (0x21–0x7E)' })
@@ -180,10 +324,37 @@ export const JobFailure = z
     error_code: z.number().int().nullable(),
     message: z.string(),
     remediation: z.string(),
+    candidate_pin_ids: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'reason verification_ambiguous: the pins that match the job, none of them recorded by another job.' }),
   })
   .openapi('JobFailure');
 
 export const StatusChange = z.object({ status: JobStatus, at: z.string() }).openapi('StatusChange');
+
+export const INCIDENT_KINDS = ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'] as const;
+
+/**
+ * Something that happened to the job's queue messages rather than to the job itself: a message
+ * dead-lettered, a message re-sent because none was left alive, an abandoned claim recovered, or the
+ * job stopped after too many re-sends.
+ */
+export const Incident = z
+  .object({
+    at: z.string(),
+    kind: z.enum(INCIDENT_KINDS),
+    queue: z.enum(['publish', 'delay']).optional().openapi({ description: 'The queue the message was on (message_dead_lettered).' }),
+    receive_count: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'message_dead_lettered: approximate number of receives of the message, as reported by the dead-letter queue.' }),
+    detail: z.string(),
+  })
+  .openapi('Incident');
+
+export type Incident = z.infer<typeof Incident>;
 
 export const Job = z
   .object({
@@ -200,6 +371,9 @@ export const Job = z
     result: JobResult.nullable(),
     failure: JobFailure.nullable(),
     status_history: z.array(StatusChange),
+    incidents: z.array(Incident).openapi({
+      description: 'What happened to the job\'s queue messages (dead-lettered, re-sent, recovered), oldest first; empty for most jobs.',
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -239,10 +413,20 @@ export const JobList = z
   .object({ items: z.array(Job), next_cursor: z.string().nullable() })
   .openapi('JobList');
 
+/**
+ * Pinterest tokens (`pina_…`, `pinr_…`) are printable ASCII without spaces. Anything else is a paste
+ * accident (a trailing newline, a "Bearer " prefix) that would only fail later, at publish time.
+ */
+const pinterestToken = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x21-\x7E]*$/, { message: 'must be printable ASCII without spaces or control characters (0x21–0x7E)' });
+
 export const PutAccountRequest = z
   .object({
-    access_token: z.string().min(1).max(4096),
-    refresh_token: z.string().min(1).max(4096).optional(),
+    access_token: pinterestToken,
+    refresh_token: pinterestToken.optional(),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     refresh_token_expires_at: z.iso.datetime({ offset: true }).optional(),
     rate_limit_per_minute: z.number().int().min(1).max(100_000).optional(),

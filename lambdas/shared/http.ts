@@ -15,7 +15,7 @@ import {
 } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
-/** Bodies above this are refused before parsing (DESIGN: oversize body ⇒ 413). */
+/** Bodies above this are refused before parsing, with a 413: parsing them would already cost memory and time. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface ApiRequest {
@@ -107,14 +107,15 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
 export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): z.infer<S> {
   const contentType = req.headers['content-type'];
   if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    // The header is the caller's text: say what is expected rather than repeating what was sent.
     throw new UnsupportedMediaTypeError('Content-Type must be application/json', [
-      { path: 'headers.content-type', message: `got ${contentType ? JSON.stringify(contentType) : 'none'}` },
+      { path: 'headers.content-type', message: contentType ? 'not a JSON media type; send application/json' : 'missing; send application/json' },
     ]);
   }
   const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
   if (charset && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
     throw new UnsupportedMediaTypeError('only UTF-8 JSON is accepted', [
-      { path: 'headers.content-type', message: `charset ${charset} is not supported` },
+      { path: 'headers.content-type', message: 'charset must be utf-8 (or omitted)' },
     ]);
   }
   if (req.body === null || req.body.length === 0) {
@@ -130,11 +131,19 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
   try {
     value = JSON.parse(req.body);
   } catch (error) {
-    throw new ValidationError('request body is not valid JSON', [
-      { path: '(root)', message: error instanceof Error ? error.message : 'unparseable' },
-    ]);
+    throw new ValidationError('request body is not valid JSON', [{ path: '(root)', message: unparseableJsonMessage(error) }]);
   }
   return parseWith(schema, value, 'request body');
+}
+
+/**
+ * A fixed message, plus where parsing stopped when the parser says so. JSON.parse's own messages quote
+ * the text around the error (`Unexpected token '}', "{"access_token":"pina_…"... is not valid JSON`),
+ * which would copy a token or other secret into the answer and the logs; only the offset is kept.
+ */
+export function unparseableJsonMessage(error: unknown): string {
+  const position = error instanceof Error ? /\bat position (\d+)\b/.exec(error.message)?.[1] : undefined;
+  return position === undefined ? 'not valid JSON' : `not valid JSON (at character ${position})`;
 }
 
 function envelope(error: ApiError) {

@@ -5,11 +5,11 @@ import type { Pipeline } from '../../local/pipeline.ts';
 import { pin, testPipeline } from './harness.ts';
 
 /**
- * DESIGN §3: bad input is always a 4xx with details, never a 5xx, never a partial write.
- * 1,000 generated malformed or hostile requests (seeded, so a failure reproduces), then the jobs
- * table must hold nothing.
+ * Bad input is always a 4xx in the error envelope (with details when a handler answers), never a 5xx,
+ * never a partial write, and never quoted back. 1,500 generated malformed or hostile requests (seeded,
+ * so a failure reproduces), then the jobs table must hold nothing.
  */
-const REQUESTS = 1000;
+const REQUESTS = 1500;
 const SEED = 20261122;
 
 let pipeline: Pipeline;
@@ -51,6 +51,8 @@ interface HostileRequest {
   readonly path: string;
   readonly headers: Record<string, string>;
   readonly body?: string;
+  /** Secret-looking text inside the request: no 5-character piece of it may appear in the answer. */
+  readonly secret?: string;
 }
 
 type Rng = ReturnType<typeof prng>;
@@ -70,6 +72,17 @@ function send(url: string, q: HostileRequest): Promise<{ status: number; text: s
 }
 const base = () => pin({ account_id: 'acct' });
 const json = (value: unknown) => JSON.stringify(value);
+/** A valid pin body with raw JSON text spliced in as extra fields, for values JSON.stringify cannot write. */
+const withRaw = (fragment: string, p: object = base()) => `${json(p).slice(0, -1)},${fragment}}`;
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+/** `depth` levels of objects or arrays (the outer one included) around a leaf. */
+const nestedText = (r: Rng, depth: number, leaf = '1') => {
+  let text = leaf;
+  for (let i = 0; i < depth; i++) text = r.int(2) === 0 ? `{"k":${text}}` : `[${text}]`;
+  return text;
+};
+const LONE_SURROGATES = ['\\ud800', '\\udbff', '\\udc00', '\\udfff', '\\ud83d'];
+const pieces = (secret: string) => Array.from({ length: secret.length - 4 }, (_, i) => secret.slice(i, i + 5));
 
 /** Each generator produces a request that is invalid by construction, varied by the PRNG. */
 const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]> = [
@@ -193,6 +206,88 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
     headers: { 'Content-Type': 'application/json' },
     body: json(r.pick([{}, { access_token: 1 }, { access_token: 'x', expires_at: 'soon' }, { access_token: 'x', rate_limit_per_minute: -5 }, { token: 'x' }])),
   }),
+  // Valid JSON the store cannot keep as sent: each must be a 400 naming the field, not a 5xx from the write.
+  (r) => {
+    const digits = `${1 + r.int(9)}${Array.from({ length: 16 + r.int(15) }, () => r.int(10)).join('')}`; // 17–31 digits, > 2^53
+    const where = r.int(3);
+    const body =
+      where === 0 ? withRaw(`"metadata":{"post_id":${r.pick(['', '-'])}${digits}}`)
+      : where === 1 ? withRaw(`"metadata":{"ids":[1,${digits}]}`)
+      : json({ ...base(), media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg' }] } }).replace(/}}$/, `,"index":${digits}}}`);
+    return { kind: 'huge integer', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body };
+  },
+  // Metadata nests inside the item's `job` map: 31 levels of the caller's own are one more than DynamoDB's 32 allow.
+  (r) => ({ kind: 'deep metadata', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body: withRaw(`"metadata":{"a":${nestedText(r, 30 + r.int(20))}}`) }),
+  // Deep enough that serialising it recursively would exhaust the stack, yet under the 256 KB body limit.
+  (r) => {
+    const depth = 60_000 + r.int(60_000);
+    return { kind: 'very deep metadata', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body: withRaw(`"metadata":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`) };
+  },
+  (r) => {
+    const value = r.pick(['1e300', '-1e300', '1e400', '-1e400', '5e-324', '1e-131', '-0', '-0.0', '-0e5', '2e-200', '9007199254740992', '1.7976931348623157e308']);
+    const where = r.int(2);
+    const body =
+      where === 0 ? withRaw(`"metadata":{"n":${value}}`)
+      : json({ ...base(), media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1 } }).replace('"cover_image_key_frame_time":1', `"cover_image_key_frame_time":${value}`);
+    return { kind: 'extreme number', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body };
+  },
+  (r) => {
+    const lone = r.pick(LONE_SURROGATES);
+    const fields = [
+      withRaw(`"metadata":{"s":"x${lone}y"}`),
+      withRaw(`"metadata":{"k${lone}":1}`),
+      withRaw(`"metadata":{"l":["${lone}"]}`),
+      json({ ...base(), title: 'T' }).replace('"title":"T"', `"title":"Walnut ${lone}"`),
+      json({ ...base(), description: 'D' }).replace('"description":"D"', `"description":"${lone}"`),
+      json({ ...base(), link: 'https://e.com/L' }).replace('"link":"https://e.com/L"', `"link":"https://e.com/${lone}"`),
+    ];
+    return { kind: 'lone surrogate', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body: r.pick(fields) };
+  },
+  (r) => ({
+    kind: 'reserved metadata key',
+    method: 'POST',
+    path: '/v1/pins',
+    headers: JSON_HEADERS,
+    body: withRaw(`"metadata":${r.pick(['{"":1}', '{"a":{"":1}}', '{"__proto__":{"polluted":true}}', '{"a":[{"__proto__":1}]}', '{"constructor":1}', '{"constructor":{"name":"Set"}}', '{"x":{"constructor":"y"}}'])}`),
+  }),
+  (r) => ({
+    kind: 'astral title',
+    method: 'POST',
+    path: '/v1/pins',
+    headers: JSON_HEADERS,
+    body: json({ ...base(), title: r.pick(['😀', '𝄞', '🇺🇸', '\u{1F9D1}\u200D\u{1F4BB}']).repeat(101 + r.int(10)) }),
+  }),
+  (r) => {
+    const [method, path] = r.pick([
+      ['GET', '/v1/accounts/%zz'],
+      ['PUT', '/v1/accounts/%'],
+      ['PUT', '/v1/accounts/acct%'],
+      ['GET', '/v1/jobs/%E0%A4%A'],
+      ['GET', '/v1/jobs/%ED%A0%80'],
+      ['POST', '/v1/jobs/%C0%AF/cancel'],
+      ['POST', '/v1/jobs/%ff/requeue'],
+      ['GET', '/v1/accounts/%%32%65'],
+    ] as const);
+    return { kind: 'malformed path', method, path, headers: JSON_HEADERS, ...(method === 'GET' ? {} : { body: json({ access_token: 'x' }) }) };
+  },
+  (r) => {
+    const token = `pina_${r.string(12)}${r.pick([' ', '\t', '\n', '\r\n', '\u0000', '\u007f', 'é', '\u00a0'])}${r.string(6)}`;
+    const body = r.int(2) === 0 ? { access_token: token } : { access_token: 'pina_ok', refresh_token: token };
+    return { kind: 'bad token', method: 'PUT', path: '/v1/accounts/acct', headers: JSON_HEADERS, body: json(body) };
+  },
+  (r) => {
+    const secret = `pina_${r.string(20).replace(/[\\"]/g, 'x')}`;
+    const [method, path, body] = r.pick([
+      ['PUT', '/v1/accounts/acct', `{"access_token":${secret}}`],
+      ['PUT', '/v1/accounts/acct', `{"access_token":"${secret}"}}`],
+      ['PUT', '/v1/accounts/acct', `{"access_token":"${secret}`],
+      ['PUT', '/v1/accounts/acct', secret],
+      ['PUT', '/v1/accounts/acct', `{'access_token':'${secret}'}`],
+      ['POST', '/v1/pins', withRaw(`"metadata":{"token":${secret}}`)],
+      ['POST', '/v1/pins', `${secret}`],
+    ] as const);
+    return { kind: 'non-JSON with a secret', method, path, headers: JSON_HEADERS, body, secret };
+  },
 ];
 
 it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never a 5xx, and stores no job`, async () => {
@@ -210,7 +305,7 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
     })));
   }
 
-  const results: Array<{ kind: string; status: number; body: unknown }> = [];
+  const results: Array<{ kind: string; status: number; body: unknown; leaked: string[] }> = [];
   let next = 0;
   const worker = async () => {
     while (next < requests.length) {
@@ -223,7 +318,7 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
       } catch {
         /* asserted below */
       }
-      results.push({ kind: q.kind, status: response.status, body });
+      results.push({ kind: q.kind, status: response.status, body, leaked: q.secret ? pieces(q.secret).filter((piece) => text.includes(piece)) : [] });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -236,10 +331,25 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
   for (const x of results) {
     expect(x.body, x.kind).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
   }
-  // Validation failures name the offending field.
-  const validation = results.filter((x) => x.status === 400) as Array<{ body: { error: { details?: unknown[] } } }>;
+  // Validation failures name the offending field. A path that cannot be percent-decoded is refused by the
+  // gateway itself, before any handler, with its static 400 (no details), as API Gateway does.
+  const malformedPaths = results.filter((x) => x.kind === 'malformed path');
+  expect(malformedPaths.length).toBeGreaterThan(0);
+  for (const x of malformedPaths) {
+    expect(x).toMatchObject({ status: 400, body: { error: { code: 'validation_error', message: 'The request could not be processed.' } } });
+  }
+  const validation = results.filter((x) => x.status === 400 && x.kind !== 'malformed path') as Array<{ kind: string; body: { error: { details?: unknown[] } } }>;
   expect(validation.length).toBeGreaterThan(REQUESTS / 2);
-  for (const x of validation) expect(x.body.error.details?.length ?? 0).toBeGreaterThan(0);
+  for (const x of validation) expect(x.body.error.details?.length ?? 0, x.kind).toBeGreaterThan(0);
+  // Valid JSON that cannot be stored as sent is a 400 naming the field, not a 404/413 by luck.
+  for (const kind of ['huge integer', 'deep metadata', 'very deep metadata', 'extreme number', 'lone surrogate', 'reserved metadata key', 'astral title', 'bad token']) {
+    const ofKind = results.filter((x) => x.kind === kind);
+    expect(ofKind.length, kind).toBeGreaterThan(0);
+    expect(ofKind.filter((x) => x.status !== 400), kind).toEqual([]);
+  }
+  // Nothing the caller sent comes back: not even a piece of a secret around a JSON syntax error.
+  const leaks = results.filter((x) => x.leaked.length > 0);
+  expect(leaks, JSON.stringify(leaks.slice(0, 3))).toEqual([]);
 
   const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const jobs = await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.jobs, Select: 'COUNT' }));
@@ -248,4 +358,10 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
 
   const byStatus = results.reduce<Record<number, number>>((acc, x) => ({ ...acc, [x.status]: (acc[x.status] ?? 0) + 1 }), {});
   console.info(`hostile input: ${REQUESTS} requests, statuses ${JSON.stringify(byStatus)}`);
+  const byKind = results.reduce<Record<string, Record<number, number>>>((acc, x) => {
+    const counts = (acc[x.kind] ??= {});
+    counts[x.status] = (counts[x.status] ?? 0) + 1;
+    return acc;
+  }, {});
+  console.info(`hostile input by kind: ${JSON.stringify(byKind)}`);
 }, 120_000);

@@ -101,6 +101,61 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
   });
 });
 
+/** `depth` levels of objects, counting the outer one. */
+const nested = (depth: number): Record<string, unknown> => {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value as Record<string, unknown>;
+};
+
+describe('POST /v1/pins refuses what it cannot store, and stores exactly what it accepts', () => {
+  const post = (key: string, rawBody: string) => api('POST', '/v1/pins', { rawBody, headers: { 'Idempotency-Key': key } });
+  const withRaw = (fragment: string) => `${JSON.stringify(pin()).slice(0, -1)},${fragment}}`;
+
+  it.each<[string, string, string]>([
+    // JSON.parse rounds it to 12345678901234567000, and the DynamoDB document client refuses numbers beyond 2^53.
+    ['an integer beyond 2^53 in metadata', withRaw('"metadata":{"post_id":12345678901234567890}'), 'metadata.post_id'],
+    ['metadata 40 levels deep, under 2 KB', withRaw(`"metadata":${JSON.stringify(nested(40))}`), `metadata${'.a'.repeat(30)}`],
+    ['a key-frame time of 1e300', JSON.stringify(pin({ media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1e300 } })), 'media_source.cover_image_key_frame_time'],
+    ['negative zero in metadata', withRaw('"metadata":{"n":-0}'), 'metadata.n'],
+    ['a number below 1e-130 in metadata', withRaw('"metadata":{"n":1e-200}'), 'metadata.n'],
+    ['1e400 (Infinity) in metadata', withRaw('"metadata":{"n":1e400}'), 'metadata.n'],
+    ['an empty metadata key', withRaw('"metadata":{"":1}'), 'metadata'],
+    ['a nested __proto__ key', withRaw('"metadata":{"a":{"__proto__":{"x":1}}}'), 'metadata.a'],
+    ['a constructor key (the DynamoDB marshaller reads it)', withRaw('"metadata":{"constructor":" "}'), 'metadata'],
+    ['a lone surrogate in metadata, as JSON escapes it', withRaw('"metadata":{"s":"\\ud800"}'), 'metadata.s'],
+    ['a lone surrogate in a metadata key', withRaw('"metadata":{"\\udc00":1}'), 'metadata'],
+    ['a lone surrogate in the title', JSON.stringify(pin({ title: 'Walnut \ud83d' })), 'title'],
+    ['101 astral characters as title', JSON.stringify(pin({ title: '𝄞'.repeat(101) })), 'title'],
+  ])('answers 400 with the field path for %s', async (_name, body, path) => {
+    const key = `unstorable-${path}-${body.length}`;
+    const answer = await post(key, body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'validation_error', details: expect.arrayContaining([expect.objectContaining({ path })]) });
+  });
+
+  it('stores the deepest, largest and smallest values it accepts and reads them back unchanged', async () => {
+    const metadata = {
+      post_id: Number.MAX_SAFE_INTEGER,
+      negative: -Number.MAX_SAFE_INTEGER,
+      tiny: 1e-130,
+      third: 1 / 3,
+      astral: '😀 𝄞',
+      nul: '\u0000',
+      empty: { o: {}, l: [], s: '' },
+      deep: nested(29), // metadata itself is level 1
+    };
+    const pinSent = pin({ title: '𝄞'.repeat(100), media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 2.5 } });
+    const created = await api('POST', '/v1/pins', { body: { ...pinSent, metadata }, headers: { 'Idempotency-Key': 'storable-extremes' } });
+    expect(created.status).toBe(202);
+    const read = await api('GET', `/v1/jobs/${created.body.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.metadata).toStrictEqual(metadata);
+    const { account_id: _account, ...pinFields } = pinSent;
+    expect(read.body.pin).toStrictEqual(pinFields);
+  });
+});
+
 describe('GET /v1/jobs', () => {
   it('lists newest first with filters and cursor pagination', async () => {
     const tenant = await pipeline.createTenant('lister');
@@ -231,6 +286,47 @@ describe('accounts', () => {
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['access_token', 'extra', 'rate_limit_per_minute']);
     expect((await api('PUT', '/v1/accounts/bad%23id', { body: { access_token: 'x' } })).status).toBe(400);
     expect((await api('GET', '/v1/accounts/never-connected')).status).toBe(404);
+  });
+});
+
+describe('input never echoed, paths that cannot be decoded', () => {
+  // JSON.parse quotes about ten characters around the error (`Unexpected token 'p', ..."ss_token":pina_SECRE"...`),
+  // so any 5-character piece of the token in the answer counts as a leak.
+  it('answers unparseable JSON without quoting the body, even when it holds a token', async () => {
+    const token = 'pina_Zq8XkW3vR7tYb2';
+    const pieces = Array.from({ length: token.length - 4 }, (_, i) => token.slice(i, i + 5));
+    for (const rawBody of [`{"access_token":${token}}`, `${token}`, `{"access_token":"${token}"}}`, `{"access_token":"${token}`, `{"access_token":"${token}\u0001"}`]) {
+      const answer = await api('PUT', '/v1/accounts/acme-main', { rawBody });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 'validation_error', details: [{ path: '(root)' }] });
+      const text = JSON.stringify(answer.body);
+      expect(pieces.filter((piece) => text.includes(piece)), rawBody).toEqual([]);
+    }
+  });
+
+  it.each<[string, string]>([
+    ['access_token', 'pina_with space'],
+    ['access_token', 'pina_tab\t'],
+    ['access_token', 'pina_newline\n'],
+    ['refresh_token', 'pinr_\u0000'],
+    ['refresh_token', 'pinr_é'],
+  ])('refuses a %s with a space or control character: 400 at the field', async (field, token) => {
+    const body = { access_token: 'pina_ok', [field]: token };
+    const answer = await api('PUT', '/v1/accounts/token-shape', { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: field, message: expect.any(String) }]);
+    expect((await api('GET', '/v1/accounts/token-shape')).status).toBe(404);
+  });
+
+  it.each<[string, string]>([
+    ['GET', '/v1/accounts/%zz'],
+    ['PUT', '/v1/accounts/%'],
+    ['GET', '/v1/jobs/%E0%A4%A'],
+    ['POST', '/v1/jobs/%ED%A0%80/cancel'], // a UTF-8-encoded lone surrogate
+  ])('answers %s %s (malformed percent-encoding) with a 400 envelope, not a 5xx', async (method, path) => {
+    const answer = await api(method, path, method === 'PUT' ? { body: { access_token: 'x' } } : {});
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'validation_error', message: expect.any(String) } });
   });
 });
 

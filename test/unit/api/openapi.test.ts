@@ -69,6 +69,16 @@ describe('openApiDocument', () => {
     expect(doc.components?.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' } });
   });
 
+  it('documents incidents on every job: always present, each with a kind and, for dead letters, its queue', () => {
+    const schemas = doc.components?.schemas as Record<string, { required?: string[]; properties: Record<string, Record<string, unknown>> }>;
+
+    expect(schemas['Job']!.required).toContain('incidents');
+    expect(schemas['Job']!.properties['incidents']).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/Incident' } });
+    expect(schemas['Incident']!.required).toEqual(['at', 'kind', 'detail']);
+    expect(schemas['Incident']!.properties['kind']).toMatchObject({ enum: ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'] });
+    expect(schemas['Incident']!.properties['queue']).toMatchObject({ enum: ['publish', 'delay'] });
+  });
+
   // Clients generated from /v1/openapi.json must know Pinterest's limits (JSON Schema maxLength counts code
   // points, exactly Pinterest's rule).
   it('documents the Pinterest text limits', () => {

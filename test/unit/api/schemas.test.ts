@@ -184,3 +184,149 @@ describe('ListJobsQuery', () => {
     expect(paths(parsed.error!)).toContain(path);
   });
 });
+
+/** `depth` levels of objects, counting the outer one: depth 1 is `{"a":1}`. */
+const nested = (depth: number, leaf: unknown = 1): Record<string, unknown> => {
+  let value: unknown = leaf;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value as Record<string, unknown>;
+};
+const deepPath = (depth: number) => ['metadata', ...Array.from({ length: depth }, () => 'a')];
+
+// Everything intake accepts is written to DynamoDB through the document client and read back by GET;
+// these are the values that would make that write fail (a 5xx) or come back different.
+describe('CreatePinRequest accepts only what it can store and read back unchanged', () => {
+  it.each<[string, unknown]>([
+    ['the largest safe integer', Number.MAX_SAFE_INTEGER],
+    ['the smallest safe integer', -Number.MAX_SAFE_INTEGER],
+    ['a fraction', 0.1],
+    ['a third', 1 / 3],
+    ['the smallest magnitude DynamoDB stores', 1e-130],
+    ['a negative small number', -1.5e-100],
+    ['zero', 0],
+    ['an astral string', '😀 𝄞'],
+    ['a NUL character', '\u0000'],
+    ['an empty string', ''],
+    ['nested empty containers', { o: {}, l: [] }],
+    ['null and booleans', [null, true, false]],
+  ])('a metadata value that is %s', (_name, value) => {
+    const parsed = CreatePinRequest.safeParse({ ...BASE, metadata: { v: value } });
+    expect(parsed.error?.issues).toBeUndefined();
+    expect(parsed.data!.metadata).toEqual({ v: value });
+  });
+
+  it('metadata 30 levels deep (the item holds it at job → metadata, and DynamoDB allows 32 levels)', () => {
+    expect(CreatePinRequest.safeParse({ ...BASE, metadata: nested(30) }).error?.issues).toBeUndefined();
+    expect(CreatePinRequest.safeParse({ ...BASE, metadata: nested(29, [1]) }).error?.issues).toBeUndefined();
+  });
+
+  it('keys that merely look special (toString, valueOf, prototype, a NUL)', () => {
+    const metadata = JSON.parse('{"toString":1,"valueOf":{"prototype":2},"hasOwnProperty":"x","\\u0000":3}');
+    expect(CreatePinRequest.parse({ ...BASE, metadata }).metadata).toEqual(metadata);
+  });
+
+  it('cover_image_key_frame_time as a fraction', () => {
+    expect(CreatePinRequest.safeParse({ ...BASE, ...video({ cover_image_key_frame_time: 2.5 }) }).error?.issues).toBeUndefined();
+  });
+});
+
+describe('CreatePinRequest rejects what it cannot store as sent', () => {
+  it.each<[string, unknown, string]>([
+    ['an integer beyond 2^53 (JSON.parse already rounded it)', JSON.parse('{"post_id":12345678901234567890}'), 'metadata.post_id'],
+    ['2^53, which the document client refuses', { n: 2 ** 53 }, 'metadata.n'],
+    ['-2^53', { n: -(2 ** 53) }, 'metadata.n'],
+    ['1e300', { n: 1e300 }, 'metadata.n'],
+    ['a number below DynamoDB’s smallest magnitude', { n: 1e-131 }, 'metadata.n'],
+    ['the smallest double', { n: 5e-324 }, 'metadata.n'],
+    ['negative zero (reads back as 0)', JSON.parse('{"n":-0}'), 'metadata.n'],
+    ['Infinity (what JSON.parse makes of 1e400)', JSON.parse('{"n":1e400}'), 'metadata.n'],
+    ['NaN', { n: Number.NaN }, 'metadata.n'],
+    ['a huge number inside an array', { list: [1, 2, 1e20] }, 'metadata.list.2'],
+    ['a lone high surrogate', { s: 'ok\ud800' }, 'metadata.s'],
+    ['a lone low surrogate', { s: '\udc00x' }, 'metadata.s'],
+    ['a lone surrogate in an array', { l: ['\udfff'] }, 'metadata.l.0'],
+    ['a lone surrogate in a key', { ['k\ud800']: 1 }, 'metadata'],
+    ['an empty key', { '': 1 }, 'metadata'],
+    ['an empty key further down', { a: { '': 1 } }, 'metadata.a'],
+    ['a __proto__ key', JSON.parse('{"__proto__":{"polluted":true}}'), 'metadata'],
+    ['a __proto__ key further down', JSON.parse('{"a":{"__proto__":1}}'), 'metadata.a'],
+    // The DynamoDB marshaller reads `value.constructor.name` to decide how to store an object.
+    ['a constructor key', { constructor: ' ' }, 'metadata'],
+    ['a constructor key that names Set', { a: [{ constructor: { name: 'Set' } }] }, 'metadata.a.0'],
+    ['a value that is not JSON (undefined)', { u: undefined }, 'metadata.u'],
+  ])('metadata with %s', (_name, metadata, path) => {
+    const parsed = CreatePinRequest.safeParse({ ...BASE, metadata });
+    expect(parsed.success).toBe(false);
+    expect(paths(parsed.error!)).toContain(path);
+  });
+
+  it('metadata 31 levels deep, and 40 levels deep though under 2 KB', () => {
+    for (const depth of [31, 40]) {
+      const body = { ...BASE, metadata: nested(depth) };
+      expect(Buffer.byteLength(JSON.stringify(body.metadata))).toBeLessThan(2048);
+      const parsed = CreatePinRequest.safeParse(body);
+      expect(parsed.success).toBe(false);
+      expect(paths(parsed.error!)).toContain(deepPath(31).slice(0, 31).join('.'));
+    }
+    const lists = CreatePinRequest.safeParse({ ...BASE, metadata: nested(30, [1]) });
+    expect(lists.success).toBe(false);
+  });
+
+  it('metadata nested far beyond any limit without overflowing the stack', () => {
+    const metadata = JSON.parse(`${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`);
+    expect(CreatePinRequest.safeParse({ ...BASE, metadata }).success).toBe(false);
+  });
+
+  it.each<[string, object, string]>([
+    ['cover_image_key_frame_time 1e300', video({ cover_image_key_frame_time: 1e300 }), 'media_source.cover_image_key_frame_time'],
+    ['cover_image_key_frame_time -0', video({ cover_image_key_frame_time: -0 }), 'media_source.cover_image_key_frame_time'],
+    ['cover_image_key_frame_time 5e-324', video({ cover_image_key_frame_time: 5e-324 }), 'media_source.cover_image_key_frame_time'],
+    ['a title with a lone surrogate', { title: 'Walnut \ud83d table' }, 'title'],
+    ['a description with a lone surrogate', { description: '\ude00' }, 'description'],
+    ['a note with a lone surrogate', { note: 'x\ud800' }, 'note'],
+    ['a carousel title with a lone surrogate', { media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), title: '\ud800' }, item(1)] } }, 'media_source.items.0.title'],
+    ['a link with a lone surrogate', { link: 'https://example.com/\ud800' }, 'link'],
+    ['a media url with a lone surrogate', { media_source: img('https://example.com/\udc00.jpg') }, 'media_source.url'],
+    ['a link of 2049 code points', { link: `https://example.com/${'é'.repeat(2049 - 'https://example.com/'.length)}` }, 'link'],
+  ])('%s', (_name, patch, path) => {
+    const parsed = CreatePinRequest.safeParse({ ...BASE, ...patch });
+    expect(parsed.success).toBe(false);
+    expect(paths(parsed.error!)).toContain(path);
+  });
+
+  it('counts astral characters as one against title ≤ 100, and a lone surrogate is never counted as text', () => {
+    expect(CreatePinRequest.safeParse({ ...BASE, title: `${'𝄞'.repeat(99)}x` }).success).toBe(true);
+    expect(CreatePinRequest.safeParse({ ...BASE, title: '𝄞'.repeat(101) }).success).toBe(false);
+    expect(CreatePinRequest.safeParse({ ...BASE, title: `${'𝄞'.repeat(99)}\ud834` }).success).toBe(false);
+  });
+
+  it('names no input in its messages', () => {
+    const secret = 'pina_SECRET_4242';
+    const parsed = CreatePinRequest.safeParse({ ...BASE, title: `${secret}\ud800`, metadata: { k: `${secret}\udc00` } });
+    expect(JSON.stringify(parsed.error!.issues.map((i) => i.message))).not.toContain('SECRET');
+  });
+});
+
+describe('PutAccountRequest tokens', () => {
+  it.each([['pina_AbC-123.xyz~!'], ['pinr_x'], ['!'.repeat(4096)]])('accepts printable ASCII %j', (token) => {
+    expect(PutAccountRequest.safeParse({ access_token: token, refresh_token: token }).success).toBe(true);
+  });
+
+  it.each<[string, string]>([
+    ['a space', 'pina_abc def'],
+    ['a leading space', ' pina_abc'],
+    ['a tab', 'pina_abc\t'],
+    ['a newline', 'pina_abc\n'],
+    ['a NUL', 'pina_\u0000'],
+    ['DEL', 'pina_\u007f'],
+    ['non-ASCII', 'pina_é'],
+    ['a lone surrogate', 'pina_\ud800'],
+  ])('rejects a token with %s, at its field', (_name, token) => {
+    for (const field of ['access_token', 'refresh_token'] as const) {
+      const parsed = PutAccountRequest.safeParse({ access_token: 'pina_ok', [field]: token });
+      expect(parsed.success).toBe(false);
+      expect(paths(parsed.error!)).toEqual([field]);
+      expect(JSON.stringify(parsed.error!.issues)).not.toContain('pina_abc');
+    }
+  });
+});

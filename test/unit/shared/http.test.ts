@@ -81,7 +81,7 @@ describe('parseJsonBody', () => {
     );
   });
 
-  // DESIGN §3: bad input is "always a 4xx with details" — the 413 says what the limit is at `(root)`.
+  // Bad input is always a 4xx with details: the 413 says what the limit is, at `(root)`.
   it('explains a 413 in details', () => {
     const call = () => parseJsonBody(apiRequest('application/json', `"${'x'.repeat(MAX_BODY_BYTES)}"`), anything);
     expect(call).toThrow(expect.objectContaining({ details: [expect.objectContaining({ path: '(root)' })] }));
@@ -91,6 +91,47 @@ describe('parseJsonBody', () => {
     expect(() => parseJsonBody(apiRequest('application/json', body), anything)).toThrow(
       expect.objectContaining({ statusCode: 400, code: 'validation_error', details: [expect.objectContaining({ path: '(root)' })] }),
     );
+  });
+
+  // JSON.parse's own messages quote the text around the error ("Unexpected token '}', "{"access_token":"pina_…"…
+  // is not valid JSON"): on PUT /v1/accounts that is a token, copied into the answer and the logs.
+  it.each([
+    ['a trailing brace', '{"access_token":"pina_SECRET_4242"}}'],
+    ['an unquoted value', '{"access_token":pina_SECRET_4242}'],
+    ['an unterminated string', '{"access_token":"pina_SECRET_4242'],
+    ['a bare word', 'pina_SECRET_4242'],
+    ['a single-quoted body', "{'access_token':'pina_SECRET_4242'}"],
+    ['an unexpected token right after the secret', '{"access_token":"pina_SECRET_4242" "x"}'],
+  ])('never echoes the body of unparseable JSON (%s), at most a character offset', (_name, body) => {
+    let thrown: unknown;
+    try {
+      parseJsonBody(apiRequest('application/json', body), anything);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    const error = thrown as ValidationError;
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/SECRET|4242|pina|access_token/);
+    expect(error.details).toEqual([{ path: '(root)', message: expect.stringMatching(/^not valid JSON( \(at character \d+\))?$/) }]);
+  });
+
+  it('reports where the JSON breaks as a character offset', () => {
+    expect(() => parseJsonBody(apiRequest('application/json', '{"a":1,}'), anything)).toThrow(
+      expect.objectContaining({ details: [{ path: '(root)', message: 'not valid JSON (at character 7)' }] }),
+    );
+  });
+
+  it('never echoes the Content-Type or charset it refuses', () => {
+    for (const contentType of ['text/plain; token=pina_SECRET', 'application/json; charset=pina_SECRET']) {
+      let thrown: unknown;
+      try {
+        parseJsonBody(apiRequest(contentType, '{}'), anything);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UnsupportedMediaTypeError);
+      expect(JSON.stringify((thrown as UnsupportedMediaTypeError).details) + (thrown as Error).message).not.toContain('SECRET');
+    }
   });
 
   it('validates against the schema with field paths', () => {
