@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountRecord, ApiKeyRecord, TenantRecord, TenantStore } from '../use-cases/ports.ts';
 
@@ -5,7 +6,9 @@ import type { AccountRecord, ApiKeyRecord, TenantRecord, TenantStore } from '../
  * Tenants table layout (lib/definitions/tables.ts):
  *   TENANT#<id>  / TENANT              the tenant
  *   APIKEY#<sha> / APIKEY              an API key, by the SHA-256 of its value (the value is never stored)
- *   TENANT#<id>  / ACCOUNT#<account>   a connected Pinterest account (token *reference* only)
+ *   TENANT#<id>  / ACCOUNT#<account>   a connected Pinterest account (token *reference* only, and the
+ *                                      `connection_id` of the PUT that stored the tokens; absent on
+ *                                      accounts stored before connections had ids)
  */
 const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
 
@@ -79,19 +82,28 @@ export class DynamoTenantStore implements TenantStore {
       created_at: i['created_at'],
       updated_at: i['updated_at'],
       secretRef: i['secret_ref'],
+      connectionId: i['connection_id'] ?? null,
     };
   }
 
-  async markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantPk(tenantId), sk: `ACCOUNT#${accountId}` },
-        UpdateExpression: 'SET connection_status = :s, updated_at = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':s': 'reauthorization_required', ':at': at },
-      }),
-    );
+  async markReauthorizationRequired(tenantId: string, accountId: string, at: string, connectionId: string | null): Promise<boolean> {
+    // The verdict is about one connection's tokens: a reconnect that landed since must not be undone.
+    const sameConnection = connectionId === null ? 'attribute_not_exists(connection_id)' : 'connection_id = :c';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenantId), sk: `ACCOUNT#${accountId}` },
+          UpdateExpression: 'SET connection_status = :s, updated_at = :at',
+          ConditionExpression: `attribute_exists(pk) AND ${sameConnection}`,
+          ExpressionAttributeValues: { ':s': 'reauthorization_required', ':at': at, ...(connectionId === null ? {} : { ':c': connectionId }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async putAccount(account: AccountRecord): Promise<void> {
@@ -111,6 +123,8 @@ export class DynamoTenantStore implements TenantStore {
           created_at: account.created_at,
           updated_at: account.updated_at,
           secret_ref: account.secretRef,
+          // Only ever a string: "no connection id" is the attribute's absence, which the conditional mark tests for.
+          ...(account.connectionId !== null ? { connection_id: account.connectionId } : {}),
         },
       }),
     );

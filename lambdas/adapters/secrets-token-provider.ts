@@ -1,75 +1,179 @@
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Clock } from '../domain/clock.ts';
+import { logger as sharedLogger, metrics as sharedMetrics } from '../shared/powertools.ts';
 import { PinterestHttpError, type PinterestApi } from './pinterest-client.ts';
-import { TokenRefreshError, type AccountTokens, type TokenProvider } from '../use-cases/ports.ts';
+import { AppCredentialsMissingError, TokenRefreshError, type AccessToken, type AccountTokens, type TokenProvider } from '../use-cases/ports.ts';
 
 /** Refresh this long before the access token expires, so a job never starts with a token about to die. */
 export const REFRESH_AHEAD_MS = 10 * 60_000;
 
+/** Emitted each time a container gives up (for now) on storing a rotated pair: alarm on it. */
+export const ROTATION_NOT_STORED_METRIC = 'TokenRotationNotStored';
+
+export interface SecretsTokenProviderOptions {
+  /** How long a container trusts its copy of an account's tokens. Default 60 s. */
+  readonly cacheTtlMs?: number;
+  /**
+   * False while the Pinterest app credentials are the deploy-time placeholder (lambdas/shared/deps.ts):
+   * any refresh would be refused, and the account is not to blame. Default: always configured.
+   */
+  readonly appCredentialsConfigured?: () => Promise<boolean>;
+  /** Tries per store of a rotated pair (reads included). Default 3. */
+  readonly storeAttempts?: number;
+  /** Wait before the second try; doubled before each further one. Default 200 ms. */
+  readonly storeBackoffMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly logger?: Pick<Logger, 'warn' | 'error'>;
+  readonly metrics?: Pick<Metrics, 'addMetric'>;
+}
+
+/** A rotated pair the vault does not have yet, and every refresh token this container retired to get it. */
+interface Unsaved {
+  tokens: AccountTokens;
+  retired: ReadonlySet<string>;
+}
+
+const connectionOf = (tokens: AccountTokens): string | null => tokens.connection_id ?? null;
+const access = (tokens: AccountTokens): AccessToken => ({ token: tokens.access_token, connectionId: connectionOf(tokens) });
+/** Error names and messages only: AWS and Pinterest errors never carry token values, and nothing else is logged. */
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
 /**
  * Account tokens from Secrets Manager (the secret `put-account` wrote), cached per container for
- * `cacheTtlMs`. Refreshes ahead of expiry and on demand (after a 401). Pinterest's refresh is
- * continuous — every refresh returns a NEW refresh token and retires the old one — so both are written
- * back before the new access token is used. One account's jobs share a FIFO message group, so two
- * workers never refresh the same account at once.
+ * `cacheTtlMs`. Refreshes ahead of expiry and on demand (after a 401).
+ *
+ * Pinterest's refresh is continuous — every refresh returns a NEW refresh token and retires the old one —
+ * so once Pinterest has answered, the new pair is the only one that works. It is used at once and written
+ * back with bounded retries; if that fails it stays in this container (and wins over the vault's retired
+ * copy) while every later call tries to store it again (docs/adr/0008-durable-token-rotation.md).
+ *
+ * A reconnect (PUT /v1/accounts) writes a new connection id into the secret and the account record; the
+ * caller passes the record's id, so tokens cached for an older connection are read again instead of
+ * being refreshed with a refresh token the reconnect made irrelevant. One account's jobs share a FIFO
+ * message group, so two workers never refresh the same account at once.
  */
 export class SecretsTokenProvider implements TokenProvider {
   private readonly cache = new Map<string, { tokens: AccountTokens; fetchedAt: number }>();
+  private readonly unsaved = new Map<string, Unsaved>();
+  private readonly cacheTtlMs: number;
+  private readonly appCredentialsConfigured: () => Promise<boolean>;
+  private readonly storeAttempts: number;
+  private readonly storeBackoffMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly logger: Pick<Logger, 'warn' | 'error'>;
+  private readonly metrics: Pick<Metrics, 'addMetric'>;
 
   constructor(
     private readonly secrets: SecretsManagerClient,
     private readonly prefix: string,
     private readonly pinterest: Pick<PinterestApi, 'refreshAccessToken'>,
     private readonly clock: Clock,
-    private readonly cacheTtlMs = 60_000,
-  ) {}
+    options: SecretsTokenProviderOptions = {},
+  ) {
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.appCredentialsConfigured = options.appCredentialsConfigured ?? (async () => true);
+    this.storeAttempts = Math.max(1, options.storeAttempts ?? 3);
+    this.storeBackoffMs = options.storeBackoffMs ?? 200;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.logger = options.logger ?? sharedLogger;
+    this.metrics = options.metrics ?? sharedMetrics;
+  }
 
   private name(tenantId: string, accountId: string) {
     return `${this.prefix}/${tenantId}/${accountId}`;
   }
 
-  private async load(tenantId: string, accountId: string): Promise<AccountTokens> {
+  async accessToken(
+    tenantId: string,
+    accountId: string,
+    options: { forceRefresh?: boolean; connectionId?: string | null } = {},
+  ): Promise<AccessToken> {
     const key = this.name(tenantId, accountId);
+    // A pair this container could not store earlier: try again before anything else reads the vault.
+    await this.storeUnsaved(key);
+    const cached = this.cache.get(key);
+    const refused = options.forceRefresh ? (cached?.tokens.access_token ?? null) : null;
+    const otherConnection = options.connectionId !== undefined && cached !== undefined && connectionOf(cached.tokens) !== options.connectionId;
+    // After a 401 the cache is not trusted: the vault may hold a reconnect's tokens, or another container's refresh.
+    const tokens = await this.load(key, Boolean(options.forceRefresh) || otherConnection);
+    const now = this.clock.now().getTime();
+    const force = Boolean(options.forceRefresh) && (refused === null || tokens.access_token === refused);
+    const expiresAt = tokens.expires_at ? new Date(tokens.expires_at).getTime() : null;
+    const expiring = expiresAt !== null && expiresAt - now < REFRESH_AHEAD_MS;
+    if (!force && !expiring) return access(tokens);
+    const stillValid = !force && expiresAt !== null && expiresAt > now;
+    try {
+      return access(await this.refresh(key, tokens, now));
+    } catch (error) {
+      // Refreshing *ahead* of expiry is an optimisation: while the token still works, use it and let a
+      // later job (or the 401 path) deal with the refresh.
+      if (!stillValid) throw error;
+      this.logger.warn('token refresh ahead of expiry failed; using the current access token', {
+        secret: key,
+        expires_at: tokens.expires_at,
+        error: describe(error),
+      });
+      return access(tokens);
+    }
+  }
+
+  private async read(key: string): Promise<AccountTokens> {
+    const out = await this.secrets.send(new GetSecretValueCommand({ SecretId: key }));
+    return JSON.parse(out.SecretString ?? '{}') as AccountTokens;
+  }
+
+  private async load(key: string, fresh: boolean): Promise<AccountTokens> {
     const cached = this.cache.get(key);
     const now = this.clock.now().getTime();
-    if (cached && now - cached.fetchedAt < this.cacheTtlMs) return cached.tokens;
-    const out = await this.secrets.send(new GetSecretValueCommand({ SecretId: key }));
-    const tokens = JSON.parse(out.SecretString ?? '{}') as AccountTokens;
+    if (!fresh && cached && now - cached.fetchedAt < this.cacheTtlMs) return cached.tokens;
+    let stored: AccountTokens;
+    try {
+      stored = await this.read(key);
+    } catch (error) {
+      // Our unsaved pair is newer than anything the vault could answer; without one there is nothing to go on.
+      const unsaved = this.unsaved.get(key);
+      if (unsaved) return unsaved.tokens;
+      throw error;
+    }
+    const tokens = this.reconcile(key, stored);
     this.cache.set(key, { tokens, fetchedAt: now });
     return tokens;
   }
 
-  async accessToken(tenantId: string, accountId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
-    const tokens = await this.load(tenantId, accountId);
-    const now = this.clock.now().getTime();
-    const expiresAt = tokens.expires_at ? new Date(tokens.expires_at).getTime() : null;
-    const expiring = expiresAt !== null && expiresAt - now < REFRESH_AHEAD_MS;
-    if (!options.forceRefresh && !expiring) return tokens.access_token;
-    const stillValid = !options.forceRefresh && expiresAt !== null && expiresAt > now;
-    try {
-      return await this.refresh(tenantId, accountId, tokens, now);
-    } catch (error) {
-      // Refreshing *ahead* of expiry is an optimisation: while the token still works, use it and let a
-      // later job (or the 401 path) deal with the refresh.
-      if (stillValid) return tokens.access_token;
-      throw error;
+  /**
+   * The vault may be behind this container: while it still holds a refresh token this container retired,
+   * the unsaved pair is the truth. Anything else in the vault is newer than the pair (a reconnect, or our
+   * own write that landed after all) and wins.
+   */
+  private reconcile(key: string, stored: AccountTokens): AccountTokens {
+    const unsaved = this.unsaved.get(key);
+    if (!unsaved) return stored;
+    if (connectionOf(stored) === connectionOf(unsaved.tokens) && stored.refresh_token !== null && unsaved.retired.has(stored.refresh_token)) {
+      return unsaved.tokens;
     }
+    this.unsaved.delete(key);
+    return stored;
   }
 
-  private async refresh(tenantId: string, accountId: string, tokens: AccountTokens, now: number): Promise<string> {
+  private async refresh(key: string, tokens: AccountTokens, now: number): Promise<AccountTokens> {
+    const connection = connectionOf(tokens);
     if (!tokens.refresh_token) {
-      throw new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored');
+      throw new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored', connection);
     }
     if (tokens.refresh_token_expires_at && new Date(tokens.refresh_token_expires_at).getTime() <= now) {
-      throw new TokenRefreshError(null, 'the refresh token has expired');
+      throw new TokenRefreshError(null, 'the refresh token has expired', connection);
     }
+    // With the placeholder app credentials Pinterest refuses every refresh (401): that says nothing about the account.
+    if (!(await this.appCredentialsConfigured())) throw new AppCredentialsMissingError();
     let refreshed;
     try {
       refreshed = await this.pinterest.refreshAccessToken(tokens.refresh_token);
     } catch (error) {
       // 4xx from the token endpoint: the refresh token is dead. Anything else (5xx, network) is transient.
       if (error instanceof PinterestHttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        throw new TokenRefreshError(error.status, `Pinterest refused the refresh token (HTTP ${error.status})`);
+        throw new TokenRefreshError(error.status, `Pinterest refused the refresh token (HTTP ${error.status})`, connection);
       }
       throw error;
     }
@@ -78,10 +182,47 @@ export class SecretsTokenProvider implements TokenProvider {
       refresh_token: refreshed.refreshToken,
       expires_at: refreshed.expiresAt,
       refresh_token_expires_at: refreshed.refreshTokenExpiresAt ?? tokens.refresh_token_expires_at,
+      connection_id: connection,
     };
-    const key = this.name(tenantId, accountId);
-    await this.secrets.send(new PutSecretValueCommand({ SecretId: key, SecretString: JSON.stringify(next) }));
+    // From here the presented refresh token is dead at Pinterest: the new pair exists only in this
+    // process until the vault has it, so it is kept, used, and never traded for the old one again.
+    const earlier = this.unsaved.get(key);
+    const retired = new Set(earlier && connectionOf(earlier.tokens) === connection ? earlier.retired : []);
+    retired.add(tokens.refresh_token);
+    this.unsaved.set(key, { tokens: next, retired });
     this.cache.set(key, { tokens: next, fetchedAt: now });
-    return next.access_token;
+    await this.storeUnsaved(key);
+    return next;
+  }
+
+  /**
+   * Writes the unsaved pair of `key` to the vault, with bounded retries. Never throws: the pair is valid
+   * whether or not it is stored, and a failure is reported (log + metric) and retried on later calls.
+   */
+  private async storeUnsaved(key: string): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.storeAttempts; attempt++) {
+      const unsaved = this.unsaved.get(key);
+      if (!unsaved) return;
+      try {
+        // Secrets Manager has no conditional write: look first, so a reconnect made in the meantime is not
+        // overwritten by the old connection's pair, and a write that landed unanswered is not repeated.
+        const stored = await this.read(key);
+        if (this.reconcile(key, stored) === unsaved.tokens) {
+          await this.secrets.send(new PutSecretValueCommand({ SecretId: key, SecretString: JSON.stringify(unsaved.tokens) }));
+        }
+        this.unsaved.delete(key);
+        return;
+      } catch (error) {
+        lastError = error;
+        if (attempt < this.storeAttempts) await this.sleep(this.storeBackoffMs * 2 ** (attempt - 1));
+      }
+    }
+    this.logger.error('rotated account tokens could not be stored; this container keeps them and retries on its next call for the account', {
+      secret: key,
+      attempts: this.storeAttempts,
+      error: describe(lastError),
+    });
+    this.metrics.addMetric(ROTATION_NOT_STORED_METRIC, MetricUnit.Count, 1);
   }
 }

@@ -9,7 +9,8 @@ import type { AccountTokens, TokenVault } from '../use-cases/ports.ts';
 
 /**
  * Account tokens live only in Secrets Manager, one secret per (tenant, account), named under a
- * per-deployment prefix that the functions' IAM policies are scoped to.
+ * per-deployment prefix that the functions' IAM policies are scoped to. The secret's JSON also carries the
+ * `connection_id` of the PUT that wrote it, so a worker can tell a reconnect from its own cached copy.
  */
 export class SecretsManagerTokenVault implements TokenVault {
   constructor(

@@ -38,6 +38,16 @@ export function newKeyId(): string {
   return `key_${base32(randomBytes(10))}`;
 }
 
+export const CONNECTION_ID_PATTERN = /^con_[0-9a-z]{20}$/;
+
+/**
+ * One per PUT /v1/accounts/{id}: names the tokens of that connection in both the account record and the
+ * secret, so a worker can tell a reconnect from its own stale copy (100 random bits).
+ */
+export function newConnectionId(): string {
+  return `con_${base32(randomBytes(13)).slice(0, 20)}`;
+}
+
 /** API keys: 256 random bits behind a readable prefix. Only their SHA-256 is ever stored. */
 export function newApiKey(): string {
   return `prk_${randomBytes(32).toString('base64url')}`;

@@ -6,13 +6,15 @@ import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
 import { PinterestClient, type PinterestApi } from '../adapters/pinterest-client.ts';
 import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/definitions/pinterest-app.ts';
 import { retryPolicy } from '../domain/backoff.ts';
 import type { PublishDeps } from '../use-cases/publish.ts';
 import { ConfigError } from './errors.ts';
-import { systemClock } from '../domain/clock.ts';
+import { systemClock, type Clock } from '../domain/clock.ts';
 import type { JobQueue, JobStore, TenantStore, TokenVault } from '../use-cases/ports.ts';
 import { dynamoClient, secretsClient, sqsClient } from './clients.ts';
 import { config, required } from './config.ts';
+import { logger } from './powertools.ts';
 
 /**
  * The composition root of the Lambda side: real adapters over the module-singleton clients, built on
@@ -41,8 +43,13 @@ export function delayOnlyQueue(): Pick<JobQueue, 'holdForPacing'> {
   return new SqsJobQueue(sqsClient(), undefined, required('DELAY_QUEUE_URL'));
 }
 
+export interface AppCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
 /** Pinterest app credentials: a Secrets Manager secret in AWS (`{client_id, client_secret}`), env in local mode. */
-async function pinterestCredentials(): Promise<{ clientId: string; clientSecret: string }> {
+async function pinterestCredentials(): Promise<AppCredentials> {
   const c = config();
   if (c.PINTEREST_APP_SECRET_ARN) {
     const out = await secretsClient().send(new GetSecretValueCommand({ SecretId: c.PINTEREST_APP_SECRET_ARN }));
@@ -54,6 +61,55 @@ async function pinterestCredentials(): Promise<{ clientId: string; clientSecret:
   }
   if (c.PINTEREST_CLIENT_ID && c.PINTEREST_CLIENT_SECRET) return { clientId: c.PINTEREST_CLIENT_ID, clientSecret: c.PINTEREST_CLIENT_SECRET };
   throw new ConfigError('no Pinterest app credentials: set PINTEREST_APP_SECRET_ARN or PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET');
+}
+
+/** What the stack stores until the operator writes the real credentials (docs/deploy.md). */
+function isPlaceholder(credentials: AppCredentials): boolean {
+  return credentials.clientId === PINTEREST_APP_PLACEHOLDER_CLIENT_ID;
+}
+
+/** How long a container trusts a placeholder before reading the credentials again. */
+export const PLACEHOLDER_RECHECK_MS = 60_000;
+
+/**
+ * Token refreshes with the app credentials as they are now. Containers built before the operator stored
+ * the real credentials would otherwise keep the placeholder for their whole life: while they hold it, the
+ * credentials are read again at most once a minute, so storing them takes effect without a redeploy.
+ */
+export class AppCredentialsRefresher implements Pick<PinterestApi, 'refreshAccessToken'> {
+  private client: Pick<PinterestApi, 'refreshAccessToken'>;
+  private checkedAt: number;
+
+  constructor(
+    private credentials: AppCredentials,
+    private readonly build: (credentials: AppCredentials) => Pick<PinterestApi, 'refreshAccessToken'>,
+    private readonly clock: Clock = systemClock,
+    private readonly read: () => Promise<AppCredentials> = pinterestCredentials,
+  ) {
+    this.client = build(credentials);
+    this.checkedAt = clock.now().getTime();
+  }
+
+  /** False while the credentials are the placeholder: a refresh could only be refused. */
+  async configured(): Promise<boolean> {
+    if (!isPlaceholder(this.credentials)) return true;
+    const now = this.clock.now().getTime();
+    if (now - this.checkedAt >= PLACEHOLDER_RECHECK_MS) {
+      this.checkedAt = now;
+      try {
+        this.credentials = await this.read();
+        this.client = this.build(this.credentials);
+      } catch (error) {
+        // A half-written secret: the job fails as "credentials missing", which tells the operator where to look.
+        logger.error('the Pinterest app credentials could not be read again', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return !isPlaceholder(this.credentials);
+  }
+
+  refreshAccessToken(refreshToken: string) {
+    return this.client.refreshAccessToken(refreshToken);
+  }
 }
 
 let workerDepsPromise: Promise<PublishDeps> | undefined;
@@ -73,11 +129,17 @@ export function publishDeps(): Promise<PublishDeps> {
   workerDepsPromise ??= (async () => {
     const c = config();
     const credentials = await pinterestCredentials();
-    const pinterest: PinterestApi = new PinterestClient({ baseUrl: c.PINTEREST_API_BASE_URL, timeoutMs: c.PINTEREST_TIMEOUT_MS, ...credentials });
+    const client = (current: AppCredentials): PinterestApi =>
+      new PinterestClient({ baseUrl: c.PINTEREST_API_BASE_URL, timeoutMs: c.PINTEREST_TIMEOUT_MS, ...current });
+    // Pins are created with account tokens only; the app credentials matter to refreshes, which follow the secret.
+    const pinterest = client(credentials);
+    const refresher = new AppCredentialsRefresher(credentials, client);
     const built: PublishDeps = {
       jobs: jobStore(),
       tenants: tenantStore(),
-      tokens: new SecretsTokenProvider(secretsClient(), required('ACCOUNT_SECRET_PREFIX'), pinterest, clock),
+      tokens: new SecretsTokenProvider(secretsClient(), required('ACCOUNT_SECRET_PREFIX'), refresher, clock, {
+        appCredentialsConfigured: () => refresher.configured(),
+      }),
       pinterest,
       pacer: new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND),
       queue: delayOnlyQueue(),

@@ -1,16 +1,21 @@
 import { ACCOUNT_ID_PATTERN, type Account, type PutAccountRequest } from '../api/schemas.ts';
+import { newConnectionId } from '../domain/ids.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { AccountRecord, Deps } from './ports.ts';
 
-/** The public view: connection state and limits, never the tokens or where they live. */
+/** The public view: connection state and limits, never the tokens, where they live or the internal connection id. */
 export function publicAccount(record: AccountRecord): Account {
-  const { tenantId: _tenant, secretRef: _ref, ...account } = record;
+  const { tenantId: _tenant, secretRef: _ref, connectionId: _connection, ...account } = record;
   return account;
 }
 
 /**
  * PUT semantics: the body replaces the connection (tokens and limits). Tokens are written to the vault
  * first, so an account record never points at tokens that were not stored.
+ *
+ * Each PUT is a new connection with its own id, stored in the secret and on the record: workers holding
+ * an older connection's tokens in their cache read the vault again, and a dead-token verdict about an
+ * older connection cannot mark this one (lambdas/adapters/secrets-token-provider.ts).
  */
 export async function connectAccount(
   deps: Pick<Deps, 'tenants' | 'vault' | 'clock'>,
@@ -22,11 +27,13 @@ export async function connectAccount(
   const existing = await deps.tenants.getAccount(tenantId, accountId);
   const tokenExpiry = body.expires_at ? new Date(body.expires_at).toISOString() : null;
   const refreshExpiry = body.refresh_token_expires_at ? new Date(body.refresh_token_expires_at).toISOString() : null;
+  const connectionId = newConnectionId();
   const secretRef = await deps.vault.save(tenantId, accountId, {
     access_token: body.access_token,
     refresh_token: body.refresh_token ?? null,
     expires_at: tokenExpiry,
     refresh_token_expires_at: refreshExpiry,
+    connection_id: connectionId,
   });
   const record: AccountRecord = {
     tenantId,
@@ -39,6 +46,7 @@ export async function connectAccount(
     created_at: existing?.created_at ?? now,
     updated_at: now,
     secretRef,
+    connectionId,
   };
   await deps.tenants.putAccount(record);
   return publicAccount(record);

@@ -3,12 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../definitions/pinterest-app.ts';
 
-/**
- * `client_id` the secret holds until the operator stores the real credentials (docs/deploy.md). The worker
- * can recognise it and fail token refreshes with a clear "app credentials not configured" reason.
- */
-export const PINTEREST_APP_PLACEHOLDER_CLIENT_ID = 'not-configured';
+// Defined with the plain data the Lambda code may import too; re-exported for the stacks and their tests.
+export { PINTEREST_APP_PLACEHOLDER_CLIENT_ID };
 
 export interface PinterestAppCredentialsProps {
   /** The deployment stage; part of the secret's description. */

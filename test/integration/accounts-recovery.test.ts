@@ -96,6 +96,32 @@ describe('account tokens', () => {
     expect(job.failure!.remediation).toMatch(/reconnect|PUT \/v1\/accounts/i);
     expect((await api('GET', '/v1/accounts/dead')).body.connection_status).toBe('reauthorization_required');
   });
+
+  it('a reconnect is used by the very next job, even by a worker that cached the dead tokens', async () => {
+    // A job succeeds: this worker container now caches the account's tokens (for 60 s).
+    const old = await connect('reconnected', '306');
+    expect((await settle((await publish('reconnected', '306', 'before-reconnect')).id)).status).toBe('succeeded');
+
+    // Both tokens die at Pinterest, and ops reconnect the account with a fresh pair while the cache still holds the dead one.
+    sandbox.expireAccessToken(old.accessToken);
+    sandbox.revokeRefreshToken(old.refreshToken);
+    const fresh = sandbox.addUser({ username: 'reconnected' });
+    issued.push(fresh.accessToken, fresh.refreshToken);
+    const seen = sandbox.requests().length;
+    const put = await api('PUT', '/v1/accounts/reconnected', { body: { access_token: fresh.accessToken, refresh_token: fresh.refreshToken } });
+    expect(put.status).toBe(200);
+    expect(put.body).not.toHaveProperty('connection_id');
+
+    const job = await settle((await publish('reconnected', '306', 'after-reconnect')).id);
+
+    // The new tokens were used at once: one create, accepted, no 401 and no refresh with the dead refresh token.
+    expect(job.status).toBe('succeeded');
+    expect(job.attempt_count).toBe(1);
+    const after = sandbox.requests().slice(seen);
+    expect(after.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /v5/pins 201']);
+    expect(storedTokens('reconnected')).toMatchObject({ access_token: fresh.accessToken, refresh_token: fresh.refreshToken });
+    expect((await api('GET', '/v1/accounts/reconnected')).body.connection_status).toBe('connected');
+  });
 });
 
 describe('requeue', () => {

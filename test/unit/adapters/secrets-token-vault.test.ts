@@ -89,6 +89,15 @@ describe('SecretsManagerTokenVault.save', () => {
     expect(sm).toHaveReceivedNthCommandWith(PutSecretValueCommand, 2, { SecretId: NAME, SecretString: JSON.stringify(TOKENS) });
   });
 
+  it('keeps the connection id in the secret, next to the tokens (workers compare it with the account record)', async () => {
+    sm.on(PutSecretValueCommand).resolves({ ARN });
+
+    await new SecretsManagerTokenVault(client, 'pinrelay/prod/accounts').save(TENANT, ACCOUNT, { ...TOKENS, connection_id: 'con_0123456789abcdefghjk' });
+
+    const input = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
+    expect(JSON.parse(input.SecretString!)).toEqual({ ...TOKENS, connection_id: 'con_0123456789abcdefghjk' });
+  });
+
   it('falls back to the secret name when no ARN comes back', async () => {
     sm.on(PutSecretValueCommand).resolves({});
     await expect(new SecretsManagerTokenVault(client, 'pinrelay/prod/accounts').save(TENANT, ACCOUNT, TOKENS)).resolves.toBe(NAME);

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CONNECTION_ID_PATTERN } from '../../../lambdas/domain/ids.ts';
 import { NotFoundError } from '../../../lambdas/shared/errors.ts';
 import { connectAccount, getAccount } from '../../../lambdas/use-cases/accounts.ts';
 import { ACCOUNT, OTHER_TENANT, T0, TENANT } from '../builders.ts';
@@ -33,6 +34,7 @@ describe('connectAccount', () => {
           refresh_token: 'pinr_refresh',
           expires_at: '2026-03-31T12:00:00.000Z',
           refresh_token_expires_at: '2026-04-30T12:00:00.000Z',
+          connection_id: expect.stringMatching(CONNECTION_ID_PATTERN),
         },
       },
     ]);
@@ -52,13 +54,45 @@ describe('connectAccount', () => {
     expect(JSON.stringify(account)).not.toMatch(SECRET_WORDS);
     expect(account).not.toHaveProperty('secretRef');
     expect(account).not.toHaveProperty('tenantId');
+    expect(account).not.toHaveProperty('connectionId');
+  });
+
+  it('names each connection: the same new id in the secret and on the record, a different one per PUT', async () => {
+    await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access', refresh_token: 'pinr_refresh' });
+    const first = deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connectionId;
+
+    await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access', refresh_token: 'pinr_refresh' });
+    const second = deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connectionId;
+
+    expect(first).toMatch(CONNECTION_ID_PATTERN);
+    expect(second).toMatch(CONNECTION_ID_PATTERN);
+    expect(second).not.toBe(first);
+    expect(deps.vault.saves.map((s) => s.tokens.connection_id)).toEqual([first, second]);
+  });
+
+  it('a reconnect brings an account marked for reauthorization back, and the old connection can no longer mark it', async () => {
+    await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access', refresh_token: 'pinr_refresh' });
+    const old = deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connectionId;
+    await deps.tenants.markReauthorizationRequired(TENANT, ACCOUNT, T0, old);
+
+    const account = await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_fresh', refresh_token: 'pinr_fresh' });
+
+    expect(account.connection_status).toBe('connected');
+    await expect(deps.tenants.markReauthorizationRequired(TENANT, ACCOUNT, T0, old)).resolves.toBe(false);
+    expect((await getAccount(deps, TENANT, ACCOUNT)).connection_status).toBe('connected');
   });
 
   it('defaults the optional fields and reports no refresh token', async () => {
     const account = await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access' });
 
     expect(account).toMatchObject({ has_refresh_token: false, token_expires_at: null, refresh_token_expires_at: null, rate_limit_per_minute: null });
-    expect(deps.vault.saves[0]!.tokens).toEqual({ access_token: 'pina_access', refresh_token: null, expires_at: null, refresh_token_expires_at: null });
+    expect(deps.vault.saves[0]!.tokens).toEqual({
+      access_token: 'pina_access',
+      refresh_token: null,
+      expires_at: null,
+      refresh_token_expires_at: null,
+      connection_id: expect.stringMatching(CONNECTION_ID_PATTERN),
+    });
   });
 
   it('replaces a connection but keeps its created_at', async () => {
