@@ -197,7 +197,7 @@ export function attemptInputOf(error: unknown): AttemptInput {
     if (error.operation === 'list_board_pins') return { kind: 'transport', phase: 'after_send' };
     return { kind: 'transport', phase: error.phase };
   }
-  if (error instanceof PinterestResponseError) return { kind: 'bad_response' };
+  if (error instanceof PinterestResponseError) return { kind: 'bad_response', operation: error.operation };
   return { kind: 'crash' };
 }
 

@@ -15,6 +15,7 @@ import type { OutcomeClass } from './classify.ts';
  * | retry_later | 6          | 2 × maxAttempts                         | Retry-After, if any                   |
  * | unknown     | 1          | min(3, maxAttempts) verify-then-create  | max(baseSeconds, 60 s), Retry-After   |
  * | (any)       |            | 3 × maxAttempts attempts in total       |                                       |
+ * | crashes     |            | min(3, maxAttempts) worker crashes a run |                                      |
  *
  * With the defaults (base 5 s, maxAttempts 5, cap 900 s) the upper bounds are
  *   retry_now:   5, 10, 20, 40, 80 s
@@ -75,6 +76,13 @@ export function isRetryable(outcome: OutcomeClass): outcome is RetryableOutcome 
 /** How many attempts may end in `outcome` before the job fails with that class's last reason. */
 export function classMaxAttempts(outcome: RetryableOutcome, policy: RetryPolicy): number {
   return CLASS_RULES[outcome].maxAttempts(policy);
+}
+
+/** Worker crashes (exceptions after the claim, expired leases) a run survives before it fails to engineering. */
+export const MAX_CRASHES = 3;
+
+export function maxCrashes(policy: RetryPolicy): number {
+  return Math.min(MAX_CRASHES, policy.maxAttempts);
 }
 
 /** A job never runs more attempts than this, however its failures mix. */

@@ -20,11 +20,18 @@
  * | http 1xx/2xx/3xx/unparseable status           | bug           | unexpected_response        | engineering |
  * | transport before_send                         | retry_now     | network_error              | –           |
  * | transport after_send                          | unknown       | timeout_or_dropped         | –           |
- * | bad_response (2xx, body not a Pin)            | bug           | unexpected_response        | engineering |
+ * | bad_response from the create (2xx, not a Pin) | unknown       | unreadable_response        | –           |
+ * | bad_response from a board listing             | unknown       | unreadable_response        | –           |
+ * | bad_response from the token endpoint          | bug           | unexpected_response        | engineering |
  * | token_refresh_failed, status null or 4xx≠429  | needs_human   | reauthorization_required   | ops         |
  * | token_refresh_failed, status 429              | retry_later   | rate_limited               | –           |
  * | token_refresh_failed, status 5xx              | retry_now     | server_error               | –           |
- * | crash (handler exception)                     | bug           | handler_exception          | engineering |
+ * | app_credentials_missing (refresh needed)      | needs_human   | app_credentials_missing    | ops         |
+ * | crash before any create left the process      | retry_now     | handler_exception          | –           |
+ * | crash after a create may have left            | unknown       | handler_exception          | –           |
+ * | crash with the run's crash budget spent       | bug           | handler_exception          | engineering |
+ * | verification: pin not on the board after the unknown budget | needs_human | outcome_unknown | ops        |
+ * | verification: several candidates, none owned by another job | needs_human | verification_ambiguous | ops |
  *
  * Code 8 is checked before the status: Pinterest uses it for "too many writes to one object" too, which
  * is "slow down", whatever status carries it.
@@ -52,15 +59,33 @@ export type AttemptInput =
    * refreshing the token is `before_send` with respect to the pin: no create request was sent.
    */
   | { readonly kind: 'transport'; readonly phase: 'before_send' | 'after_send' }
-  /** Pinterest answered 2xx but the body is not what the API promises. */
-  | { readonly kind: 'bad_response' }
+  /**
+   * Pinterest answered 2xx but the body is not what the API promises. For a create that means Pinterest
+   * accepted it: the pin probably exists, so the outcome is unknown (verify on the board, never re-create blind).
+   */
+  | { readonly kind: 'bad_response'; readonly operation: 'create_pin' | 'list_board_pins' | 'refresh_token' }
   /**
    * The access token could not be refreshed. `status` is the token endpoint's answer, or null when no
    * refresh was possible at all (no refresh token stored, or it is past its expiry).
    */
   | { readonly kind: 'token_refresh_failed'; readonly status: number | null }
-  /** The handler threw something that is not a Pinterest error. */
-  | { readonly kind: 'crash' };
+  /**
+   * A refresh was needed but the Pinterest app credentials are still the deploy-time placeholder: the
+   * deployment is incomplete and the account is not to blame (it must not be marked for reconnection).
+   */
+  | { readonly kind: 'app_credentials_missing' }
+  /**
+   * The handler threw something that is not a Pinterest error (a bug, a secret that cannot be read, …), or
+   * the worker died mid-attempt. `phase`: whether a create may have left the process. `retriesLeft`: the
+   * run's crash budget is not spent (the caller counts crashes); without it a crash fails the job.
+   */
+  | { readonly kind: 'crash'; readonly phase?: 'before_send' | 'after_send'; readonly retriesLeft?: boolean }
+  /**
+   * What the board listing showed for an earlier unknown outcome, when it settles nothing by itself:
+   * `not_found` once the unknown budget is spent; `ambiguous` when several pins match and none can be ruled out.
+   */
+  | { readonly kind: 'verification'; readonly result: 'not_found'; readonly unknowns: number }
+  | { readonly kind: 'verification'; readonly result: 'ambiguous'; readonly candidatePinIds: readonly string[] };
 
 export interface ClassifyContext {
   readonly boardId?: string;
@@ -93,22 +118,56 @@ export function classifyAttempt(input: AttemptInput, context: ClassifyContext = 
         ? retry('retry_now', 'network_error')
         : retry('unknown', 'timeout_or_dropped');
     case 'bad_response':
+      if (input.operation !== 'refresh_token') return retry('unknown', 'unreadable_response');
       return failure(
         'bug',
         'unexpected_response',
         'engineering',
-        'Pinterest answered with success but an unexpected body, so the pin may exist: check the board for it before requeueing, and report the response to engineering.',
+        'Pinterest answered the token refresh with success but an unexpected body: report the response to engineering; the account may need reconnecting.',
       );
     case 'token_refresh_failed':
       return classifyRefreshFailure(input.status, context);
+    case 'app_credentials_missing':
+      return failure(
+        'needs_human',
+        'app_credentials_missing',
+        'ops',
+        `The access token of ${context.accountId ? `account ${context.accountId}` : 'this account'} needs a refresh, but pinrelay's Pinterest app credentials were never stored (the secret still holds its placeholder): ` +
+          'store the app client id and secret in the Pinterest app credentials secret (aws secretsmanager put-secret-value, see docs/deploy.md), then requeue the job; the account itself needs no reconnecting.',
+      );
     case 'crash':
+      if (input.retriesLeft) return retry(input.phase === 'before_send' ? 'retry_now' : 'unknown', 'handler_exception');
       return failure(
         'bug',
         'handler_exception',
         'engineering',
         'The worker failed unexpectedly (see the logs for this job id); engineering must fix the cause, then check the board for the pin before requeueing.',
       );
+    case 'verification':
+      return classifyVerification(input, context);
   }
+}
+
+function classifyVerification(
+  input: Extract<AttemptInput, { kind: 'verification' }>,
+  context: ClassifyContext,
+): Classification {
+  const board = context.boardId ? `board ${context.boardId}` : 'the board';
+  if (input.result === 'not_found') {
+    return failure(
+      'needs_human',
+      'outcome_unknown',
+      'ops',
+      `The pin was not found on ${board} after ${input.unknowns} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
+    );
+  }
+  return failure(
+    'needs_human',
+    'verification_ambiguous',
+    'ops',
+    `Several pins on Pinterest match this job and none is recorded by another job (${input.candidatePinIds.join(', ')}): ` +
+      'keep the one that belongs to this job, delete any duplicate, and do not requeue unless none of them is it.',
+  );
 }
 
 function classifyHttp(status: number, code: number | null, retryAfterSeconds: number | null, context: ClassifyContext): Classification {

@@ -20,9 +20,9 @@ import type { PinFields } from '../api/schemas.ts';
  * - When the intent sets none of link, title and description, only board and time window remain: any pin
  *   created on that board since the first attempt matches, including one somebody else made by hand.
  *
- * Several matches (the same content published twice, or the weak fallback above) return the oldest, the
- * one most likely to come from our first attempt, flagged `ambiguous: true` so the caller can record that
- * the verification was not conclusive.
+ * Several matches (the same content published twice, or the weak fallback above) are all returned by
+ * `findMatchingPins`; the worker rules out pins other jobs recorded and refuses to guess between the rest
+ * (lambdas/use-cases/publish.ts). `findMatchingPin` keeps the oldest, flagged `ambiguous`.
  */
 
 /** The fields of a Pinterest Pin the matcher reads (the adapter's PinterestPin is assignable to it). */
@@ -49,27 +49,47 @@ export interface PinMatch<P extends PinCandidate = PinCandidate> {
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 120;
 
+/** The fields of an intent the matcher compares (a job's pin, or one version of it that was sent). */
+export type MatchIntent = Pick<PinFields, 'board_id' | 'board_section_id' | 'link' | 'title' | 'description'>;
+
 export function findMatchingPin<P extends PinCandidate>(
   candidates: readonly P[],
-  intent: PinFields,
+  intent: MatchIntent,
+  firstAttemptStartedAt: Date,
+  options: MatchOptions = {},
+): PinMatch<P> | null {
+  const matches = findMatchingPins(candidates, [intent], firstAttemptStartedAt, options);
+  if (matches.length === 0) return null;
+  return { pin: matches[0]!, ambiguous: matches.length > 1 };
+}
+
+/**
+ * Every candidate that matches at least one of `intents` (the versions of a pin a job has sent: a
+ * requeue with corrected fields adds one), oldest first, each pin once.
+ */
+export function findMatchingPins<P extends PinCandidate>(
+  candidates: readonly P[],
+  intents: readonly MatchIntent[],
   firstAttemptStartedAt: Date,
   { clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS }: MatchOptions = {},
-): PinMatch<P> | null {
+): P[] {
   const notBefore = firstAttemptStartedAt.getTime() - clockSkewSeconds * 1000;
-  const matches: { pin: P; createdAtMs: number }[] = [];
+  const matches = new Map<string, { pin: P; createdAtMs: number }>();
   for (const pin of candidates) {
     const createdAtMs = parsePinterestTime(pin.created_at);
     if (createdAtMs === null || createdAtMs < notBefore) continue;
-    if (pin.board_id !== intent.board_id) continue;
-    if (intent.board_section_id && pin.board_section_id && pin.board_section_id !== intent.board_section_id) continue;
-    if (intent.link !== undefined && !sameLink(intent.link, pin.link)) continue;
-    if (intent.title !== undefined && !sameText(intent.title, pin.title)) continue;
-    if (intent.description !== undefined && !sameText(intent.description, pin.description)) continue;
-    matches.push({ pin, createdAtMs });
+    if (intents.some((intent) => matchesIntent(pin, intent))) matches.set(pin.id, { pin, createdAtMs });
   }
-  if (matches.length === 0) return null;
-  matches.sort((a, b) => a.createdAtMs - b.createdAtMs || compareIds(a.pin.id, b.pin.id));
-  return { pin: matches[0]!.pin, ambiguous: matches.length > 1 };
+  return [...matches.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || compareIds(a.pin.id, b.pin.id)).map((m) => m.pin);
+}
+
+function matchesIntent(pin: PinCandidate, intent: MatchIntent): boolean {
+  if (pin.board_id !== intent.board_id) return false;
+  if (intent.board_section_id && pin.board_section_id && pin.board_section_id !== intent.board_section_id) return false;
+  if (intent.link !== undefined && !sameLink(intent.link, pin.link)) return false;
+  if (intent.title !== undefined && !sameText(intent.title, pin.title)) return false;
+  if (intent.description !== undefined && !sameText(intent.description, pin.description)) return false;
+  return true;
 }
 
 const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;

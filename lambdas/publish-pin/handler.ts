@@ -29,6 +29,8 @@ async function processRecord(record: SQSRecord, context?: Context): Promise<void
     metrics.addMetric(`Job${status === 'succeeded' ? 'Succeeded' : status === 'failed' ? 'Failed' : 'RetryScheduled'}`, MetricUnit.Count, 1);
     if (result.classification) metrics.addMetric(`Outcome_${result.classification.outcome}`, MetricUnit.Count, 1);
     logger.info('attempt recorded', { status, outcome: result.classification?.outcome ?? 'succeeded', reason: result.classification?.reason, attempt: result.job.attempt_count });
+    // A crash is recorded on the job (class and message); the stack is for engineers, in the log only.
+    if (result.error !== undefined) logger.error('attempt crashed', result.error as Error);
   } else if (result.kind === 'held') {
     metrics.addMetric('PacingHold', MetricUnit.Count, 1);
     logger.debug('paced', { wait_ms: result.waitMs });

@@ -75,6 +75,7 @@ export async function requeueJob(
     const next = {
       ...transition(record, 'queued', deps.clock.now(), { pin: merged.data, failure: null, result: null, next_attempt_at: null }),
       runAfterAttempt: record.job.attempt_count, // the retry caps count from here
+      crashCount: 0, // and so does the crash budget
     };
     if (await deps.jobs.replace(next, record.version)) return next.job;
   }

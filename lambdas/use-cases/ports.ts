@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.ts';
 import type { JobRecord } from '../domain/job.ts';
-import type { Account, JobStatus } from '../api/schemas.ts';
+import type { Account, Incident, JobStatus } from '../api/schemas.ts';
 
 /**
  * Ports: what use cases need from the outside world. Adapters in lambdas/adapters implement them over
@@ -27,13 +27,27 @@ export interface JobStore {
   list(tenantId: string, filter: JobFilter, page: { limit: number; cursor?: string }): Promise<JobPage>;
   /**
    * Writes `next` only if the stored version is still `expectedVersion`; false when someone else
-   * changed the job first (the caller reloads and decides again).
+   * changed the job first (the caller reloads and decides again). With `dueBefore`, also only if the
+   * job's due time is still before it (the reconciler: a job whose due time moved is not stranded).
    */
-  replace(next: JobRecord, expectedVersion: number): Promise<boolean>;
+  replace(next: JobRecord, expectedVersion: number, condition?: { readonly dueBefore: Date }): Promise<boolean>;
   /** The outbox confirms that version `version` of the job reached its queue. */
   markDispatched(tenantId: string, jobId: string, version: number): Promise<void>;
   /** Jobs whose dispatch was not confirmed since before `olderThan` (outbox sweeper). */
   listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]>;
+  /**
+   * The job at `version` legitimately waits until `dueAt` (a pacing hold's reserved slot): its due time
+   * (lambdas/domain/reconciliation.ts) becomes `dueAt`, so the reconciler leaves it alone until then plus
+   * its grace. No version change. False when the job moved on or ended meanwhile (nothing to do).
+   */
+  extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean>;
+  /**
+   * Appends `incident` to the job at `version` (no version change) and, with `dueAt`, sets its due time.
+   * False when the job moved on or ended meanwhile.
+   */
+  addIncident(tenantId: string, jobId: string, version: number, incident: Incident, dueAt?: Date): Promise<boolean>;
+  /** Non-terminal jobs whose due time is before `before`, earliest first (the reconciler). */
+  listDue(before: Date, limit: number): Promise<readonly JobRecord[]>;
 }
 
 export interface TenantRecord {
@@ -51,6 +65,12 @@ export interface AccountRecord extends Account {
   readonly tenantId: string;
   /** Where the tokens live (a Secrets Manager ARN); never the tokens themselves. */
   readonly secretRef: string;
+  /**
+   * The PUT that stored the current tokens (also written into the secret): lets a worker tell a reconnect
+   * from its own stale copy, and keeps it from marking a newer connection dead. Null for accounts stored
+   * before connections had ids.
+   */
+  readonly connectionId: string | null;
 }
 
 export interface TenantStore {
@@ -61,8 +81,13 @@ export interface TenantStore {
   apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null>;
   putAccount(account: AccountRecord): Promise<void>;
-  /** The worker found the refresh token dead: the account needs a new PUT /v1/accounts. */
-  markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void>;
+  /**
+   * The worker found the refresh token of connection `connectionId` dead: the account needs a new
+   * PUT /v1/accounts. Conditional: applies only while the account still holds that connection, so a
+   * reconnect made meanwhile is never overwritten. False when it did not apply (a newer connection, or no
+   * account).
+   */
+  markReauthorizationRequired(tenantId: string, accountId: string, at: string, connectionId: string | null): Promise<boolean>;
 }
 
 export interface AccountTokens {
@@ -70,6 +95,8 @@ export interface AccountTokens {
   readonly refresh_token: string | null;
   readonly expires_at: string | null;
   readonly refresh_token_expires_at: string | null;
+  /** The connection (AccountRecord.connectionId) these tokens belong to; absent in secrets written before connections had ids. */
+  readonly connection_id?: string | null;
 }
 
 export interface TokenVault {
@@ -104,9 +131,20 @@ export interface Pacer {
   penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void>;
 }
 
+/** An access token and the connection it belongs to (what a dead-account verdict is judged on). */
+export interface AccessToken {
+  readonly token: string;
+  readonly connectionId: string | null;
+}
+
 /** Access tokens for an account, refreshed ahead of expiry and on demand (after a 401). */
 export interface TokenProvider {
-  accessToken(tenantId: string, accountId: string, options?: { forceRefresh?: boolean }): Promise<string>;
+  /**
+   * `forceRefresh`: the last token was refused (401); read the stored tokens again, use a different access
+   * token found there, otherwise refresh. `connectionId`: the account's current connection; tokens cached
+   * for another one are read again.
+   */
+  accessToken(tenantId: string, accountId: string, options?: { forceRefresh?: boolean; connectionId?: string | null }): Promise<AccessToken>;
 }
 
 /** The refresh token is missing, expired or refused: only a human reconnecting the account helps. */
@@ -114,9 +152,23 @@ export class TokenRefreshError extends Error {
   constructor(
     readonly status: number | null,
     message: string,
+    /** The connection whose refresh token failed: only that connection may be marked dead. */
+    readonly connectionId: string | null = null,
   ) {
     super(message);
     this.name = 'TokenRefreshError';
+  }
+}
+
+/**
+ * A refresh was needed but the Pinterest app credentials are still the placeholder the stack stores at
+ * deploy time: every refresh would be refused, whatever the account. The operator must store them; the
+ * account is fine.
+ */
+export class AppCredentialsMissingError extends Error {
+  constructor(message = 'the Pinterest app credentials are not configured (the secret still holds the placeholder)') {
+    super(message);
+    this.name = 'AppCredentialsMissingError';
   }
 }
 

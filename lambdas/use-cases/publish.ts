@@ -1,27 +1,45 @@
 import type { Job } from '../api/schemas.ts';
 import { attemptInputOf, type PinterestApi, type PinterestPin } from '../adapters/pinterest-client.ts';
 import type { JobMessage } from '../adapters/sqs-job-queue.ts';
-import { classMaxAttempts, isRetryable, nextDelaySeconds, shouldRetry, type RetryPolicy } from '../domain/backoff.ts';
+import { classMaxAttempts, maxCrashes, type RetryPolicy } from '../domain/backoff.ts';
 import { classifyAttempt, type AttemptInput, type Classification } from '../domain/classify.ts';
 import type { Clock } from '../domain/clock.ts';
-import { transition, type JobRecord } from '../domain/job.ts';
-import { findMatchingPin, parsePinterestTime } from '../domain/pin-match.ts';
-import { TokenRefreshError, type JobQueue, type JobStore, type Pacer, type TenantStore, type TokenProvider } from './ports.ts';
+import { sentPinOf, transition, type JobRecord, type SentPin } from '../domain/job.ts';
+import { recordOutcome, unknownCount, type AttemptOutcome } from '../domain/outcome.ts';
+import { findMatchingPins, parsePinterestTime } from '../domain/pin-match.ts';
+import { isCurrentMessage } from '../domain/reconciliation.ts';
+import { recoverExpiredLease } from '../domain/recovery.ts';
+import {
+  AppCredentialsMissingError,
+  TokenRefreshError,
+  type AccountRecord,
+  type JobQueue,
+  type JobStore,
+  type Pacer,
+  type TenantStore,
+  type TokenProvider,
+} from './ports.ts';
+
+export { attemptsInCurrentRun, pinUrl } from '../domain/outcome.ts';
 
 /**
  * The worker's use case: one publish-queue message → at most one Pinterest create.
  *
- * 1. Load the job; anything but `queued` (or `running` with a dead lease) is a duplicate or stale
- *    delivery and is acknowledged without effect.
- * 2. Pace: take a token from the account's and the app's bucket; without one, park the job in the delay
+ * 1. Load the job. A message for an older version of the job is stale and acknowledged without effect
+ *    (the job got a newer message since); so is anything but `queued`, or `running` with a dead lease.
+ * 2. A `running` job whose lease expired was claimed from this very message by a worker that died: the
+ *    attempt is recorded as unknown and the job goes to `retry_scheduled` (lambdas/domain/recovery.ts).
+ *    This delivery is acknowledged, so the outbox's one new message is the job's only live message.
+ * 3. Pace: take a token from the account's and the app's bucket; without one, park the job in the delay
  *    queue for the wait — no attempt is counted and the FIFO message is deleted, so pacing can never
  *    push a healthy message towards the DLQ.
- * 3. Claim: `queued → running` with a conditional write on the job's version and a lease; a second
+ * 4. Claim: `queued → running` with a conditional write on the job's version and a lease; a second
  *    worker holding the same message loses the write and stops.
- * 4. If an earlier attempt's outcome is unknown (timeout, dropped connection, crashed worker), list the
- *    board and look for the pin before creating anything (lambdas/domain/pin-match.ts).
- * 5. Create, classify the result (lambdas/domain/classify.ts), record the attempt and the next status:
- *    succeeded, retry_scheduled (the outbox parks it in the delay queue), or failed with a route.
+ * 5. If an earlier attempt's outcome is unknown (timeout, dropped connection, crashed worker), list the
+ *    board(s) and look for every version of the pin the job has sent before creating anything.
+ * 6. Create, classify the result (lambdas/domain/classify.ts), record the attempt and the next status
+ *    (lambdas/domain/outcome.ts). An exception after the claim is recorded too — as a crash that may be
+ *    retried a bounded number of times — instead of leaving the job running for a redelivery to find.
  */
 
 export interface PublishDeps {
@@ -33,7 +51,7 @@ export interface PublishDeps {
   readonly queue: Pick<JobQueue, 'holdForPacing'>;
   readonly clock: Clock;
   readonly random: () => number;
-  /** Only for pacing waits of at most a second (DESIGN: no long sleeps in Lambda). */
+  /** Only for pacing waits of at most a second (no long sleeps in Lambda). */
   readonly sleep: (ms: number) => Promise<void>;
   readonly policy: RetryPolicy;
   /** Pacing when the account sets no rate_limit_per_minute. */
@@ -56,33 +74,42 @@ export interface PublishInvocation {
 export type PublishResult =
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'held'; readonly waitMs: number }
-  | { readonly kind: 'recorded'; readonly job: Job; readonly classification: Classification | null };
+  | {
+      readonly kind: 'recorded';
+      readonly job: Job;
+      readonly classification: Classification | null;
+      /** The exception a crashed attempt was recorded for: the handler logs it with its stack. */
+      readonly error?: unknown;
+    };
 
 /** The longest the worker sleeps for a token instead of parking the job in the delay queue. */
 export const MAX_SLEEP_MS = 1000;
 
-/** How many board pages (250 pins each) a verification reads at most. */
+/** How many board pages (250 pins each) a verification reads per board at most. */
 const VERIFY_MAX_PAGES = 4;
-
-export function pinUrl(pinId: string): string {
-  return `https://www.pinterest.com/pin/${pinId}/`;
-}
+/** How many of the account's succeeded jobs (newest first) a verification reads to rule out their pins. */
+const OWNED_PINS_MAX_JOBS = 1000;
 
 const UNBOUNDED: PublishInvocation = { remainingMs: () => Number.POSITIVE_INFINITY };
 
 export async function publishJob(deps: PublishDeps, message: JobMessage, invocation: PublishInvocation = UNBOUNDED): Promise<PublishResult> {
-  let record = await deps.jobs.get(message.tenant_id, message.job_id);
+  const record = await deps.jobs.get(message.tenant_id, message.job_id);
   if (!record) return { kind: 'skipped', reason: 'job not found' };
+  // A message for another version is stale: the job got a newer message since (a retry, a requeue, a
+  // re-dispatch by the reconciler). The redelivery of the message a running job was claimed from is current.
+  if (!isCurrentMessage(record, message.version)) {
+    return { kind: 'skipped', reason: `stale message: version ${message.version}, the job is at version ${record.version} (${record.job.status})` };
+  }
   const now = deps.clock.now();
 
   if (record.job.status === 'running') {
     if (record.leaseUntil && new Date(record.leaseUntil).getTime() > now.getTime()) {
       return { kind: 'skipped', reason: 'another worker holds the job' };
     }
-    // The worker that claimed it died mid-attempt: whether it created the pin is unknown.
-    const recovered = recoverCrashedAttempt(record, now);
+    const recovered = recoverExpiredLease(record, now, { maxCrashes: maxCrashes(deps.policy) });
     if (!(await deps.jobs.replace(recovered, record.version))) return { kind: 'skipped', reason: 'job changed concurrently' };
-    record = recovered;
+    const classification = classifyAttempt({ kind: 'crash', phase: 'after_send', retriesLeft: recovered.job.status !== 'failed' });
+    return { kind: 'recorded', job: recovered.job, classification };
   }
   if (record.job.status !== 'queued') return { kind: 'skipped', reason: `job is ${record.job.status}` };
 
@@ -103,10 +130,15 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
     pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, pace.slotMs ?? message.slot_ms);
   }
   if (!pace.granted) {
+    // The job waits for its slot: move its due time there first, so the reconciler does not take a long
+    // paced backlog for stranded jobs (if this write fails, the FIFO message simply comes back).
+    const dueAt = new Date(pace.slotMs ?? deps.clock.now().getTime() + pace.waitMs);
+    if (!(await deps.jobs.extendDue(record.tenantId, record.job.id, record.version, dueAt))) {
+      return { kind: 'skipped', reason: 'job changed concurrently' };
+    }
     await deps.queue.holdForPacing(record, pace.waitMs, pace.slotMs);
     return { kind: 'held', waitMs: pace.waitMs };
   }
-
 
   const number = record.job.attempt_count + 1;
   const startedAt = deps.clock.now();
@@ -118,13 +150,26 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
       { number, started_at: startedAt.toISOString(), finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null },
     ],
   });
-  const leased: JobRecord = { ...claimed, leaseUntil: new Date(startedAt.getTime() + deps.leaseMs).toISOString() };
+  const leased: JobRecord = {
+    ...claimed,
+    leaseUntil: new Date(startedAt.getTime() + deps.leaseMs).toISOString(),
+    sentPins: withSentPin(record.sentPins, sentPinOf(record.job.pin)),
+  };
   if (!(await deps.jobs.replace(leased, record.version))) return { kind: 'skipped', reason: 'claimed by another worker' };
 
-  const outcome = await attempt(deps, leased, invocation);
-  const finished = finish(deps, leased, outcome);
+  // From here on the job is ours: whatever happens is recorded on it, exceptions included.
+  const progress: AttemptProgress = { createSent: false, connectionId: account?.connectionId ?? null };
+  let outcome: AttemptOutcome;
+  let error: unknown;
+  try {
+    outcome = await attempt(deps, leased, account, invocation, progress);
+  } catch (thrown) {
+    error = thrown;
+    outcome = crashOutcome(leased, thrown, progress.createSent, deps.policy);
+  }
+  const finished = recordOutcome(leased, outcome, { now: deps.clock.now(), policy: deps.policy, random: deps.random });
   if (outcome.classification?.reason === 'reauthorization_required') {
-    await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString());
+    await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString(), progress.connectionId);
   }
   if (outcome.classification?.outcome === 'retry_later' && outcome.classification.retryAfterSeconds === null) {
     await deps.pacer.penalize(leased.tenantId, leased.job.account_id, limit);
@@ -133,37 +178,67 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
     // Only a worker that found our lease expired can have moved the job; its own attempt is recorded.
     return { kind: 'skipped', reason: 'lease lost before the attempt was recorded' };
   }
-  return { kind: 'recorded', job: finished.job, classification: outcome.classification };
+  return { kind: 'recorded', job: finished.job, classification: outcome.classification, ...(error !== undefined ? { error } : {}) };
 }
 
-type AttemptOutcome =
-  | { readonly pin: PinterestPin; readonly verified: boolean; readonly classification: null }
-  | { readonly pin: null; readonly classification: Classification; readonly input: AttemptInput; readonly message: string };
+/** What the running attempt has done so far: read by the crash path to classify an exception. */
+interface AttemptProgress {
+  /** A create request may have left the process. */
+  createSent: boolean;
+  /** The connection whose tokens the attempt used (a dead-token verdict applies to it only). */
+  connectionId: string | null;
+}
 
-/** The running job's Pinterest calls. Only Pinterest/token errors are caught: our own bugs propagate. */
-async function attempt(deps: PublishDeps, record: JobRecord, invocation: PublishInvocation): Promise<AttemptOutcome> {
+function withSentPin(sent: readonly SentPin[] | undefined, pin: SentPin): readonly SentPin[] {
+  const list = sent ?? [];
+  const key = JSON.stringify(pin);
+  return list.some((p) => JSON.stringify(p) === key) ? list : [...list, pin];
+}
+
+/**
+ * The running job's Pinterest calls. Pinterest and token errors become outcomes here; anything else
+ * (our own bug, a secret that cannot be read) propagates to publishJob, which records it as a crash.
+ */
+async function attempt(
+  deps: PublishDeps,
+  record: JobRecord,
+  account: AccountRecord | null,
+  invocation: PublishInvocation,
+  progress: AttemptProgress,
+): Promise<AttemptOutcome> {
   const { job } = record;
   const context = { boardId: job.pin.board_id, accountId: job.account_id, ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}) };
   let refreshed = false;
   for (;;) {
     try {
-      const token = await deps.tokens.accessToken(record.tenantId, job.account_id, { forceRefresh: refreshed });
+      const access = await deps.tokens.accessToken(record.tenantId, job.account_id, {
+        forceRefresh: refreshed,
+        connectionId: account?.connectionId ?? null,
+      });
+      progress.connectionId = access.connectionId;
       if (needsVerification(job)) {
-        const found = await verify(deps, token, job);
-        if (found) return { pin: found, verified: true, classification: null };
-        if (unknownCount(record) >= classMaxAttempts('unknown', deps.policy)) return notFoundAfterUnknowns(record);
+        const found = await verify(deps, access.token, record);
+        if (found.kind === 'found') return { pin: found.pin, verified: true, classification: null };
+        if (found.kind === 'ambiguous') {
+          return verificationFailure(record, { kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds }, context);
+        }
+        const unknowns = unknownCount(record);
+        if (unknowns >= classMaxAttempts('unknown', deps.policy)) {
+          return verificationFailure(record, { kind: 'verification', result: 'not_found', unknowns }, context);
+        }
       }
       // Never send a create that Lambda might cut off: that would make the outcome unknown.
       if (invocation.remainingMs() < deps.callBudgetMs) return deadlineBeforeCreate(invocation.remainingMs());
-      const pin = await deps.pinterest.createPin(token, job.pin);
+      progress.createSent = true;
+      const pin = await deps.pinterest.createPin(access.token, job.pin);
       return { pin, verified: false, classification: null };
     } catch (error) {
-      const input: AttemptInput | null =
-        error instanceof TokenRefreshError ? { kind: 'token_refresh_failed', status: error.status } : pinterestInput(error);
+      if (error instanceof TokenRefreshError) progress.connectionId = error.connectionId ?? progress.connectionId;
+      const input = inputOf(error);
       if (!input) throw error;
       const classification = classifyAttempt(input, { ...context, afterRefresh: refreshed });
       if (classification.refreshToken && !refreshed) {
-        refreshed = true; // a 401: refresh once and try again within this attempt
+        refreshed = true; // a 401: read the stored tokens again (or refresh) once and try again within this attempt
         continue;
       }
       return { pin: null, classification, input, message: error instanceof Error ? error.message : String(error) };
@@ -171,36 +246,21 @@ async function attempt(deps: PublishDeps, record: JobRecord, invocation: Publish
   }
 }
 
-/** Attempts since the job was last requeued (POST /v1/jobs/{id}/requeue): the retry caps count these. */
-export function attemptsInCurrentRun(record: JobRecord, attempts: Job['attempts'] = record.job.attempts): Job['attempts'] {
-  const after = record.runAfterAttempt ?? 0;
-  return attempts.filter((a) => a.number > after);
+/** Pinterest and token errors as classifier input; null for anything else (a crash). */
+function inputOf(error: unknown): AttemptInput | null {
+  if (error instanceof TokenRefreshError) return { kind: 'token_refresh_failed', status: error.status };
+  if (error instanceof AppCredentialsMissingError) return { kind: 'app_credentials_missing' };
+  const input = attemptInputOf(error);
+  return input.kind === 'crash' ? null : input;
 }
 
-function unknownCount(record: JobRecord): number {
-  return attemptsInCurrentRun(record).filter((a) => a.outcome === 'unknown').length;
-}
-
-/**
- * The unknown-outcome budget is spent and the board, checked after the last lost create, does not have
- * the pin: stop creating (a human decides), and say exactly that.
- */
-function notFoundAfterUnknowns(record: JobRecord): AttemptOutcome {
-  const { job } = record;
-  const unknowns = unknownCount(record);
-  const message = `Pinterest never confirmed the pin in ${unknowns} attempts and it is not on board ${job.pin.board_id}`;
-  return {
-    pin: null,
-    input: { kind: 'transport', phase: 'after_send' },
-    message,
-    classification: {
-      outcome: 'needs_human',
-      reason: 'outcome_unknown',
-      route: 'ops',
-      retryAfterSeconds: null,
-      remediation: `The pin was not found on board ${job.pin.board_id} after ${unknowns} unanswered creates: check Pinterest's status, then requeue the job to publish it.`,
-    },
-  };
+function verificationFailure(record: JobRecord, input: Extract<AttemptInput, { kind: 'verification' }>, context: { boardId: string }): AttemptOutcome {
+  const boards = [...new Set(intentsOf(record).map((p) => p.board_id))].join(', ');
+  const message =
+    input.result === 'ambiguous'
+      ? `${input.candidatePinIds.length} pins on board ${boards} match this job and no other job recorded them: ${input.candidatePinIds.join(', ')}`
+      : `Pinterest never confirmed the pin in ${input.unknowns} attempts and it is not on board ${boards}`;
+  return { pin: null, input, message, classification: classifyAttempt(input, context) };
 }
 
 /** The attempt ran out of invocation time before its create was sent: a clean retry_now. */
@@ -213,98 +273,91 @@ function deadlineBeforeCreate(remainingMs: number): AttemptOutcome {
   };
 }
 
-function pinterestInput(error: unknown): AttemptInput | null {
-  const input = attemptInputOf(error);
-  return input.kind === 'crash' ? null : input;
+/**
+ * An exception after the claim: classified by whether a create may have left the process, and failed to
+ * engineering once the run's crash budget is spent. The message names the error's class and text with
+ * anything token-like removed (parser errors quote their input, which may be a secret).
+ */
+function crashOutcome(record: JobRecord, error: unknown, createSent: boolean, policy: RetryPolicy): AttemptOutcome {
+  const crashes = (record.crashCount ?? 0) + 1;
+  const input: AttemptInput = { kind: 'crash', phase: createSent ? 'after_send' : 'before_send', retriesLeft: crashes < maxCrashes(policy) };
+  return {
+    pin: null,
+    input,
+    classification: classifyAttempt(input),
+    message: `worker crash ${crashes} of at most ${maxCrashes(policy)} in this run, ${createSent ? 'after sending the create' : 'before any create was sent'}: ${describeError(error)}`,
+    crashed: true,
+  };
 }
 
-/** An earlier attempt may have created the pin: look before creating again. */
+/** `Class: message`, without quoted input and without anything shaped like a Pinterest token; bounded. */
+export function describeError(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const text = raw
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '"…"')
+    .replace(/\bpin[a-z]?_[A-Za-z0-9._~+/=-]+/g, '[redacted]')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return `${name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
+}
+
+/**
+ * An earlier attempt may have created the pin: look before creating again. `unknown` says so; a `bug`
+ * (a crash, an unexpected answer) may have too, so a requeued job that failed that way is checked as well.
+ */
 function needsVerification(job: Job): boolean {
-  return job.attempts.some((a) => a.outcome === 'unknown');
+  return job.attempts.some((a) => a.outcome === 'unknown' || a.outcome === 'bug');
 }
 
-async function verify(deps: PublishDeps, token: string, job: Job) {
+/** Every version of the pin this job may have sent (older stored jobs: the current pin only). */
+function intentsOf(record: JobRecord): readonly SentPin[] {
+  return withSentPin(record.sentPins, sentPinOf(record.job.pin));
+}
+
+type Verification = { kind: 'found'; pin: PinterestPin } | { kind: 'none' } | { kind: 'ambiguous'; pinIds: string[] };
+
+/**
+ * Looks for the pin on every board the job sent it to, matching any version it was sent with, then rules
+ * out pins that other jobs of the account recorded as theirs. One candidate left: found. Several: ambiguous
+ * — never guessed. Reads the board listing (org_read) only; creates nothing.
+ */
+async function verify(deps: PublishDeps, token: string, record: JobRecord): Promise<Verification> {
+  const { job } = record;
   const firstStarted = new Date(job.attempts[0]!.started_at);
-  let bookmark: string | undefined;
-  for (let page = 0; page < VERIFY_MAX_PAGES; page++) {
-    const result = await deps.pinterest.listBoardPins(token, job.pin.board_id, { pageSize: 250, ...(bookmark ? { bookmark } : {}) });
-    const match = findMatchingPin(result.items, job.pin, firstStarted);
-    if (match) return match.pin;
-    // Newest first: once a page reaches back before the first attempt, older pages cannot match.
-    const oldest = parsePinterestTime(result.items.at(-1)?.created_at);
-    if (!result.bookmark || (oldest !== null && oldest < firstStarted.getTime() - 120_000)) return null;
-    bookmark = result.bookmark;
+  const intents = intentsOf(record);
+  const candidates = new Map<string, PinterestPin>();
+  for (const boardId of new Set(intents.map((p) => p.board_id))) {
+    const onBoard = intents.filter((p) => p.board_id === boardId);
+    let bookmark: string | undefined;
+    for (let page = 0; page < VERIFY_MAX_PAGES; page++) {
+      const result = await deps.pinterest.listBoardPins(token, boardId, { pageSize: 250, ...(bookmark ? { bookmark } : {}) });
+      for (const pin of findMatchingPins(result.items, onBoard, firstStarted)) candidates.set(pin.id, pin);
+      // Newest first: once a page reaches back before the first attempt, older pages cannot match.
+      const oldest = parsePinterestTime(result.items.at(-1)?.created_at);
+      if (!result.bookmark || (oldest !== null && oldest < firstStarted.getTime() - 120_000)) break;
+      bookmark = result.bookmark;
+    }
   }
-  return null;
+  if (candidates.size === 0) return { kind: 'none' };
+  const owned = await pinIdsOfOtherJobs(deps.jobs, record);
+  const ours = [...candidates.values()].filter((pin) => !owned.has(pin.id));
+  if (ours.length === 0) return { kind: 'none' };
+  if (ours.length === 1) return { kind: 'found', pin: ours[0]! };
+  return { kind: 'ambiguous', pinIds: ours.map((pin) => pin.id) };
 }
 
-function recoverCrashedAttempt(record: JobRecord, now: Date): JobRecord {
-  const attempts = record.job.attempts.map((a, i, all) =>
-    i === all.length - 1 && a.finished_at === null
-      ? { ...a, finished_at: now.toISOString(), outcome: 'unknown' as const, error_message: 'the worker stopped mid-attempt (lease expired); the pin is verified on the board before any new create' }
-      : a,
-  );
-  return { ...transition(record, 'queued', now, { attempts }), leaseUntil: null };
-}
-
-function finish(deps: PublishDeps, record: JobRecord, outcome: AttemptOutcome): JobRecord {
-  const now = deps.clock.now();
-  const at = now.toISOString();
-  const attempts = [...record.job.attempts];
-  const last = attempts[attempts.length - 1]!;
-  const done = { ...record, leaseUntil: null };
-
-  if (outcome.classification === null) {
-    attempts[attempts.length - 1] = { ...last, finished_at: at, outcome: 'succeeded' };
-    return transition(done, 'succeeded', now, {
-      attempts,
-      result: { pin_id: outcome.pin.id, pin_url: pinUrl(outcome.pin.id), verified: outcome.verified },
-      failure: null,
-    });
-  }
-
-  const { classification, input } = outcome;
-  const httpStatus = input.kind === 'http' ? input.status : input.kind === 'token_refresh_failed' ? input.status : null;
-  const errorCode = input.kind === 'http' ? input.code : null;
-  const run = attemptsInCurrentRun(record, attempts);
-  const ofClass = run.filter((a) => a.outcome === classification.outcome).length + 1;
-  const retry =
-    isRetryable(classification.outcome) &&
-    (shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: run.length, policy: deps.policy }) ||
-      // An unknown outcome is never failed blind: the next run only checks the board (see attempt()).
-      (classification.outcome === 'unknown' && ofClass <= classMaxAttempts('unknown', deps.policy)));
-
-  if (retry && isRetryable(classification.outcome)) {
-    const delay = nextDelaySeconds({
-      outcome: classification.outcome,
-      attemptNumber: ofClass,
-      policy: deps.policy,
-      random: deps.random,
-      retryAfterSeconds: classification.retryAfterSeconds,
-    });
-    const retryAt = new Date(now.getTime() + delay * 1000).toISOString();
-    attempts[attempts.length - 1] = { ...last, finished_at: at, outcome: classification.outcome, http_status: httpStatus, error_code: errorCode, error_message: outcome.message, retry_at: retryAt };
-    return transition(done, 'retry_scheduled', now, { attempts, next_attempt_at: retryAt });
-  }
-
-  attempts[attempts.length - 1] = { ...last, finished_at: at, outcome: classification.outcome, http_status: httpStatus, error_code: errorCode, error_message: outcome.message, retry_at: null };
-  const exhausted = isRetryable(classification.outcome);
-  const failure = exhausted
-    ? {
-        route: 'ops' as const,
-        reason: `${classification.reason}_retries_exhausted`,
-        http_status: httpStatus,
-        error_code: errorCode,
-        message: outcome.message,
-        remediation: `Pinterest kept failing (${classification.reason}) through ${attempts.length} attempts: check Pinterest's status and the account, then requeue the job.`,
-      }
-    : {
-        route: classification.route ?? 'engineering',
-        reason: classification.reason,
-        http_status: httpStatus,
-        error_code: errorCode,
-        message: outcome.message,
-        remediation: classification.remediation ?? 'Report this job to engineering.',
-      };
-  return transition(done, 'failed', now, { attempts, failure, next_attempt_at: null });
+/** Pin ids recorded by the account's other succeeded jobs (the newest OWNED_PINS_MAX_JOBS of them). */
+async function pinIdsOfOtherJobs(jobs: JobStore, record: JobRecord): Promise<Set<string>> {
+  const owned = new Set<string>();
+  let cursor: string | undefined;
+  let read = 0;
+  do {
+    const page = await jobs.list(record.tenantId, { status: 'succeeded', accountId: record.job.account_id }, { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const other of page.items) {
+      if (other.job.id !== record.job.id && other.job.result) owned.add(other.job.result.pin_id);
+    }
+    read += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && read < OWNED_PINS_MAX_JOBS);
+  return owned;
 }

@@ -1,19 +1,25 @@
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import type { PinterestApi } from '../../lambdas/adapters/pinterest-client.ts';
 import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, drainQueue, testPipeline, type Caller } from './harness.ts';
+import { callerFor, drainQueue, testPipeline, waitForJob, type Caller } from './harness.ts';
 
 /**
- * A worker that dies mid-attempt, right after Pinterest created the pin: nothing is recorded, the
- * message comes back after its visibility timeout, the lease has expired, so the attempt counts as
- * unknown and the board is checked before any new create. Visibility and lease are shortened (3 s / 2 s)
- * so the recovery happens within the test; in AWS they are 180 s / 60 s.
+ * Workers that crash. Two kinds:
+ * - a worker that DIES (killed, out of memory, timed out) records nothing: its message comes back after the
+ *   visibility timeout, the lease has expired, and the redelivery records the attempt as unknown;
+ * - a worker whose code THROWS after the claim records the crash itself, at once, as retry_now (nothing
+ *   was sent) or unknown (a create may have left), and fails the job to engineering after the run's crash
+ *   budget — the message is acknowledged either way, so a crash never adds a message.
+ * Visibility and lease are shortened (3 s / 2 s) so recoveries happen within the test; in AWS they are
+ * 180 s / 60 s.
  */
 let pipeline: Pipeline;
 let api: Caller;
-let crashes = 0;
+let sqs: SQSClient;
+const creates = new Map<string, number>();
 
 class SimulatedCrash extends Error {}
 
@@ -31,74 +37,101 @@ beforeAll(async () => {
       },
       refreshAccessToken: (...args) => real.refreshAccessToken(...args),
       createPin: async (token, pin) => {
-        if (pin.title === 'always crashes') throw new SimulatedCrash('a handler bug that fails every time');
+        const title = pin.title ?? '';
+        const n = (creates.get(title) ?? 0) + 1;
+        creates.set(title, n);
+        if (title === 'always crashes') throw new SimulatedCrash('a handler bug that fails every time');
         const created = await real.createPin(token, pin);
-        if (pin.title === 'crash after create' && crashes === 0) {
-          crashes++;
-          throw new SimulatedCrash('the worker process died after Pinterest created the pin');
+        if (title === 'throw after create' && n === 1) throw new SimulatedCrash('our code failed after Pinterest created the pin');
+        if (title === 'die after create' && n === 1) {
+          // The process "dies": nothing is recorded until long after the lease and the visibility timeout.
+          await new Promise((r) => setTimeout(r, 10_000));
+          throw new SimulatedCrash('the dead worker woke up');
         }
         return created;
       },
     }),
   });
   api = callerFor(pipeline, pipeline.apiKey);
+  sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 });
 
 afterAll(async () => {
   await pipeline?.stop();
 });
 
-it('a worker crash after the create ⇒ the job still ends succeeded with exactly one pin', async () => {
-  const sandbox = pipeline.sandbox!;
-  const tokens = sandbox.addUser({ username: 'crashy', boards: ['777'] });
-  await api('PUT', '/v1/accounts/crashy', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } });
+async function connect(username: string, board: string) {
+  const tokens = pipeline.sandbox!.addUser({ username, boards: [board] });
+  await api('PUT', `/v1/accounts/${username}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } });
+}
+
+async function submit(account: string, board: string, title: string, key: string): Promise<string> {
   const created = await api('POST', '/v1/pins', {
-    body: { account_id: 'crashy', board_id: '777', title: 'crash after create', link: 'https://e.com/crash', media_source: { source_type: 'image_url', url: 'https://e.com/c.jpg' } },
-    headers: { 'Idempotency-Key': 'crash-1' },
+    body: { account_id: account, board_id: board, title, link: `https://e.com/${key}`, media_source: { source_type: 'image_url', url: 'https://e.com/c.jpg' } },
+    headers: { 'Idempotency-Key': key },
   });
   expect(created.status).toBe(202);
+  return created.body.id as string;
+}
 
-  let job: Job;
-  const deadline = Date.now() + 30_000;
-  do {
-    await new Promise((r) => setTimeout(r, 200));
-    job = (await api('GET', `/v1/jobs/${created.body.id}`)).body as Job;
-  } while (job.status !== 'succeeded' && job.status !== 'failed' && Date.now() < deadline);
+async function messagesOn(queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  );
+  const a = out.Attributes ?? {};
+  return Number(a['ApproximateNumberOfMessages'] ?? 0) + Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0) + Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0);
+}
 
-  expect(crashes).toBe(1);
+it('a worker that dies after the create (nothing recorded, lease expires) ⇒ succeeded with exactly one pin, verified', async () => {
+  await connect('dying', '776');
+  const id = await submit('dying', '776', 'die after create', 'die-1');
+
+  const job = await waitForJob(api, id, 40_000);
+
   expect(job.status).toBe('succeeded');
-  expect(sandbox.pins({ boardId: '777' })).toHaveLength(1);
-  expect(job.result).toMatchObject({ pin_id: sandbox.pins({ boardId: '777' })[0]!.id, verified: true });
+  const pins = pipeline.sandbox!.pins({ boardId: '776' });
+  expect(pins).toHaveLength(1);
+  expect(job.result).toMatchObject({ pin_id: pins[0]!.id, verified: true });
   expect(job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringContaining('lease expired') });
-  expect(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)).toHaveLength(0);
+  expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded']);
+}, 60_000);
+
+it('an exception after the create ⇒ recorded at once as unknown, then verified: one pin', async () => {
+  await connect('crashy', '777');
+  const id = await submit('crashy', '777', 'throw after create', 'crash-1');
+
+  const job = await waitForJob(api, id, 30_000);
+
+  expect(job.status).toBe('succeeded');
+  expect(pipeline.sandbox!.pins({ boardId: '777' })).toHaveLength(1);
+  expect(job.result).toMatchObject({ pin_id: pipeline.sandbox!.pins({ boardId: '777' })[0]!.id, verified: true });
+  expect(job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringContaining('after sending the create: Error: our code failed after Pinterest created the pin') });
+  expect(creates.get('throw after create')).toBe(1);
 }, 45_000);
 
-it('only poison reaches the DLQ: an unparseable message and a job whose handler crashes every time, traceable to the job', async () => {
-  const sandbox = pipeline.sandbox!;
-  const tokens = sandbox.addUser({ username: 'poison', boards: ['778'] });
-  await api('PUT', '/v1/accounts/poison', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } });
-  const created = await api('POST', '/v1/pins', {
-    body: { account_id: 'poison', board_id: '778', title: 'always crashes', media_source: { source_type: 'image_url', url: 'https://e.com/p.jpg' } },
-    headers: { 'Idempotency-Key': 'poison-1' },
-  });
-  const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-  const sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+it('a handler that crashes every time ends failed/engineering after the crash budget, without multiplying messages; only poison reaches the DLQ', async () => {
+  await connect('poison', '778');
+  const id = await submit('poison', '778', 'always crashes', 'poison-1');
   await sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: '{not json', MessageGroupId: 'garbage', MessageDeduplicationId: 'garbage-1' }));
 
-  const deadline = Date.now() + 60_000;
+  const job: Job = await waitForJob(api, id, 60_000);
+
+  expect(job.status).toBe('failed');
+  expect(job.failure).toMatchObject({ route: 'engineering', reason: 'handler_exception' });
+  expect(job.failure!.message).toMatch(/crash 3 of at most 3/);
+  expect(job.failure!.message).toContain('a handler bug that fails every time');
+  // Attempt 1 crashed in the create (unknown); attempts 2 and 3 crashed verifying it, before any create.
+  expect(job.attempts.map((a) => a.outcome)).toEqual(['unknown', 'retry_now', 'bug']);
+  expect(creates.get('always crashes')).toBe(1);
+
+  // Nothing left behind for the job: no stray message on the publish or delay queue.
+  expect(await messagesOn(pipeline.queueUrls.delay)).toBe(0);
   const parked: Awaited<ReturnType<typeof drainQueue>> = [];
-  while (Date.now() < deadline) {
-    parked.push(...(await drainQueue(pipeline, pipeline.queueUrls.publishDlq))); // received messages stay hidden
-    if (parked.length >= 2) break;
-    await new Promise((r) => setTimeout(r, 1_000));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && parked.length === 0) {
+    parked.push(...(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)));
+    if (parked.length === 0) await new Promise((r) => setTimeout(r, 500));
   }
-  const bodies = parked.map((m) => m.Body);
-  expect(bodies).toContain('{not json');
-  const jobMessage = parked.find((m) => m.Body !== '{not json')!;
-  expect(JSON.parse(jobMessage.Body!)).toMatchObject({ job_id: created.body.id, tenant_id: pipeline.tenantId });
-  expect(Number(jobMessage.Attributes!['ApproximateReceiveCount'] ?? 0)).toBeGreaterThanOrEqual(1);
-  // The job record still says where it stopped: running, attempt 1 unfinished (redrive the DLQ to resume).
-  const job = (await api('GET', `/v1/jobs/${created.body.id}`)).body as Job;
-  expect(job.status === 'running' || job.status === 'queued').toBe(true);
-  expect(parked).toHaveLength(2); // nothing else was dead-lettered
-}, 90_000);
+  expect(parked.map((m) => m.Body)).toEqual(['{not json']); // the poison only
+  expect(await messagesOn(pipeline.queueUrls.publish)).toBe(0);
+}, 120_000);

@@ -372,7 +372,10 @@ describe('PinterestResponseError: a 2xx that is not the promised shape', () => {
 
     // Assess
     expect(error).toBeInstanceOf(PinterestResponseError);
-    expect(attemptInputOf(error)).toEqual({ kind: 'bad_response' });
+    expect(attemptInputOf(error)).toEqual({
+      kind: 'bad_response',
+      operation: operation === 'create' ? 'create_pin' : operation === 'list' ? 'list_board_pins' : 'refresh_token',
+    });
   });
 
   it('never keeps a token response body, which may hold fresh tokens', async () => {
@@ -558,7 +561,9 @@ describe('attemptInputOf: errors mapped once to the classifier', () => {
     ['refresh 400', http('refresh_token', 400), { kind: 'token_refresh_failed', status: 400 }, 'needs_human'],
     ['refresh 503', http('refresh_token', 503), { kind: 'token_refresh_failed', status: 503 }, 'retry_now'],
     ['refresh after_send: no pin was sent', transport('refresh_token', 'after_send'), { kind: 'transport', phase: 'before_send' }, 'retry_now'],
-    ['a bad 2xx', new PinterestResponseError('create_pin', 201, 'm', null), { kind: 'bad_response' }, 'bug'],
+    ['a bad 2xx on a create: Pinterest accepted it, verify', new PinterestResponseError('create_pin', 201, 'm', null), { kind: 'bad_response', operation: 'create_pin' }, 'unknown'],
+    ['a bad 2xx on a listing: verification inconclusive', new PinterestResponseError('list_board_pins', 200, 'm', null), { kind: 'bad_response', operation: 'list_board_pins' }, 'unknown'],
+    ['a bad 2xx on a refresh', new PinterestResponseError('refresh_token', 200, 'm', null), { kind: 'bad_response', operation: 'refresh_token' }, 'bug'],
     ['anything else', new RangeError('oops'), { kind: 'crash' }, 'bug'],
     ['a thrown string', 'oops', { kind: 'crash' }, 'bug'],
   ] as const)('%s', (_what, error, input, outcome) => {

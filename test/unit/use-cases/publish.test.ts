@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PinterestResponseError } from '../../../lambdas/adapters/pinterest-client.ts';
+import { maxCrashes } from '../../../lambdas/domain/backoff.ts';
 import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { TokenRefreshError } from '../../../lambdas/use-cases/ports.ts';
-import { publishJob } from '../../../lambdas/use-cases/publish.ts';
+import { describeError, publishJob } from '../../../lambdas/use-cases/publish.ts';
 import { requeueDue } from '../../../lambdas/use-cases/requeue-due.ts';
 import { requeueJob } from '../../../lambdas/use-cases/jobs.ts';
 import { ACCOUNT, claimedRecord, httpError, jobMessage, jobRecord, pinterestPin, TENANT, transportError } from '../builders.ts';
@@ -61,12 +62,18 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
     ['ending now; pin not on the board ⇒ create', at(0), notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
     ['long gone; pin found ⇒ no create', at(-1), found, ['listBoardPins'], { pin_id: '4242', verified: true }],
     ['missing; pin not on the board ⇒ create', null, notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
-  ])('marks the open attempt unknown, then verifies before any create: lease %s', async (_what, leaseUntil, listing, ops, result) => {
+  ])('marks the open attempt unknown and acknowledges; the next run verifies before any create: lease %s', async (_what, leaseUntil, listing, ops, result) => {
     seed(claimedRecord({ startedAt: at(-60_000), leaseUntil }));
     deps.pinterest.listings.push(listing);
     deps.pinterest.creates.push(pinterestPin());
 
-    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: null });
+    // The redelivered message only records the crash: the job moves to retry_scheduled (one new message,
+    // sent by the outbox) and this delivery is acknowledged, so crashes never multiply messages.
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'unknown', reason: 'handler_exception' } });
+    expect(pinterestOps()).toEqual([]);
+    expect(stored()).toMatchObject({ crashCount: 1, leaseUntil: null, job: { status: 'retry_scheduled', next_attempt_at: NOW } });
+
+    await expect(retryWhenDue()).resolves.toMatchObject({ kind: 'recorded', classification: null });
 
     expect(pinterestOps()).toEqual(ops);
     expect(deps.pinterest.calls[0]!.page).toEqual({ pageSize: 250 });
@@ -77,7 +84,26 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
       [2, 'succeeded', NOW],
     ]);
     expect(job.attempts[0]!.error_message).toMatch(/lease expired/);
-    expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
+    expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded']);
+  });
+
+  it('a job whose worker keeps dying fails to engineering after the crash budget; a requeue still checks the board first', async () => {
+    const budget = maxCrashes(deps.policy);
+    seed({ ...claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }), crashCount: budget - 1 });
+
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'bug', route: 'engineering' } });
+
+    expect(stored()).toMatchObject({ crashCount: budget, job: { status: 'failed', failure: { route: 'engineering', reason: 'worker_crashed' } } });
+    expect(stored().job.failure!.message).toContain(`crash ${budget} of at most ${budget}`);
+    expect(pinterestOps()).toEqual([]);
+
+    await requeueJob(deps, TENANT, seeded.job.id);
+    expect(stored().crashCount).toBe(0);
+    deps.pinterest.listings.push({ items: [], bookmark: null });
+    deps.pinterest.creates.push(pinterestPin());
+    await run();
+    expect(pinterestOps()).toEqual(['listBoardPins', 'createPin']);
+    expect(stored().job.status).toBe('succeeded');
   });
 
   it('stops when the recovery write loses to a concurrent change', async () => {
@@ -99,6 +125,7 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
     deps.pinterest.creates.push(pinterestPin());
 
     await run();
+    await retryWhenDue();
 
     expect(deps.pinterest.calls.filter((c) => c.op === 'listBoardPins').map((c) => c.page?.bookmark)).toEqual(bookmarks);
     expect(stored().job.result?.verified).toBe(verified);
@@ -115,6 +142,7 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
       deps.pinterest.creates.push(pinterestPin({ id: 'duplicate' }));
 
       await run();
+      await retryWhenDue();
 
       expect(stored().job.result).toMatchObject({ pin_id: '4242', verified: true });
     } finally {
@@ -161,6 +189,8 @@ describe('publishJob: pacing', () => {
 
     expect(deps.queue.sent).toEqual([{ kind: 'pacing', record: seeded, waitMs, slotMs }]);
     expect(stored()).toEqual(seeded);
+    // The reconciler must not take the waiting job for a stranded one: its due time moves to the slot.
+    expect(deps.jobs.dueAt(TENANT, seeded.job.id)).toBe(new Date(slotMs).toISOString());
     expect(deps.sleeps).toEqual(sleeps);
     expect(deps.tokens.calls).toEqual([]);
     expect(deps.pinterest.calls).toEqual([]);
@@ -240,7 +270,6 @@ describe('publishJob: outcomes', () => {
     ['400', httpError(400, { code: 1 }), 'client', 'invalid_request', 400, 1, /correct the pin fields/],
     ['403 code 235', httpError(403, { code: 235 }), 'client', 'broken_image', 403, 235, /publicly reachable/],
     ['404 code 40', httpError(404, { code: 40 }), 'ops', 'board_not_found', 404, 40, new RegExp(`board ${BOARD}`, 'i')],
-    ['a 2xx that is not a pin', new PinterestResponseError('create_pin', 201, 'not a Pin', {}), 'engineering', 'unexpected_response', null, null, /engineering/],
   ] as const)('%s ⇒ failed after one attempt', async (_what, error, route, reason, httpStatus, code, remediation) => {
     deps.pinterest.creates.push(error);
 
@@ -364,12 +393,14 @@ describe('publishJob: across runs', () => {
     expect(pinterestOps().at(-1)).toBe('listBoardPins');
   });
 
-  it('an error that is not Pinterest\'s propagates and records nothing', async () => {
-    deps.pinterest.creates.push(new TypeError("Cannot read properties of undefined (reading 'id')"));
+  it('an exception from the create is recorded as a crash after sending: unknown, verified next time', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    deps.pinterest.creates.push(bug);
 
-    await expect(run()).rejects.toThrow(TypeError);
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', error: bug, classification: { outcome: 'unknown', reason: 'handler_exception' } });
 
-    expect(stored().job).toMatchObject({ status: 'running', failure: null, attempts: [{ number: 1, outcome: null, finished_at: null }] });
+    expect(stored()).toMatchObject({ crashCount: 1, leaseUntil: null, job: { status: 'retry_scheduled', failure: null } });
+    expect(stored().job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringMatching(/after sending the create: TypeError: Cannot read properties of undefined/) });
   });
 
   it('does not record an attempt whose lease was taken over meanwhile', async () => {
@@ -377,5 +408,125 @@ describe('publishJob: across runs', () => {
 
     await expect(run()).resolves.toEqual({ kind: 'skipped', reason: 'lease lost before the attempt was recorded' });
     expect(stored().version).toBe(9);
+  });
+});
+
+describe('publishJob: stale messages (the job moved on since the message was sent)', () => {
+  it('acknowledges a message for an older version without touching the job', async () => {
+    seed(jobRecord()); // queued at version 1
+    const newer = { ...stored(), version: 3 };
+    deps.jobs.seed(newer);
+
+    await expect(publishJob(deps, jobMessage(seeded))).resolves.toEqual({ kind: 'skipped', reason: 'stale message: version 1, the job is at version 3 (queued)' });
+
+    expect(stored()).toEqual(newer);
+    expect(deps.pacer.acquires).toEqual([]);
+  });
+
+  it('accepts the redelivery of the message a running job was claimed from (version + 1)', async () => {
+    const claimed = claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) });
+    seed(claimed);
+
+    await expect(publishJob(deps, jobMessage(claimed, { version: claimed.version - 1 }))).resolves.toMatchObject({ kind: 'recorded' });
+    await expect(publishJob(deps, jobMessage(claimed, { version: claimed.version - 2 }))).resolves.toMatchObject({ kind: 'skipped' });
+  });
+});
+
+describe('publishJob: crashes after the claim are recorded, never left for a redelivery', () => {
+  it('a secret that cannot be parsed: retry_now before any create, then failed to engineering; no secret in the record', async () => {
+    let parseError: Error;
+    try {
+      JSON.parse('pina_live_secret_token_value');
+    } catch (error) {
+      parseError = error as Error;
+    }
+    for (let call = 1; call <= 10; call++) deps.tokens.failures.set(call, parseError!);
+
+    const first = await run();
+    expect(first).toMatchObject({ kind: 'recorded', error: parseError!, classification: { outcome: 'retry_now', reason: 'handler_exception' } });
+    expect(stored()).toMatchObject({ crashCount: 1, job: { status: 'retry_scheduled' } });
+    expect(stored().job.attempts[0]!.error_message).toMatch(/before any create was sent: SyntaxError: /);
+    for (let i = 0; i < 5 && stored().job.status === 'retry_scheduled'; i++) await retryWhenDue();
+
+    const { job } = stored();
+    expect(job).toMatchObject({ status: 'failed', failure: { route: 'engineering', reason: 'handler_exception' } });
+    expect(job.attempts).toHaveLength(maxCrashes(deps.policy));
+    expect(pinterestOps()).toEqual([]);
+    expect(JSON.stringify(job)).not.toContain('pina_live');
+    expect(JSON.stringify(job)).not.toContain('secret_token');
+  });
+
+  it('describeError keeps the class and drops quoted input and token-shaped text', () => {
+    expect(describeError(new SyntaxError('Unexpected token \'p\', "pina_abc" is not valid JSON'))).toBe('SyntaxError: Unexpected token "…", "…" is not valid JSON');
+    expect(describeError(new Error('refused pinr_XYZ.123 for account'))).toBe('Error: refused [redacted] for account');
+    expect(describeError('x'.repeat(400))).toMatch(/^string: x{300}…$/);
+  });
+});
+
+describe('publishJob: verification (item: never duplicate, never mis-attribute)', () => {
+  it('a 2xx create whose body is not a pin is an unknown outcome: the next run finds the pin instead of creating it again', async () => {
+    deps.pinterest.creates.push(new PinterestResponseError('create_pin', 201, 'Pinterest answered 201 with a body that is not a Pin', {}));
+
+    await run();
+    expect(stored().job).toMatchObject({ status: 'retry_scheduled', attempts: [{ outcome: 'unknown' }] });
+
+    deps.pinterest.listings.push({ items: [pinterestPin({ id: '5151', created_at: '2026-03-01T12:10:00' })], bookmark: null });
+    await retryWhenDue();
+
+    expect(stored().job).toMatchObject({ status: 'succeeded', result: { pin_id: '5151', verified: true } });
+    expect(pinterestOps()).toEqual(['createPin', 'listBoardPins']);
+  });
+
+  it('after a requeue with corrected fields, a pin created under the old fields on the old board is found', async () => {
+    // Attempt 1 sends "Oak chair" to board A; its answer is lost. Attempt 2 finds nothing yet (Pinterest is
+    // slow to list it) and gets a 404 for a section; ops requeue with another board and title.
+    deps.pinterest.creates.push(transportError('after_send'));
+    await run();
+    deps.pinterest.listings.push({ items: [], bookmark: null });
+    deps.pinterest.creates.push(httpError(404, { code: 2031 }));
+    await retryWhenDue();
+    expect(stored().job.status).toBe('failed');
+
+    await requeueJob(deps, TENANT, seeded.job.id, { board_id: '111', title: 'Oak chair, v2' });
+    deps.pinterest.listings.push(
+      // The first version's board holds the pin attempt 1 created under the old title …
+      { items: [pinterestPin({ id: '7070', created_at: '2026-03-01T12:10:01' })], bookmark: null },
+      // … and the corrected board is listed too.
+      { items: [], bookmark: null },
+    );
+    deps.pinterest.creates.push(pinterestPin({ id: 'duplicate' }));
+    await run();
+
+    expect(stored().job).toMatchObject({ status: 'succeeded', result: { pin_id: '7070', verified: true } });
+    expect(deps.pinterest.calls.filter((c) => c.op === 'listBoardPins').slice(-2).map((c) => c.boardId)).toEqual([BOARD, '111']);
+    expect(deps.pinterest.calls.filter((c) => c.op === 'createPin')).toHaveLength(2); // attempts 1 and 2 only
+  });
+
+  it('rules out a pin another job of the account recorded, and creates instead of stealing it', async () => {
+    const other = jobRecord({ key: 'another-intent', status: 'succeeded' });
+    deps.jobs.seed({ ...other, job: { ...other.job, result: { pin_id: '6060', pin_url: 'https://www.pinterest.com/pin/6060/', verified: false } } });
+    deps.pinterest.creates.push(transportError('after_send'));
+    await run();
+
+    deps.pinterest.listings.push({ items: [pinterestPin({ id: '6060', created_at: '2026-03-01T12:10:00' })], bookmark: null });
+    deps.pinterest.creates.push(pinterestPin({ id: '6161' }));
+    await retryWhenDue();
+
+    expect(stored().job).toMatchObject({ status: 'succeeded', result: { pin_id: '6161', verified: false } });
+  });
+
+  it('several unowned matches: failed to ops, verification_ambiguous, with the candidate pin ids; nothing created', async () => {
+    deps.pinterest.creates.push(transportError('after_send'));
+    await run();
+
+    deps.pinterest.listings.push({
+      items: [pinterestPin({ id: '9002', created_at: '2026-03-01T12:10:02' }), pinterestPin({ id: '9001', created_at: '2026-03-01T12:10:01' })],
+      bookmark: null,
+    });
+    await retryWhenDue();
+
+    const { job } = stored();
+    expect(job).toMatchObject({ status: 'failed', failure: { route: 'ops', reason: 'verification_ambiguous', candidate_pin_ids: ['9001', '9002'] } });
+    expect(pinterestOps()).toEqual(['createPin', 'listBoardPins']);
   });
 });
