@@ -7,21 +7,36 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { JOBS_TABLE } from '../../lib/definitions/tables.ts';
-import type { Job } from '../api/schemas.ts';
-import { isTerminal, OWES_MESSAGE, type JobRecord } from '../domain/job.ts';
+import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
+import { indexNamed, JOBS_TABLE } from '../../lib/definitions/tables.ts';
+import type { Incident, Job } from '../api/schemas.ts';
+import { expectedMoveBy } from '../domain/reconciliation.ts';
+import { isTerminal, OWES_MESSAGE, type JobRecord, type SentPin } from '../domain/job.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { CreateOutcome, JobFilter, JobPage, JobStore } from '../use-cases/ports.ts';
 
 
 const PENDING_PARTITION = 'PENDING';
+/** The due index's one partition: every non-terminal job (ADR 0009 on when to shard it). */
+const DUE_PARTITION = 'DUE';
+
+const BY_TENANT = indexNamed(JOBS_TABLE, 'by_tenant');
+const BY_STATUS = indexNamed(JOBS_TABLE, 'by_status');
+const BY_ACCOUNT = indexNamed(JOBS_TABLE, 'by_account');
+const BY_ACCOUNT_STATUS = indexNamed(JOBS_TABLE, 'by_account_status');
+const BY_PENDING_ENQUEUE = indexNamed(JOBS_TABLE, 'by_pending_enqueue');
+const BY_DUE = indexNamed(JOBS_TABLE, 'by_due');
 
 type Item = Record<string, unknown>;
 
 const jobKey = (tenantId: string, jobId: string) => `JOB#${tenantId}#${jobId}`;
 
-/** The stored item: the public job as a nested map, plus keys for each listing index and the outbox. */
-export function toItem(record: JobRecord, retentionDays: number): Item {
+/**
+ * The stored item: the public job as a nested map, plus keys for each listing index, the outbox and the
+ * due index. `redeliverySeconds` is the publish queue's visibility timeout: how long after a running
+ * job's lease its claiming message comes back by itself (lambdas/domain/reconciliation.ts).
+ */
+export function toItem(record: JobRecord, retentionDays: number, redeliverySeconds: number = PUBLISH_QUEUE.visibilityTimeoutSeconds): Item {
   const { job, tenantId } = record;
   const item: Item = {
     pk: jobKey(tenantId, job.id),
@@ -41,8 +56,15 @@ export function toItem(record: JobRecord, retentionDays: number): Item {
     item['pending_enqueue_pk'] = PENDING_PARTITION;
     item['pending_enqueue_since'] = job.updated_at;
   }
+  const due = expectedMoveBy(record, redeliverySeconds * 1000);
+  if (due) {
+    item['due_pk'] = DUE_PARTITION;
+    item['due_at'] = due.toISOString();
+  }
   if (job.status === 'running' && record.leaseUntil) item['lease_until'] = record.leaseUntil;
   if (record.runAfterAttempt) item['run_after_attempt'] = record.runAfterAttempt;
+  if (record.crashCount) item['crash_count'] = record.crashCount;
+  if (record.sentPins && record.sentPins.length > 0) item['sent_pins'] = record.sentPins;
   if (isTerminal(job.status)) {
     item['expires_at_epoch'] = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
   }
@@ -54,9 +76,12 @@ export function fromItem(item: Item): JobRecord {
     tenantId: item['tenant_id'] as string,
     version: Number(item['version']),
     bodyHash: item['body_hash'] as string,
-    job: item['job'] as Job,
+    // Jobs stored before incidents existed read back with none.
+    job: { ...(item['job'] as Job), incidents: (item['job'] as Partial<Job>).incidents ?? [] },
     ...(item['lease_until'] ? { leaseUntil: item['lease_until'] as string } : {}),
     ...(item['run_after_attempt'] ? { runAfterAttempt: Number(item['run_after_attempt']) } : {}),
+    ...(item['crash_count'] ? { crashCount: Number(item['crash_count']) } : {}),
+    ...(Array.isArray(item['sent_pins']) ? { sentPins: item['sent_pins'] as SentPin[] } : {}),
   };
 }
 
@@ -67,21 +92,20 @@ interface IndexChoice {
 }
 
 function indexFor(tenantId: string, filter: JobFilter): IndexChoice {
-  const [byTenant, byStatus, byAccount, byAccountStatus] = JOBS_TABLE.globalSecondaryIndexes;
   if (filter.status && filter.accountId) {
     return {
-      indexName: byAccountStatus.indexName,
-      partitionAttribute: byAccountStatus.partitionKey,
+      indexName: BY_ACCOUNT_STATUS.indexName,
+      partitionAttribute: BY_ACCOUNT_STATUS.partitionKey,
       partitionValue: `T#${tenantId}#A#${filter.accountId}#S#${filter.status}`,
     };
   }
   if (filter.status) {
-    return { indexName: byStatus.indexName, partitionAttribute: byStatus.partitionKey, partitionValue: `T#${tenantId}#S#${filter.status}` };
+    return { indexName: BY_STATUS.indexName, partitionAttribute: BY_STATUS.partitionKey, partitionValue: `T#${tenantId}#S#${filter.status}` };
   }
   if (filter.accountId) {
-    return { indexName: byAccount.indexName, partitionAttribute: byAccount.partitionKey, partitionValue: `T#${tenantId}#A#${filter.accountId}` };
+    return { indexName: BY_ACCOUNT.indexName, partitionAttribute: BY_ACCOUNT.partitionKey, partitionValue: `T#${tenantId}#A#${filter.accountId}` };
   }
-  return { indexName: byTenant.indexName, partitionAttribute: byTenant.partitionKey, partitionValue: `T#${tenantId}` };
+  return { indexName: BY_TENANT.indexName, partitionAttribute: BY_TENANT.partitionKey, partitionValue: `T#${tenantId}` };
 }
 
 /** Cursors are the index's LastEvaluatedKey, checked on the way back in so they cannot cross tenants or filters. */
@@ -112,6 +136,8 @@ export class DynamoJobStore implements JobStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly retentionDays: number,
+    /** The publish queue's visibility timeout (toItem); local mode shortens it in tests. */
+    private readonly redeliverySeconds: number = PUBLISH_QUEUE.visibilityTimeoutSeconds,
   ) {}
 
   async create(record: JobRecord): Promise<CreateOutcome> {
@@ -119,7 +145,7 @@ export class DynamoJobStore implements JobStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record, this.retentionDays),
+          Item: toItem(record, this.retentionDays, this.redeliverySeconds),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -160,14 +186,17 @@ export class DynamoJobStore implements JobStore {
     return { items, nextCursor: last && items.length > 0 ? encodeCursor(last) : null };
   }
 
-  async replace(next: JobRecord, expectedVersion: number): Promise<boolean> {
+  async replace(next: JobRecord, expectedVersion: number, condition?: { readonly dueBefore: Date }): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(next, this.retentionDays),
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          Item: toItem(next, this.retentionDays, this.redeliverySeconds),
+          ConditionExpression: condition ? 'version = :expected AND due_at < :before' : 'version = :expected',
+          ExpressionAttributeValues: {
+            ':expected': expectedVersion,
+            ...(condition ? { ':before': condition.dueBefore.toISOString() } : {}),
+          },
         }),
       );
       return true;
@@ -196,17 +225,77 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]> {
-    const index = JOBS_TABLE.globalSecondaryIndexes[4];
+    const index = BY_PENDING_ENQUEUE;
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: index.indexName,
         KeyConditionExpression: '#p = :p AND #s < :before',
-        ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey },
+        ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey! },
         ExpressionAttributeValues: { ':p': PENDING_PARTITION, ':before': olderThan.toISOString() },
         Limit: limit,
       }),
     );
     return (out.Items ?? []).map(fromItem);
+  }
+  async extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean> {
+    return this.updateIfCurrent(tenantId, jobId, version, 'SET due_pk = :duePk, due_at = :due', { ':duePk': DUE_PARTITION, ':due': dueAt.toISOString() });
+  }
+
+  async addIncident(tenantId: string, jobId: string, version: number, incident: Incident, dueAt?: Date): Promise<boolean> {
+    return this.updateIfCurrent(
+      tenantId,
+      jobId,
+      version,
+      `SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident)${dueAt ? ', due_pk = :duePk, due_at = :due' : ''}`,
+      { ':none': [], ':incident': [incident], ...(dueAt ? { ':duePk': DUE_PARTITION, ':due': dueAt.toISOString() } : {}) },
+      { '#job': 'job', '#incidents': 'incidents' },
+    );
+  }
+
+  async listDue(before: Date, limit: number): Promise<readonly JobRecord[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: BY_DUE.indexName,
+        KeyConditionExpression: '#p = :p AND #s < :before',
+        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey! },
+        ExpressionAttributeValues: { ':p': DUE_PARTITION, ':before': before.toISOString() },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(fromItem);
+  }
+
+  /**
+   * An UpdateItem on a non-terminal job at `version`, without changing the version: the outbox relay
+   * ignores the change. False when the job moved on or ended meanwhile. (Conditioned on the status, not
+   * on due_pk, so jobs written before the due index existed get their due time too.)
+   */
+  private async updateIfCurrent(
+    tenantId: string,
+    jobId: string,
+    version: number,
+    updateExpression: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: jobKey(tenantId, jobId) },
+          UpdateExpression: updateExpression,
+          ConditionExpression: 'version = :v AND NOT (#status IN (:succeeded, :failed, :cancelled))',
+          ExpressionAttributeValues: { ':v': version, ':succeeded': 'succeeded', ':failed': 'failed', ':cancelled': 'cancelled', ...values },
+          ExpressionAttributeNames: { '#status': 'status', ...names },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

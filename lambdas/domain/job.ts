@@ -11,11 +11,15 @@ export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 
 export const OWES_MESSAGE: ReadonlySet<JobStatus> = new Set(['queued', 'scheduled', 'retry_scheduled']);
 export const CANCELLABLE: ReadonlySet<JobStatus> = new Set(['queued', 'scheduled', 'retry_scheduled']);
 
+/**
+ * A waiting job (scheduled, queued, retry_scheduled) fails only when the reconciler gives up on a job
+ * whose queue messages keep getting lost (lambdas/domain/reconciliation.ts `stranded`).
+ */
 const ALLOWED: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  scheduled: ['queued', 'cancelled'],
-  queued: ['running', 'cancelled', 'retry_scheduled'],
+  scheduled: ['queued', 'cancelled', 'failed'],
+  queued: ['running', 'cancelled', 'retry_scheduled', 'failed'],
   running: ['succeeded', 'failed', 'retry_scheduled', 'queued'],
-  retry_scheduled: ['queued', 'cancelled'],
+  retry_scheduled: ['queued', 'cancelled', 'failed'],
   failed: ['queued'], // requeue
   succeeded: [],
   cancelled: [],
@@ -51,6 +55,26 @@ export interface JobRecord {
   readonly leaseUntil?: string | null;
   /** Set by a requeue: attempts numbered above this belong to the current run (its retry caps). */
   readonly runAfterAttempt?: number;
+  /** Attempts of the current run that ended in a worker crash (an exception, or a lease that expired). */
+  readonly crashCount?: number;
+  /**
+   * Every version of the pin a create was sent with (the fields verification compares), oldest first. A
+   * requeue with corrected fields changes `job.pin`; a pin created under the old fields must still be found.
+   */
+  readonly sentPins?: readonly SentPin[];
+}
+
+/** The fields of a pin that verification matches on the board (lambdas/domain/pin-match.ts). */
+export type SentPin = Pick<PinFields, 'board_id' | 'board_section_id' | 'link' | 'title' | 'description'>;
+
+export function sentPinOf(pin: PinFields): SentPin {
+  return {
+    board_id: pin.board_id,
+    ...(pin.board_section_id !== undefined ? { board_section_id: pin.board_section_id } : {}),
+    ...(pin.link !== undefined ? { link: pin.link } : {}),
+    ...(pin.title !== undefined ? { title: pin.title } : {}),
+    ...(pin.description !== undefined ? { description: pin.description } : {}),
+  };
 }
 
 export interface NewJobInput {
@@ -91,6 +115,7 @@ export function newJob(input: NewJobInput): JobRecord {
       result: null,
       failure: null,
       status_history: [{ status, at }],
+      incidents: [],
       created_at: at,
       updated_at: at,
     },

@@ -11,7 +11,8 @@ export type RequeueResult = 'released' | 'queued' | 'redelayed' | 'dropped';
 
 /**
  * The delay queue's consumer: the one way back into the FIFO queue for jobs that waited.
- * - a pacing hold (`hold: 'pacing'`) of a still-queued job goes straight back into its FIFO group;
+ * - a pacing hold (`hold: 'pacing'`) of a still-queued job goes straight back into its FIFO group (a
+ *   slot beyond one 900 s hop waits again, and the job's due time moves to the slot: JobStore.extendDue);
  * - a `scheduled`/`retry_scheduled` job that is due becomes `queued` (the outbox then enqueues it);
  *   one that is not due yet (a wait longer than one 900 s hop) is delayed again;
  * - anything else (cancelled, already running or finished, a newer version) is dropped: stale.
@@ -24,6 +25,9 @@ export async function requeueDue(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, m
   if (message.hold === 'pacing') {
     if (record.job.status !== 'queued') return 'dropped';
     if (message.slot_ms !== undefined && message.slot_ms - now.getTime() > MAX_EARLY_MS) {
+      // Still waiting in line, legitimately: the reconciler must not take it for stranded before its slot.
+      // First, so a failure leaves this message to come back; false: the job changed meanwhile, stale.
+      if (!(await deps.jobs.extendDue(record.tenantId, record.job.id, record.version, new Date(message.slot_ms)))) return 'dropped';
       await deps.queue.holdForPacing(record, message.slot_ms - now.getTime(), message.slot_ms); // a slot beyond one 900 s hop
       return 'redelayed';
     }

@@ -5,6 +5,7 @@ import {
   DELAY_DLQ,
   DELAY_QUEUE,
   OUTBOX_DLQ,
+  POISON_QUEUE,
   PUBLISH_DLQ,
   PUBLISH_QUEUE,
   QUEUES,
@@ -40,6 +41,8 @@ export class PublishQueues extends Construct {
   public readonly delayDeadLetterQueue: sqs.Queue;
   /** On-failure destination of the jobs-stream outbox relay (stream batch metadata). */
   public readonly outboxDeadLetterQueue: sqs.Queue;
+  /** Dead-lettered messages that are not job messages, parked by `record-dead-letters` (no consumer). */
+  public readonly poisonQueue: sqs.Queue;
   /** Every queue by its definition's logical name (for drift tests and observability). */
   public readonly queues: ReadonlyMap<string, sqs.Queue>;
 
@@ -62,6 +65,7 @@ export class PublishQueues extends Construct {
     this.delayQueue = mustGet(queues, DELAY_QUEUE.logicalName);
     this.delayDeadLetterQueue = mustGet(queues, DELAY_DLQ.logicalName);
     this.outboxDeadLetterQueue = mustGet(queues, OUTBOX_DLQ.logicalName);
+    this.poisonQueue = mustGet(queues, POISON_QUEUE.logicalName);
   }
 }
 

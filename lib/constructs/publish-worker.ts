@@ -63,7 +63,7 @@ export class PublishWorker extends Construct {
  * Fail the synth if `queue`'s visibility timeout is below `factor` × `fn`'s timeout. Checked only when
  * both are known at synth time (a queue and function built in this app, not imported ones).
  */
-function requireVisibility(queue: sqs.IQueue, fn: lambda.IFunction, factor: number): void {
+export function requireVisibility(queue: sqs.IQueue, fn: lambda.IFunction, factor: number): void {
   const cfnQueue = queue.node.defaultChild;
   const visibility = cfnQueue instanceof sqs.CfnQueue ? cfnQueue.visibilityTimeout : undefined;
   const timeout = (fn as { timeout?: Duration }).timeout?.toSeconds();

@@ -65,8 +65,20 @@ export const OUTBOX_DLQ = {
   retentionSeconds: FOURTEEN_DAYS,
 } as const satisfies QueueDefinition;
 
+/**
+ * Dead-lettered messages that are not job messages (unparseable, not pinrelay's), moved here by
+ * `record-dead-letters` with their origin as message attributes. Nothing consumes it: a message here is
+ * for a human, and the queue's depth is the alarm (docs/adr/0009-reconciler.md).
+ */
+export const POISON_QUEUE = {
+  logicalName: 'PoisonMessageQueue',
+  fifo: false,
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+} as const satisfies QueueDefinition;
+
 /** Dead-letter queues first: a queue's redrive target must exist before it. */
-export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ];
+export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE];
 
 /** SQS's physical name for a logical queue in local mode (FIFO names must end in .fifo). */
 export function localQueueName(def: QueueDefinition): string {

@@ -42,6 +42,9 @@ export const JOBS_TABLE = {
     { indexName: 'by_account_status', partitionKey: 'account_status_pk', sortKey: 'list_sk' },
     // Sparse: only jobs whose enqueue has not been confirmed yet carry these attributes (outbox sweeper).
     { indexName: 'by_pending_enqueue', partitionKey: 'pending_enqueue_pk', sortKey: 'pending_enqueue_since' },
+    // Sparse: only non-terminal jobs carry these, due_at being when something should have moved the job
+    // (the stranded-job reconciler, docs/adr/0009-reconciler.md).
+    { indexName: 'by_due', partitionKey: 'due_pk', sortKey: 'due_at' },
   ],
   timeToLiveAttribute: 'expires_at_epoch',
   stream: true,
@@ -59,6 +62,13 @@ export const TENANTS_TABLE = {
 } as const satisfies TableDefinition;
 
 export const TABLES: readonly TableDefinition[] = [JOBS_TABLE, TENANTS_TABLE];
+
+/** A table's index by name: code looks indexes up by name, never by position. */
+export function indexNamed(table: TableDefinition, indexName: string): IndexDefinition {
+  const index = table.globalSecondaryIndexes.find((i) => i.indexName === indexName);
+  if (!index) throw new Error(`${table.logicalName} has no index ${indexName}`);
+  return index;
+}
 
 /** Every key attribute a table declares (DynamoDB wants each one in AttributeDefinitions, all strings here). */
 export function keyAttributes(table: TableDefinition): string[] {

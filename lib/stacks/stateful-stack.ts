@@ -54,6 +54,12 @@ export class StatefulStack extends Stack {
         'This queue is itself a dead-letter destination: the on-failure destination of the jobs-stream event source mapping ' +
         '(lib/constructs/job-outbox.ts), which cdk-nag cannot see as a redrive target.',
     });
+    Validations.of(this.queues.poisonQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the last stop after the dead-letter queues: record-dead-letters parks messages that are not job messages here ' +
+        'for a human (nothing consumes it, so nothing can fail on it and nothing needs a dead-letter queue of its own).',
+    });
 
     new CfnOutput(this, 'JobsTableName', {
       description: 'Jobs table (JOBS_TABLE_NAME)',

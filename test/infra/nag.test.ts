@@ -73,9 +73,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     const counts: Record<string, number> = {};
     for (const { id } of acknowledged) counts[id] = (counts[id] ?? 0) + 1;
     expect(counts).toEqual({
-      'AwsSolutions-SQS3': 1,
-      'AwsSolutions-L1': 14,
-      'AwsSolutions-IAM5[Resource::*]': 15,
+      // The outbox DLQ (an on-failure destination) and the poison queue (the end of the line).
+      'AwsSolutions-SQS3': 2,
+      'AwsSolutions-L1': 16,
+      'AwsSolutions-IAM5[Resource::*]': 17,
       // put-account and publish-pin (one acknowledgement per role, even with both read and write grants)
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pinrelay/dev/accounts/*]': 2,
       'AwsSolutions-SMG4': 1,

@@ -30,7 +30,7 @@ describe('StatefulStack', () => {
       dev.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
     });
 
-    it('jobs table: pk key, five GSIs projecting ALL, TTL, stream NEW_AND_OLD_IMAGES', () => {
+    it('jobs table: pk key, six GSIs projecting ALL, TTL, stream NEW_AND_OLD_IMAGES', () => {
       dev.statefulTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
@@ -44,10 +44,11 @@ describe('StatefulStack', () => {
           gsi('by_account', 'account_pk', 'list_sk'),
           gsi('by_account_status', 'account_status_pk', 'list_sk'),
           gsi('by_pending_enqueue', 'pending_enqueue_pk', 'pending_enqueue_since'),
+          gsi('by_due', 'due_pk', 'due_at'),
         ],
       });
       const jobs = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find((t) => t.props.StreamSpecification);
-      expect(jobs?.props.AttributeDefinitions).toHaveLength(8);
+      expect(jobs?.props.AttributeDefinitions).toHaveLength(10);
       expect(jobs?.props.AttributeDefinitions.every((a: { AttributeType: string }) => a.AttributeType === 'S')).toBe(true);
     });
 

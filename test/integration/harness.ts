@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline.ts';
+import { startSqsPoller, type SqsPoller } from '../../local/sqs-poller.ts';
 
 /** A pipeline over the shared emulators, with its own tables and queues. */
 export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 'namePrefix' | 'port'> = {}): Promise<Pipeline> {
@@ -11,6 +13,7 @@ export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 
     emulators: { dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') },
     namePrefix: `t${randomBytes(4).toString('hex')}-`,
     sweeper: false,
+    reconciler: false,
     log: () => undefined,
     ...options,
   });
@@ -86,4 +89,44 @@ export async function waitForJob(api: Caller, jobId: string, timeoutMs = 30_000)
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job.attempts)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The handlers' view of a pipeline's SQS (for moving messages by hand). */
+export function sqsOf(pipeline: Pipeline): SQSClient {
+  return new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+}
+
+/** Polls `probe` until it returns a value (not undefined/false); fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, options: { what: string; timeoutMs?: number; everyMs?: number }): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${options.what}`);
+    await new Promise((r) => setTimeout(r, options.everyMs ?? 100));
+  }
+}
+
+/**
+ * Starts the publish worker and the delay-queue consumer on a pipeline created with `worker: false`, mounted
+ * as the pipeline mounts them: a test sets up a state first (a message dead-lettered, lost), then lets
+ * the workers run. Returns the stop function.
+ */
+export async function startQueueConsumers(pipeline: Pipeline): Promise<() => Promise<void>> {
+  const sqs = sqsOf(pipeline);
+  const consumers = [
+    { name: 'publish-pin', url: pipeline.queueUrls.publish, concurrency: 2 },
+    { name: 'requeue-due-jobs', url: pipeline.queueUrls.delay, concurrency: 1 },
+  ];
+  const pollers: SqsPoller[] = [];
+  for (const consumer of consumers) {
+    const handler = (await import(`../../lambdas/${consumer.name}/handler.ts`)).handler as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: consumer.url, AttributeNames: ['QueueArn'] }));
+    pollers.push(
+      startSqsPoller({ sqs, queueUrl: consumer.url, queueArn: attrs.Attributes!['QueueArn']!, functionName: consumer.name, handler, concurrency: consumer.concurrency }),
+    );
+  }
+  return async () => {
+    await Promise.all(pollers.map((p) => p.stop()));
+  };
 }

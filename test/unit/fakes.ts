@@ -1,9 +1,12 @@
-import type { PinFields } from '../../lambdas/api/schemas.ts';
+import type { Incident, PinFields } from '../../lambdas/api/schemas.ts';
+import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
+import { expectedMoveBy } from '../../lambdas/domain/reconciliation.ts';
 import type { BoardPinsPage, PinterestApi, PinterestPin, RefreshedTokens } from '../../lambdas/adapters/pinterest-client.ts';
 import { retryPolicy } from '../../lambdas/domain/backoff.ts';
 import { fixedClock } from '../../lambdas/domain/clock.ts';
-import { OWES_MESSAGE, type JobRecord } from '../../lambdas/domain/job.ts';
+import { isTerminal, OWES_MESSAGE, type JobRecord } from '../../lambdas/domain/job.ts';
 import type {
+  AccessToken,
   AccountRecord,
   AccountTokens,
   ApiKeyRecord,
@@ -33,18 +36,28 @@ interface JobRow {
   record: JobRecord;
   /** Like the table's pending_enqueue_since: set while the status owes a message, cleared by markDispatched. */
   pendingSince: string | null;
+  /** Like the table's due_at: derived on every write (expectedMoveBy), moved by extendDue/addIncident; null when terminal. */
+  dueAt: string | null;
 }
 
 export class InMemoryJobStore implements JobStore {
   readonly rows = new Map<string, JobRow>();
   /** Runs once before the next `replace`: simulates a concurrent writer winning the race. */
   beforeNextReplace: (() => void) | undefined;
+  /** The publish queue's visibility timeout, as the adapter's toItem uses it for running jobs' due time. */
+  redeliveryMs = PUBLISH_QUEUE.visibilityTimeoutSeconds * 1000;
 
   constructor(private readonly log: string[] = []) {}
 
   /** Puts a record as if written earlier (bypasses the conditional create). */
   seed(record: JobRecord, pendingSince: string | null = OWES_MESSAGE.has(record.job.status) ? record.job.updated_at : null): void {
-    this.rows.set(rowKey(record.tenantId, record.job.id), { record: copy(record), pendingSince });
+    const dueAt = expectedMoveBy(record, this.redeliveryMs)?.toISOString() ?? null;
+    this.rows.set(rowKey(record.tenantId, record.job.id), { record: copy(record), pendingSince, dueAt });
+  }
+
+  /** The stored due time (the table's due_at), or null. */
+  dueAt(tenantId: string, jobId: string): string | null {
+    return this.rows.get(rowKey(tenantId, jobId))?.dueAt ?? null;
   }
 
   stored(tenantId: string, jobId: string): JobRecord | undefined {
@@ -84,13 +97,14 @@ export class InMemoryJobStore implements JobStore {
     return { items, nextCursor: matching.length > page.limit && last ? sortKey(last) : null };
   }
 
-  async replace(next: JobRecord, expectedVersion: number): Promise<boolean> {
+  async replace(next: JobRecord, expectedVersion: number, condition?: { readonly dueBefore: Date }): Promise<boolean> {
     const hook = this.beforeNextReplace;
     this.beforeNextReplace = undefined;
     hook?.();
-    this.log.push(`jobs.replace ${next.job.id} v${expectedVersion}->v${next.version}`);
+    this.log.push(`jobs.replace ${next.job.id} v${expectedVersion}->v${next.version}${condition ? ' if due' : ''}`);
     const row = this.rows.get(rowKey(next.tenantId, next.job.id));
     if (!row || row.record.version !== expectedVersion) return false;
+    if (condition && !(row.dueAt !== null && row.dueAt < condition.dueBefore.toISOString())) return false;
     this.seed(next);
     return true;
   }
@@ -99,6 +113,39 @@ export class InMemoryJobStore implements JobStore {
     this.log.push(`jobs.markDispatched ${jobId} v${version}`);
     const row = this.rows.get(rowKey(tenantId, jobId));
     if (row && row.record.version === version && row.pendingSince !== null) row.pendingSince = null;
+  }
+
+  async extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean> {
+    this.log.push(`jobs.extendDue ${jobId} v${version} ${dueAt.toISOString()}`);
+    const row = this.currentRow(tenantId, jobId, version);
+    if (!row) return false;
+    row.dueAt = dueAt.toISOString();
+    return true;
+  }
+
+  async addIncident(tenantId: string, jobId: string, version: number, incident: Incident, dueAt?: Date): Promise<boolean> {
+    this.log.push(`jobs.addIncident ${jobId} v${version} ${incident.kind}${dueAt ? ` due ${dueAt.toISOString()}` : ''}`);
+    const row = this.currentRow(tenantId, jobId, version);
+    if (!row) return false;
+    row.record = { ...row.record, job: { ...row.record.job, incidents: [...row.record.job.incidents, copy(incident)] } };
+    if (dueAt) row.dueAt = dueAt.toISOString();
+    return true;
+  }
+
+  async listDue(before: Date, limit: number): Promise<readonly JobRecord[]> {
+    this.log.push(`jobs.listDue ${before.toISOString()} ${limit}`);
+    const cutoff = before.toISOString();
+    return [...this.rows.values()]
+      .filter((row): row is JobRow & { dueAt: string } => row.dueAt !== null && row.dueAt < cutoff)
+      .sort((a, b) => (a.dueAt < b.dueAt ? -1 : 1))
+      .slice(0, limit)
+      .map((row) => copy(row.record));
+  }
+
+  /** The row at `version`, if the job is still non-terminal (the adapter's UpdateItem condition). */
+  private currentRow(tenantId: string, jobId: string, version: number): JobRow | undefined {
+    const row = this.rows.get(rowKey(tenantId, jobId));
+    return row && row.record.version === version && !isTerminal(row.record.job.status) ? row : undefined;
   }
 
   async listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]> {
@@ -152,11 +199,13 @@ export class InMemoryTenantStore implements TenantStore {
     this.accounts.set(`${account.tenantId}/${account.account_id}`, copy(account));
   }
 
-  async markReauthorizationRequired(tenantId: string, accountId: string, at: string): Promise<void> {
+  /** Like the table's conditional update: only while the account still holds `connectionId`. */
+  async markReauthorizationRequired(tenantId: string, accountId: string, at: string, connectionId: string | null): Promise<boolean> {
     this.log.push(`tenants.markReauthorizationRequired ${accountId}`);
     const account = this.accounts.get(`${tenantId}/${accountId}`);
-    if (!account) throw new Error('ConditionalCheckFailedException');
+    if (!account || (account.connectionId ?? null) !== connectionId) return false;
     this.accounts.set(`${tenantId}/${accountId}`, { ...account, connection_status: 'reauthorization_required', updated_at: at });
+    return true;
   }
 }
 
@@ -225,6 +274,7 @@ export function accountRecord(tenantId: string, accountId: string, at: string): 
     created_at: at,
     updated_at: at,
     secretRef: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:pinrelay/${tenantId}/${accountId}-AbCdEf`,
+    connectionId: null,
   };
 }
 
@@ -271,23 +321,29 @@ export class ScriptedPinterest implements PinterestApi {
 
 /**
  * Access tokens `token-1`, `token-2`, …: a forced refresh moves to the next one. `failures` maps a
- * call number (1-based) to the error that call throws.
+ * call number (1-based) to the error that call throws. The tokens belong to `connectionId` when set,
+ * else to the connection the caller asked for.
  */
 export class FakeTokenProvider implements TokenProvider {
-  readonly calls: { tenantId: string; accountId: string; forceRefresh: boolean }[] = [];
+  readonly calls: { tenantId: string; accountId: string; forceRefresh: boolean; connectionId?: string | null }[] = [];
   readonly failures = new Map<number, Error>();
+  connectionId: string | null | undefined;
   private generation = 1;
 
   constructor(private readonly log: string[] = []) {}
 
-  async accessToken(tenantId: string, accountId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+  async accessToken(
+    tenantId: string,
+    accountId: string,
+    options: { forceRefresh?: boolean; connectionId?: string | null } = {},
+  ): Promise<AccessToken> {
     const forceRefresh = options.forceRefresh ?? false;
     this.log.push(`tokens.accessToken ${accountId}${forceRefresh ? ' forceRefresh' : ''}`);
-    this.calls.push({ tenantId, accountId, forceRefresh });
+    this.calls.push({ tenantId, accountId, forceRefresh, ...(options.connectionId !== undefined ? { connectionId: options.connectionId } : {}) });
     const failure = this.failures.get(this.calls.length);
     if (failure) throw failure;
     if (forceRefresh) this.generation += 1;
-    return `token-${this.generation}`;
+    return { token: `token-${this.generation}`, connectionId: this.connectionId !== undefined ? this.connectionId : (options.connectionId ?? null) };
   }
 }
 

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
 import { DynamoJobStore, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
-import { ACCOUNT, jobRecord, OTHER_TENANT, TENANT } from '../builders.ts';
+import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const store = new DynamoJobStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'jobs-table', 30);
@@ -60,6 +60,32 @@ describe('DynamoJobStore.create', () => {
     expect('expires_at_epoch' in input.Item!).toBe(terminal);
   });
 
+  it.each([
+    ['queued', jobRecord({ status: 'queued' }), T0],
+    ['scheduled', jobRecord({ status: 'scheduled' }), '2026-03-01T13:00:00.000Z'],
+    ['retry_scheduled', jobRecord({ status: 'retry_scheduled' }), '2026-03-01T12:02:01.000Z'],
+    ['running', claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), '2026-03-01T12:04:00.000Z'],
+  ])('puts a %s job in the due index (due_pk DUE, due_at when its message should have moved it)', (_status, record, dueAt) => {
+    expect(toItem(record, 30)).toMatchObject({ due_pk: 'DUE', due_at: dueAt });
+  });
+
+  it('uses the given redelivery window for running jobs', () => {
+    expect(toItem(claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), 30, 5)['due_at']).toBe('2026-03-01T12:01:05.000Z');
+  });
+
+  it.each(['succeeded', 'failed', 'cancelled'] as const)('keeps a %s job out of the due index', (status) => {
+    const item = toItem(jobRecord({ status }), 30);
+    expect('due_pk' in item || 'due_at' in item).toBe(false);
+  });
+
+  it('reads a job stored before incidents existed with no incidents', () => {
+    const record = jobRecord();
+    const { incidents: _none, ...oldJob } = record.job;
+    ddb.on(GetCommand).resolves({ Item: { ...toItem(record, 30), job: oldJob } });
+
+    return expect(store.get(TENANT, record.job.id)).resolves.toEqual(record);
+  });
+
   it('expires terminal jobs retentionDays after their last change, in whole epoch seconds', () => {
     const failed = jobRecord({ status: 'failed', now: '2026-03-01T12:00:00.750Z' }); // updated 12:00:02.750
 
@@ -105,6 +131,17 @@ describe('DynamoJobStore.replace', () => {
       Item: toItem(next, 30),
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: { ':expected': next.version - 1 },
+    });
+  });
+
+  it('with dueBefore, also on condition that the job is still due (the reconciler)', async () => {
+    const next = jobRecord();
+    ddb.on(PutCommand).resolves({});
+
+    await expect(store.replace(next, 4, { dueBefore: new Date('2026-03-01T11:50:00.000Z') })).resolves.toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'version = :expected AND due_at < :before',
+      ExpressionAttributeValues: { ':expected': 4, ':before': '2026-03-01T11:50:00.000Z' },
     });
   });
 
@@ -214,6 +251,69 @@ describe('DynamoJobStore.listUndispatched', () => {
       ExpressionAttributeNames: { '#p': 'pending_enqueue_pk', '#s': 'pending_enqueue_since' },
       ExpressionAttributeValues: { ':p': 'PENDING', ':before': '2026-03-01T11:59:00.000Z' },
       Limit: 50,
+    });
+  });
+});
+
+describe('DynamoJobStore due index', () => {
+  const NOT_TERMINAL = 'version = :v AND NOT (#status IN (:succeeded, :failed, :cancelled))';
+  const TERMINAL_VALUES = { ':succeeded': 'succeeded', ':failed': 'failed', ':cancelled': 'cancelled' };
+
+  it('extendDue sets due_at (and due_pk) on the non-terminal job at that version, without a new version', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await expect(store.extendDue(TENANT, 'job_1', 3, new Date('2026-03-01T13:00:00.000Z'))).resolves.toBe(true);
+
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jobs-table',
+      Key: { pk: `JOB#${TENANT}#job_1` },
+      UpdateExpression: 'SET due_pk = :duePk, due_at = :due',
+      ConditionExpression: NOT_TERMINAL,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':v': 3, ...TERMINAL_VALUES, ':duePk': 'DUE', ':due': '2026-03-01T13:00:00.000Z' },
+    });
+  });
+
+  it('addIncident appends to job.incidents (created if missing) and optionally sets the due time', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const incident = { at: T0, kind: 'message_dead_lettered' as const, queue: 'publish' as const, receive_count: 6, detail: 'd' };
+
+    await expect(store.addIncident(TENANT, 'job_1', 2, incident, new Date(0))).resolves.toBe(true);
+    await expect(store.addIncident(TENANT, 'job_1', 2, incident)).resolves.toBe(true);
+
+    const [withDue, without] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(withDue).toMatchObject({
+      UpdateExpression: 'SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident), due_pk = :duePk, due_at = :due',
+      ConditionExpression: NOT_TERMINAL,
+      ExpressionAttributeNames: { '#status': 'status', '#job': 'job', '#incidents': 'incidents' },
+      ExpressionAttributeValues: { ':v': 2, ...TERMINAL_VALUES, ':none': [], ':incident': [incident], ':duePk': 'DUE', ':due': '1970-01-01T00:00:00.000Z' },
+    });
+    expect(without!.UpdateExpression).toBe('SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident)');
+    expect(without!.ExpressionAttributeValues).not.toHaveProperty(':due');
+  });
+
+  it('both answer false when the job moved on or ended, and rethrow other errors', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+
+    await expect(store.extendDue(TENANT, 'job_1', 3, new Date())).resolves.toBe(false);
+    await expect(store.addIncident(TENANT, 'job_1', 3, { at: T0, kind: 'redispatched', detail: 'd' })).resolves.toBe(false);
+    await expect(store.extendDue(TENANT, 'job_1', 3, new Date())).rejects.toThrow('boom');
+  });
+
+  it('listDue queries the due index by name, earliest first, before the cut-off', async () => {
+    const record = jobRecord();
+    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
+
+    await expect(store.listDue(new Date('2026-03-01T11:50:00.000Z'), 100)).resolves.toEqual([record]);
+
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'jobs-table',
+      IndexName: 'by_due',
+      KeyConditionExpression: '#p = :p AND #s < :before',
+      ExpressionAttributeNames: { '#p': 'due_pk', '#s': 'due_at' },
+      ExpressionAttributeValues: { ':p': 'DUE', ':before': '2026-03-01T11:50:00.000Z' },
+      ScanIndexForward: true,
+      Limit: 100,
     });
   });
 });

@@ -87,12 +87,12 @@ describe('pinFieldsOf', () => {
   });
 });
 
-/** The lifecycle as DESIGN §3/§4 describe it; the code's table must match it exactly. */
+/** The lifecycle as the README describes it (job statuses and what moves them); the code's table must match it exactly. */
 const EXPECTED: Record<JobStatus, readonly JobStatus[]> = {
-  scheduled: ['queued', 'cancelled'],
-  queued: ['running', 'cancelled', 'retry_scheduled'],
+  scheduled: ['queued', 'cancelled', 'failed'],
+  queued: ['running', 'cancelled', 'retry_scheduled', 'failed'],
   running: ['succeeded', 'failed', 'retry_scheduled', 'queued'],
-  retry_scheduled: ['queued', 'cancelled'],
+  retry_scheduled: ['queued', 'cancelled', 'failed'],
   failed: ['queued'],
   succeeded: [],
   cancelled: [],

@@ -51,6 +51,25 @@ describe('requeueDue: pacing holds', () => {
     expect(deps.queue.sent).toEqual([{ kind: 'pacing', record, waitMs: 1001, slotMs }]);
   });
 
+  it('moves the due time of a job waiting for a slot to the slot, so the reconciler leaves it alone (no new version)', async () => {
+    const record = seed('queued');
+    const slotMs = NOW_MS + 3_600_000;
+
+    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('redelayed');
+
+    expect(deps.jobs.dueAt(TENANT, record.job.id)).toBe(new Date(slotMs).toISOString());
+    expect(stored(record)).toEqual(record);
+    expect(deps.log).toContain(`jobs.extendDue ${record.job.id} v${record.version} ${new Date(slotMs).toISOString()}`);
+  });
+
+  it('drops the hold, sending nothing, when the job changed between the read and the due-time update', async () => {
+    const record = seed('queued');
+    deps.jobs.extendDue = async () => false;
+
+    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: NOW_MS + 3_600_000 }))).resolves.toBe('dropped');
+    expect(deps.queue.sent).toEqual([]);
+  });
+
   it.each(JOB_STATUSES.filter((s) => s !== 'queued'))('drops the hold of a %s job', async (status) => {
     const record = seed(status);
 
