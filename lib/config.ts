@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WORKER_TIMEOUT_SECONDS } from './definitions/queues.ts';
+import { stageSettingFields } from './definitions/settings.ts';
 
 /**
  * Deployment configuration: a zod schema over cdk.json context, one entry per stage.
@@ -8,7 +8,9 @@ import { WORKER_TIMEOUT_SECONDS } from './definitions/queues.ts';
  *   "pinrelay:stages": { "dev": { … }, "prod": { … } }
  *
  * Every field has a default, so `"dev": {}` is a valid stage. Unknown fields are rejected so a typo
- * (`jobRetentionDay`) fails the synth instead of silently falling back to the default.
+ * (`jobRetentionDay`) fails the synth instead of silently falling back to the default. The fields that
+ * become function environment come from lib/definitions/settings.ts, the same definitions the functions'
+ * runtime schema is built from: a stage that synthesizes is a configuration every function accepts.
  */
 
 export const STAGE_CONTEXT_KEY = 'pinrelay:stage';
@@ -36,8 +38,6 @@ export const stageSettingsSchema = z.strictObject({
     .string()
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1')
     .optional(),
-  /** Days a job record is kept after it was last updated (DynamoDB TTL). */
-  jobRetentionDays: z.number().int().min(1).max(3650).default(30),
   /** CloudWatch Logs retention of every function and the API access log. */
   logRetentionDays: z
     .number()
@@ -59,44 +59,25 @@ export const stageSettingsSchema = z.strictObject({
   authorizerCacheSeconds: z.number().int().min(0).max(3600).default(60),
   /** What happens to stateful resources (tables, queues, key, logs) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  /** Pinterest API origin, without `/v5` (e.g. https://api-sandbox.pinterest.com). */
-  pinterestApiBaseUrl: z
-    .url({ protocol: /^https$/, error: 'an https:// URL' })
-    .refine((u) => new URL(u).pathname === '/' && !u.endsWith('/v5'), { message: 'an origin without a path (no /v5)' })
-    .default('https://api.pinterest.com'),
-  /**
-   * Per-request timeout of Pinterest API calls, in milliseconds (PINTEREST_TIMEOUT_MS). At most half the
-   * worker's timeout: one attempt may refresh a token and then create the pin (or list a board to verify a
-   * lost create), and all of it has to finish inside one invocation.
-   */
-  pinterestTimeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max((WORKER_TIMEOUT_SECONDS * 1000) / 2, { message: `at most ${(WORKER_TIMEOUT_SECONDS * 1000) / 2} (half the worker's ${WORKER_TIMEOUT_SECONDS} s timeout)` })
-    .default(10_000),
   /**
    * Cap on concurrent publish-worker invocations started by the publish queue (the event source mapping's
    * `maxConcurrency`, 2–1000); unset = no cap (Lambda scales with the number of active message groups,
    * i.e. Pinterest accounts with work, within the account's concurrency limit).
    */
   workerMaxConcurrency: z.number().int().min(2).max(1000).optional(),
-  /** Default pacing per Pinterest account and for the whole app (per-account overrides live on the account). */
-  pacing: z
-    .strictObject({
-      accountPerMinute: z.number().int().positive().default(10),
-      appPerSecond: z.number().int().positive().default(10),
-    })
-    .prefault({}),
-  /** Backoff policy (per-outcome-class multipliers are applied on top by the worker). */
-  retry: z
-    .strictObject({
-      baseSeconds: z.number().positive().max(900).default(5),
-      maxAttempts: z.number().int().positive().max(100).default(5),
-    })
-    .prefault({}),
+  /**
+   * How often the stranded-job reconciler runs, in minutes (1–60); unset = the rate in its catalogue entry
+   * (`reconcile-stranded-jobs` in lib/definitions/functions.ts: every 5 minutes). Its grace, page limit
+   * and re-dispatch limit are the `reconcile.*` settings (lib/definitions/settings.ts).
+   */
+  reconcileEveryMinutes: z.number().int().min(1).max(60).optional(),
   /** Where alarms notify (used once observability lands); unset = alarms without a subscriber. */
   alarmEmail: z.email().optional(),
+  /**
+   * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
+   * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in lib/definitions/settings.ts.
+   */
+  ...stageSettingFields(),
 });
 
 /** One stage's settings as written in cdk.json (defaults not yet applied). */

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
-import { DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE } from '../lib/definitions/queues.ts';
+import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE } from '../lib/definitions/queues.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../lib/definitions/tables.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
+import { LOCAL_DEFAULTS, LOCAL_PLATFORM_ENVIRONMENT, localFunctionsEnvironment, localResources, localSettings } from './environment.ts';
 import { startFauxqs } from './emulators/fauxqs.ts';
 import { startEventBridgeStandIn, type EventBridgeStandIn } from './stand-ins/eventbridge.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
@@ -58,6 +59,15 @@ export interface PipelineOptions {
   readonly relayRetryAttempts?: number;
   /** Outbox sweeper cadence and grace; false disables it. @default { intervalMs: 10000, graceSeconds: 30 } */
   readonly sweeper?: { readonly intervalMs: number; readonly graceSeconds: number } | false;
+  /**
+   * The stranded-job backstop: the reconciler's cadence, grace (RECONCILE_GRACE_SECONDS), page and
+   * re-dispatch limits, and the consumer of both dead-letter queues. false disables both (the
+   * integration tests do, unless they test them).
+   * @default { intervalMs: 60000 } (the settings' defaults for the rest)
+   */
+  readonly reconciler?:
+    | { readonly intervalMs: number; readonly graceSeconds?: number; readonly pageLimit?: number; readonly maxRedispatches?: number }
+    | false;
   /** Powertools log level of the handlers. @default WARN */
   readonly logLevel?: string;
   /**
@@ -93,7 +103,14 @@ export interface Pipeline {
   readonly apiKey: string;
   readonly tenantId: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly secretsManager: string; readonly eventBridge: string };
-  readonly queueUrls: { readonly publish: string; readonly publishDlq: string; readonly delay: string; readonly outboxDlq: string };
+  readonly queueUrls: {
+    readonly publish: string;
+    readonly publishDlq: string;
+    readonly delay: string;
+    readonly delayDlq: string;
+    readonly outboxDlq: string;
+    readonly poison: string;
+  };
   readonly tableNames: { readonly jobs: string; readonly tenants: string };
   readonly secrets: SecretsManagerStandIn;
   readonly events: EventBridgeStandIn;
@@ -106,6 +123,8 @@ export interface Pipeline {
   relayDrained(timeoutMs?: number): Promise<void>;
   /** Runs one outbox sweep now; returns how many jobs it dispatched. */
   sweepNow(): Promise<number>;
+  /** Runs one stranded-job reconciliation now (even with `reconciler: false`); returns what it did. */
+  reconcileNow(): Promise<{ examined: number; redispatched: number; recovered: number; stranded: number; skipped: number }>;
   stop(): Promise<void>;
 }
 
@@ -151,6 +170,24 @@ async function persistSecrets(secrets: SecretsManagerStandIn, file: string, stop
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+const LOCAL_APP_SECRET_NAME = 'pinrelay/local/pinterest-app';
+
+/**
+ * The Pinterest app credentials as a deployed stage keeps them: one secret `{client_id, client_secret}`
+ * that the worker reads through PINTEREST_APP_SECRET_ARN. With --data a restart finds the saved secret
+ * and gives it the credentials of this run.
+ */
+async function storeAppCredentials(endpoint: string, app: { readonly clientId: string; readonly clientSecret: string }): Promise<string> {
+  const client = new SecretsManagerClient({ endpoint, region: REGION, credentials });
+  const value = JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret });
+  try {
+    return (await client.send(new CreateSecretCommand({ Name: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceExistsException') throw error;
+    return (await client.send(new PutSecretValueCommand({ SecretId: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
+  }
+}
+
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const log = options.log ?? ((m: string) => console.error(m));
   const stops: Array<() => Promise<void>> = [];
@@ -189,12 +226,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       publishDlq: provisioned.queues[PUBLISH_DLQ.logicalName]!.url,
       delay: provisioned.queues[DELAY_QUEUE.logicalName]!.url,
       outboxDlq: provisioned.queues[OUTBOX_DLQ.logicalName]!.url,
+      delayDlq: provisioned.queues[DELAY_DLQ.logicalName]!.url,
+      poison: provisioned.queues[POISON_QUEUE.logicalName]!.url,
     };
     const tableNames = {
       jobs: provisioned.tables[JOBS_TABLE.logicalName]!.name,
       tenants: provisioned.tables[TENANTS_TABLE.logicalName]!.name,
     };
-    const sweeper = options.sweeper ?? { intervalMs: 10_000, graceSeconds: 30 };
+    const sweeper = options.sweeper ?? { intervalMs: 10_000, graceSeconds: LOCAL_DEFAULTS.sweepGraceSeconds };
 
     const sandbox = options.pinterest ? undefined : await startPinterestSandbox();
     if (sandbox) {
@@ -203,7 +242,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     }
     const pinterest = options.pinterest ?? { baseUrl: sandbox!.url, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET };
 
-    // The handlers read their configuration from the environment, exactly as in Lambda.
+    // The handlers read their configuration from the environment, exactly as in Lambda: each function's
+    // variables come from the settings and its access list, derived as the CDK stack derives them
+    // (local/environment.ts); the functions share this process, so it holds the union.
+    const settings = localSettings(options, pinterest.baseUrl);
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -212,28 +254,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       SQS_ENDPOINT: sqs.endpoint,
       SECRETS_MANAGER_ENDPOINT: secrets.endpoint,
       EVENTBRIDGE_ENDPOINT: events.endpoint,
-      JOBS_TABLE_NAME: tableNames.jobs,
-      TENANTS_TABLE_NAME: tableNames.tenants,
-      PUBLISH_QUEUE_URL: queueUrls.publish,
-      DELAY_QUEUE_URL: queueUrls.delay,
-      EVENT_BUS_NAME: busName,
-      ACCOUNT_SECRET_PREFIX: 'pinrelay/local/accounts',
-      JOB_RETENTION_DAYS: '30',
-      SWEEP_GRACE_SECONDS: String(sweeper ? sweeper.graceSeconds : 60),
-      PINTEREST_API_BASE_URL: pinterest.baseUrl,
-      PINTEREST_CLIENT_ID: pinterest.clientId,
-      PINTEREST_CLIENT_SECRET: pinterest.clientSecret,
-      PINTEREST_TIMEOUT_MS: String(options.pinterestTimeoutMs ?? 10_000),
-      PACING_ACCOUNT_PER_MINUTE: String(options.pacing?.accountPerMinute ?? 10),
-      PACING_APP_PER_SECOND: String(options.pacing?.appPerSecond ?? 10),
-      RETRY_BASE_SECONDS: String(options.retry?.baseSeconds ?? 5),
-      RETRY_MAX_ATTEMPTS: String(options.retry?.maxAttempts ?? 5),
-      WORKER_LEASE_SECONDS: String(options.workerLeaseSeconds ?? 60),
-      POWERTOOLS_SERVICE_NAME: 'pinrelay',
-      POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
+      ...LOCAL_PLATFORM_ENVIRONMENT,
+      ...localFunctionsEnvironment(
+        settings,
+        localResources(provisioned, { eventBusName: busName, appSecretArn: await storeAppCredentials(secrets.endpoint, pinterest) }),
+      ),
     });
     const { resetConfigForTests } = await import('../lambdas/shared/config.ts');
     const { resetClientsForTests } = await import('../lambdas/shared/clients.ts');
@@ -343,6 +368,41 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       stops.push(async () => clearInterval(timer));
     }
 
+    // The stranded-job backstop, wired as the CDK StrandedJobs construct: both dead-letter queues feed
+    // record-dead-letters, and the reconciler runs on an interval.
+    const reconcileHandler = (await import('../lambdas/reconcile-stranded-jobs/handler.ts')).handler as unknown as (
+      e: unknown,
+      c: Context,
+    ) => Promise<Awaited<ReturnType<Pipeline['reconcileNow']>>>;
+    const reconcileNow = () => reconcileHandler({}, lambdaContext('reconcile-stranded-jobs', 60_000));
+    const reconciler = options.reconciler ?? { intervalMs: 60_000 };
+    if (reconciler) {
+      const deadLetterHandler = (await import('../lambdas/record-dead-letters/handler.ts')).handler as SqsHandler;
+      for (const dlq of [PUBLISH_DLQ, DELAY_DLQ]) {
+        const poller = startSqsPoller({
+          sqs: sqsAdmin,
+          queueUrl: provisioned.queues[dlq.logicalName]!.url,
+          queueArn: provisioned.queues[dlq.logicalName]!.arn,
+          functionName: 'record-dead-letters',
+          handler: deadLetterHandler,
+          onError: (e) => log(`record-dead-letters: ${e instanceof Error ? e.message : String(e)}`),
+        });
+        stops.push(poller.stop);
+      }
+      let running = false; // one run at a time, like a scheduled Lambda that finishes within its period
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        reconcileNow()
+          .catch((e: unknown) => log(`reconcile-stranded-jobs: ${String(e)}`))
+          .finally(() => {
+            running = false;
+          });
+      }, reconciler.intervalMs);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+
     return {
       apiUrl: api.url,
       apiKey: local.api_key,
@@ -363,6 +423,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         await relay.drained(timeoutMs);
       },
       sweepNow,
+      reconcileNow,
       stop: stopAll,
     };
   } catch (error) {

@@ -9,8 +9,15 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StageSettings } from '../config.ts';
-import { ENV_FOR_ACCESS, type Access, type FunctionDefinition } from '../definitions/functions.ts';
+import {
+  ENV_FOR_ACCESS,
+  ENV_FOR_EVERY_FUNCTION,
+  functionEnvironment,
+  type Access,
+  type FunctionDefinition,
+} from '../definitions/functions.ts';
+import { TENANT_ITEM_GRANTS, type ItemGrant } from '../definitions/item-access.ts';
+import type { ResourceValues, SettingValues } from '../definitions/settings.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
 import { grantTableData } from './data-tables.ts';
@@ -23,18 +30,17 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /**
- * Environment every function gets, whatever its access. Anything else a function sees comes from its
- * `access` list (ENV_FOR_ACCESS) or, explicitly, from the caller's `environment`.
+ * Platform environment every function gets, whatever its access. Anything else a function sees comes
+ * from the settings and its `access` list (functionEnvironment) or, explicitly, from the caller's `environment`.
  */
 export const DEFAULT_ENVIRONMENT = {
   NODE_OPTIONS: '--enable-source-maps',
   POWERTOOLS_SERVICE_NAME: 'pinrelay',
   POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
 } as const;
 
-/** Every variable name some access kind provides: callers may not set these (they are wired to resources). */
-const ACCESS_ENV_NAMES: ReadonlySet<string> = new Set(Object.values(ENV_FOR_ACCESS).flat());
+/** Every variable the settings or an access kind provide: callers may not set these (they are derived). */
+const DERIVED_ENV_NAMES: ReadonlySet<string> = new Set([...ENV_FOR_EVERY_FUNCTION, ...Object.values(ENV_FOR_ACCESS).flat()]);
 
 /** The stateful resources and stage settings a function's `access` list can reach. */
 export interface ServiceResources {
@@ -42,18 +48,17 @@ export interface ServiceResources {
   readonly tenantsTable: dynamodb.ITable;
   readonly publishQueue: sqs.IQueue;
   readonly delayQueue: sqs.IQueue;
+  /** Where dead-lettered messages that are not job messages are parked (`poison-queue:send`: POISON_QUEUE_URL and SendMessage). */
+  readonly poisonQueue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
   readonly accountSecrets: AccountSecrets;
   /** The Pinterest app's OAuth credentials secret (`pinterest:call`: PINTEREST_APP_SECRET_ARN and read access). */
   readonly pinterestAppCredentials: PinterestAppCredentials;
-  /** Days a job record lives after its last update (JOB_RETENTION_DAYS). */
-  readonly jobRetentionDays: number;
-  /** Pinterest API origin without `/v5` and per-request timeout (`pinterest:call`: PINTEREST_API_BASE_URL, PINTEREST_TIMEOUT_MS). */
-  readonly pinterest: { readonly apiBaseUrl: string; readonly timeoutMs: number };
-  /** Default pacing limits (`pacing:config`: PACING_ACCOUNT_PER_MINUTE, PACING_APP_PER_SECOND). */
-  readonly pacing: StageSettings['pacing'];
-  /** Backoff policy (`pacing:config`: RETRY_BASE_SECONDS, RETRY_MAX_ATTEMPTS). */
-  readonly retry: StageSettings['retry'];
+  /**
+   * The stage's runtime settings (the stage settings themselves will do): each function gets the ones its
+   * access list names, encoded as lib/definitions/settings.ts says.
+   */
+  readonly settings: SettingValues;
 }
 
 export interface ServiceFunctionProps {
@@ -72,13 +77,8 @@ export interface ServiceFunctionProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
-   * Powertools log level.
-   * @default 'INFO'
-   */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /**
-   * Extra environment, merged over the defaults (NODE_OPTIONS, POWERTOOLS_*). Names that an access kind
-   * provides (JOBS_TABLE_NAME, …) are rejected: they are derived from `definition.access`.
+   * Extra environment, merged over the defaults (NODE_OPTIONS, POWERTOOLS_*). Names that the settings or
+   * an access kind provide (JOBS_TABLE_NAME, POWERTOOLS_LOG_LEVEL, …) are rejected: they are derived.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
@@ -105,8 +105,10 @@ export class ServiceFunction extends Construct {
     this.definition = definition;
 
     for (const name of Object.keys(props.environment ?? {})) {
-      if (ACCESS_ENV_NAMES.has(name)) {
-        throw new Error(`${definition.name}: environment variable ${name} comes from the access list, not from props.environment`);
+      if (DERIVED_ENV_NAMES.has(name)) {
+        throw new Error(
+          `${definition.name}: environment variable ${name} comes from the settings or the access list, not from props.environment`,
+        );
       }
     }
 
@@ -136,7 +138,6 @@ export class ServiceFunction extends Construct {
       role: this.role,
       environment: {
         ...DEFAULT_ENVIRONMENT,
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_ENVIRONMENT.POWERTOOLS_LOG_LEVEL,
         ...props.environment,
         ...accessEnvironment(definition, resources),
       },
@@ -175,36 +176,44 @@ export class ServiceFunction extends Construct {
   }
 }
 
-/** The environment a definition's access list provides: exactly the ENV_FOR_ACCESS names, each wired to its resource. */
+/**
+ * The environment a definition's access list provides: functionEnvironment (shared with local mode) over
+ * this stack's resources and the stage settings.
+ */
 export function accessEnvironment(definition: FunctionDefinition, resources: ServiceResources): Record<string, string> {
-  const values: Record<string, string> = {
+  return functionEnvironment(definition, { settings: resources.settings, resources: resourceValues(resources) });
+}
+
+/** Each resource variable wired to its resource (tokens until deploy). */
+export function resourceValues(resources: ServiceResources): Required<ResourceValues> {
+  return {
     JOBS_TABLE_NAME: resources.jobsTable.tableName,
-    JOB_RETENTION_DAYS: String(resources.jobRetentionDays),
     TENANTS_TABLE_NAME: resources.tenantsTable.tableName,
     ACCOUNT_SECRET_PREFIX: resources.accountSecrets.secretPrefix,
     ACCOUNT_SECRET_KMS_KEY_ID: resources.accountSecrets.key.keyArn,
     PUBLISH_QUEUE_URL: resources.publishQueue.queueUrl,
     DELAY_QUEUE_URL: resources.delayQueue.queueUrl,
+    POISON_QUEUE_URL: resources.poisonQueue.queueUrl,
     EVENT_BUS_NAME: resources.eventBus.eventBusName,
-    PINTEREST_API_BASE_URL: resources.pinterest.apiBaseUrl,
-    PINTEREST_TIMEOUT_MS: String(resources.pinterest.timeoutMs),
     PINTEREST_APP_SECRET_ARN: resources.pinterestAppCredentials.secret.secretArn,
-    PACING_ACCOUNT_PER_MINUTE: String(resources.pacing.accountPerMinute),
-    PACING_APP_PER_SECOND: String(resources.pacing.appPerSecond),
-    RETRY_BASE_SECONDS: String(resources.retry.baseSeconds),
-    RETRY_MAX_ATTEMPTS: String(resources.retry.maxAttempts),
   };
-  const environment: Record<string, string> = {};
-  for (const access of definition.access) {
-    for (const name of ENV_FOR_ACCESS[access]) {
-      const value = values[name];
-      if (value === undefined) {
-        throw new Error(`${definition.name}: no value wired for ${name} (access ${access}); add it to accessEnvironment()`);
-      }
-      environment[name] = value;
-    }
-  }
-  return environment;
+}
+
+/**
+ * One item-scoped grant (lib/definitions/item-access.ts) as an IAM statement on the table itself.
+ * `ForAllValues` passes when the key is missing, so `Null: false` insists the request names partition keys;
+ * every granted action is a single-item one, which always does.
+ */
+export function itemGrantStatement(table: dynamodb.ITable, grant: ItemGrant): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: grant.actions.map((action) => `dynamodb:${action}`),
+    resources: [table.tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] },
+      ...(grant.attributes ? { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...grant.attributes] } } : {}),
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    },
+  });
 }
 
 function grantAccess(role: iam.IRole, access: Access, resources: ServiceResources): void {
@@ -221,6 +230,10 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
     case 'tenants:write':
       grantTableData(role, resources.tenantsTable, TENANTS_TABLE, 'read-write');
       return;
+    case 'tenants:account-status':
+    case 'tenants:pacing':
+      for (const grant of TENANT_ITEM_GRANTS[access]) role.addToPrincipalPolicy(itemGrantStatement(resources.tenantsTable, grant));
+      return;
     case 'secrets:read':
       resources.accountSecrets.grantRead(role);
       return;
@@ -236,6 +249,9 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
     case 'delay-queue:send':
       resources.delayQueue.grantSendMessages(role);
       return;
+    case 'poison-queue:send':
+      resources.poisonQueue.grantSendMessages(role);
+      return;
     case 'events:put':
       resources.eventBus.grantPutEventsTo(role);
       return;
@@ -243,6 +259,9 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
       resources.pinterestAppCredentials.grantRead(role);
       return;
     case 'pacing:config':
+    case 'worker:config':
+    case 'sweeper:config':
+    case 'reconcile:config':
       // Configuration only: no resource to reach.
       return;
     default: {

@@ -1,4 +1,14 @@
 import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
+import {
+  EVERY_FUNCTION,
+  RESOURCE_VARIABLES,
+  SETTING_ENTRIES,
+  encodeSetting,
+  envNamesForAccess,
+  settingValue,
+  type ResourceValues,
+  type SettingValues,
+} from './settings.ts';
 
 /**
  * Catalogue of pinrelay's Lambda functions: where each handler lives, what triggers it and which
@@ -7,22 +17,40 @@ import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
  */
 
 /** What a function may touch. Each entry maps to env vars + the narrowest IAM grant. */
-export type Access =
-  | 'jobs:read'
-  | 'jobs:write'
-  | 'tenants:read'
-  | 'tenants:write'
-  | 'secrets:write'
-  | 'secrets:read'
+export const ACCESS_KINDS = [
+  'jobs:read',
+  'jobs:write',
+  'tenants:read',
+  'tenants:write',
+  /**
+   * The worker's share of the tenants table: read account records and mark one
+   * `reauthorization_required`; never API keys, never a new or replaced item (lib/definitions/item-access.ts).
+   */
+  'tenants:account-status',
+  /** Read and write the token-bucket items (`PACING#…`) of the tenants table, nothing else in it. */
+  'tenants:pacing',
+  'secrets:write',
+  'secrets:read',
   /** Store a refreshed token pair in an existing account secret (PutSecretValue only). */
-  | 'secrets:rotate'
-  | 'publish-queue:send'
-  | 'delay-queue:send'
-  | 'events:put'
+  'secrets:rotate',
+  'publish-queue:send',
+  'delay-queue:send',
+  'events:put',
   /** Calls Pinterest: API origin, timeout, and read access to the Pinterest app credentials secret. */
-  | 'pinterest:call'
-  /** Pacing and retry policy defaults (stage config). */
-  | 'pacing:config';
+  'pinterest:call',
+  /** Default pacing limits (stage config). */
+  'pacing:config',
+  /** The publish worker's retry policy and claim lease (stage config). */
+  'worker:config',
+  /** The outbox sweeper's grace period (stage config). */
+  'sweeper:config',
+  /** The stranded-job reconciler's grace, page limit and re-dispatch limit (stage config). */
+  'reconcile:config',
+  /** Park dead-lettered messages that are not job messages in the poison queue (SendMessage only). */
+  'poison-queue:send',
+] as const;
+
+export type Access = (typeof ACCESS_KINDS)[number];
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -47,7 +75,9 @@ export interface FunctionDefinition {
     /** The FIFO publish queue: batch ≤ 10, ReportBatchItemFailures. */
     | { readonly kind: 'publish-queue' }
     /** The standard delay queue: batch ≤ 10, ReportBatchItemFailures. */
-    | { readonly kind: 'delay-queue' };
+    | { readonly kind: 'delay-queue' }
+    /** Both dead-letter queues of the publish pipeline (publish DLQ, delay DLQ): batch ≤ 10, ReportBatchItemFailures. */
+    | { readonly kind: 'dead-letter-queues' };
   /** Seconds; default 10. */
   readonly timeoutSeconds?: number;
   /** MB; default 256. */
@@ -125,14 +155,24 @@ export const FUNCTIONS = [
   {
     name: 'sweep-pending-enqueues',
     description: 'Outbox safety net: re-sends jobs whose enqueue was never confirmed',
-    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send'],
+    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'sweeper:config'],
     trigger: { kind: 'schedule', everyMinutes: 1 },
     timeoutSeconds: 60,
   },
   {
     name: 'publish-pin',
     description: 'Publish queue worker: claims a job, paces it, calls Pinterest, records the attempt and the next status',
-    access: ['jobs:write', 'tenants:write', 'secrets:read', 'secrets:rotate', 'delay-queue:send', 'pinterest:call', 'pacing:config'],
+    access: [
+      'jobs:write',
+      'tenants:account-status',
+      'tenants:pacing',
+      'secrets:read',
+      'secrets:rotate',
+      'delay-queue:send',
+      'pinterest:call',
+      'pacing:config',
+      'worker:config',
+    ],
     trigger: { kind: 'publish-queue' },
     timeoutSeconds: WORKER_TIMEOUT_SECONDS,
     memorySize: 512,
@@ -144,25 +184,61 @@ export const FUNCTIONS = [
     trigger: { kind: 'delay-queue' },
     timeoutSeconds: 30,
   },
+  {
+    name: 'reconcile-stranded-jobs',
+    description:
+      'Backstop: re-dispatches overdue non-terminal jobs whose queue message is gone (dead-lettered or lost), recovers expired leases, fails jobs re-dispatched too often',
+    // The re-dispatch is a job write (a new version): the outbox sends the message, so no queue access.
+    access: ['jobs:write', 'worker:config', 'reconcile:config'],
+    trigger: { kind: 'schedule', everyMinutes: 5 },
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'record-dead-letters',
+    description:
+      'Dead-letter queue consumer (publish and delay DLQs): records the incident on the job and makes it due for the reconciler; parks non-job messages in the poison queue',
+    access: ['jobs:write', 'poison-queue:send'],
+    trigger: { kind: 'dead-letter-queues' },
+    timeoutSeconds: 20,
+  },
 ] as const satisfies readonly FunctionDefinition[];
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
 /**
- * Environment variable names per access kind. Only these reach a function (STYLE: each function gets
- * only the env it needs).
+ * Environment variable names per access kind, derived from the variables' definitions
+ * (lib/definitions/settings.ts): only these reach a function, so each function gets the environment
+ * it needs and nothing more.
  */
-export const ENV_FOR_ACCESS: Record<Access, readonly string[]> = {
-  'jobs:read': ['JOBS_TABLE_NAME'],
-  'jobs:write': ['JOBS_TABLE_NAME', 'JOB_RETENTION_DAYS'],
-  'tenants:read': ['TENANTS_TABLE_NAME'],
-  'tenants:write': ['TENANTS_TABLE_NAME'],
-  'secrets:read': ['ACCOUNT_SECRET_PREFIX'],
-  'secrets:rotate': ['ACCOUNT_SECRET_PREFIX'],
-  'secrets:write': ['ACCOUNT_SECRET_PREFIX', 'ACCOUNT_SECRET_KMS_KEY_ID'],
-  'publish-queue:send': ['PUBLISH_QUEUE_URL'],
-  'delay-queue:send': ['DELAY_QUEUE_URL'],
-  'events:put': ['EVENT_BUS_NAME'],
-  'pinterest:call': ['PINTEREST_API_BASE_URL', 'PINTEREST_TIMEOUT_MS', 'PINTEREST_APP_SECRET_ARN'],
-  'pacing:config': ['PACING_ACCOUNT_PER_MINUTE', 'PACING_APP_PER_SECOND', 'RETRY_BASE_SECONDS', 'RETRY_MAX_ATTEMPTS'],
-};
+export const ENV_FOR_ACCESS: Readonly<Record<Access, readonly string[]>> = Object.fromEntries(
+  ACCESS_KINDS.map((access) => [access, envNamesForAccess(access)]),
+) as unknown as Record<Access, readonly string[]>;
+
+/** Variables every function gets whatever its access list (settings such as the log level). */
+export const ENV_FOR_EVERY_FUNCTION: readonly string[] = envNamesForAccess(EVERY_FUNCTION);
+
+/**
+ * A function's environment from its access list: each resource variable wired to `resources`, each
+ * setting encoded from `settings`. CDK (lib/constructs/service-function.ts) and local mode
+ * (local/environment.ts) both call this, so a deployed function and its local twin read the same
+ * variables with the same values for the same settings.
+ */
+export function functionEnvironment(
+  definition: Pick<FunctionDefinition, 'name' | 'access'>,
+  values: { readonly settings: SettingValues; readonly resources: ResourceValues },
+): Record<string, string> {
+  const names = new Set([...ENV_FOR_EVERY_FUNCTION, ...definition.access.flatMap((access) => ENV_FOR_ACCESS[access])]);
+  const environment: Record<string, string> = {};
+  for (const name of names) {
+    if (Object.hasOwn(RESOURCE_VARIABLES, name)) {
+      const value = values.resources[name as keyof ResourceValues];
+      if (value === undefined) throw new Error(`${definition.name}: no resource wired for ${name}`);
+      environment[name] = value;
+      continue;
+    }
+    const entry = SETTING_ENTRIES.find(({ setting }) => setting.env === name);
+    if (!entry) throw new Error(`${definition.name}: ${name} is neither a resource variable nor a setting (lib/definitions/settings.ts)`);
+    environment[name] = encodeSetting(settingValue(values.settings, entry.path));
+  }
+  return environment;
+}

@@ -5,7 +5,8 @@ import type { StageConfig } from '../config.ts';
 import { IntakeApi, type IntakeRoute } from '../constructs/intake-api.ts';
 import { JobOutbox } from '../constructs/job-outbox.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
-import { ServiceFunction } from '../constructs/service-function.ts';
+import { ServiceFunction, type ServiceResources } from '../constructs/service-function.ts';
+import { StrandedJobs } from '../constructs/stranded-jobs.ts';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -25,14 +26,17 @@ export function constructIdFor(name: string): string {
 
 /**
  * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
- * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, and the publish and
- * delay queue consumers.
+ * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, the publish and
+ * delay queue consumers, and the stranded-job backstop (reconciler schedule, dead-letter queue consumer).
  */
 export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
+  /** What every function's access list reaches: the stateful resources and the stage settings. */
+  public readonly serviceResources: ServiceResources;
   public readonly intakeApi: IntakeApi;
   public readonly jobOutbox: JobOutbox;
   public readonly publishWorker: PublishWorker;
+  public readonly strandedJobs: StrandedJobs;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const { stage, settings } = props.config;
@@ -41,25 +45,24 @@ export class StatelessStack extends Stack {
     const logRemovalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
 
+    this.serviceResources = {
+      jobsTable: stateful.tables.jobsTable,
+      tenantsTable: stateful.tables.tenantsTable,
+      publishQueue: stateful.queues.publishQueue,
+      delayQueue: stateful.queues.delayQueue,
+      poisonQueue: stateful.queues.poisonQueue,
+      eventBus: stateful.eventBus,
+      accountSecrets: stateful.accountSecrets,
+      pinterestAppCredentials: stateful.pinterestAppCredentials,
+      settings,
+    };
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const definition of FUNCTIONS as readonly FunctionDefinition[]) {
       functions.set(
         definition.name as FunctionName,
         new ServiceFunction(this, constructIdFor(definition.name), {
           definition,
-          resources: {
-            jobsTable: stateful.tables.jobsTable,
-            tenantsTable: stateful.tables.tenantsTable,
-            publishQueue: stateful.queues.publishQueue,
-            delayQueue: stateful.queues.delayQueue,
-            eventBus: stateful.eventBus,
-            accountSecrets: stateful.accountSecrets,
-            pinterestAppCredentials: stateful.pinterestAppCredentials,
-            jobRetentionDays: settings.jobRetentionDays,
-            pinterest: { apiBaseUrl: settings.pinterestApiBaseUrl, timeoutMs: settings.pinterestTimeoutMs },
-            pacing: settings.pacing,
-            retry: settings.retry,
-          },
+          resources: this.serviceResources,
           logRetention,
           logRemovalPolicy,
         }),
@@ -93,14 +96,23 @@ export class StatelessStack extends Stack {
       logRemovalPolicy,
     });
 
-    const sweep = exactlyOne('schedule');
-    const sweepTrigger = sweep.definition.trigger;
+    // Scheduled functions are told apart by name: each schedule feeds its own construct.
+    const scheduled = (name: FunctionName) => {
+      const fn = functions.get(name);
+      if (!fn || fn.definition.trigger.kind !== 'schedule') throw new Error(`${name} is not a scheduled function in lib/definitions/functions.ts`);
+      return { fn, everyMinutes: fn.definition.trigger.everyMinutes };
+    };
+    if (byTrigger('schedule').length !== 2) {
+      throw new Error('a new scheduled function in lib/definitions/functions.ts: wire it in lib/stacks/stateless-stack.ts');
+    }
+    const sweep = scheduled('sweep-pending-enqueues');
+    const reconcile = scheduled('reconcile-stranded-jobs');
     this.jobOutbox = new JobOutbox(this, 'JobOutbox', {
       jobsTable: stateful.tables.jobsTable,
       relayFunction: exactlyOne('jobs-stream').function,
       deadLetterQueue: stateful.queues.outboxDeadLetterQueue,
-      sweepFunction: sweep.function,
-      sweepEvery: Duration.minutes(sweepTrigger.kind === 'schedule' ? sweepTrigger.everyMinutes : 1),
+      sweepFunction: sweep.fn.function,
+      sweepEvery: Duration.minutes(sweep.everyMinutes),
     });
 
     this.publishWorker = new PublishWorker(this, 'PublishWorker', {
@@ -109,6 +121,14 @@ export class StatelessStack extends Stack {
       delayQueue: stateful.queues.delayQueue,
       requeueFunction: exactlyOne('delay-queue').function,
       workerMaxConcurrency: settings.workerMaxConcurrency,
+    });
+
+    this.strandedJobs = new StrandedJobs(this, 'StrandedJobs', {
+      reconcileFunction: reconcile.fn.function,
+      reconcileEvery: Duration.minutes(settings.reconcileEveryMinutes ?? reconcile.everyMinutes),
+      deadLetterFunction: exactlyOne('dead-letter-queues').function,
+      publishDeadLetterQueue: stateful.queues.publishDeadLetterQueue,
+      delayDeadLetterQueue: stateful.queues.delayDeadLetterQueue,
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -20,6 +20,11 @@ describe('stage config (lib/config.ts)', () => {
       pinterestTimeoutMs: 10_000,
       pacing: { accountPerMinute: 10, appPerSecond: 10 },
       retry: { baseSeconds: 5, maxAttempts: 5 },
+      // The runtime settings' defaults (lib/definitions/settings.ts) are part of every stage.
+      sweepGraceSeconds: 60,
+      workerLeaseSeconds: 60,
+      logLevel: 'INFO',
+      reconcile: { graceSeconds: 900, pageLimit: 100, maxRedispatches: 3 },
     });
   });
 
@@ -73,6 +78,14 @@ describe('stage config (lib/config.ts)', () => {
     [{ workerMaxConcurrency: 1 }, 'workerMaxConcurrency'], // Lambda's SQS maximum concurrency starts at 2
     [{ workerMaxConcurrency: 1001 }, 'workerMaxConcurrency'],
     [{ jobRetentionDay: 10 }, ''], // typo: unknown keys are rejected, not ignored
+    // Ranges the functions' runtime schema enforces: a stage outside them would deploy and then fail every
+    // invocation (one definition per setting, lib/definitions/settings.ts).
+    [{ retry: { maxAttempts: 21 } }, 'retry.maxAttempts'],
+    [{ retry: { baseSeconds: 0.05 } }, 'retry.baseSeconds'],
+    [{ pacing: { appPerSecond: 100_001 } }, 'pacing.appPerSecond'],
+    [{ workerLeaseSeconds: 29 }, 'workerLeaseSeconds'], // shorter than the worker's timeout
+    [{ sweepGraceSeconds: 0 }, 'sweepGraceSeconds'],
+    [{ logLevel: 'LOUD' }, 'logLevel'],
   ])('rejects %j', (settings, path) => {
     expect(() => parseStageConfig('dev', { dev: settings })).toThrow(`pinrelay:stages.dev${path ? `.${path}` : ''}`);
   });

@@ -1,13 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ENVIRONMENT, resourceValues } from '../../lib/constructs/service-function.ts';
+import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { QUEUES, localQueueName } from '../../lib/definitions/queues.ts';
+import { RESOURCE_VARIABLES, SETTING_ENTRIES, settingValue, type SettingValues } from '../../lib/definitions/settings.ts';
 import { TABLES } from '../../lib/definitions/tables.ts';
+import { LOCAL_PLATFORM_ENVIRONMENT, localFunctionEnvironment, localFunctionsEnvironment, localResources, localSettings, type LocalSettingsOptions } from '../../local/environment.ts';
 import { createQueueAttributes, createTableInput } from '../../local/provision.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**
- * Local mode must create the same tables and queues as the deployed stack (issue: "no drift: test it").
- * Both are built from lib/definitions; this compares what local/provision.ts sends to the emulators
- * with what the synthesized CloudFormation template declares, property by property.
+ * Local mode must create the same tables and queues as the deployed stack (issue: "no drift: test it"),
+ * and give each function the same environment. Both are built from lib/definitions; this compares what
+ * local/provision.ts sends to the emulators and what local/environment.ts puts into a function's
+ * environment with what the synthesized CloudFormation template declares.
  */
 let synth: Synthesized;
 beforeAll(() => {
@@ -73,5 +78,97 @@ describe('local queues match the deployed queues', () => {
 
   it('covers every queue of the stack', () => {
     expect(resourcesOfType(synth.statefulTemplate, 'AWS::SQS::Queue')).toHaveLength(QUEUES.length);
+  });
+});
+
+describe('function environments: the template, the derivation and local mode agree', () => {
+  /** A stage with a non-default value for every setting a local pipeline can also be given. */
+  const STAGE = {
+    jobRetentionDays: 14,
+    pinterestApiBaseUrl: 'https://api-sandbox.pinterest.com',
+    pinterestTimeoutMs: 4000,
+    workerLeaseSeconds: 45,
+    sweepGraceSeconds: 90,
+    logLevel: 'DEBUG',
+    pacing: { accountPerMinute: 6, appPerSecond: 2 },
+    retry: { baseSeconds: 3, maxAttempts: 20 },
+    reconcile: { graceSeconds: 600, pageLimit: 50, maxRedispatches: 5 },
+  };
+  /** The same settings as PipelineOptions (what the integration tests and `npm start` pass). */
+  const LOCAL_OPTIONS: LocalSettingsOptions = {
+    pinterestTimeoutMs: 4000,
+    workerLeaseSeconds: 45,
+    sweeper: { intervalMs: 10_000, graceSeconds: 90 },
+    logLevel: 'debug',
+    pacing: { accountPerMinute: 6, appPerSecond: 2 },
+    retry: { baseSeconds: 3, maxAttempts: 20 },
+    reconciler: { intervalMs: 60_000, graceSeconds: 600, pageLimit: 50, maxRedispatches: 5 },
+  };
+  /** Settings a local pipeline has no option for: it runs with their defaults. */
+  const LOCAL_USES_DEFAULT = new Set(['JOB_RETENTION_DAYS']);
+
+  let qa: Synthesized;
+  let local: { settings: SettingValues; resources: ReturnType<typeof localResources> };
+  beforeAll(() => {
+    qa = synthPinrelay({ stage: 'qa', stages: { qa: STAGE } });
+    const provisioned = {
+      tables: Object.fromEntries(TABLES.map((t) => [t.logicalName, { name: `local-${t.logicalName}`, streamArn: undefined }])),
+      queues: Object.fromEntries(QUEUES.map((q) => [q.logicalName, { url: `http://127.0.0.1:1/queue/${localQueueName(q)}`, arn: `arn:local:${q.logicalName}` }])),
+    };
+    local = {
+      settings: localSettings(LOCAL_OPTIONS, STAGE.pinterestApiBaseUrl),
+      resources: localResources(provisioned, { eventBusName: 'pinrelay-local', appSecretArn: 'arn:local:pinterest-app' }),
+    };
+  });
+
+  const templateVariables = (s: Synthesized, name: string): Record<string, unknown> => {
+    const fn = s.stateless.functions.get(name as never)!;
+    const id = s.stateless.getLogicalId(fn.function.node.defaultChild as never);
+    return (s.statelessTemplate.toJSON().Resources[id] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+  };
+  const derivedFor = (s: Synthesized, def: FunctionDefinition) =>
+    functionEnvironment(def, { settings: s.config.settings, resources: resourceValues(s.stateless.serviceResources) });
+
+  it.each((FUNCTIONS as readonly FunctionDefinition[]).map((d) => [d.name, d] as const))(
+    '%s: template env = platform defaults + the derived env (settings as strings, resources as references)',
+    (name, def) => {
+      for (const s of [synth, qa]) {
+        expect(templateVariables(s, name)).toEqual(s.stateless.resolve({ ...DEFAULT_ENVIRONMENT, ...derivedFor(s, def) }));
+      }
+      // The settings are the stage's, encoded as strings: e.g. qa's retry.maxAttempts 20 (its maximum).
+      const variables = templateVariables(qa, name);
+      for (const { path, setting } of SETTING_ENTRIES) {
+        if (setting.env in variables) expect(variables[setting.env], setting.env).toBe(String(settingValue(qa.config.settings, path)));
+      }
+    },
+  );
+
+  it.each((FUNCTIONS as readonly FunctionDefinition[]).map((d) => [d.name, d] as const))(
+    '%s: local mode derives the same variables, with the same values for the settings it is given',
+    (name, def) => {
+      const deployed = templateVariables(qa, name);
+      const localEnv = localFunctionEnvironment(def, local.settings, local.resources);
+      expect(Object.keys(localEnv).sort()).toEqual(Object.keys(deployed).filter((n) => !(n in DEFAULT_ENVIRONMENT)).sort());
+
+      for (const { path, setting } of SETTING_ENTRIES) {
+        if (!(setting.env in localEnv)) continue;
+        const expected = LOCAL_USES_DEFAULT.has(setting.env) ? String(setting.default) : deployed[setting.env];
+        expect(localEnv[setting.env], `${setting.env} (${path.join('.')})`).toBe(expected);
+      }
+      for (const resource of Object.keys(RESOURCE_VARIABLES)) {
+        if (resource in localEnv) expect(localEnv[resource], resource).toBe(local.resources[resource as keyof typeof local.resources]);
+      }
+    },
+  );
+
+  it('local mode sets every derived variable of every function in its one process, and the same Powertools service', () => {
+    const union = localFunctionsEnvironment(local.settings, local.resources);
+    for (const def of FUNCTIONS as readonly FunctionDefinition[]) {
+      expect(union).toMatchObject(localFunctionEnvironment(def, local.settings, local.resources));
+    }
+    expect(LOCAL_PLATFORM_ENVIRONMENT).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: DEFAULT_ENVIRONMENT.POWERTOOLS_SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: DEFAULT_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+    });
   });
 });

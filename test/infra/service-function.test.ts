@@ -11,6 +11,7 @@ import { DataTables } from '../../lib/constructs/data-tables.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID, PinterestAppCredentials } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
 import { ServiceFunction, type ServiceFunctionProps, type ServiceResources } from '../../lib/constructs/service-function.ts';
+import { parseStageConfig, type StageSettingsInput } from '../../lib/config.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { cdkJsonContext } from './support.ts';
 
@@ -20,8 +21,18 @@ const definition = (name: string): FunctionDefinition => {
   return def;
 };
 
+/** Stage settings of the harness: every function's settings come from here, as in the stacks. */
+const HARNESS_STAGE: StageSettingsInput = {
+  pinterestApiBaseUrl: 'https://api-sandbox.pinterest.com',
+  pinterestTimeoutMs: 7000,
+  pacing: { accountPerMinute: 12, appPerSecond: 3 },
+  retry: { baseSeconds: 2, maxAttempts: 4 },
+  workerLeaseSeconds: 45,
+  sweepGraceSeconds: 90,
+};
+
 /** One stack holding the stateful constructs and the functions under test (bundling skipped unless listed). */
-function harness(bundlingStacks: string[] = []) {
+function harness(bundlingStacks: string[] = [], stage: StageSettingsInput = HARNESS_STAGE) {
   const app = new App({
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': bundlingStacks },
     builtinCloudFormationValidation: false,
@@ -36,13 +47,11 @@ function harness(bundlingStacks: string[] = []) {
     tenantsTable: tables.tenantsTable,
     publishQueue: queues.publishQueue,
     delayQueue: queues.delayQueue,
+    poisonQueue: queues.poisonQueue,
     eventBus: new events.EventBus(stack, 'Bus'),
     accountSecrets,
     pinterestAppCredentials: new PinterestAppCredentials(stack, 'AppCredentials', { stage: 'test', encryptionKey: accountSecrets.key }),
-    jobRetentionDays: 30,
-    pinterest: { apiBaseUrl: 'https://api-sandbox.pinterest.com', timeoutMs: 7000 },
-    pacing: { accountPerMinute: 12, appPerSecond: 3 },
-    retry: { baseSeconds: 2, maxAttempts: 4 },
+    settings: parseStageConfig('test', { test: stage }).settings,
   };
   const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) =>
     new ServiceFunction(stack, id, { resources, ...props });
@@ -62,7 +71,6 @@ describe('ServiceFunction', () => {
       merged: h.add('Merged', {
         definition: definition('get-openapi'),
         environment: { FEATURE_X: 'on', POWERTOOLS_SERVICE_NAME: 'pinrelay-custom' },
-        logLevel: 'DEBUG',
       }),
       // Access kinds no catalogue function uses yet (events:put), or one at a time: secrets:read.
       publisher: h.add('Publisher', {
@@ -70,6 +78,10 @@ describe('ServiceFunction', () => {
       }),
       pinterest: h.add('Pinterest', { definition: { ...definition('get-openapi'), access: ['pinterest:call'] } }),
       pacing: h.add('Pacing', { definition: { ...definition('get-openapi'), access: ['pacing:config'] } }),
+      workerConfig: h.add('WorkerConfig', { definition: { ...definition('get-openapi'), access: ['worker:config'] } }),
+      sweeperConfig: h.add('SweeperConfig', { definition: { ...definition('get-openapi'), access: ['sweeper:config'] } }),
+      accountStatus: h.add('AccountStatus', { definition: { ...definition('get-openapi'), access: ['tenants:account-status'] } }),
+      buckets: h.add('Buckets', { definition: { ...definition('get-openapi'), access: ['tenants:pacing'] } }),
     };
     template = Template.fromStack(stack);
   });
@@ -98,16 +110,29 @@ describe('ServiceFunction', () => {
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'pinrelay-custom',
       POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       FEATURE_X: 'on',
     });
   });
 
-  it('refuses caller environment that an access kind provides', () => {
+  it('the log level is a stage setting every function gets', () => {
+    const h = harness([], { ...HARNESS_STAGE, logLevel: 'DEBUG' });
+    const fn = h.add('Debug', { definition: definition('get-openapi') });
+    const variables = (Template.fromStack(h.stack).toJSON().Resources[h.stack.getLogicalId(fn.function.node.defaultChild as never)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }).Properties.Environment.Variables;
+    expect(variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+  });
+
+  it.each([
+    ['an access kind', { JOBS_TABLE_NAME: 'somewhere-else' }],
+    ['a setting', { POWERTOOLS_LOG_LEVEL: 'DEBUG' }],
+    ['a setting of another access kind', { RETRY_MAX_ATTEMPTS: '50' }],
+  ])('refuses caller environment that %s provides', (_what, environment) => {
     const h = harness();
-    expect(() =>
-      h.add('Bad', { definition: definition('get-job'), environment: { JOBS_TABLE_NAME: 'somewhere-else' } }),
-    ).toThrow(/JOBS_TABLE_NAME comes from the access list/);
+    expect(() => h.add('Bad', { definition: definition('get-job'), environment })).toThrow(
+      `${Object.keys(environment)[0]} comes from the settings or the access list`,
+    );
   });
 
   it('events:put → EVENT_BUS_NAME and PutEvents on that bus only', () => {
@@ -178,15 +203,58 @@ describe('ServiceFunction', () => {
     expect(secrets[0]!.Properties).not.toHaveProperty('SecretString');
   });
 
-  it('pacing:config → the pacing and retry settings as strings, no grant', () => {
-    const env = envOf(fns.pacing!);
-    expect(env).toMatchObject({
-      PACING_ACCOUNT_PER_MINUTE: '12',
-      PACING_APP_PER_SECOND: '3',
+  const settingsOf = (fn: ServiceFunction) =>
+    Object.fromEntries(Object.entries(envOf(fn)).filter(([name]) => !['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].includes(name)));
+
+  it('pacing:config → the pacing defaults as strings, no grant', () => {
+    expect(settingsOf(fns.pacing!)).toEqual({ POWERTOOLS_LOG_LEVEL: 'INFO', PACING_ACCOUNT_PER_MINUTE: '12', PACING_APP_PER_SECOND: '3' });
+    expect(actionsOf(fns.pacing!).sort()).toEqual(baseActions);
+  });
+
+  it('worker:config → retry policy and claim lease as strings, no grant', () => {
+    expect(settingsOf(fns.workerConfig!)).toEqual({
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       RETRY_BASE_SECONDS: '2',
       RETRY_MAX_ATTEMPTS: '4',
+      WORKER_LEASE_SECONDS: '45',
     });
-    expect(actionsOf(fns.pacing!).sort()).toEqual(baseActions);
+    expect(actionsOf(fns.workerConfig!).sort()).toEqual(baseActions);
+  });
+
+  it('sweeper:config → the sweeper grace as a string, no grant', () => {
+    expect(settingsOf(fns.sweeperConfig!)).toEqual({ POWERTOOLS_LOG_LEVEL: 'INFO', SWEEP_GRACE_SECONDS: '90' });
+    expect(actionsOf(fns.sweeperConfig!).sort()).toEqual(baseActions);
+  });
+
+  const tenantsTableArn = () => arnOf(stack.node.findChild('Tables').node.findChild('TenantsTable'));
+  const leadingKeys = (patterns: string[]) => ({
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  });
+
+  it('tenants:pacing → TENANTS_TABLE_NAME; GetItem and PutItem on PACING#… partition keys only', () => {
+    expect(envOf(fns.buckets!).TENANTS_TABLE_NAME).toEqual(refOf(stack.node.findChild('Tables').node.findChild('TenantsTable')));
+    const dynamo = statementsOf(fns.buckets!).filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    expect(dynamo).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tenantsTableArn(), Condition: leadingKeys(['PACING#*']) },
+    ]);
+  });
+
+  it('tenants:account-status → GetItem on TENANT#… keys; UpdateItem there limited to the account-status attributes; nothing else', () => {
+    expect(envOf(fns.accountStatus!).TENANTS_TABLE_NAME).toEqual(refOf(stack.node.findChild('Tables').node.findChild('TenantsTable')));
+    const dynamo = statementsOf(fns.accountStatus!).filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    expect(dynamo).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tenantsTableArn(), Condition: leadingKeys(['TENANT#*']) },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tenantsTableArn(),
+        Condition: {
+          ...leadingKeys(['TENANT#*']),
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'connection_status', 'updated_at', 'connection_id'] },
+        },
+      },
+    ]);
   });
 
   it('log group: one month and retained by default; the function logs to it', () => {

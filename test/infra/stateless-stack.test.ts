@@ -2,8 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISH_QUEUE_VISIBILITY_FACTOR } from '../../lib/constructs/publish-worker.ts';
 import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
-import { ENV_FOR_ACCESS, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../lib/definitions/gateway-responses.ts';
+import { matchesLeadingKey } from '../../lib/definitions/item-access.ts';
 import { WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
 import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
@@ -74,10 +75,10 @@ describe('StatelessStack', () => {
     );
 
     it.each(DEFINITIONS.map((d) => [d.name, d] as const))(
-      '%s: environment is exactly the defaults + ENV_FOR_ACCESS of its access list',
+      '%s: environment is exactly the defaults + every-function settings + ENV_FOR_ACCESS of its access list',
       (_name, def) => {
         const variables = functionProps(dev, def).Environment.Variables as Record<string, unknown>;
-        const expected = new Set([...Object.keys(DEFAULT_ENVIRONMENT), ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])]);
+        const expected = new Set([...Object.keys(DEFAULT_ENVIRONMENT), ...ENV_FOR_EVERY_FUNCTION, ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])]);
         expect(Object.keys(variables).sort()).toEqual([...expected].sort());
         expect(variables).toMatchObject(DEFAULT_ENVIRONMENT);
       },
@@ -337,7 +338,7 @@ describe('StatelessStack', () => {
     it('sweep-pending-enqueues runs on a schedule at the definition\'s rate', () => {
       const sweep = byName('sweep-pending-enqueues');
       const every = sweep.trigger.kind === 'schedule' ? sweep.trigger.everyMinutes : NaN;
-      dev.statelessTemplate.resourceCountIs('AWS::Events::Rule', 1);
+      dev.statelessTemplate.resourceCountIs('AWS::Events::Rule', 2); // the sweeper's and the reconciler's
       dev.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: every === 1 ? 'rate(1 minute)' : `rate(${every} minutes)`,
         State: 'ENABLED',
@@ -352,7 +353,7 @@ describe('StatelessStack', () => {
 
   describe('publish worker and delayed requeue', () => {
     it('one event source mapping per stream or queue consumer, nothing else', () => {
-      dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+      dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 5); // record-dead-letters has two (test/infra/stranded-jobs.test.ts)
       for (const name of ['relay-job-changes', 'publish-pin', 'requeue-due-jobs']) mappingOf(dev, name);
     });
 
@@ -460,13 +461,48 @@ describe('StatelessStack', () => {
       expect(resourcesAllowing(dev, 'publish-pin', 'sqs:DeleteMessage')).toEqual(receives);
     });
 
-    it('publish-pin reads and writes the jobs table (and its indexes) and the tenants table', () => {
+    it('publish-pin reads and writes the jobs table (and its indexes)', () => {
       expect(dynamoActions(dev, 'publish-pin')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
       for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']) {
         const tables = resourcesAllowing(dev, 'publish-pin', action);
         expect(tables.some((r) => /TablesJobsTable/.test(r) && !r.includes('/index/'))).toBe(true);
-        expect(tables.some((r) => /TablesTenantsTable/.test(r))).toBe(true);
       }
+    });
+
+    it('publish-pin on the tenants table: account records (read, status update) and pacing buckets only, by partition key', () => {
+      const tenantsArn = { 'Fn::ImportValue': expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttTablesTenantsTable[0-9A-F]{8}Arn/) };
+      const onTenants = policyStatements(dev, byName('publish-pin')).filter((st) => /TablesTenantsTable/.test(JSON.stringify(st.Resource)));
+      const byKeys = (patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      expect(onTenants).toEqual([
+        { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tenantsArn, Condition: byKeys(['TENANT#*']) },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: tenantsArn,
+          Condition: {
+            ...byKeys(['TENANT#*']),
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'connection_status', 'updated_at', 'connection_id'] },
+          },
+        },
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tenantsArn, Condition: byKeys(['PACING#*']) },
+      ]);
+
+      // What that rules out: no API key item at all, no PutItem/DeleteItem of a tenant or an account item.
+      const allowed = (action: string, pk: string) =>
+        onTenants.some(
+          (st) =>
+            (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action) &&
+            (st.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] as string[]).some((p) => matchesLeadingKey(p, pk)),
+        );
+      for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+        expect(allowed(action, 'APIKEY#9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'), action).toBe(false);
+      }
+      for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+        expect(allowed(action, 'TENANT#ten_123'), action).toBe(false);
+      }
+      expect(allowed('dynamodb:GetItem', 'TENANT#ten_123')).toBe(true);
+      expect(allowed('dynamodb:PutItem', 'PACING#ten_123#acme-main')).toBe(true);
+      expect(allowed('dynamodb:PutItem', 'PACING#app')).toBe(true);
     });
 
     it('requeue-due-jobs sends to both queues, consumes the delay queue, writes jobs, and touches no secret', () => {

@@ -1,0 +1,139 @@
+import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../lib/definitions/functions.ts';
+import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, type QueueDefinition } from '../lib/definitions/queues.ts';
+import { localSettingsSchema, type ResourceValues, type SettingValues } from '../lib/definitions/settings.ts';
+import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../lib/definitions/tables.ts';
+import type { PipelineOptions } from './pipeline.ts';
+import type { Provisioned } from './provision.ts';
+
+/**
+ * Local mode's function environment, derived the way the CDK stack derives a deployed function's:
+ * a stage-like settings object (here built from PipelineOptions instead of cdk.json) and the resources
+ * (here the emulated tables and queues) go through functionEnvironment() from lib/definitions/functions.ts.
+ * test/infra/definitions-drift.test.ts holds both sides to the same variables and values.
+ *
+ * Local settings are checked against the runtime ranges, not a deployed stage's: the tests shorten the
+ * worker lease or the backoff below what a deployment would accept.
+ */
+
+/** Where local mode's defaults differ from a stage's: quieter handler logs, and a sweeper that acts sooner. */
+export const LOCAL_DEFAULTS = { logLevel: 'WARN', sweepGraceSeconds: 30 } as const;
+
+/** Lambda's own variables and Powertools' service settings, as local mode fakes them (no X-Ray, no metrics backend). */
+export const LOCAL_PLATFORM_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'pinrelay',
+  POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+} as const;
+
+/** Account token secrets live under this prefix; the stand-in records the key id but encrypts nothing. */
+export const LOCAL_ACCOUNT_SECRET_PREFIX = 'pinrelay/local/accounts';
+export const LOCAL_ACCOUNT_SECRET_KEY_ID = 'alias/pinrelay-local-accounts';
+
+/**
+ * Every resource variable wired to its local stand-in, as the CDK stack wires each to its resource
+ * (`Required`: a new resource variable does not compile until local mode has a value for it).
+ */
+export function localResources(
+  provisioned: Pick<Provisioned, 'tables' | 'queues'>,
+  names: { readonly eventBusName: string; readonly appSecretArn: string },
+): Required<ResourceValues> {
+  const table = (def: TableDefinition) => {
+    const found = provisioned.tables[def.logicalName];
+    if (!found) throw new Error(`local mode did not create table ${def.logicalName}`);
+    return found.name;
+  };
+  const queue = (def: QueueDefinition) => {
+    const found = provisioned.queues[def.logicalName];
+    if (!found) throw new Error(`local mode did not create queue ${def.logicalName}`);
+    return found.url;
+  };
+  return {
+    JOBS_TABLE_NAME: table(JOBS_TABLE),
+    TENANTS_TABLE_NAME: table(TENANTS_TABLE),
+    PUBLISH_QUEUE_URL: queue(PUBLISH_QUEUE),
+    DELAY_QUEUE_URL: queue(DELAY_QUEUE),
+    POISON_QUEUE_URL: queue(POISON_QUEUE),
+    EVENT_BUS_NAME: names.eventBusName,
+    ACCOUNT_SECRET_PREFIX: LOCAL_ACCOUNT_SECRET_PREFIX,
+    ACCOUNT_SECRET_KMS_KEY_ID: LOCAL_ACCOUNT_SECRET_KEY_ID,
+    PINTEREST_APP_SECRET_ARN: names.appSecretArn,
+  };
+}
+
+export class LocalSettingsError extends Error {
+  override readonly name = 'LocalSettingsError';
+}
+
+export type LocalSettingsOptions = Pick<
+  PipelineOptions,
+  'pacing' | 'retry' | 'pinterestTimeoutMs' | 'workerLeaseSeconds' | 'sweeper' | 'reconciler' | 'logLevel'
+>;
+
+/**
+ * The stage-like settings object of a local pipeline: the options it was given, local defaults where
+ * local mode has its own, the settings' defaults for the rest. Throws LocalSettingsError naming the
+ * option when a value is outside the range the functions accept.
+ */
+export function localSettings(options: LocalSettingsOptions, pinterestApiBaseUrl: string): SettingValues {
+  const sweeper = options.sweeper ?? { graceSeconds: LOCAL_DEFAULTS.sweepGraceSeconds };
+  const input = {
+    pinterestApiBaseUrl,
+    logLevel: (options.logLevel ?? LOCAL_DEFAULTS.logLevel).toUpperCase(),
+    // Without a sweeper nobody reads the grace period: the setting's default stands.
+    ...(sweeper ? { sweepGraceSeconds: sweeper.graceSeconds } : {}),
+    ...(options.pinterestTimeoutMs !== undefined ? { pinterestTimeoutMs: options.pinterestTimeoutMs } : {}),
+    ...(options.workerLeaseSeconds !== undefined ? { workerLeaseSeconds: options.workerLeaseSeconds } : {}),
+    ...(options.pacing ? { pacing: definedOnly(options.pacing) } : {}),
+    ...(options.retry ? { retry: definedOnly(options.retry) } : {}),
+    ...(options.reconciler
+      ? {
+          reconcile: definedOnly({
+            graceSeconds: options.reconciler.graceSeconds,
+            pageLimit: options.reconciler.pageLimit,
+            maxRedispatches: options.reconciler.maxRedispatches,
+          }),
+        }
+      : {}),
+  };
+  const parsed = localSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new LocalSettingsError(`invalid local pipeline settings: ${problems}`);
+  }
+  return parsed.data as SettingValues;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** One function's environment in local mode (what its deployed twin gets, with local resources). */
+export function localFunctionEnvironment(
+  definition: Pick<FunctionDefinition, 'name' | 'access'>,
+  settings: SettingValues,
+  resources: ResourceValues,
+): Record<string, string> {
+  return functionEnvironment(definition, { settings, resources });
+}
+
+/**
+ * Every local function runs in this one process, so process.env holds the union of their environments.
+ * A name means the same value to every function (the same settings and resources feed them all).
+ */
+export function localFunctionsEnvironment(
+  settings: SettingValues,
+  resources: ResourceValues,
+  functions: readonly Pick<FunctionDefinition, 'name' | 'access'>[] = FUNCTIONS,
+): Record<string, string> {
+  const union: Record<string, string> = {};
+  for (const definition of functions) {
+    for (const [name, value] of Object.entries(localFunctionEnvironment(definition, settings, resources))) {
+      if (union[name] !== undefined && union[name] !== value) {
+        throw new Error(`${name} would differ between local functions (${union[name]} vs ${value} for ${definition.name})`);
+      }
+      union[name] = value;
+    }
+  }
+  return union;
+}
