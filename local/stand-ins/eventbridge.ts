@@ -1,18 +1,23 @@
 /**
- * In-memory EventBridge for local mode: event buses and PutEvents with AWS's validation and
- * per-entry failure reporting, keeping every accepted event, in order, for subscribers.
+ * In-memory EventBridge for local mode: event buses and PutEvents, rules with event patterns, and
+ * webhook delivery through connections and API destinations — with retries, rate limits and
+ * dead-letter queues — so pinrelay's webhook set-up code runs unchanged against it and against AWS.
  *
  * Matches AWS where behaviour is observable by callers:
- * - 1–10 entries per request and ≤ 256 KB in total, else the whole call fails (ValidationException);
- * - a bad entry fails alone, in its slot of `Entries` (InvalidArgument, MalformedDetail,
- *   NotAuthorizedForSourceException), and the others are still accepted;
+ * - PutEvents: 1–10 entries per request and ≤ 256 KB in total, else the whole call fails
+ *   (ValidationException); a bad entry fails alone, in its slot of `Entries` (InvalidArgument,
+ *   MalformedDetail, NotAuthorizedForSourceException), and the others are still accepted;
  * - an entry for a bus that does not exist is *accepted* (EventId, FailedEntryCount 0) and silently
  *   dropped — AWS has always done this (aws/aws-sdk#186, aws/aws-cli#9186). The stand-in keeps
- *   such events apart (`droppedEvents()`) so a wrong bus name is visible in local mode.
+ *   such events apart (`droppedEvents()`) so a wrong bus name is visible in local mode;
+ * - rules and targets: eventbridge/rules.ts; patterns: event-pattern.ts; connections and API
+ *   destinations: eventbridge/connections.ts; what targets receive: eventbridge/input-transformer.ts;
+ *   delivery, retries, rate limits and dead-letter queues: eventbridge/delivery.ts.
  *
- * Design note, not built yet: rules (event patterns) and API-destination targets with fast,
- * configurable retries and a DLQ will subscribe through `onEvent`, which is why listeners get the
- * full event envelope exactly as an EventBridge target would.
+ * Delivery is asynchronous (PutEvents never waits for it) and uses real HTTP; only its timing is
+ * local: retries follow `retry` (about a second, not minutes) and MaximumEventAgeInSeconds can be
+ * scaled down (`retry.ageScale`). Tests wait with `idle()` and inspect `deliveries()` and
+ * `failedDeliveries()`.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -24,37 +29,45 @@ import {
   type AwsJsonInput,
   type RunningStandIn,
 } from './aws-json-server.ts';
+import { createApiDestinationsStore, type ApiDestinationSnapshot, type ConnectionSnapshot } from './eventbridge/connections.ts';
+import {
+  createDeliveryEngine,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_TIMING,
+  type DeliveryAttempt,
+  type FailedDelivery,
+  type RetryTiming,
+} from './eventbridge/delivery.ts';
+import { createRulesStore, type RuleSnapshot, type StoredTarget } from './eventbridge/rules.ts';
+import { ACCOUNT, BUS_ARN_PREFIX, DEFAULT_BUS, REGION, type BusEvent, type EventListener } from './eventbridge/types.ts';
+
+export type { ApiDestinationSnapshot, ConnectionSnapshot } from './eventbridge/connections.ts';
+export type { DeliveryAttempt, ExhaustedRetryCondition, FailedDelivery, RetryTiming } from './eventbridge/delivery.ts';
+export type { RuleSnapshot, StoredTarget } from './eventbridge/rules.ts';
+export type { BusEvent, EventEnvelope, EventListener } from './eventbridge/types.ts';
 
 export interface EventBridgeStandInOptions {
   /** 0 (the default) picks a free loopback port. */
   port?: number;
-  /** Clock for event times and bus timestamps; injectable for tests. @default () => new Date() */
+  /** Clock for event times and resource timestamps; injectable for tests (delivery timing uses the real clock). @default () => new Date() */
   now?: () => Date;
   /** Told when a listener throws or rejects (PutEvents itself still succeeds, as on AWS). @default console.error */
   onListenerError?: (error: unknown, event: BusEvent) => void;
+  /**
+   * SQS endpoint (e.g. fauxqs) for dead-letter queues and SQS-queue targets: queue ARNs
+   * `arn:aws:sqs:<region>:<account>:<name>` are turned into URLs with GetQueueUrl. Without it, an
+   * event that should be dead-lettered is dropped (and recorded as such). @default undefined
+   */
+  sqsEndpoint?: string;
+  /** Retry timing (merged over the defaults). @default { firstDelayMs: 1000, maxDelayMs: 20000, multiplier: 2, jitter: 0.5, ageScale: 1 } */
+  retry?: Partial<RetryTiming>;
+  /** How long an API destination may take to answer. @default 5000 (as on AWS) */
+  requestTimeoutMs?: number;
+  /** Told about each event a target did not get (dead-lettered or dropped). @default a one-line console.warn */
+  onDeliveryFailure?: (failure: FailedDelivery) => void;
+  /** Entries kept by `deliveries()` and `failedDeliveries()`. @default 10000 */
+  historyLimit?: number;
 }
-
-/** The event as EventBridge delivers it to targets. */
-export interface EventEnvelope {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  /** ISO-8601 without milliseconds, e.g. 2025-01-01T12:00:00Z. */
-  readonly time: string;
-  readonly region: string;
-  readonly resources: readonly string[];
-  readonly detail: Record<string, unknown>;
-}
-
-export interface BusEvent {
-  readonly eventBusName: string;
-  readonly eventBusArn: string;
-  readonly event: EventEnvelope;
-}
-
-export type EventListener = (event: BusEvent) => void | Promise<void>;
 
 export interface EventBridgeStandIn extends RunningStandIn {
   /** Every accepted event, in acceptance order (optionally only one bus's). */
@@ -65,15 +78,24 @@ export interface EventBridgeStandIn extends RunningStandIn {
   onEvent(listener: EventListener): () => void;
   /** Forget stored and dropped events (buses stay). */
   clearEvents(): void;
+  /** Rules with their targets (optionally only one bus's). */
+  rules(eventBusName?: string): RuleSnapshot[];
+  /** A rule's targets as PutTargets stored them. @param eventBusName @default 'default' */
+  targets(ruleName: string, eventBusName?: string): StoredTarget[];
+  /** Connections, secrets included (Describe/List never return those). */
+  connections(): ConnectionSnapshot[];
+  apiDestinations(): ApiDestinationSnapshot[];
+  /** Every delivery attempt, oldest first: event, rule, target, attempt number, status or error, times. */
+  deliveries(): DeliveryAttempt[];
+  /** Events a target did not get: dead-lettered (with the queue and message id) or dropped (with why). */
+  failedDeliveries(): FailedDelivery[];
+  /** Resolves when no delivery is queued, waiting for a retry, in flight or being dead-lettered. */
+  idle(): Promise<void>;
 }
 
-const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
-const DEFAULT_BUS = 'default';
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
 const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const BUS_ARN_PREFIX = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/`;
 
 interface Bus {
   readonly name: string;
@@ -114,8 +136,28 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
     return bus;
   }
 
+  const destinations = createApiDestinationsStore(now);
+  const rules = createRulesStore({ requireBus: (nameOrArn) => requireBus(nameOrArn).name });
+  const delivery = createDeliveryEngine({
+    retry: { ...DEFAULT_RETRY_TIMING, ...options.retry },
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    ...(options.sqsEndpoint !== undefined ? { sqsEndpoint: options.sqsEndpoint } : {}),
+    apiDestinationByArn: destinations.apiDestinationByArn,
+    connectionByArn: destinations.connectionByArn,
+    onFailure:
+      options.onDeliveryFailure ??
+      ((failure) =>
+        console.warn(
+          `[eventbridge stand-in] event ${failure.eventId} not delivered to ${failure.targetArn} (rule ${failure.ruleName}): ` +
+            `${failure.errorCode} ${failure.errorMessage} — ${failure.disposition}${failure.dropReason ? ` (${failure.dropReason})` : ''}`,
+        )),
+    ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
+  });
+
   function publish(event: BusEvent): void {
     accepted.push(event);
+    const matches = rules.match(event);
+    if (matches.length > 0) delivery.enqueue(event, matches, new Date());
     for (const listener of listeners) {
       try {
         const result = listener(event);
@@ -127,6 +169,9 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
   }
 
   const operations = {
+    ...destinations.operations,
+    ...rules.operations,
+
     CreateEventBus(input: AwsJsonInput) {
       const name = requireString(input, 'Name');
       if (input.EventSourceName !== undefined) {
@@ -173,8 +218,9 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
     DeleteEventBus(input: AwsJsonInput) {
       const name = busNameOf(requireString(input, 'Name'));
       if (name === DEFAULT_BUS) throw new AwsServiceError('ValidationException', 'Cannot delete event bus default.');
-      // Deleting a bus that does not exist succeeds on AWS too.
+      // Deleting a bus that does not exist succeeds on AWS too; its rules go with it.
       buses.delete(name);
+      rules.deleteBusRules(name);
       return {};
     },
 
@@ -221,8 +267,17 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
 
   const server = await startAwsJsonServer({ targetPrefix: 'AWSEvents', operations, port: options.port });
 
+  let stopping: Promise<void> | undefined;
   return {
-    ...server,
+    endpoint: server.endpoint,
+    port: server.port,
+    /** Stops accepting requests, cancels queued deliveries and retries, waits for requests in flight. */
+    stop: () => {
+      stopping ??= Promise.allSettled([server.stop(), delivery.stop()]).then(([serverStopped, deliveryStopped]) => {
+        for (const result of [serverStopped, deliveryStopped]) if (result.status === 'rejected') throw result.reason;
+      });
+      return stopping;
+    },
     events: (eventBusName) => accepted.filter((event) => eventBusName === undefined || event.eventBusName === busNameOf(eventBusName)),
     droppedEvents: () => [...dropped],
     onEvent: (listener) => {
@@ -235,6 +290,13 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
       accepted.length = 0;
       dropped.length = 0;
     },
+    rules: (eventBusName) => rules.rules(eventBusName === undefined ? undefined : busNameOf(eventBusName)),
+    targets: (ruleName, eventBusName = DEFAULT_BUS) => rules.targets(ruleName, busNameOf(eventBusName)),
+    connections: destinations.connections,
+    apiDestinations: destinations.apiDestinations,
+    deliveries: delivery.attempts,
+    failedDeliveries: delivery.failures,
+    idle: delivery.idle,
   };
 }
 
