@@ -1,5 +1,5 @@
 import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../lib/definitions/functions.ts';
-import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, type QueueDefinition } from '../lib/definitions/queues.ts';
+import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../lib/definitions/queues.ts';
 import { localSettingsSchema, type ResourceValues, type SettingValues } from '../lib/definitions/settings.ts';
 import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../lib/definitions/tables.ts';
 import type { PipelineOptions } from './pipeline.ts';
@@ -30,24 +30,30 @@ export const LOCAL_PLATFORM_ENVIRONMENT = {
 export const LOCAL_ACCOUNT_SECRET_PREFIX = 'pinrelay/local/accounts';
 export const LOCAL_ACCOUNT_SECRET_KEY_ID = 'alias/pinrelay-local-accounts';
 
+/** Webhook resources are `<namePrefix>pinrelay-local-wh-<webhook id>` in the EventBridge stand-in. */
+export const LOCAL_WEBHOOK_NAME_PREFIX = 'pinrelay-local-wh-';
+/** The stand-in checks that API-destination targets carry a role, as AWS does, but assumes none. */
+export const LOCAL_WEBHOOK_TARGET_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinrelay-local-webhook-target';
+
 /**
  * Every resource variable wired to its local stand-in, as the CDK stack wires each to its resource
  * (`Required`: a new resource variable does not compile until local mode has a value for it).
  */
 export function localResources(
   provisioned: Pick<Provisioned, 'tables' | 'queues'>,
-  names: { readonly eventBusName: string; readonly appSecretArn: string },
+  names: { readonly eventBusName: string; readonly appSecretArn: string; readonly webhookNamePrefix?: string },
 ): Required<ResourceValues> {
   const table = (def: TableDefinition) => {
     const found = provisioned.tables[def.logicalName];
     if (!found) throw new Error(`local mode did not create table ${def.logicalName}`);
     return found.name;
   };
-  const queue = (def: QueueDefinition) => {
+  const provisionedQueue = (def: QueueDefinition) => {
     const found = provisioned.queues[def.logicalName];
     if (!found) throw new Error(`local mode did not create queue ${def.logicalName}`);
-    return found.url;
+    return found;
   };
+  const queue = (def: QueueDefinition) => provisionedQueue(def).url;
   return {
     JOBS_TABLE_NAME: table(JOBS_TABLE),
     TENANTS_TABLE_NAME: table(TENANTS_TABLE),
@@ -58,6 +64,11 @@ export function localResources(
     ACCOUNT_SECRET_PREFIX: LOCAL_ACCOUNT_SECRET_PREFIX,
     ACCOUNT_SECRET_KMS_KEY_ID: LOCAL_ACCOUNT_SECRET_KEY_ID,
     PINTEREST_APP_SECRET_ARN: names.appSecretArn,
+    WEBHOOK_NAME_PREFIX: names.webhookNamePrefix ?? LOCAL_WEBHOOK_NAME_PREFIX,
+    WEBHOOK_TARGET_ROLE_ARN: LOCAL_WEBHOOK_TARGET_ROLE_ARN,
+    WEBHOOK_DLQ_ARN: provisionedQueue(WEBHOOK_DLQ).arn,
+    // Local receivers (npm run webhook-receiver, the tests' startWebhookReceiver) listen on http://127.0.0.1.
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
   };
 }
 
@@ -67,7 +78,7 @@ export class LocalSettingsError extends Error {
 
 export type LocalSettingsOptions = Pick<
   PipelineOptions,
-  'pacing' | 'retry' | 'pinterestTimeoutMs' | 'workerLeaseSeconds' | 'sweeper' | 'reconciler' | 'logLevel'
+  'pacing' | 'retry' | 'pinterestTimeoutMs' | 'workerLeaseSeconds' | 'sweeper' | 'reconciler' | 'logLevel' | 'webhooks'
 >;
 
 /**
@@ -86,6 +97,7 @@ export function localSettings(options: LocalSettingsOptions, pinterestApiBaseUrl
     ...(options.workerLeaseSeconds !== undefined ? { workerLeaseSeconds: options.workerLeaseSeconds } : {}),
     ...(options.pacing ? { pacing: definedOnly(options.pacing) } : {}),
     ...(options.retry ? { retry: definedOnly(options.retry) } : {}),
+    ...(options.webhooks ? { webhooks: definedOnly(options.webhooks) } : {}),
     ...(options.reconciler
       ? {
           reconcile: definedOnly({

@@ -6,12 +6,19 @@ import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventb
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
-import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE } from '../lib/definitions/queues.ts';
+import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ } from '../lib/definitions/queues.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../lib/definitions/tables.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
-import { LOCAL_DEFAULTS, LOCAL_PLATFORM_ENVIRONMENT, localFunctionsEnvironment, localResources, localSettings } from './environment.ts';
+import {
+  LOCAL_DEFAULTS,
+  LOCAL_PLATFORM_ENVIRONMENT,
+  LOCAL_WEBHOOK_NAME_PREFIX,
+  localFunctionsEnvironment,
+  localResources,
+  localSettings,
+} from './environment.ts';
 import { startFauxqs } from './emulators/fauxqs.ts';
-import { startEventBridgeStandIn, type EventBridgeStandIn } from './stand-ins/eventbridge.ts';
+import { startEventBridgeStandIn, type EventBridgeStandIn, type RetryTiming } from './stand-ins/eventbridge.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
 import { lambdaContext, startLocalApi } from './http-api.ts';
 import { provision } from './provision.ts';
@@ -88,6 +95,13 @@ export interface PipelineOptions {
   readonly workerConcurrency?: number;
   readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number };
   readonly retry?: { readonly baseSeconds?: number; readonly maxAttempts?: number };
+  /** Webhook settings (`webhooks.*`): per-tenant cap, rules quota, per-subscription request rate. @default the settings' defaults */
+  readonly webhooks?: { readonly maxPerTenant?: number; readonly ruleQuota?: number; readonly invocationRateLimitPerSecond?: number };
+  /**
+   * How the EventBridge stand-in spaces webhook retries (EventBridge's own schedule waits minutes; the
+   * retry policy — 185 attempts, 24 h — and the DLQ are the deployed ones). @default LOCAL_WEBHOOK_RETRY
+   */
+  readonly webhookRetry?: Partial<RetryTiming>;
   readonly pinterestTimeoutMs?: number;
   /** Tests only: shorter visibility timeouts (logical queue name → seconds) and worker lease, to see crashes recover quickly. */
   readonly queueVisibilityOverrides?: Readonly<Record<string, number>>;
@@ -110,7 +124,11 @@ export interface Pipeline {
     readonly delayDlq: string;
     readonly outboxDlq: string;
     readonly poison: string;
+    /** Webhook deliveries whose retries ran out (the stand-in dead-letters into it). */
+    readonly webhookDlq: string;
   };
+  /** Name prefix of the webhook subscriptions' connections, API destinations and rules in the stand-in. */
+  readonly webhookNamePrefix: string;
   readonly tableNames: { readonly jobs: string; readonly tenants: string };
   readonly secrets: SecretsManagerStandIn;
   readonly events: EventBridgeStandIn;
@@ -129,6 +147,9 @@ export interface Pipeline {
 }
 
 export const LOCAL_TENANT_ID = 'ten_local';
+
+/** Local webhook retries: the first within a second, then doubling (jittered) up to 10 s. */
+export const LOCAL_WEBHOOK_RETRY: Partial<RetryTiming> = { firstDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0.5 };
 
 /**
  * With `--data`, account tokens survive a graceful restart: the Secrets Manager stand-in keeps them
@@ -199,15 +220,24 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const dataDir = options.dataDir;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const shared = options.emulators;
-    const [dynamo, sqs, secrets, events] = await Promise.all([
+    const [dynamo, sqs, secrets] = await Promise.all([
       shared
         ? { endpoint: shared.dynamodb, stop: async () => undefined }
         : startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
       shared ? { endpoint: shared.sqs, stop: async () => undefined } : startFauxqs(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}),
       startSecretsManagerStandIn(),
-      startEventBridgeStandIn(),
     ]);
-    stops.push(dynamo.stop, sqs.stop, secrets.stop, events.stop);
+    stops.push(dynamo.stop, sqs.stop, secrets.stop);
+    // Webhook deliveries that run out of retries are dead-lettered into the provisioned webhook DLQ (fauxqs).
+    const events = await startEventBridgeStandIn({
+      sqsEndpoint: sqs.endpoint,
+      retry: { ...LOCAL_WEBHOOK_RETRY, ...options.webhookRetry },
+      onDeliveryFailure: (failure) =>
+        log(
+          `eventbridge: event ${failure.eventId} not delivered (rule ${failure.ruleName}): ${failure.errorCode} ${failure.errorMessage} — ${failure.disposition}`,
+        ),
+    });
+    stops.push(events.stop);
     const prefix = options.namePrefix ?? '';
     if (dataDir) await persistSecrets(secrets, join(dataDir, 'secrets.json'), stops);
 
@@ -228,7 +258,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       outboxDlq: provisioned.queues[OUTBOX_DLQ.logicalName]!.url,
       delayDlq: provisioned.queues[DELAY_DLQ.logicalName]!.url,
       poison: provisioned.queues[POISON_QUEUE.logicalName]!.url,
+      webhookDlq: provisioned.queues[WEBHOOK_DLQ.logicalName]!.url,
     };
+    const webhookNamePrefix = `${prefix}${LOCAL_WEBHOOK_NAME_PREFIX}`;
     const tableNames = {
       jobs: provisioned.tables[JOBS_TABLE.logicalName]!.name,
       tenants: provisioned.tables[TENANTS_TABLE.logicalName]!.name,
@@ -257,7 +289,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       ...LOCAL_PLATFORM_ENVIRONMENT,
       ...localFunctionsEnvironment(
         settings,
-        localResources(provisioned, { eventBusName: busName, appSecretArn: await storeAppCredentials(secrets.endpoint, pinterest) }),
+        localResources(provisioned, {
+          eventBusName: busName,
+          appSecretArn: await storeAppCredentials(secrets.endpoint, pinterest),
+          webhookNamePrefix,
+        }),
       ),
     });
     const { resetConfigForTests } = await import('../lambdas/shared/config.ts');
@@ -409,6 +445,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       tenantId: local.tenant_id,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, eventBridge: events.endpoint },
       queueUrls,
+      webhookNamePrefix,
       tableNames,
       secrets,
       events,

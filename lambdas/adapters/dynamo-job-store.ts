@@ -11,12 +11,25 @@ import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
 import { indexNamed, JOBS_TABLE } from '../../lib/definitions/tables.ts';
 import type { Incident, Job } from '../api/schemas.ts';
 import { expectedMoveBy } from '../domain/reconciliation.ts';
-import { isTerminal, OWES_MESSAGE, type JobRecord, type SentPin } from '../domain/job.ts';
+import { isTerminal, type JobRecord, type SentPin } from '../domain/job.ts';
+import { decodeOutboxEntry, encodeOutboxEntry, outboxEntriesOf, type OutboxEntry } from '../domain/outbox.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { CreateOutcome, JobFilter, JobPage, JobStore } from '../use-cases/ports.ts';
+import type { CreateOutcome, JobFilter, JobPage, JobStore, PendingOutbox } from '../use-cases/ports.ts';
 
-
+/**
+ * The outbox on the item (docs/adr/0001-outbox-for-enqueue.md): `outbox` is a string set of what the job's
+ * versions still owe (lambdas/domain/outbox.ts), and `pending_enqueue_pk/since` put the job in the sparse
+ * `by_pending_enqueue` index while anything is owed, `since` being when the oldest of it was written.
+ */
+const OUTBOX = 'outbox';
+const PENDING_PK = 'pending_enqueue_pk';
+const PENDING_SINCE = 'pending_enqueue_since';
 const PENDING_PARTITION = 'PENDING';
+/**
+ * Attributes toItem writes for some versions only: replace removes those the new version does not have.
+ * A new one belongs here too (test/unit/adapters/dynamo-job-store.test.ts checks toItem against this list).
+ */
+export const OPTIONAL_ATTRIBUTES = ['due_pk', 'due_at', 'lease_until', 'run_after_attempt', 'crash_count', 'sent_pins', 'expires_at_epoch'] as const;
 /** The due index's one partition: every non-terminal job (ADR 0009 on when to shard it). */
 const DUE_PARTITION = 'DUE';
 
@@ -52,9 +65,11 @@ export function toItem(record: JobRecord, retentionDays: number, redeliverySecon
     account_status_pk: `T#${tenantId}#A#${job.account_id}#S#${job.status}`,
     list_sk: `${job.created_at}#${job.id}`,
   };
-  if (OWES_MESSAGE.has(job.status)) {
-    item['pending_enqueue_pk'] = PENDING_PARTITION;
-    item['pending_enqueue_since'] = job.updated_at;
+  const owed = outboxEntriesOf(record);
+  if (owed.length > 0) {
+    item[OUTBOX] = new Set(owed.map(encodeOutboxEntry));
+    item[PENDING_PK] = PENDING_PARTITION;
+    item[PENDING_SINCE] = job.updated_at;
   }
   const due = expectedMoveBy(record, redeliverySeconds * 1000);
   if (due) {
@@ -83,6 +98,15 @@ export function fromItem(item: Item): JobRecord {
     ...(item['crash_count'] ? { crashCount: Number(item['crash_count']) } : {}),
     ...(Array.isArray(item['sent_pins']) ? { sentPins: item['sent_pins'] as SentPin[] } : {}),
   };
+}
+
+/** What the item says the outbox still owes (elements it does not understand are left alone). */
+function outboxOf(item: Item): OutboxEntry[] {
+  const owed = item[OUTBOX];
+  if (!(owed instanceof Set) && !Array.isArray(owed)) return [];
+  return [...(owed as Iterable<unknown>)]
+    .map((e) => (typeof e === 'string' ? decodeOutboxEntry(e) : null))
+    .filter((e): e is OutboxEntry => e !== null);
 }
 
 interface IndexChoice {
@@ -186,14 +210,43 @@ export class DynamoJobStore implements JobStore {
     return { items, nextCursor: last && items.length > 0 ? encodeCursor(last) : null };
   }
 
+  /**
+   * The whole new record, as one UpdateItem rather than a PutItem: what older versions still owe the outbox
+   * must survive the write (a job can move on before its event was published), so the new version's
+   * obligations are added to the `outbox` set and the pending marker keeps its first `since`. Every other
+   * attribute is set from toItem, and the optional ones it leaves out are removed: the item ends up as a
+   * put of toItem would leave it, plus what is still owed.
+   */
   async replace(next: JobRecord, expectedVersion: number, condition?: { readonly dueBefore: Date }): Promise<boolean> {
+    const item = toItem(next, this.retentionDays, this.redeliverySeconds);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const set: string[] = [];
+    for (const [attribute, value] of Object.entries(item)) {
+      if (attribute === 'pk' || attribute === OUTBOX) continue;
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      set.push(attribute === PENDING_SINCE ? `#${attribute} = if_not_exists(#${attribute}, :${attribute})` : `#${attribute} = :${attribute}`);
+    }
+    const remove = OPTIONAL_ATTRIBUTES.filter((attribute) => !(attribute in item));
+    for (const attribute of remove) names[`#${attribute}`] = attribute;
+    if (item[OUTBOX]) {
+      names[`#${OUTBOX}`] = OUTBOX;
+      values[`:${OUTBOX}`] = item[OUTBOX];
+    }
     try {
       await this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: toItem(next, this.retentionDays, this.redeliverySeconds),
+          Key: { pk: item['pk'] },
+          UpdateExpression:
+            `SET ${set.join(', ')}` +
+            (remove.length > 0 ? ` REMOVE ${remove.map((a) => `#${a}`).join(', ')}` : '') +
+            (item[OUTBOX] ? ` ADD #${OUTBOX} :${OUTBOX}` : ''),
           ConditionExpression: condition ? 'version = :expected AND due_at < :before' : 'version = :expected',
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
+            ...values,
             ':expected': expectedVersion,
             ...(condition ? { ':before': condition.dueBefore.toISOString() } : {}),
           },
@@ -206,25 +259,48 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async markDispatched(tenantId: string, jobId: string, version: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: jobKey(tenantId, jobId) },
-          UpdateExpression: 'REMOVE pending_enqueue_pk, pending_enqueue_since',
-          // Only the version we dispatched: a newer version owes its own message.
-          ConditionExpression: 'version = :v AND attribute_exists(pending_enqueue_pk)',
-          ExpressionAttributeValues: { ':v': version },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return; // already confirmed, or superseded
-      throw error;
+  /**
+   * No version condition: an entry names its version, so removing it is right whatever the job's version
+   * now, and the job leaves the pending index only once its `outbox` set is gone (DynamoDB removes a set
+   * whose last element is deleted). Usually one write: the entries confirmed are all the job owes.
+   */
+  async confirmOutbox(tenantId: string, jobId: string, done: readonly OutboxEntry[]): Promise<void> {
+    const Key = { pk: jobKey(tenantId, jobId) };
+    const encoded = [...new Set(done.map(encodeOutboxEntry))];
+    const leave = { '#pending': PENDING_PK, '#since': PENDING_SINCE };
+    const conditional = async (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>): Promise<boolean> => {
+      try {
+        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key, ...input }));
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    };
+    if (encoded.length > 0) {
+      const onlyThese = await conditional({
+        UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
+        ConditionExpression: `size(#outbox) = :n AND ${encoded.map((_, i) => `contains(#outbox, :e${i})`).join(' AND ')}`,
+        ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
+        ExpressionAttributeValues: { ':done': new Set(encoded), ':n': encoded.length, ...Object.fromEntries(encoded.map((e, i) => [`:e${i}`, e])) },
+      });
+      if (onlyThese) return;
+      // More is owed (or the job is gone, or already confirmed): remove these, then see whether anything is left.
+      await conditional({
+        UpdateExpression: 'DELETE #outbox :done',
+        ConditionExpression: 'attribute_exists(#outbox)',
+        ExpressionAttributeNames: { '#outbox': OUTBOX },
+        ExpressionAttributeValues: { ':done': new Set(encoded) },
+      });
     }
+    await conditional({
+      UpdateExpression: 'REMOVE #pending, #since',
+      ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
+      ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
+    });
   }
 
-  async listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]> {
+  async listPendingOutbox(olderThan: Date, limit: number): Promise<readonly PendingOutbox[]> {
     const index = BY_PENDING_ENQUEUE;
     const out = await this.client.send(
       new QueryCommand({
@@ -236,7 +312,7 @@ export class DynamoJobStore implements JobStore {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map(fromItem);
+    return (out.Items ?? []).map((item) => ({ record: fromItem(item), entries: outboxOf(item) }));
   }
   async extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean> {
     return this.updateIfCurrent(tenantId, jobId, version, 'SET due_pk = :duePk, due_at = :due', { ':duePk': DUE_PARTITION, ':due': dueAt.toISOString() });

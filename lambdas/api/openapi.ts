@@ -13,6 +13,8 @@ import {
   ListJobsQuery,
   PutAccountRequest,
 } from './schemas.ts';
+import { registerWebhookPaths } from './webhooks-openapi.ts';
+import { EVENT_SCHEMA_PATH, JobEvent, WebhookDelivery } from './events.ts';
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests (never by hand).
@@ -146,6 +148,24 @@ function build() {
       200: { description: 'The pacing state.', content: { 'application/json': { schema: AccountRate } } },
       401: common[401],
       404: error('No such account for this tenant.'),
+    },
+  });
+  registerWebhookPaths(registry, { security, error });
+  // Events are not requests: OpenAPI 3.0 has no place for them but components (lambdas/api/events.ts).
+  registry.register('JobEvent', JobEvent);
+  registry.register('WebhookDelivery', WebhookDelivery);
+  registry.registerPath({
+    method: 'get',
+    path: EVENT_SCHEMA_PATH,
+    summary: 'JSON Schema of the job events and webhook deliveries',
+    description:
+      'A JSON Schema (2020-12) document: `$defs.JobEvent` is the `detail` of a job event on the pinrelay EventBridge bus ' +
+      '(components/schemas/JobEvent), `$defs.WebhookDelivery` the body POSTed to webhook subscriptions (components/schemas/WebhookDelivery).',
+    responses: {
+      200: {
+        description: 'The JSON Schema document; it validates `#/components/schemas/JobEvent` and `#/components/schemas/WebhookDelivery`.',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
     },
   });
   registry.registerPath({

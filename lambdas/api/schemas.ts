@@ -1,5 +1,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { JOB_EVENT_TYPES } from '../../lib/definitions/webhooks.ts';
+import { MAX_WEBHOOK_URL_LENGTH } from '../domain/webhook-url.ts';
 
 /**
  * The single source of truth for pinrelay's public API: request validation, response types and the
@@ -389,15 +391,39 @@ export const RequeueRequest = z
 
 export const AccountRate = z
   .object({
-    limit: z.number().int().openapi({ description: 'Requests per rolling 60 s window for this account.' }),
+    limit: z.number().int().openapi({ description: "The account's configured creates per rolling 60 s window (rate_limit_per_minute or the default)." }),
+    effective_limit: z
+      .number()
+      .int()
+      .openapi({ description: 'Creates per rolling 60 s window pinrelay allows now: the configured limit, or less after Pinterest proved it accepts less; probes back up over minutes.' }),
     window_seconds: z.number().int(),
-    capacity: z.number(),
+    capacity: z.number().openapi({ description: 'Burst of the write bucket at the effective limit.' }),
     refill_per_second: z.number(),
     tokens: z.number(),
-    next_slot_at: z.string().openapi({ description: 'When the next request may go (now, or the next reserved slot).' }),
-    penalized: z.boolean().openapi({ description: 'Slowed down after a 429 without Retry-After; recovers gradually.' }),
+    next_slot_at: z.string().openapi({ description: 'When the next create may go (now, after a Retry-After hold, or after the slots already reserved).' }),
+    penalized: z.boolean().openapi({ description: 'The effective limit is below the configured one.' }),
+    held_until: z.string().nullable().openapi({ description: 'No create before this: Pinterest answered a create with 429 and Retry-After.' }),
+    sent_last_minute: z.number().int().openapi({ description: 'Creates sent in the last 60 s (counted per whole second).' }),
+    unproven_last_minute: z.number().int().openapi({ description: 'Of those, creates answered 429, 5xx or not at all.' }),
+    adaptive: z
+      .object({
+        ceiling: z.number().int().openapi({ description: 'Creates Pinterest accepted in the minute before it started refusing them.' }),
+        since: z.string(),
+      })
+      .nullable()
+      .openapi({ description: 'Why the effective limit is lower, while it is.' }),
+    read: z
+      .object({
+        limit: z.number().int().openapi({ description: 'Board listings per rolling 60 s window (verification of unknown outcomes).' }),
+        capacity: z.number(),
+        refill_per_second: z.number(),
+        tokens: z.number(),
+        held_until: z.string().nullable().openapi({ description: 'No listing before this: Pinterest answered a listing with 429.' }),
+      })
+      .openapi({ description: 'The read budget, apart from creates.' }),
   })
   .openapi('AccountRate');
+export type AccountRate = z.infer<typeof AccountRate>;
 
 export const ListJobsQuery = z
   .object({
@@ -474,3 +500,65 @@ export const ErrorEnvelope = z
     }),
   })
   .openapi('Error');
+
+// ---- webhooks: Webhook, CreateWebhookRequest, … (docs/adr/0011-webhooks.md) ----
+
+export const WebhookEventType = z.enum(JOB_EVENT_TYPES).openapi('WebhookEventType', {
+  description: 'A job event: one per job status.',
+});
+
+export const CreateWebhookRequest = z
+  .object({
+    url: z
+      .string()
+      .refine(isWellFormed, { message: WELL_FORMED_MESSAGE })
+      .max(MAX_WEBHOOK_URL_LENGTH, { message: `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters` })
+      .openapi({
+        format: 'uri',
+        maxLength: MAX_WEBHOOK_URL_LENGTH,
+        example: 'https://hooks.example.com/pinrelay',
+        description:
+          'Absolute https:// URL. Refused: credentials in the URL, private, loopback, link-local, multicast and reserved addresses, ' +
+          'cloud metadata endpoints, and host names that resolve to any of them when the subscription is created.',
+      }),
+    events: z
+      .array(WebhookEventType)
+      .min(1, { message: 'choose at least one event' })
+      .max(JOB_EVENT_TYPES.length)
+      .refine((events) => new Set(events).size === events.length, { message: 'each event at most once' }),
+    description: text(200).optional(),
+  })
+  .strict()
+  .openapi('CreateWebhookRequest');
+
+export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
+
+export const Webhook = z
+  .object({
+    id: z.string().openapi({ example: 'whk_8k3m9q2x7v1c4b6n0p5r' }),
+    url: z.string().openapi({ description: 'The URL as EventBridge calls it (normalised).' }),
+    events: z.array(WebhookEventType),
+    description: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Webhook');
+
+export type Webhook = z.infer<typeof Webhook>;
+
+export const WebhookWithSecret = Webhook.extend({
+  secret: z.string().openapi({
+    description:
+      'Sent with every delivery in the `x-pinrelay-webhook-secret` header. Shown only in this answer: store it now (rotate-secret makes a new one).',
+    example: 'whsec_3q2+7w…',
+  }),
+}).openapi('WebhookWithSecret');
+
+export type WebhookWithSecret = z.infer<typeof WebhookWithSecret>;
+
+export const WebhookList = z.object({ items: z.array(Webhook) }).openapi('WebhookList');
+
+export const WebhookTestResult = z
+  .object({
+    event_id: z.string().openapi({ description: 'The `id` (and `webhook-id` header) of the webhook.test delivery to expect.' }),
+  })
+  .openapi('WebhookTestResult');

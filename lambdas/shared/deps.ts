@@ -2,6 +2,7 @@ import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { DynamoTenantStore } from '../adapters/dynamo-tenant-store.ts';
 import { SecretsManagerTokenVault } from '../adapters/secrets-token-vault.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
 import { PinterestClient, type PinterestApi } from '../adapters/pinterest-client.ts';
 import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
@@ -9,10 +10,14 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/definitions/pinterest-app.ts';
 import { retryPolicy } from '../domain/backoff.ts';
 import type { PublishDeps } from '../use-cases/publish.ts';
+import { DnsHostResolver } from '../adapters/dns-host-resolver.ts';
+import { DynamoWebhookStore } from '../adapters/dynamo-webhook-store.ts';
+import { EventBridgeWebhookProvisioner } from '../adapters/eventbridge-webhooks.ts';
+import type { WebhookDeps } from '../use-cases/webhooks.ts';
 import { ConfigError } from './errors.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
-import type { JobQueue, JobStore, TenantStore, TokenVault } from '../use-cases/ports.ts';
-import { dynamoClient, secretsClient, sqsClient } from './clients.ts';
+import type { EventPublisher, JobQueue, JobStore, TenantStore, TokenVault } from '../use-cases/ports.ts';
+import { dynamoClient, eventsClient, secretsClient, sqsClient } from './clients.ts';
 import { config, required } from './config.ts';
 import { logger } from './powertools.ts';
 
@@ -36,6 +41,17 @@ export function tokenVault(): TokenVault {
 
 export function jobQueue(): JobQueue {
   return new SqsJobQueue(sqsClient(), required('PUBLISH_QUEUE_URL'), required('DELAY_QUEUE_URL'));
+}
+
+/** The pinrelay bus (EVENT_BUS_NAME, `events:put`): job events from the outbox relay and sweeper. */
+export function eventPublisher(): EventPublisher {
+  return new EventBridgePublisher(eventsClient(), required('EVENT_BUS_NAME'));
+}
+
+/** Pacing state (lambdas/domain/pacing.ts) with the stage's app and read budgets: the worker and GET /rate. */
+export function pacer(): DynamoPacer {
+  const c = config();
+  return new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND, c.PACING_READ_PER_MINUTE);
 }
 
 /** The delay consumer sends to both queues; the worker only to the delay queue (pacing holds). */
@@ -141,7 +157,7 @@ export function publishDeps(): Promise<PublishDeps> {
         appCredentialsConfigured: () => refresher.configured(),
       }),
       pinterest,
-      pacer: new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND),
+      pacer: pacer(),
       queue: delayOnlyQueue(),
       clock,
       random: Math.random,
@@ -150,6 +166,7 @@ export function publishDeps(): Promise<PublishDeps> {
       defaultAccountPerMinute: c.PACING_ACCOUNT_PER_MINUTE,
       leaseMs: c.WORKER_LEASE_SECONDS * 1000,
       callBudgetMs: c.PINTEREST_TIMEOUT_MS + 2_000,
+      warn: (message, details) => logger.warn(message, details),
     };
     return decorate ? decorate(built) : built;
   })();
@@ -157,6 +174,32 @@ export function publishDeps(): Promise<PublishDeps> {
     workerDepsPromise = undefined; // a failed build (e.g. secret not set yet) is retried on the next invocation
   });
   return workerDepsPromise;
+}
+
+/**
+ * Webhook subscriptions (lambdas/use-cases/webhooks.ts): the tenants table, EventBridge under the
+ * deployment's webhook name prefix, the operating system's resolver, and the `webhooks.*` settings.
+ */
+export function webhookDeps(): WebhookDeps {
+  const c = config();
+  return {
+    webhooks: new DynamoWebhookStore(dynamoClient(), required('TENANTS_TABLE_NAME')),
+    provisioner: new EventBridgeWebhookProvisioner(eventsClient(), {
+      eventBusName: required('EVENT_BUS_NAME'),
+      namePrefix: required('WEBHOOK_NAME_PREFIX'),
+      targetRoleArn: required('WEBHOOK_TARGET_ROLE_ARN'),
+      deadLetterQueueArn: required('WEBHOOK_DLQ_ARN'),
+      invocationRateLimitPerSecond: c.WEBHOOKS_INVOCATION_RATE_LIMIT_PER_SECOND,
+    }),
+    resolver: new DnsHostResolver(),
+    clock,
+    limits: {
+      maxPerTenant: c.WEBHOOKS_MAX_PER_TENANT,
+      ruleQuota: c.WEBHOOKS_RULE_QUOTA,
+      allowLoopback: required('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
+    },
+    warn: (message, details) => logger.warn(message, details),
+  };
 }
 
 /** Local mode and tests rebuild the worker's dependencies after changing the environment. */

@@ -1,45 +1,202 @@
+import { jobEventFor, jobEventOf, type JobEventDetail } from '../domain/events.ts';
 import { OWES_MESSAGE, type JobRecord } from '../domain/job.ts';
-import type { Deps } from './ports.ts';
+import type { OutboxEntry } from '../domain/outbox.ts';
+import type { Deps, EventPublisher, OutgoingEvent, PendingOutbox, PublishResult } from './ports.ts';
 
 /**
- * The outbox's one action: give a job the queue message its status owes it (queued → its FIFO group,
- * scheduled/retry_scheduled → the delay queue), then record that it was sent. Safe to repeat: a repeat
- * within 5 minutes is dropped by FIFO deduplication, and the worker ignores messages for versions or
- * statuses that are no longer current.
+ * The outbox (docs/adr/0001-outbox-for-enqueue.md): every version of a job written to the jobs table owes
+ * the queue message its status calls for and, when it changed the status, one event on the pinrelay bus.
+ * The stream relay does both for each change and confirms them on the job; the sweeper does whatever is
+ * still unconfirmed after a grace period. Both are safe to repeat: a message re-sent within 5 minutes is
+ * dropped by FIFO deduplication and the worker ignores messages for versions or statuses that are no
+ * longer current; an event published again has the same id, and receivers dedupe on it.
  */
-export async function dispatch(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, record: JobRecord): Promise<boolean> {
-  const status = record.job.status;
-  if (!OWES_MESSAGE.has(status)) return false;
-  if (status === 'queued') await deps.queue.enqueue(record);
-  else await deps.queue.hold(record, deps.clock.now());
-  await deps.jobs.markDispatched(record.tenantId, record.job.id, record.version);
-  return true;
-}
 
-/** A stream record's before/after pair: only a version change (a status change) owes a message. */
-export async function relayJobChange(
-  deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>,
-  change: { readonly before: JobRecord | null; readonly after: JobRecord | null },
-): Promise<boolean> {
-  const { before, after } = change;
-  if (!after) return false;
-  if (before && before.version === after.version) return false;
-  return dispatch(deps, after);
-}
+export type OutboxDeps = Pick<Deps, 'jobs' | 'queue' | 'clock'> & { readonly events: EventPublisher };
 
-/**
- * Safety net behind the stream: jobs still marked undispatched `graceSeconds` after their change are
- * dispatched again (the stream consumer gave up, or a record was lost).
- */
-export async function sweepUndispatched(
-  deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>,
-  options: { graceSeconds: number; limit: number },
-): Promise<number> {
-  const olderThan = new Date(deps.clock.now().getTime() - options.graceSeconds * 1000);
-  const stale = await deps.jobs.listUndispatched(olderThan, options.limit);
-  let sent = 0;
-  for (const record of stale) {
-    if (await dispatch(deps, record)) sent++;
+/** Some events were not accepted by the bus; they stay owed (the stream retries the change, the sweeper the job). */
+export class EventsNotPublishedError extends Error {
+  constructor(readonly failures: readonly { readonly eventId: string; readonly errorCode: string; readonly errorMessage: string }[]) {
+    super(`the event bus refused ${failures.length} event(s): ${failures.map((f) => `${f.eventId} ${f.errorCode}: ${f.errorMessage}`).join('; ')}`);
+    this.name = 'EventsNotPublishedError';
   }
-  return sent;
 }
+
+export function outgoingEvent(detail: JobEventDetail): OutgoingEvent {
+  return { detailType: detail.type, detail };
+}
+
+/** The queue message a waiting status owes: queued → its FIFO group, scheduled/retry_scheduled → the delay queue. */
+async function sendMessage(deps: Pick<OutboxDeps, 'queue' | 'clock'>, record: JobRecord): Promise<void> {
+  if (record.job.status === 'queued') await deps.queue.enqueue(record);
+  else await deps.queue.hold(record, deps.clock.now());
+}
+
+export interface RelayOutcome {
+  /** A queue message was sent for the change. */
+  readonly dispatched: boolean;
+  /** The event published for it, if the change was a status change. */
+  readonly event: JobEventDetail | null;
+}
+
+/**
+ * One stream record's before/after pair. A change of version owes what the new version owes: its queue
+ * message first (the job's progress never waits for the event bus), then its event, then both are
+ * confirmed on the job. A failure of either fails the change, so the stream retries it; what was done
+ * before the failure is confirmed all the same (a retry repeats it harmlessly, but the sweeper need not).
+ * A rewrite of the same version (a confirmation, an incident, a due time) and a removal owe nothing.
+ */
+export async function relayJobChange(
+  deps: OutboxDeps,
+  change: { readonly before: JobRecord | null; readonly after: JobRecord | null },
+): Promise<RelayOutcome> {
+  const { before, after } = change;
+  if (!after || (before && before.version === after.version)) return { dispatched: false, event: null };
+  const done: OutboxEntry[] = [];
+  const event = jobEventFor(before, after);
+  try {
+    if (OWES_MESSAGE.has(after.job.status)) {
+      await sendMessage(deps, after);
+      done.push({ kind: 'message', version: after.version });
+    }
+    if (event) {
+      const [result] = await deps.events.publish([outgoingEvent(event)]);
+      if (!result?.ok) throw new EventsNotPublishedError([failureOf(event, result)]);
+      done.push({ kind: 'event', version: after.version, status: after.job.status, at: event.created_at });
+    }
+  } catch (error) {
+    if (done.length > 0) await deps.jobs.confirmOutbox(after.tenantId, after.job.id, done).catch(() => undefined);
+    throw error;
+  }
+  if (done.length > 0) await deps.jobs.confirmOutbox(after.tenantId, after.job.id, done);
+  return { dispatched: done.some((d) => d.kind === 'message'), event };
+}
+
+function failureOf(event: JobEventDetail, result: PublishResult | undefined) {
+  return result && !result.ok
+    ? { eventId: event.id, errorCode: result.errorCode, errorMessage: result.errorMessage }
+    : { eventId: event.id, errorCode: 'NoResult', errorMessage: 'the publisher gave no result for this event' };
+}
+
+/**
+ * Runs `run` over a batch of stream records so that each job's changes are handled in stream order and
+ * different jobs side by side. After a job's change fails, its later changes in the batch are not run
+ * and are reported failed too: the stream retries from the first failure, and an event must not reach
+ * the bus before the events of the job's earlier changes.
+ */
+export async function inJobOrder<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  run: (item: T) => Promise<void>,
+): Promise<{ failed: T[]; errors: unknown[] }> {
+  const byJob = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    byJob.set(key, [...(byJob.get(key) ?? []), item]);
+  }
+  const failed = new Set<T>();
+  const errors: unknown[] = [];
+  await Promise.all(
+    [...byJob.values()].map(async (changes) => {
+      for (const [i, item] of changes.entries()) {
+        try {
+          await run(item);
+        } catch (error) {
+          errors.push(error);
+          for (const rest of changes.slice(i)) failed.add(rest);
+          return;
+        }
+      }
+    }),
+  );
+  return { failed: items.filter((item) => failed.has(item)), errors };
+}
+
+export interface SweepOutcome {
+  /** Queue messages sent. */
+  readonly dispatched: number;
+  /** Events published. */
+  readonly published: number;
+  /** What is still owed after this run (retried by the next). */
+  readonly failures: readonly { readonly jobId: string; readonly error: string }[];
+}
+
+/**
+ * Safety net behind the stream: jobs with outbox entries still unconfirmed `graceSeconds` after they were
+ * first owed get them now (the relay gave up on a change, or is down). Per job: the message of the
+ * current version, if its status owes one (entries for older versions are superseded and only confirmed);
+ * then every owed event, oldest change first, carrying the job as it is now. One job's failure does not
+ * hold back the others; what failed stays owed for the next run.
+ */
+export async function sweepPendingOutbox(deps: OutboxDeps, options: { graceSeconds: number; limit: number }): Promise<SweepOutcome> {
+  const olderThan = new Date(deps.clock.now().getTime() - options.graceSeconds * 1000);
+  const pending = await deps.jobs.listPendingOutbox(olderThan, options.limit);
+  const done = new Map<PendingOutbox, OutboxEntry[]>(pending.map((p) => [p, []]));
+  const failures: { jobId: string; error: string }[] = [];
+  let dispatched = 0;
+
+  for (const p of pending) {
+    for (const entry of entriesOf(p).filter((e) => e.kind === 'message')) {
+      if (entry.version !== p.record.version || !OWES_MESSAGE.has(p.record.job.status)) {
+        done.get(p)!.push(entry); // superseded by a newer version, which owes its own message
+        continue;
+      }
+      try {
+        await sendMessage(deps, p.record);
+        done.get(p)!.push(entry);
+        dispatched++;
+      } catch (error) {
+        failures.push({ jobId: p.record.job.id, error: messageOf(error) });
+      }
+    }
+  }
+
+  const owed = pending.flatMap((p) =>
+    entriesOf(p)
+      .filter((e): e is Extract<OutboxEntry, { kind: 'event' }> => e.kind === 'event')
+      .sort((a, b) => a.version - b.version)
+      .map((entry) => ({ p, entry, event: jobEventOf(p.record, entry) })),
+  );
+  let published = 0;
+  if (owed.length > 0) {
+    let results: readonly PublishResult[];
+    try {
+      results = await deps.events.publish(owed.map((o) => outgoingEvent(o.event)));
+    } catch (error) {
+      results = owed.map(() => ({ ok: false, errorCode: (error as Error)?.name ?? 'Error', errorMessage: messageOf(error) }));
+    }
+    owed.forEach((o, i) => {
+      const result = results[i];
+      if (result?.ok) {
+        done.get(o.p)!.push(o.entry);
+        published++;
+      } else {
+        const f = failureOf(o.event, result);
+        failures.push({ jobId: o.p.record.job.id, error: `${o.event.type} ${f.eventId}: ${f.errorCode} ${f.errorMessage}` });
+      }
+    });
+  }
+
+  for (const p of pending) {
+    const confirmed = done.get(p)!;
+    // A job that owed nothing (marked before entries existed) is confirmed with none: it leaves the index.
+    if (confirmed.length === 0 && entriesOf(p).length > 0) continue; // nothing done: all of it stays owed
+    try {
+      await deps.jobs.confirmOutbox(p.record.tenantId, p.record.job.id, confirmed);
+    } catch (error) {
+      failures.push({ jobId: p.record.job.id, error: messageOf(error) });
+    }
+  }
+  return { dispatched, published, failures };
+}
+
+/**
+ * What a pending job owes. A job marked by the code before outbox entries existed carries the marker
+ * alone, which then meant "the current status owes its message".
+ */
+function entriesOf(p: PendingOutbox): readonly OutboxEntry[] {
+  if (p.entries.length > 0) return p.entries;
+  return OWES_MESSAGE.has(p.record.job.status) ? [{ kind: 'message', version: p.record.version }] : [];
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

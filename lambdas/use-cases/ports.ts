@@ -1,6 +1,10 @@
 import type { Clock } from '../domain/clock.ts';
+import type { PacingSignal } from '../domain/pacing.ts';
 import type { JobRecord } from '../domain/job.ts';
+import type { OutboxEntry } from '../domain/outbox.ts';
 import type { Account, Incident, JobStatus } from '../api/schemas.ts';
+import type { JobEventType } from '../../lib/definitions/webhooks.ts';
+import type { WebhookRecord, WebhookResources } from '../domain/webhook.ts';
 
 /**
  * Ports: what use cases need from the outside world. Adapters in lambdas/adapters implement them over
@@ -31,10 +35,17 @@ export interface JobStore {
    * job's due time is still before it (the reconciler: a job whose due time moved is not stranded).
    */
   replace(next: JobRecord, expectedVersion: number, condition?: { readonly dueBefore: Date }): Promise<boolean>;
-  /** The outbox confirms that version `version` of the job reached its queue. */
-  markDispatched(tenantId: string, jobId: string, version: number): Promise<void>;
-  /** Jobs whose dispatch was not confirmed since before `olderThan` (outbox sweeper). */
-  listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]>;
+  /**
+   * The outbox confirms what it did for the job: each entry (lambdas/domain/outbox.ts) is a queue message
+   * sent or an event published. When nothing is left owed, the job leaves the pending-outbox index.
+   * Confirming an entry that is not (or no longer) owed is harmless; a missing job is fine.
+   */
+  confirmOutbox(tenantId: string, jobId: string, done: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Jobs whose outbox entries were not all confirmed since before `olderThan` (the outbox sweeper), each
+   * as it is now with what it still owes, oldest first.
+   */
+  listPendingOutbox(olderThan: Date, limit: number): Promise<readonly PendingOutbox[]>;
   /**
    * The job at `version` legitimately waits until `dueAt` (a pacing hold's reserved slot): its due time
    * (lambdas/domain/reconciliation.ts) becomes `dueAt`, so the reconciler leaves it alone until then plus
@@ -48,6 +59,32 @@ export interface JobStore {
   addIncident(tenantId: string, jobId: string, version: number, incident: Incident, dueAt?: Date): Promise<boolean>;
   /** Non-terminal jobs whose due time is before `before`, earliest first (the reconciler). */
   listDue(before: Date, limit: number): Promise<readonly JobRecord[]>;
+}
+
+/** A job with what the outbox still owes it (a job marked before entries existed owes none: see dispatch.ts). */
+export interface PendingOutbox {
+  readonly record: JobRecord;
+  readonly entries: readonly OutboxEntry[];
+}
+
+/** One event for the pinrelay bus: its `detail-type` and its `detail` (a JSON object). */
+export interface OutgoingEvent {
+  readonly detailType: string;
+  readonly detail: object;
+}
+
+export type PublishResult =
+  | { readonly ok: true; readonly eventId: string }
+  | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string };
+
+/** The pinrelay EventBridge bus (source `pinrelay`). */
+export interface EventPublisher {
+  /**
+   * Publishes `events` in order and answers one result per event, in the same order: the bus accepts or
+   * refuses each entry on its own, so some may fail while others are published. There is no
+   * deduplication: publishing the same detail again publishes it again (receivers dedupe on `detail.id`).
+   */
+  publish(events: readonly OutgoingEvent[]): Promise<readonly PublishResult[]>;
 }
 
 export interface TenantRecord {
@@ -115,20 +152,44 @@ export interface JobQueue {
   releaseHold(record: JobRecord, holdId: string, slotMs?: number): Promise<void>;
 }
 
-/** Pacing: one token bucket per account and one for the whole app (lambdas/domain/token-bucket.ts). */
+/** The account a pacing call is about, with its configured limit (rate_limit_per_minute or the default). */
+export interface PacedAccount {
+  readonly tenantId: string;
+  readonly accountId: string;
+  readonly limitPerMinute: number;
+}
+
+/** A pacer's answer: go (with the grant's time when a token was taken), or wait (with a reserved slot). */
+export interface PaceDecision {
+  readonly granted: boolean;
+  /** 0 when granted. */
+  readonly waitMs: number;
+  /** The slot reserved for this job: pass it back when the job returns, so it keeps its place in line. */
+  readonly slotMs?: number;
+  /** When a write token was taken: report the create's answer with it. */
+  readonly grantAtMs?: number;
+}
+
+/**
+ * Pacing (lambdas/domain/pacing.ts): per account a write budget at its effective limit and a read budget,
+ * plus one write bucket for the whole app. The write token is taken at send time.
+ */
 export interface Pacer {
   /**
-   * Takes a token from the account's and the app's bucket. Without one: how long to wait, and the slot
-   * reserved for this job (pass it back when the job returns, so it keeps its place in line).
+   * Before the claim: may this job start now? Takes nothing. Checks the account's write budget (a
+   * Retry-After hold, the reserved slots, the bucket, the last minute) and, with `reads`, its read budget.
+   * Without a go: how long to wait, and the slot reserved for this job.
    */
-  acquire(
-    tenantId: string,
-    accountId: string,
-    limitPerMinute: number,
-    reservedSlotMs?: number,
-  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }>;
-  /** A 429 without Retry-After: slow the account's bucket down (it recovers gradually). */
-  penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void>;
+  admit(account: PacedAccount, options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean }): Promise<PaceDecision>;
+  /**
+   * Immediately before a create: the app's token, then the account's. A refusal by either spends nothing
+   * (an app token taken for an account that then refuses is given back).
+   */
+  takeWrite(account: PacedAccount, reservedSlotMs?: number): Promise<PaceDecision>;
+  /** Immediately before a board listing: a token of the account's read budget. */
+  takeRead(account: PacedAccount): Promise<PaceDecision>;
+  /** What Pinterest answered, for pacing (lambdas/domain/pacing.ts `pacingSignalOf`). */
+  report(account: PacedAccount, signal: PacingSignal): Promise<void>;
 }
 
 /** An access token and the connection it belongs to (what a dead-account verdict is judged on). */
@@ -178,4 +239,71 @@ export interface Deps {
   readonly vault: TokenVault;
   readonly queue: JobQueue;
   readonly clock: Clock;
+}
+
+// ---- webhook subscriptions (lambdas/use-cases/webhooks.ts) ----
+
+/** Webhook subscriptions on the tenants table (`TENANT#<t>` / `WEBHOOK#<id>`). */
+export interface WebhookStore {
+  /** A new subscription (status `provisioning`); fails if the id exists. */
+  create(record: WebhookRecord): Promise<void>;
+  get(tenantId: string, webhookId: string): Promise<WebhookRecord | null>;
+  /** Every subscription of the tenant, whatever its status, newest first. */
+  list(tenantId: string): Promise<WebhookRecord[]>;
+  /**
+   * `provisioning` → `active` with the resources made. False when the subscription is gone or no longer
+   * `provisioning` (a DELETE got there first): the caller undoes what it made.
+   */
+  activate(tenantId: string, webhookId: string, resources: WebhookResources, at: string): Promise<boolean>;
+  /** Any status → `deleting` (hidden from now on). False when there is no such subscription. */
+  markDeleting(tenantId: string, webhookId: string, at: string): Promise<boolean>;
+  /** Removes the item; a missing one is fine. */
+  remove(tenantId: string, webhookId: string): Promise<void>;
+}
+
+/**
+ * A subscription's EventBridge resources, named `<prefix><webhook id>` (lib/definitions/webhooks.ts).
+ * One method per control-plane step, so the use case can undo exactly what it made when a later step fails.
+ * The delete and remove methods succeed when the resource is already gone.
+ */
+export interface WebhookProvisioner {
+  /** API-key connection: the secret is sent as WEBHOOK_SECRET_HEADER. Returns its ARN. */
+  createConnection(webhookId: string, secret: string): Promise<string>;
+  /** Returns the destination's ARN. */
+  createApiDestination(webhookId: string, connectionArn: string, url: string): Promise<string>;
+  /** The rule on the pinrelay bus with webhookEventPattern(...). Returns its ARN. */
+  putRule(webhookId: string, tenantId: string, events: readonly JobEventType[]): Promise<string>;
+  /** The rule's one target: the destination, the target role, input transformer, headers, retry policy, DLQ. */
+  putTarget(webhookId: string, apiDestinationArn: string): Promise<void>;
+  removeTarget(webhookId: string): Promise<void>;
+  deleteRule(webhookId: string): Promise<void>;
+  deleteApiDestination(webhookId: string): Promise<void>;
+  deleteConnection(webhookId: string): Promise<void>;
+  /** A new API key in the connection; the next request EventBridge makes uses it. */
+  rotateSecret(webhookId: string, secret: string): Promise<void>;
+  /** Puts one event on the pinrelay bus. */
+  putEvent(detailType: string, detail: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Rules on the bus under the deployment's prefix (i.e. subscriptions, whatever their tenant). */
+  countRules(): Promise<number>;
+}
+
+/** EventBridge refused a create because an account or bus quota is full (LimitExceededException). */
+export class WebhookQuotaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookQuotaError';
+  }
+}
+
+/** The resource a rotate or test needed is gone (a DELETE got there first). */
+export class WebhookResourceMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookResourceMissingError';
+  }
+}
+
+/** A host name's addresses right now (node:dns lookup in Lambda); HostNotFoundError when it has none. */
+export interface HostResolver {
+  resolve(hostname: string): Promise<readonly string[]>;
 }

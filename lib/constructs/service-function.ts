@@ -22,6 +22,7 @@ import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
 import { grantTableData } from './data-tables.ts';
 import type { PinterestAppCredentials } from './pinterest-app-credentials.ts';
+import { grantWebhookManagement, type WebhookFunctionResources } from './webhooks.ts';
 
 /** Repository root: entries are `lambdas/<name>/handler.ts` under it, the lock file pins the bundle. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +55,8 @@ export interface ServiceResources {
   readonly accountSecrets: AccountSecrets;
   /** The Pinterest app's OAuth credentials secret (`pinterest:call`: PINTEREST_APP_SECRET_ARN and read access). */
   readonly pinterestAppCredentials: PinterestAppCredentials;
+  /** Webhook subscriptions' name prefix, target role and DLQ (`webhooks:manage`, lib/constructs/webhooks.ts). */
+  readonly webhooks: WebhookFunctionResources;
   /**
    * The stage's runtime settings (the stage settings themselves will do): each function gets the ones its
    * access list names, encoded as lib/definitions/settings.ts says.
@@ -196,6 +199,11 @@ export function resourceValues(resources: ServiceResources): Required<ResourceVa
     POISON_QUEUE_URL: resources.poisonQueue.queueUrl,
     EVENT_BUS_NAME: resources.eventBus.eventBusName,
     PINTEREST_APP_SECRET_ARN: resources.pinterestAppCredentials.secret.secretArn,
+    WEBHOOK_NAME_PREFIX: resources.webhooks.namePrefix,
+    WEBHOOK_TARGET_ROLE_ARN: resources.webhooks.targetRole.roleArn,
+    WEBHOOK_DLQ_ARN: resources.webhooks.deadLetterQueue.queueArn,
+    // Only local mode accepts http:// and loopback webhook URLs (local/environment.ts).
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'false',
   };
 }
 
@@ -257,6 +265,9 @@ function grantAccess(role: iam.IRole, access: Access, resources: ServiceResource
       return;
     case 'pinterest:call':
       resources.pinterestAppCredentials.grantRead(role);
+      return;
+    case 'webhooks:manage':
+      grantWebhookManagement(role, resources);
       return;
     case 'pacing:config':
     case 'worker:config':

@@ -48,6 +48,13 @@ export const ACCESS_KINDS = [
   'reconcile:config',
   /** Park dead-lettered messages that are not job messages in the poison queue (SendMessage only). */
   'poison-queue:send',
+  /**
+   * Self-service webhook subscriptions: create, rotate and delete their EventBridge connections (and the
+   * `events!connection/…` secrets EventBridge keeps for them), API destinations, rules and targets under the
+   * deployment's name prefix, pass the target role to EventBridge, put test events on the bus, and read and
+   * write `WEBHOOK#…` items of the tenants table (lib/definitions/webhooks.ts).
+   */
+  'webhooks:manage',
 ] as const;
 
 export type Access = (typeof ACCESS_KINDS)[number];
@@ -146,16 +153,64 @@ export const FUNCTIONS = [
     trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/openapi.json', authorized: false }] },
   },
   {
+    name: 'get-event-schema',
+    description: 'GET /v1/events/schema.json: JSON Schema of the job events and webhook deliveries, generated from the zod schemas',
+    access: [],
+    trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/events/schema.json', authorized: false }] },
+  },
+  {
+    name: 'create-webhook',
+    description: 'POST /v1/webhooks: subscribe a URL to job events (EventBridge connection, API destination, rule, target)',
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/webhooks', authorized: true }] },
+    // Five control-plane calls, plus undoing them when one fails; WEBHOOK_PROVISIONING_STALE_SECONDS is well above this.
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'list-webhooks',
+    description: "GET /v1/webhooks: the tenant's subscriptions, newest first (never their secrets)",
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/webhooks', authorized: true }] },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'get-webhook',
+    description: 'GET /v1/webhooks/{webhook_id} (never its secret)',
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/webhooks/{webhook_id}', authorized: true }] },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'delete-webhook',
+    description: 'DELETE /v1/webhooks/{webhook_id}: removes its target, rule, API destination and connection',
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'DELETE', path: '/v1/webhooks/{webhook_id}', authorized: true }] },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'rotate-webhook-secret',
+    description: 'POST /v1/webhooks/{webhook_id}/rotate-secret: a new secret in the connection, shown once',
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/webhooks/{webhook_id}/rotate-secret', authorized: true }] },
+  },
+  {
+    name: 'test-webhook',
+    description: 'POST /v1/webhooks/{webhook_id}/test: a webhook.test event through the bus, to this subscription only',
+    access: ['webhooks:manage'],
+    trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/webhooks/{webhook_id}/test', authorized: true }] },
+  },
+  {
     name: 'relay-job-changes',
-    description: 'Jobs table stream consumer (outbox): enqueues queued jobs, holds scheduled ones in the delay queue',
-    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send'],
+    description:
+      'Jobs table stream consumer (outbox): enqueues queued jobs, holds scheduled ones in the delay queue, publishes one event per status change',
+    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'events:put'],
     trigger: { kind: 'jobs-stream' },
     timeoutSeconds: 30,
   },
   {
     name: 'sweep-pending-enqueues',
-    description: 'Outbox safety net: re-sends jobs whose enqueue was never confirmed',
-    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'sweeper:config'],
+    description: 'Outbox safety net: re-sends queue messages and publishes job events the relay did not confirm',
+    access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'events:put', 'sweeper:config'],
     trigger: { kind: 'schedule', everyMinutes: 1 },
     timeoutSeconds: 60,
   },

@@ -77,8 +77,21 @@ export const POISON_QUEUE = {
   retentionSeconds: FOURTEEN_DAYS,
 } as const satisfies QueueDefinition;
 
+/**
+ * The dead-letter queue of every webhook target: an event whose deliveries failed for 24 h (or 185 retries),
+ * or failed at once with a status EventBridge does not retry, lands here as EventBridge's original event with
+ * ERROR_CODE, ERROR_MESSAGE, RULE_ARN and TARGET_ARN attributes. Its depth is alarmed; replay it with
+ * `npm run admin -- webhooks replay` (docs/adr/0011-webhooks.md). 14 days, SQS's longest retention.
+ */
+export const WEBHOOK_DLQ = {
+  logicalName: 'WebhookDeadLetterQueue',
+  fifo: false,
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+} as const satisfies QueueDefinition;
+
 /** Dead-letter queues first: a queue's redrive target must exist before it. */
-export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE];
+export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, WEBHOOK_DLQ];
 
 /** SQS's physical name for a logical queue in local mode (FIFO names must end in .fifo). */
 export function localQueueName(def: QueueDefinition): string {

@@ -161,6 +161,16 @@ export const SETTINGS = {
       default: 10,
       access: ['pacing:config'],
     }),
+    readPerMinute: integer({
+      env: 'PACING_READ_PER_MINUTE',
+      meaning:
+        "board listings per rolling minute per Pinterest account (verifying unknown outcomes; Pinterest's org_read category), a budget apart from creates",
+      unit: 'requests/minute',
+      min: 1,
+      max: 100_000,
+      default: 100,
+      access: ['pacing:config'],
+    }),
   },
   reconcile: {
     graceSeconds: integer({
@@ -194,6 +204,36 @@ export const SETTINGS = {
       max: 20,
       default: 3,
       access: ['reconcile:config'],
+    }),
+  },
+  webhooks: {
+    maxPerTenant: integer({
+      env: 'WEBHOOKS_MAX_PER_TENANT',
+      meaning: 'webhook subscriptions one tenant may have; POST /v1/webhooks beyond it is a 409',
+      unit: 'subscriptions',
+      min: 1,
+      max: 100,
+      default: 10,
+      access: ['webhooks:manage'],
+    }),
+    ruleQuota: integer({
+      env: 'WEBHOOKS_RULE_QUOTA',
+      meaning:
+        "the account's EventBridge rules-per-bus quota (Service Quotas); subscriptions (one rule each) stop 10 rules short of it",
+      unit: 'rules',
+      min: 20,
+      max: 100_000,
+      default: 300,
+      access: ['webhooks:manage'],
+    }),
+    invocationRateLimitPerSecond: integer({
+      env: 'WEBHOOKS_INVOCATION_RATE_LIMIT_PER_SECOND',
+      meaning: "requests per second EventBridge sends to one subscription's URL (its API destination); more wait their turn",
+      unit: 'requests/second',
+      min: 1,
+      max: 300,
+      default: 10,
+      access: ['webhooks:manage'],
     }),
   },
   retry: {
@@ -393,7 +433,29 @@ export const RESOURCE_VARIABLES = {
   ACCOUNT_SECRET_KMS_KEY_ID: { meaning: 'KMS key new account secrets are encrypted with', access: ['secrets:write'], schema: z.string().min(1) },
   PUBLISH_QUEUE_URL: { meaning: 'FIFO publish queue', access: ['publish-queue:send'], schema: z.url() },
   DELAY_QUEUE_URL: { meaning: 'delay queue', access: ['delay-queue:send'], schema: z.url() },
-  EVENT_BUS_NAME: { meaning: 'job events bus', access: ['events:put'], schema: z.string().min(1) },
+  EVENT_BUS_NAME: { meaning: 'job events bus', access: ['events:put', 'webhooks:manage'], schema: z.string().min(1) },
+  WEBHOOK_NAME_PREFIX: {
+    meaning: 'name prefix of the connections, API destinations and rules webhook subscriptions create (lib/definitions/webhooks.ts)',
+    access: ['webhooks:manage'],
+    // The names built from it are checked where they are made (webhookResourceName).
+    schema: z.string().min(1).max(40),
+  },
+  WEBHOOK_TARGET_ROLE_ARN: {
+    meaning: 'role EventBridge assumes to invoke the webhook API destinations (passed with PutTargets)',
+    access: ['webhooks:manage'],
+    schema: z.string().min(1),
+  },
+  WEBHOOK_DLQ_ARN: {
+    meaning: 'dead-letter queue of every webhook target (events whose retries ran out)',
+    access: ['webhooks:manage'],
+    schema: z.string().min(1),
+  },
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: {
+    meaning:
+      "'true' only in local mode: webhook URLs may also be http://127.0.0.1:* and http://localhost:*, and loopback addresses are allowed; deployed stacks wire 'false' (anything but 'true' is strict)",
+    access: ['webhooks:manage'],
+    schema: z.string().min(1),
+  },
   POISON_QUEUE_URL: {
     meaning: 'queue that keeps dead-lettered messages that are not job messages',
     access: ['poison-queue:send'],

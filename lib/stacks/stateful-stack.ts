@@ -1,11 +1,18 @@
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config.ts';
+import { staticWebhookOutputName, type StageConfig } from '../config.ts';
 import { AccountSecrets } from '../constructs/account-secrets.ts';
 import { DataTables } from '../constructs/data-tables.ts';
 import { PinterestAppCredentials } from '../constructs/pinterest-app-credentials.ts';
 import { PublishQueues } from '../constructs/publish-queues.ts';
+import { StaticWebhookSubscriptions } from '../constructs/static-webhooks.ts';
+import { Webhooks } from '../constructs/webhooks.ts';
+import { WEBHOOK_DLQ } from '../definitions/queues.ts';
+import { WEBHOOK_SECRET_HEADER } from '../definitions/webhooks.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -25,6 +32,12 @@ export class StatefulStack extends Stack {
   public readonly accountSecrets: AccountSecrets;
   /** The Pinterest app's `{client_id, client_secret}` (placeholder until the operator sets it: docs/deploy.md). */
   public readonly pinterestAppCredentials: PinterestAppCredentials;
+  /** Where alarms notify: e-mail to the stage's `alarmEmail` when it is set. */
+  public readonly alarmTopic: sns.Topic;
+  /** What webhook subscriptions share: name prefix, target role, DLQ (policy and alarm). */
+  public readonly webhooks: Webhooks;
+  /** Subscriptions managed as code (`webhooks.subscriptions`): one connection, API destination, rule and target each. */
+  public readonly staticWebhooks: StaticWebhookSubscriptions;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     const { stage, settings } = props.config;
@@ -45,6 +58,45 @@ export class StatefulStack extends Stack {
     this.pinterestAppCredentials = new PinterestAppCredentials(this, 'PinterestAppCredentials', {
       stage,
       encryptionKey: this.accountSecrets.key,
+      removalPolicy,
+    });
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `pinrelay ${stage} alarms`,
+      enforceSSL: true,
+    });
+    // CloudWatch publishes alarm notifications as its service principal; only this account's alarms may.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+      }),
+    );
+    if (settings.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry only the alarm name, state and metric, never customer data; CloudWatch cannot publish to a topic ' +
+        'encrypted with the AWS-managed SNS key, and a customer-managed key only for alarm notifications adds cost and a key policy to get right.',
+    });
+    const webhookDeadLetterQueue = this.queues.queues.get(WEBHOOK_DLQ.logicalName);
+    if (!webhookDeadLetterQueue) throw new Error(`queue ${WEBHOOK_DLQ.logicalName} is missing from QUEUES`);
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      stage,
+      eventBus: this.eventBus,
+      deadLetterQueue: webhookDeadLetterQueue,
+      alarmTopic: this.alarmTopic,
+    });
+    this.staticWebhooks = new StaticWebhookSubscriptions(this, 'StaticWebhooks', {
+      stage,
+      subscriptions: settings.webhooks.subscriptions ?? [],
+      eventBus: this.eventBus,
+      webhooks: this.webhooks,
+      encryptionKey: this.accountSecrets.key,
+      invocationRateLimitPerSecond: settings.webhooks.invocationRateLimitPerSecond,
       removalPolicy,
     });
 
@@ -73,6 +125,23 @@ export class StatefulStack extends Stack {
       description: 'Job events bus (EVENT_BUS_NAME)',
       value: this.eventBus.eventBusName,
     });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+      description: 'Webhook DLQ: deliveries that ran out of retries (replay with npm run admin -- webhooks replay)',
+      value: webhookDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'WebhookNamePrefix', {
+      description: 'Name prefix of every webhook connection, API destination and rule (WEBHOOK_NAME_PREFIX: npm run admin -- webhooks replay)',
+      value: this.webhooks.namePrefix,
+    });
+    for (const subscription of this.staticWebhooks.subscriptions) {
+      const { name, description } = subscription.config;
+      new CfnOutput(this, `StaticWebhook${staticWebhookOutputName(name)}SecretArn`, {
+        description:
+          `Static webhook ${subscription.webhookId}${description ? ` (${description})` : ''}: its ${WEBHOOK_SECRET_HEADER} value ` +
+          '(aws secretsmanager get-secret-value --secret-id <this ARN>)',
+        value: subscription.secret.secretArn,
+      });
+    }
     new CfnOutput(this, 'PinterestAppSecretArn', {
       description: 'Pinterest app credentials secret: store {"client_id","client_secret"} here after the first deploy (docs/deploy.md)',
       value: this.pinterestAppCredentials.secret.secretArn,

@@ -54,6 +54,7 @@ export class StatelessStack extends Stack {
       eventBus: stateful.eventBus,
       accountSecrets: stateful.accountSecrets,
       pinterestAppCredentials: stateful.pinterestAppCredentials,
+      webhooks: stateful.webhooks,
       settings,
     };
     const functions = new Map<FunctionName, ServiceFunction>();

@@ -25,6 +25,7 @@ describe('stage config (lib/config.ts)', () => {
       workerLeaseSeconds: 60,
       logLevel: 'INFO',
       reconcile: { graceSeconds: 900, pageLimit: 100, maxRedispatches: 3 },
+      webhooks: { maxPerTenant: 10, ruleQuota: 300, invocationRateLimitPerSecond: 10 },
     });
   });
 

@@ -93,6 +93,7 @@ describe('function environments: the template, the derivation and local mode agr
     pacing: { accountPerMinute: 6, appPerSecond: 2 },
     retry: { baseSeconds: 3, maxAttempts: 20 },
     reconcile: { graceSeconds: 600, pageLimit: 50, maxRedispatches: 5 },
+    webhooks: { maxPerTenant: 3, ruleQuota: 500, invocationRateLimitPerSecond: 25 },
   };
   /** The same settings as PipelineOptions (what the integration tests and `npm start` pass). */
   const LOCAL_OPTIONS: LocalSettingsOptions = {
@@ -103,6 +104,7 @@ describe('function environments: the template, the derivation and local mode agr
     pacing: { accountPerMinute: 6, appPerSecond: 2 },
     retry: { baseSeconds: 3, maxAttempts: 20 },
     reconciler: { intervalMs: 60_000, graceSeconds: 600, pageLimit: 50, maxRedispatches: 5 },
+    webhooks: { maxPerTenant: 3, ruleQuota: 500, invocationRateLimitPerSecond: 25 },
   };
   /** Settings a local pipeline has no option for: it runs with their defaults. */
   const LOCAL_USES_DEFAULT = new Set(['JOB_RETENTION_DAYS']);

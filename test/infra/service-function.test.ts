@@ -5,12 +5,15 @@ import { App, Stack } from 'aws-cdk-lib';
 import { buildSync } from 'esbuild';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountSecrets } from '../../lib/constructs/account-secrets.ts';
 import { DataTables } from '../../lib/constructs/data-tables.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID, PinterestAppCredentials } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
 import { ServiceFunction, type ServiceFunctionProps, type ServiceResources } from '../../lib/constructs/service-function.ts';
+import { Webhooks } from '../../lib/constructs/webhooks.ts';
+import { WEBHOOK_DLQ } from '../../lib/definitions/queues.ts';
 import { parseStageConfig, type StageSettingsInput } from '../../lib/config.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { cdkJsonContext } from './support.ts';
@@ -42,15 +45,23 @@ function harness(bundlingStacks: string[] = [], stage: StageSettingsInput = HARN
   const tables = new DataTables(stack, 'Tables');
   const queues = new PublishQueues(stack, 'Queues');
   const accountSecrets = new AccountSecrets(stack, 'Secrets', { stage: 'test' });
+  const eventBus = new events.EventBus(stack, 'Bus');
+  const webhooks = new Webhooks(stack, 'Webhooks', {
+    stage: 'test',
+    eventBus,
+    deadLetterQueue: queues.queues.get(WEBHOOK_DLQ.logicalName)!,
+    alarmTopic: new sns.Topic(stack, 'Alarms'),
+  });
   const resources: ServiceResources = {
     jobsTable: tables.jobsTable,
     tenantsTable: tables.tenantsTable,
     publishQueue: queues.publishQueue,
     delayQueue: queues.delayQueue,
     poisonQueue: queues.poisonQueue,
-    eventBus: new events.EventBus(stack, 'Bus'),
+    eventBus,
     accountSecrets,
     pinterestAppCredentials: new PinterestAppCredentials(stack, 'AppCredentials', { stage: 'test', encryptionKey: accountSecrets.key }),
+    webhooks,
     settings: parseStageConfig('test', { test: stage }).settings,
   };
   const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) =>

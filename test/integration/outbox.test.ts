@@ -5,9 +5,10 @@ import type { Pipeline } from '../../local/pipeline.ts';
 import { callerFor, drainQueue, pin, testPipeline } from './harness.ts';
 
 /**
- * "No job may be written and never enqueued" (DESIGN §1): intake only writes the job; the jobs-table
- * stream relay sends it, and a sweeper re-sends anything still unconfirmed. Failures are injected at
- * the SQS client the relay uses (the production client, via SDK middleware) and by running without a relay.
+ * No job may be written and never enqueued: intake only writes the job; the jobs-table stream relay sends
+ * it, and a sweeper re-sends anything still unconfirmed (docs/adr/0001-outbox-for-enqueue.md; the job
+ * events the same outbox publishes are tested in job-events.test.ts). Failures are injected at the SQS
+ * client the relay uses (the production client, via SDK middleware) and by running without a relay.
  */
 let pipeline: Pipeline | undefined;
 

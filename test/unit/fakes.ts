@@ -4,18 +4,24 @@ import { expectedMoveBy } from '../../lambdas/domain/reconciliation.ts';
 import type { BoardPinsPage, PinterestApi, PinterestPin, RefreshedTokens } from '../../lambdas/adapters/pinterest-client.ts';
 import { retryPolicy } from '../../lambdas/domain/backoff.ts';
 import { fixedClock } from '../../lambdas/domain/clock.ts';
-import { isTerminal, OWES_MESSAGE, type JobRecord } from '../../lambdas/domain/job.ts';
+import { isTerminal, type JobRecord } from '../../lambdas/domain/job.ts';
+import { FakePacer } from './fake-pacer.ts';
+import { decodeOutboxEntry, encodeOutboxEntry, outboxEntriesOf, type OutboxEntry } from '../../lambdas/domain/outbox.ts';
 import type {
   AccessToken,
   AccountRecord,
   AccountTokens,
   ApiKeyRecord,
   CreateOutcome,
+  EventPublisher,
   JobFilter,
   JobPage,
   JobQueue,
   JobStore,
+  OutgoingEvent,
   Pacer,
+  PendingOutbox,
+  PublishResult,
   TenantRecord,
   TenantStore,
   TokenProvider,
@@ -23,7 +29,7 @@ import type {
 } from '../../lambdas/use-cases/ports.ts';
 
 /**
- * In-memory fakes of the ports (STYLE §5): same contracts as the DynamoDB/SQS/Secrets Manager adapters,
+ * In-memory fakes of the ports: same contracts as the DynamoDB/SQS/Secrets Manager adapters,
  * including the conditional semantics the use cases rely on. Records are copied in and out, as a
  * real store would, so a use case cannot change stored state by mutating what it read.
  * Every port call is appended to a shared `log`, so tests can assert the order of side effects.
@@ -34,7 +40,12 @@ const rowKey = (tenantId: string, jobId: string) => `${tenantId}/${jobId}`;
 
 interface JobRow {
   record: JobRecord;
-  /** Like the table's pending_enqueue_since: set while the status owes a message, cleared by markDispatched. */
+  /** Like the table's `outbox` string set: what each version owes (messages, events), until confirmed. */
+  outbox: Set<string>;
+  /**
+   * Like the table's pending_enqueue_since: set by the first write that owes something, kept while anything
+   * is owed (later writes add to `outbox` but keep it), cleared by confirmOutbox when nothing is left.
+   */
   pendingSince: string | null;
   /** Like the table's due_at: derived on every write (expectedMoveBy), moved by extendDue/addIncident; null when terminal. */
   dueAt: string | null;
@@ -49,10 +60,20 @@ export class InMemoryJobStore implements JobStore {
 
   constructor(private readonly log: string[] = []) {}
 
-  /** Puts a record as if written earlier (bypasses the conditional create). */
-  seed(record: JobRecord, pendingSince: string | null = OWES_MESSAGE.has(record.job.status) ? record.job.updated_at : null): void {
+  /**
+   * Puts a record as if written earlier (bypasses the conditional create), owing what its version owes
+   * since `pendingSince` (default: its last change); `null`: the outbox already did everything.
+   */
+  seed(record: JobRecord, pendingSince: string | null = record.job.updated_at): void {
     const dueAt = expectedMoveBy(record, this.redeliveryMs)?.toISOString() ?? null;
-    this.rows.set(rowKey(record.tenantId, record.job.id), { record: copy(record), pendingSince, dueAt });
+    const outbox = new Set(pendingSince === null ? [] : outboxEntriesOf(record).map(encodeOutboxEntry));
+    this.rows.set(rowKey(record.tenantId, record.job.id), { record: copy(record), outbox, pendingSince: outbox.size > 0 ? pendingSince : null, dueAt });
+  }
+
+  /** A job marked pending as the code before outbox entries marked it: the marker alone. */
+  seedLegacyMarker(record: JobRecord, pendingSince: string = record.job.updated_at): void {
+    this.seed(record, null);
+    this.rows.get(rowKey(record.tenantId, record.job.id))!.pendingSince = pendingSince;
   }
 
   /** The stored due time (the table's due_at), or null. */
@@ -64,8 +85,16 @@ export class InMemoryJobStore implements JobStore {
     return this.rows.get(rowKey(tenantId, jobId))?.record;
   }
 
+  /** Whether the job's current version still owes its queue message. */
   isPending(tenantId: string, jobId: string): boolean {
-    return (this.rows.get(rowKey(tenantId, jobId))?.pendingSince ?? null) !== null;
+    const row = this.rows.get(rowKey(tenantId, jobId));
+    return row !== undefined && row.outbox.has(encodeOutboxEntry({ kind: 'message', version: row.record.version }));
+  }
+
+  /** What the outbox still owes the job (encoded, sorted), and whether it is in the pending index at all. */
+  outboxOf(tenantId: string, jobId: string): { entries: string[]; marked: boolean } {
+    const row = this.rows.get(rowKey(tenantId, jobId));
+    return { entries: [...(row?.outbox ?? [])].sort(), marked: (row?.pendingSince ?? null) !== null };
   }
 
   async create(record: JobRecord): Promise<CreateOutcome> {
@@ -105,14 +134,22 @@ export class InMemoryJobStore implements JobStore {
     const row = this.rows.get(rowKey(next.tenantId, next.job.id));
     if (!row || row.record.version !== expectedVersion) return false;
     if (condition && !(row.dueAt !== null && row.dueAt < condition.dueBefore.toISOString())) return false;
+    // Like the adapter's UpdateItem: the new version's obligations are added to those still owed.
+    const owed = row.outbox;
+    const since = row.pendingSince;
     this.seed(next);
+    const updated = this.rows.get(rowKey(next.tenantId, next.job.id))!;
+    for (const entry of owed) updated.outbox.add(entry);
+    updated.pendingSince = updated.outbox.size > 0 ? (since ?? updated.pendingSince ?? next.job.updated_at) : null;
     return true;
   }
 
-  async markDispatched(tenantId: string, jobId: string, version: number): Promise<void> {
-    this.log.push(`jobs.markDispatched ${jobId} v${version}`);
+  async confirmOutbox(tenantId: string, jobId: string, done: readonly OutboxEntry[]): Promise<void> {
+    this.log.push(`jobs.confirmOutbox ${jobId} ${done.map(encodeOutboxEntry).join(', ')}`);
     const row = this.rows.get(rowKey(tenantId, jobId));
-    if (row && row.record.version === version && row.pendingSince !== null) row.pendingSince = null;
+    if (!row) return;
+    for (const entry of done) row.outbox.delete(encodeOutboxEntry(entry));
+    if (row.outbox.size === 0) row.pendingSince = null;
   }
 
   async extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean> {
@@ -148,13 +185,17 @@ export class InMemoryJobStore implements JobStore {
     return row && row.record.version === version && !isTerminal(row.record.job.status) ? row : undefined;
   }
 
-  async listUndispatched(olderThan: Date, limit: number): Promise<readonly JobRecord[]> {
+  async listPendingOutbox(olderThan: Date, limit: number): Promise<readonly PendingOutbox[]> {
+    this.log.push(`jobs.listPendingOutbox ${olderThan.toISOString()} ${limit}`);
     const before = olderThan.toISOString();
     return [...this.rows.values()]
       .filter((row): row is JobRow & { pendingSince: string } => row.pendingSince !== null && row.pendingSince < before)
       .sort((a, b) => (a.pendingSince < b.pendingSince ? -1 : 1))
       .slice(0, limit)
-      .map((row) => copy(row.record));
+      .map((row) => ({
+        record: copy(row.record),
+        entries: [...row.outbox].map(decodeOutboxEntry).filter((e): e is OutboxEntry => e !== null),
+      }));
   }
 }
 
@@ -248,6 +289,30 @@ export class RecordingJobQueue implements JobQueue {
   }
 }
 
+/**
+ * The pinrelay bus: records what it accepted. `refuse` answers an error code for entries the bus should
+ * refuse one by one (PutEvents' per-entry failures); `unavailable` makes the next calls throw.
+ */
+export class RecordingEventPublisher implements EventPublisher {
+  readonly published: OutgoingEvent[] = [];
+  refuse: ((event: OutgoingEvent) => string | undefined) | undefined;
+  unavailable: Error | undefined;
+  private next = 1;
+
+  constructor(private readonly log: string[] = []) {}
+
+  async publish(events: readonly OutgoingEvent[]): Promise<readonly PublishResult[]> {
+    this.log.push(`events.publish ${events.map((e) => `${e.detailType} ${(e.detail as { id?: string }).id ?? ''}`.trim()).join(', ')}`);
+    if (this.unavailable) throw this.unavailable;
+    return events.map((event) => {
+      const code = this.refuse?.(event);
+      if (code) return { ok: false, errorCode: code, errorMessage: `refused: ${code}` };
+      this.published.push(copy(event));
+      return { ok: true, eventId: `bus-${this.next++}` };
+    });
+  }
+}
+
 /** A full set of fakes sharing one call log, with a clock fixed at `start`. */
 export function fakeDeps(start: string) {
   const log: string[] = [];
@@ -257,6 +322,7 @@ export function fakeDeps(start: string) {
     tenants: new InMemoryTenantStore(log),
     vault: new RecordingTokenVault(log),
     queue: new RecordingJobQueue(log),
+    events: new RecordingEventPublisher(log),
     clock: fixedClock(start),
   };
 }
@@ -347,25 +413,7 @@ export class FakeTokenProvider implements TokenProvider {
   }
 }
 
-/** A pacer answering from `answers` in order (granted once they run out), recording every call. */
-export class FakePacer implements Pacer {
-  readonly answers: { granted: boolean; waitMs: number; slotMs?: number }[] = [];
-  readonly acquires: { tenantId: string; accountId: string; limitPerMinute: number; reservedSlotMs: number | undefined }[] = [];
-  readonly penalties: { tenantId: string; accountId: string; limitPerMinute: number }[] = [];
-
-  constructor(private readonly log: string[] = []) {}
-
-  async acquire(tenantId: string, accountId: string, limitPerMinute: number, reservedSlotMs?: number) {
-    this.log.push(`pacer.acquire ${accountId}${reservedSlotMs !== undefined ? ` slot ${reservedSlotMs}` : ''}`);
-    this.acquires.push({ tenantId, accountId, limitPerMinute, reservedSlotMs });
-    return this.answers.shift() ?? { granted: true, waitMs: 0 };
-  }
-
-  async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
-    this.log.push(`pacer.penalize ${accountId}`);
-    this.penalties.push({ tenantId, accountId, limitPerMinute });
-  }
-}
+export { FakePacer } from './fake-pacer.ts';
 
 /**
  * The worker's dependencies (PublishDeps) as fakes sharing one log: random fixed at 0.5, a sleep that
@@ -378,7 +426,7 @@ export function fakePublishDeps(start: string) {
     ...base,
     tokens: new FakeTokenProvider(base.log),
     pinterest: new ScriptedPinterest(base.log),
-    pacer: new FakePacer(base.log),
+    pacer: new FakePacer(base.log, () => base.clock.now().getTime()),
     random: () => 0.5,
     sleeps,
     sleep: async (ms: number) => {

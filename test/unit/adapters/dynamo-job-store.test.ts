@@ -4,7 +4,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
-import { DynamoJobStore, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { DynamoJobStore, OPTIONAL_ATTRIBUTES, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { transition } from '../../../lambdas/domain/job.ts';
+import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
 import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 
@@ -53,9 +55,11 @@ describe('DynamoJobStore.create', () => {
       account_status_pk: `T#${TENANT}#A#${ACCOUNT}#S#${status}`,
       list_sk: `${job.created_at}#${job.id}`,
     });
-    if (owesMessage) expect(input.Item).toMatchObject({ pending_enqueue_pk: 'PENDING', pending_enqueue_since: job.updated_at });
-    expect('pending_enqueue_pk' in input.Item!).toBe(owesMessage);
-    expect('pending_enqueue_since' in input.Item!).toBe(owesMessage);
+    // Every status change owes its event; waiting statuses also their queue message.
+    expect(input.Item).toMatchObject({ pending_enqueue_pk: 'PENDING', pending_enqueue_since: job.updated_at });
+    expect(input.Item!['outbox']).toEqual(
+      new Set([...(owesMessage ? [`message ${record.version}`] : []), `event ${record.version} ${status} ${job.updated_at}`]),
+    );
     if (terminal) expect(input.Item!['expires_at_epoch']).toBe(Date.parse(job.updated_at) / 1000 + 30 * 86_400);
     expect('expires_at_epoch' in input.Item!).toBe(terminal);
   });
@@ -67,6 +71,16 @@ describe('DynamoJobStore.create', () => {
     ['running', claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), '2026-03-01T12:04:00.000Z'],
   ])('puts a %s job in the due index (due_pk DUE, due_at when its message should have moved it)', (_status, record, dueAt) => {
     expect(toItem(record, 30)).toMatchObject({ due_pk: 'DUE', due_at: dueAt });
+  });
+
+  it('marks a re-dispatch (a new version, the same status) as owing its message only', () => {
+    const again = redispatched(jobRecord(), new Date('2026-03-01T13:00:00.000Z'), { maxRedispatches: 3 });
+
+    expect(toItem(again, 30)).toMatchObject({
+      outbox: new Set(['message 2']),
+      pending_enqueue_pk: 'PENDING',
+      pending_enqueue_since: '2026-03-01T13:00:00.000Z',
+    });
   });
 
   it('uses the given redelivery window for running jobs', () => {
@@ -122,57 +136,151 @@ describe('DynamoJobStore.get', () => {
 });
 
 describe('DynamoJobStore.replace', () => {
-  it('puts the new record on condition that the version is unchanged', async () => {
+  it('writes every attribute of the new record, adds what it owes to what is still owed, on condition that the version is unchanged', async () => {
+    // Prepare
     const next = jobRecord({ status: 'cancelled' });
-    ddb.on(PutCommand).resolves({});
+    const item = toItem(next, 30);
+    ddb.on(UpdateCommand).resolves({});
 
+    // Act
     await expect(store.replace(next, next.version - 1)).resolves.toBe(true);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      Item: toItem(next, 30),
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
+    const set = ['tenant_id', 'job_id', 'status', 'version', 'body_hash', 'job', 'tenant_pk', 'status_pk', 'account_pk', 'account_status_pk', 'list_sk'];
+    const removed = ['due_pk', 'due_at', 'lease_until', 'run_after_attempt', 'crash_count', 'sent_pins'];
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: 'jobs-table',
+      Key: { pk: `JOB#${TENANT}#${next.job.id}` },
+      UpdateExpression:
+        `SET ${set.map((a) => `#${a} = :${a}`).join(', ')}, #pending_enqueue_pk = :pending_enqueue_pk, ` +
+        '#pending_enqueue_since = if_not_exists(#pending_enqueue_since, :pending_enqueue_since), #expires_at_epoch = :expires_at_epoch ' +
+        `REMOVE ${removed.map((a) => `#${a}`).join(', ')} ADD #outbox :outbox`,
       ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': next.version - 1 },
+      ExpressionAttributeNames: Object.fromEntries(
+        [...set, 'pending_enqueue_pk', 'pending_enqueue_since', 'expires_at_epoch', ...removed, 'outbox'].map((a) => [`#${a}`, a]),
+      ),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries([...set, 'pending_enqueue_pk', 'pending_enqueue_since', 'expires_at_epoch'].map((a) => [`:${a}`, item[a]])),
+        ':outbox': new Set([`event 2 cancelled ${next.job.updated_at}`]),
+        ':expected': 1,
+      },
     });
+  });
+
+  it('removes the attributes the new version does not have and sets those it has (a running job: lease, sent pins, due time)', async () => {
+    const queued = jobRecord();
+    const running = { ...transition(queued, 'running', new Date('2026-03-01T12:00:01.000Z')), leaseUntil: '2026-03-01T12:01:01.000Z', sentPins: [{ board_id: '1' }] };
+    ddb.on(UpdateCommand).resolves({});
+
+    await store.replace(running, 1);
+
+    const input = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toMatch(/ REMOVE #run_after_attempt, #crash_count, #expires_at_epoch ADD #outbox :outbox$/);
+    expect(input.ExpressionAttributeValues).toMatchObject({
+      ':lease_until': '2026-03-01T12:01:01.000Z',
+      ':sent_pins': [{ board_id: '1' }],
+      ':due_pk': 'DUE',
+      ':outbox': new Set(['event 2 running 2026-03-01T12:00:01.000Z']),
+    });
+  });
+
+  it('knows every attribute toItem may leave out (or a replace would leave a stale one behind)', () => {
+    const always = ['pk', 'tenant_id', 'job_id', 'status', 'version', 'body_hash', 'job', 'tenant_pk', 'status_pk', 'account_pk', 'account_status_pk', 'list_sk'];
+    const outbox = ['outbox', 'pending_enqueue_pk', 'pending_enqueue_since'];
+    const records = [
+      ...JOB_STATUSES.map((status) => jobRecord({ status })),
+      { ...claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), crashCount: 1, runAfterAttempt: 2, sentPins: [{ board_id: '1' }] },
+      redispatched(jobRecord(), new Date('2026-03-01T13:00:00.000Z'), { maxRedispatches: 3 }),
+    ];
+    const written = new Set(records.flatMap((record) => Object.keys(toItem(record, 30))));
+
+    expect([...written].filter((a) => !always.includes(a) && !outbox.includes(a)).sort()).toEqual([...OPTIONAL_ATTRIBUTES].sort());
   });
 
   it('with dueBefore, also on condition that the job is still due (the reconciler)', async () => {
     const next = jobRecord();
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
 
     await expect(store.replace(next, 4, { dueBefore: new Date('2026-03-01T11:50:00.000Z') })).resolves.toBe(true);
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       ConditionExpression: 'version = :expected AND due_at < :before',
-      ExpressionAttributeValues: { ':expected': 4, ':before': '2026-03-01T11:50:00.000Z' },
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 4, ':before': '2026-03-01T11:50:00.000Z' }),
     });
   });
 
   it('answers false when someone else changed the job first, and rethrows other errors', async () => {
-    ddb.on(PutCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
 
     await expect(store.replace(jobRecord(), 1)).resolves.toBe(false);
     await expect(store.replace(jobRecord(), 1)).rejects.toThrow('boom');
   });
 });
 
-describe('DynamoJobStore.markDispatched', () => {
-  it('removes the outbox marker only for the dispatched version', async () => {
+describe('DynamoJobStore.confirmOutbox', () => {
+  const KEY = { pk: `JOB#${TENANT}#job_1` };
+  const NAMES = { '#outbox': 'outbox', '#pending': 'pending_enqueue_pk', '#since': 'pending_enqueue_since' };
+  const done = [
+    { kind: 'message', version: 3 },
+    { kind: 'event', version: 3, status: 'queued', at: T0 },
+  ] as const;
+
+  it('when these are all the job owes: removes them and takes the job out of the pending index in one write', async () => {
     ddb.on(UpdateCommand).resolves({});
 
-    await store.markDispatched(TENANT, 'job_1', 3);
+    await store.confirmOutbox(TENANT, 'job_1', done);
 
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'jobs-table',
-      Key: { pk: `JOB#${TENANT}#job_1` },
-      UpdateExpression: 'REMOVE pending_enqueue_pk, pending_enqueue_since',
-      ConditionExpression: 'version = :v AND attribute_exists(pending_enqueue_pk)',
-      ExpressionAttributeValues: { ':v': 3 },
+      Key: KEY,
+      UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
+      ConditionExpression: 'size(#outbox) = :n AND contains(#outbox, :e0) AND contains(#outbox, :e1)',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':done': new Set(['message 3', `event 3 queued ${T0}`]), ':n': 2, ':e0': 'message 3', ':e1': `event 3 queued ${T0}` },
     });
   });
 
-  it('swallows a conditional failure (superseded or already confirmed) but not other errors', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+  it('when more is owed (the job moved on): removes these, and leaves the index only if nothing is left', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolvesOnce({}).rejectsOnce(conditionFailed());
 
-    await expect(store.markDispatched(TENANT, 'job_1', 3)).resolves.toBeUndefined();
-    await expect(store.markDispatched(TENANT, 'job_1', 3)).rejects.toThrow('boom');
+    await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
+
+    const [, remove, leave] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(remove).toEqual({
+      TableName: 'jobs-table',
+      Key: KEY,
+      UpdateExpression: 'DELETE #outbox :done',
+      ConditionExpression: 'attribute_exists(#outbox)',
+      ExpressionAttributeNames: { '#outbox': 'outbox' },
+      ExpressionAttributeValues: { ':done': new Set(['message 3', `event 3 queued ${T0}`]) },
+    });
+    expect(leave).toEqual({
+      TableName: 'jobs-table',
+      Key: KEY,
+      UpdateExpression: 'REMOVE #pending, #since',
+      ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
+      ExpressionAttributeNames: NAMES,
+    });
+  });
+
+  it('with nothing done (a job marked before outbox entries existed): only leaves the index if nothing is owed', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await store.confirmOutbox(TENANT, 'job_1', []);
+
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE #pending, #since' });
+  });
+
+  it('swallows conditional failures (already confirmed, superseded, job gone) but not other errors', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
+
+    ddb.reset();
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+    await expect(store.confirmOutbox(TENANT, 'job_1', done)).rejects.toThrow('boom');
   });
 });
 
@@ -237,14 +345,18 @@ describe('DynamoJobStore.list', () => {
   });
 });
 
-describe('DynamoJobStore.listUndispatched', () => {
-  it('queries the sparse outbox index for markers older than the cut-off', async () => {
+describe('DynamoJobStore.listPendingOutbox', () => {
+  it('queries the sparse outbox index for markers older than the cut-off, with what each job owes', async () => {
     const record = jobRecord();
-    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
+    const legacy = { ...toItem(jobRecord({ key: 'old' }), 30), outbox: undefined };
+    ddb.on(QueryCommand).resolves({ Items: [{ ...toItem(record, 30), outbox: new Set(['message 1', `event 1 queued ${T0}`, 'something else']) }, legacy] });
 
-    const stale = await store.listUndispatched(new Date('2026-03-01T11:59:00.000Z'), 50);
+    const stale = await store.listPendingOutbox(new Date('2026-03-01T11:59:00.000Z'), 50);
 
-    expect(stale).toEqual([record]);
+    expect(stale).toEqual([
+      { record, entries: [{ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: T0 }] },
+      { record: jobRecord({ key: 'old' }), entries: [] },
+    ]);
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       IndexName: 'by_pending_enqueue',
       KeyConditionExpression: '#p = :p AND #s < :before',

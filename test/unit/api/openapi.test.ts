@@ -88,3 +88,26 @@ describe('openApiDocument', () => {
     expect(pin.properties['alt_text']?.maxLength).toBe(500);
   });
 });
+
+describe('openApiDocument: events', () => {
+  const schemas = doc.components?.schemas as Record<string, { description?: string; required?: string[]; properties?: Record<string, unknown>; oneOf?: unknown[] }>;
+
+  it('has the job event detail and the webhook delivery body as described components (OpenAPI 3.0 has no webhooks section)', () => {
+    expect(schemas['JobEvent']).toMatchObject({
+      description: expect.stringContaining('EventBridge'),
+      required: ['id', 'type', 'schema_version', 'created_at', 'timestamp', 'tenant_id', 'data'],
+    });
+    expect(schemas['WebhookDelivery']).toMatchObject({ description: expect.stringContaining('webhook'), oneOf: expect.any(Array) });
+    expect(schemas['JobEventDelivery']!.required).toEqual(['id', 'type', 'created_at', 'data']);
+    expect(schemas['WebhookTestDelivery']!.properties!['type']).toMatchObject({ enum: ['webhook.test'] });
+    expect(schemas['EventJob']).toBeDefined();
+  });
+
+  it('points at the JSON Schema document of the events, a public route', () => {
+    const op = operation('/v1/events/schema.json', 'get')!;
+
+    expect(op).toBeDefined();
+    expect(op.security ?? []).toEqual([]);
+    expect(JSON.stringify(op)).toContain('#/components/schemas/JobEvent');
+  });
+});

@@ -1,0 +1,13 @@
+import { webhookDeps } from '../shared/deps.ts';
+import { httpHandler, tenantOf } from '../shared/http.ts';
+import { logger } from '../shared/powertools.ts';
+import { deleteWebhook } from '../use-cases/webhooks.ts';
+
+export const handler = httpHandler(async (req) => {
+  const tenantId = tenantOf(req);
+  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  logger.appendKeys({ webhook_id: webhookId });
+  await deleteWebhook(webhookDeps(), tenantId, webhookId);
+  logger.info('webhook deleted');
+  return { statusCode: 204 };
+});

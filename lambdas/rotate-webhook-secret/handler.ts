@@ -1,0 +1,13 @@
+import { webhookDeps } from '../shared/deps.ts';
+import { httpHandler, json, tenantOf } from '../shared/http.ts';
+import { logger } from '../shared/powertools.ts';
+import { rotateWebhookSecret } from '../use-cases/webhooks.ts';
+
+export const handler = httpHandler(async (req) => {
+  const tenantId = tenantOf(req);
+  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  logger.appendKeys({ webhook_id: webhookId });
+  const webhook = await rotateWebhookSecret(webhookDeps(), tenantId, webhookId);
+  logger.info('webhook secret rotated');
+  return json(200, webhook);
+});

@@ -1,0 +1,13 @@
+import { webhookDeps } from '../shared/deps.ts';
+import { httpHandler, json, tenantOf } from '../shared/http.ts';
+import { logger } from '../shared/powertools.ts';
+import { testWebhook } from '../use-cases/webhooks.ts';
+
+export const handler = httpHandler(async (req) => {
+  const tenantId = tenantOf(req);
+  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  logger.appendKeys({ webhook_id: webhookId });
+  const sent = await testWebhook(webhookDeps(), tenantId, webhookId);
+  logger.info('webhook test event sent', { event_id: sent.event_id });
+  return json(202, sent);
+});
