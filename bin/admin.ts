@@ -1,21 +1,31 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isWebhookId } from '../lib/definitions/webhooks.ts';
 import { DynamoTenantStore } from '../lambdas/adapters/dynamo-tenant-store.ts';
 import { systemClock } from '../lambdas/domain/clock.ts';
 import { hashApiKey, newApiKey, newKeyId } from '../lambdas/domain/ids.ts';
 import { createTenant } from '../lambdas/use-cases/tenants.ts';
+import { readLocalState, stateFilePath, type LocalState } from '../local/state-file.ts';
+import { formatReplayReport, progressText, runWebhookReplay } from './webhook-replay.ts';
 
 /**
  * pinrelay admin CLI.
  *   npm run admin -- create-tenant NAME            against AWS: TENANTS_TABLE_NAME (stack output) + AWS_REGION
  *   npm run admin -- create-tenant NAME --local    against a running `npm start`
  *   npm run admin -- create-key TENANT_ID [--local]   another key for a tenant (rotation)
+ *   npm run admin -- webhooks replay [--subscription ID] [--dry-run] [--json] [--local]
+ *       re-sends what the webhook DLQ holds, each event to its own subscription (docs/webhooks.md); against
+ *       AWS: WEBHOOK_DLQ_URL, EVENT_BUS_NAME and WEBHOOK_NAME_PREFIX (stack outputs WebhookDeadLetterQueueUrl,
+ *       EventBusName, WebhookNamePrefix) + AWS_REGION, or --queue-url, --event-bus, --name-prefix.
  * Options: --table NAME (instead of TENANTS_TABLE_NAME), --endpoint URL (LocalStack), --region.
  * Keys are printed once; only their SHA-256 is stored.
  */
-const USAGE = `usage: npm run admin -- <create-tenant NAME | create-key TENANT_ID> [--local] [--table NAME] [--endpoint URL] [--region REGION]`;
+const USAGE = [
+  'usage: npm run admin -- <create-tenant NAME | create-key TENANT_ID> [--local] [--table NAME] [--endpoint URL] [--region REGION]',
+  '       npm run admin -- webhooks replay [--subscription WEBHOOK_ID] [--dry-run] [--json] [--local]',
+  '                        [--queue-url URL] [--event-bus NAME] [--name-prefix PREFIX] [--endpoint URL] [--region REGION]',
+].join('\n');
 
 function fail(message: string): never {
   console.error(message);
@@ -29,6 +39,12 @@ const { values, positionals } = parseArgs({
     table: { type: 'string' },
     endpoint: { type: 'string' },
     region: { type: 'string' },
+    subscription: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'queue-url': { type: 'string' },
+    'event-bus': { type: 'string' },
+    'name-prefix': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -39,25 +55,82 @@ if (values.help) {
 const [command, argument] = positionals;
 if (!command || !argument || positionals.length > 2) fail(USAGE);
 
+const region = values.region ?? process.env['AWS_REGION'] ?? 'us-east-1';
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let local: Partial<LocalState> | undefined;
+if (values.local) {
+  const stateFile = stateFilePath();
+  local = readLocalState(stateFile);
+  if (!local) fail(`no running local pipeline found (${stateFile} is missing): start it with npm start`);
+}
+
+if (command === 'webhooks') {
+  if (argument !== 'replay') fail(USAGE);
+  process.exit(await replayCommand());
+}
+
+/** `webhooks replay`: exit code 0 when everything it tried went through, 1 when something failed (it stays in the queue). */
+async function replayCommand(): Promise<number> {
+  const subscription = values.subscription;
+  if (subscription !== undefined && !isWebhookId(subscription)) fail(`--subscription ${subscription}: not a webhook id (whk_… or whs_<name>)`);
+  if (local && !local.sqsEndpoint) fail('the running npm start is older than webhooks replay: restart it');
+  // Local mode means the running `npm start`: its state file wins over the environment (flags win over both).
+  const pick = (flag: string | undefined, env: string, fromState: string | undefined) => flag ?? (local ? fromState : process.env[env]);
+  const queueUrl = pick(values['queue-url'], 'WEBHOOK_DLQ_URL', local?.webhookDeadLetterQueueUrl);
+  const eventBusName = pick(values['event-bus'], 'EVENT_BUS_NAME', local?.eventBusName);
+  const namePrefix = pick(values['name-prefix'], 'WEBHOOK_NAME_PREFIX', local?.webhookNamePrefix);
+  if (!queueUrl) fail('which webhook DLQ? set WEBHOOK_DLQ_URL (the WebhookDeadLetterQueueUrl stack output), pass --queue-url, or use --local');
+  if (!eventBusName) fail('which event bus? set EVENT_BUS_NAME (the EventBusName stack output), pass --event-bus, or use --local');
+  if (!namePrefix) fail('which deployment? set WEBHOOK_NAME_PREFIX (the WebhookNamePrefix stack output, pinrelay-<stage>-wh-), pass --name-prefix, or use --local');
+
+  const dryRun = values['dry-run'];
+  const tty = process.stderr.isTTY === true;
+  let shown = '';
+  try {
+    const report = await runWebhookReplay(
+      {
+        region,
+        queueUrl,
+        eventBusName,
+        namePrefix,
+        ...(local
+          ? { sqsEndpoint: local.sqsEndpoint, eventBridgeEndpoint: local.eventBridgeEndpoint, credentials: localCredentials }
+          : values.endpoint
+            ? { sqsEndpoint: values.endpoint, eventBridgeEndpoint: values.endpoint }
+            : {}),
+      },
+      {
+        ...(subscription !== undefined ? { subscription } : {}),
+        dryRun,
+        onProgress: (progress) => {
+          const text = progressText(progress, dryRun);
+          if (text === shown) return;
+          shown = text;
+          process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
+        },
+      },
+    );
+    if (tty && shown) process.stderr.write('\n');
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatReplayReport(report));
+    return report.failed > 0 || report.not_deleted > 0 ? 1 : 0;
+  } catch (error) {
+    if (tty && shown) process.stderr.write('\n');
+    fail(`admin: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+}
+
 let table = values.table ?? process.env['TENANTS_TABLE_NAME'];
 let endpoint = values.endpoint;
 let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-if (values.local) {
-  const stateFile = process.env['PINRELAY_STATE_FILE'] ?? '.pinrelay/local.json';
-  let state: { dynamodbEndpoint: string; tenantsTable: string };
-  try {
-    state = JSON.parse(readFileSync(stateFile, 'utf8'));
-  } catch {
-    fail(`no running local pipeline found (${stateFile} is missing): start it with npm start`);
-  }
-  table ??= state.tenantsTable;
-  endpoint ??= state.dynamodbEndpoint;
-  credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+if (local) {
+  table ??= local.tenantsTable;
+  endpoint ??= local.dynamodbEndpoint;
+  credentials = localCredentials;
 }
 if (!table) fail('which tenants table? set TENANTS_TABLE_NAME (the TenantsTableName stack output), pass --table, or use --local');
 
 const client = new DynamoDBClient({
-  region: values.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
+  region,
   ...(endpoint ? { endpoint } : {}),
   ...(credentials ? { credentials } : {}),
 });

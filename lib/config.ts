@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { parseWebhookUrl, WebhookUrlError } from '../lambdas/domain/webhook-url.ts';
 import { stageSettingFields } from './definitions/settings.ts';
+import { JOB_EVENT_TYPES, STATIC_WEBHOOK_NAME_MAX_LENGTH, STATIC_WEBHOOK_NAME_PATTERN } from './definitions/webhooks.ts';
 
 /**
  * Deployment configuration: a zod schema over cdk.json context, one entry per stage.
@@ -26,6 +28,84 @@ export const LOG_RETENTION_DAYS = [
 export const stageNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and "-", starting with a letter, at most 20 characters');
+
+/** A tenant id as `npm run admin -- create-tenant` prints it: `ten_` + 16 Crockford base32 characters. */
+export const TENANT_ID_PATTERN = /^ten_[0-9a-hjkmnp-tv-z]{16}$/;
+
+/**
+ * A static subscription's URL: the rules of lambdas/domain/webhook-url.ts that need no DNS (https only, no
+ * credentials, fragment or `*`, a fully qualified host, and no literal private, loopback, link-local,
+ * reserved or metadata address, in any spelling). Host names are not resolved at synth. The output is the
+ * normalised URL, what EventBridge will call (as for runtime subscriptions).
+ */
+const staticWebhookUrlSchema = z.string().transform((text, ctx) => {
+  try {
+    return parseWebhookUrl(text, { allowLoopback: false }).url.href;
+  } catch (error) {
+    if (!(error instanceof WebhookUrlError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
+});
+
+export const staticWebhookSubscriptionSchema = z.strictObject({
+  /** Part of the webhook id (`whs_<name>`), the resource names, construct ids and the secret's stack output. */
+  name: z
+    .string()
+    .max(STATIC_WEBHOOK_NAME_MAX_LENGTH, `at most ${STATIC_WEBHOOK_NAME_MAX_LENGTH} characters`)
+    .regex(STATIC_WEBHOOK_NAME_PATTERN, 'lower-case letters and digits in words separated by single "-", starting with a letter (crm-sync)'),
+  /** The tenant whose job events are delivered (the rule matches `detail.tenant_id`). */
+  tenantId: z.string().regex(TENANT_ID_PATTERN, 'a tenant id as create-tenant prints it (ten_ + 16 characters)'),
+  url: staticWebhookUrlSchema,
+  events: z
+    .array(z.enum(JOB_EVENT_TYPES))
+    .min(1, 'at least one job event')
+    .refine((events) => new Set(events).size === events.length, 'each event at most once'),
+  /** Shown in the secret's description and its stack output. */
+  description: z.string().min(1).max(200).optional(),
+});
+export type StaticWebhookSubscriptionConfig = z.output<typeof staticWebhookSubscriptionSchema>;
+
+/** `crm-sync` → `CrmSync`: how a name appears in its stack output (`StaticWebhookCrmSyncSecretArn`). */
+export function staticWebhookOutputName(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+const staticWebhookSubscriptionsSchema = z.array(staticWebhookSubscriptionSchema).superRefine((subscriptions, ctx) => {
+  const names = new Map<string, number>();
+  const outputs = new Map<string, string>();
+  subscriptions.forEach((subscription, i) => {
+    const earlier = names.get(subscription.name);
+    if (earlier !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate name "${subscription.name}" (also subscription ${earlier})` });
+      return;
+    }
+    names.set(subscription.name, i);
+    // `a-1b` and `a1b` would share a stack output name.
+    const output = staticWebhookOutputName(subscription.name);
+    const clash = outputs.get(output);
+    if (clash !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${subscription.name}" and "${clash}" would share the stack output name ${output}: rename one` });
+      return;
+    }
+    outputs.set(output, subscription.name);
+  });
+});
+
+/**
+ * The runtime webhook settings (lib/definitions/settings.ts: maxPerTenant, ruleQuota,
+ * invocationRateLimitPerSecond) plus the CDK-only `subscriptions`: webhooks managed as code, one
+ * connection, API destination, rule and target each, built by the stateful stack
+ * (lib/constructs/static-webhooks.ts). Not a runtime setting: no function reads it.
+ */
+const settingFields = stageSettingFields();
+const webhooksField = settingFields.webhooks
+  .unwrap()
+  .extend({ subscriptions: staticWebhookSubscriptionsSchema.optional() })
+  .prefault({});
 
 export const stageSettingsSchema = z.strictObject({
   /** AWS account to pin the stacks to; unset = environment-agnostic (account taken from the deploy credentials). */
@@ -77,7 +157,9 @@ export const stageSettingsSchema = z.strictObject({
    * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
    * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in lib/definitions/settings.ts.
    */
-  ...stageSettingFields(),
+  ...settingFields,
+  /** `webhooks.*` settings and static subscriptions (above). */
+  webhooks: webhooksField,
 });
 
 /** One stage's settings as written in cdk.json (defaults not yet applied). */

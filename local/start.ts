@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SANDBOX_DEMO_USER, startPipeline, type Pipeline } from './pipeline.ts';
+import { localStateOf, stateFilePath } from './state-file.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account (DESIGN §6).
@@ -14,7 +15,7 @@ import { SANDBOX_DEMO_USER, startPipeline, type Pipeline } from './pipeline.ts';
  * RETRY_MAX_ATTEMPTS (5), PINTEREST_TIMEOUT_MS (10000).
  */
 /** Where the admin CLI finds local mode's endpoints (`npm run admin -- --local …`). */
-export const STATE_FILE = process.env['PINRELAY_STATE_FILE'] ?? '.pinrelay/local.json';
+export const STATE_FILE = stateFilePath();
 
 const { values } = parseArgs({ options: { data: { type: 'string' } }, strict: true });
 
@@ -83,7 +84,8 @@ const p = pipeline!;
 mkdirSync(dirname(STATE_FILE), { recursive: true });
 writeFileSync(
   STATE_FILE,
-  JSON.stringify({ apiUrl: p.apiUrl, dynamodbEndpoint: p.endpoints.dynamodb, tenantsTable: p.tableNames.tenants, jobsTable: p.tableNames.jobs }, null, 2),
+  // The pipeline has set EVENT_BUS_NAME (the functions' environment) to the bus it created.
+  JSON.stringify(localStateOf(p, process.env['EVENT_BUS_NAME'] ?? ''), null, 2),
 );
 
 const key = p.apiKey;
