@@ -1,11 +1,12 @@
 /**
- * A local Pinterest API v5 for pinrelay (DESIGN §2, §6): the endpoints the worker and the token
- * vault call, with Pinterest's status codes and `{"code", "message"}` error bodies, an exact
- * per-user rolling-window rate limiter, continuous refresh tokens, and fault injection, so that the
- * outcome classes of DESIGN §4 can be produced on demand and duplicate pins counted exactly.
+ * A local Pinterest API v5 for pinrelay: the endpoints the worker and the token vault call, with
+ * Pinterest's status codes and `{"code", "message"}` error bodies, exact per-user rolling-window rate
+ * limiters for writes (org_write) and, when set, reads (org_read), continuous refresh tokens, and fault
+ * injection, so that every outcome class of lambdas/domain/classify.ts can be produced on demand, pacing
+ * can be measured against a real limit lower than the configured one, and duplicate pins counted exactly.
  *
  *   POST /v5/pins                  create (org_write, rate limited)
- *   GET  /v5/boards/{id}/pins      newest first, bookmark paging (how pinrelay verifies an unknown outcome)
+ *   GET  /v5/boards/{id}/pins      newest first, bookmark paging (how pinrelay verifies an unknown outcome; org_read)
  *   GET  /v5/pins/{id}, GET /v5/user_account
  *   POST /v5/oauth/token           grant_type=refresh_token, rotates the refresh token
  *   /_sandbox/…                    inspection and fault control for tests and curl (not Pinterest)
@@ -30,6 +31,10 @@ export interface SandboxOptions {
   clientSecret?: string;
   /** Accepted POST /v5/pins per user (access token owner) in any rolling 60 s window (org_write). @default 100 */
   ratePerMinute?: number;
+  /** Accepted GETs per user in any rolling 60 s window (org_read). @default unlimited */
+  readRatePerMinute?: number;
+  /** Whether the limiters' 429s carry `Retry-After` (real Pinterest may send none). @default true */
+  rateLimitRetryAfter?: boolean;
   /** Lifetime of access tokens issued by the sandbox. @default 2592000 (30 days) */
   accessTokenTtlSeconds?: number;
   /** Millisecond clock for token expiry, rate limiting and `created_at`. @default Date.now */
@@ -65,6 +70,8 @@ export interface SandboxRequestLog {
   status: number;
   /** Kind of the injected fault that hit this request. */
   fault?: string;
+  /** The rate limiter that refused this request (429 code 8 not caused by a fault). */
+  limiter?: 'org_write' | 'org_read';
 }
 
 /**
@@ -114,14 +121,30 @@ export interface PinterestSandbox {
     refreshTokenExpiresAt?: number;
     /** Overrides SandboxOptions.ratePerMinute for this user. */
     ratePerMinute?: number;
+    /** Overrides SandboxOptions.readRatePerMinute for this user. */
+    readRatePerMinute?: number;
+    /** Overrides SandboxOptions.rateLimitRetryAfter for this user. */
+    rateLimitRetryAfter?: boolean;
   }): { accessToken: string; refreshToken: string };
+  /**
+   * Changes a user's limits while running (a real limit lower than the one pinrelay is configured with,
+   * a read limit, limiter 429s without Retry-After). `null` restores the sandbox-wide value.
+   */
+  setLimits(username: string, limits: UserLimits): void;
   addBoard(username: string, boardId: string, sections?: string[]): void;
   /** Every pin created, in creation order. */
   pins(filter?: { boardId?: string; user?: string }): SandboxPin[];
   /** Every /v5 request, in arrival order (/_sandbox requests are not logged). */
   requests(): SandboxRequestLog[];
-  inject(fault: Fault, options?: { times?: number; match?: FaultMatch }): void;
-  /** Hits each matching request with `probability`, drawn from a PRNG seeded with `seed` (default 1), until cleared. */
+  /**
+   * Hits the next `times` (default 1) matching requests; with `nth`, lets the first nth − 1 matching
+   * requests through and hits from the nth on ("429 with Retry-After on the 10th create").
+   */
+  inject(fault: Fault, options?: { times?: number; match?: FaultMatch; nth?: number }): void;
+  /**
+   * Hits each matching request with `probability`, drawn from a PRNG seeded with `seed` (default 1), until
+   * cleared. Per-account fault rates: one call per user with `match: { user }`.
+   */
   injectRate(fault: Fault, probability: number, options?: { seed?: number; match?: FaultMatch }): void;
   clearFaults(): void;
   revokeRefreshToken(refreshToken: string): void;
@@ -130,6 +153,13 @@ export interface PinterestSandbox {
   reset(): void;
   /** Closes the listener and every connection; pending slow responses are dropped. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Per-user limiter settings; `null` = the sandbox-wide value. */
+export interface UserLimits {
+  ratePerMinute?: number | null;
+  readRatePerMinute?: number | null;
+  rateLimitRetryAfter?: boolean | null;
 }
 
 export const SANDBOX_CLIENT_ID = 'pinrelay-sandbox-client';
@@ -187,6 +217,8 @@ class PinterestError extends Error {
     readonly code: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Set on a rate limiter's refusal. */
+    readonly limiter?: 'org_write' | 'org_read',
   ) {
     super(message);
   }
@@ -204,14 +236,19 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  limiter?: 'org_write' | 'org_read';
 }
 
 interface UserState {
   username: string;
   id: string;
   ratePerMinute?: number;
+  readRatePerMinute?: number;
+  rateLimitRetryAfter?: boolean;
   /** Sandbox-clock times of POST /v5/pins requests admitted by the limiter. */
   writes: number[];
+  /** Sandbox-clock times of GET requests admitted by the read limiter (only kept while one applies). */
+  reads: number[];
 }
 
 interface BoardState {
@@ -246,6 +283,8 @@ interface FaultEntry {
   match: CompiledMatch;
   /** One-shot faults: how many matching requests are still to be hit. */
   remaining?: number;
+  /** One-shot faults armed with `nth`: matching requests still to let through before the first hit. */
+  skip?: number;
   probability?: number;
   seed?: number;
   random?: () => number;
@@ -267,11 +306,15 @@ export async function startPinterestSandbox(options: SandboxOptions = {}): Promi
   assertPositiveInteger(ratePerMinute, 'ratePerMinute');
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   assertPositiveInteger(accessTokenTtlSeconds, 'accessTokenTtlSeconds');
+  if (options.readRatePerMinute !== undefined) assertPositiveInteger(options.readRatePerMinute, 'readRatePerMinute');
+  if (options.rateLimitRetryAfter !== undefined && typeof options.rateLimitRetryAfter !== 'boolean') throw new TypeError('rateLimitRetryAfter must be a boolean.');
 
   const sandbox = new Sandbox({
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,
     clientSecret: options.clientSecret ?? SANDBOX_CLIENT_SECRET,
     ratePerMinute,
+    ...(options.readRatePerMinute !== undefined ? { readRatePerMinute: options.readRatePerMinute } : {}),
+    rateLimitRetryAfter: options.rateLimitRetryAfter ?? true,
     accessTokenTtlSeconds,
     now: options.now ?? Date.now,
   });
@@ -283,6 +326,8 @@ interface SandboxConfig {
   clientId: string;
   clientSecret: string;
   ratePerMinute: number;
+  readRatePerMinute?: number;
+  rateLimitRetryAfter: boolean;
   accessTokenTtlSeconds: number;
   now: () => number;
 }
@@ -335,6 +380,8 @@ class Sandbox implements PinterestSandbox {
       throw new TypeError('username must be 1-64 characters of letters, digits, "_", "." or "-".');
     }
     if (input.ratePerMinute !== undefined) assertPositiveInteger(input.ratePerMinute, 'ratePerMinute');
+    if (input.readRatePerMinute !== undefined) assertPositiveInteger(input.readRatePerMinute, 'readRatePerMinute');
+    if (input.rateLimitRetryAfter !== undefined && typeof input.rateLimitRetryAfter !== 'boolean') throw new TypeError('rateLimitRetryAfter must be a boolean.');
     const accessToken = input.accessToken ?? newToken('pina');
     const refreshToken = input.refreshToken ?? newToken('pinr');
     assertToken(accessToken, 'accessToken');
@@ -344,16 +391,13 @@ class Sandbox implements PinterestSandbox {
     for (const board of input.boards ?? []) this.assertBoardFree(board, username);
 
     const existing = this.users.get(username);
-    if (existing) {
-      if (input.ratePerMinute !== undefined) existing.ratePerMinute = input.ratePerMinute;
-    } else {
-      this.users.set(username, {
-        username,
-        id: digits(18),
-        writes: [],
-        ...(input.ratePerMinute !== undefined ? { ratePerMinute: input.ratePerMinute } : {}),
-      });
-    }
+    const limits = {
+      ...(input.ratePerMinute !== undefined ? { ratePerMinute: input.ratePerMinute } : {}),
+      ...(input.readRatePerMinute !== undefined ? { readRatePerMinute: input.readRatePerMinute } : {}),
+      ...(input.rateLimitRetryAfter !== undefined ? { rateLimitRetryAfter: input.rateLimitRetryAfter } : {}),
+    };
+    if (existing) Object.assign(existing, limits);
+    else this.users.set(username, { username, id: digits(18), writes: [], reads: [], ...limits });
     for (const board of input.boards ?? []) this.addBoard(username, board);
     const now = this.config.now();
     this.accessTokens.set(accessToken, {
@@ -390,10 +434,31 @@ class Sandbox implements PinterestSandbox {
     return this.log.map((entry) => ({ ...entry }));
   }
 
-  inject(fault: Fault, options: { times?: number; match?: FaultMatch } = {}): void {
+  setLimits(username: string, limits: UserLimits): void {
+    const user = this.users.get(username);
+    if (!user) throw new Error(`unknown user ${username}; addUser first.`);
+    if (limits === null || typeof limits !== 'object') throw new TypeError('limits must be an object.');
+    const { ratePerMinute, readRatePerMinute, rateLimitRetryAfter } = limits;
+    if (ratePerMinute !== undefined && ratePerMinute !== null) assertPositiveInteger(ratePerMinute, 'ratePerMinute');
+    if (readRatePerMinute !== undefined && readRatePerMinute !== null) assertPositiveInteger(readRatePerMinute, 'readRatePerMinute');
+    if (rateLimitRetryAfter !== undefined && rateLimitRetryAfter !== null && typeof rateLimitRetryAfter !== 'boolean') {
+      throw new TypeError('rateLimitRetryAfter must be a boolean.');
+    }
+    const set = <K extends 'ratePerMinute' | 'readRatePerMinute' | 'rateLimitRetryAfter'>(key: K, value: UserState[K] | null | undefined) => {
+      if (value === null) delete user[key];
+      else if (value !== undefined) user[key] = value;
+    };
+    set('ratePerMinute', ratePerMinute);
+    set('readRatePerMinute', readRatePerMinute);
+    set('rateLimitRetryAfter', rateLimitRetryAfter);
+  }
+
+  inject(fault: Fault, options: { times?: number; match?: FaultMatch; nth?: number } = {}): void {
     const times = options.times ?? 1;
     assertPositiveInteger(times, 'times');
-    this.faults.push({ fault: checkFault(fault), match: compileMatch(options.match), remaining: times });
+    const nth = options.nth ?? 1;
+    assertPositiveInteger(nth, 'nth');
+    this.faults.push({ fault: checkFault(fault), match: compileMatch(options.match), remaining: times, ...(nth > 1 ? { skip: nth - 1 } : {}) });
   }
 
   injectRate(fault: Fault, probability: number, options: { seed?: number; match?: FaultMatch } = {}): void {
@@ -423,7 +488,10 @@ class Sandbox implements PinterestSandbox {
     this.records = [];
     this.log = [];
     this.faults = [];
-    for (const user of this.users.values()) user.writes = [];
+    for (const user of this.users.values()) {
+      user.writes = [];
+      user.reads = [];
+    }
   }
 
   stop(): Promise<void> {
@@ -482,14 +550,18 @@ class Sandbox implements PinterestSandbox {
       return;
     }
     entry.status = reply.status;
-    send(response, reply);
+    if (reply.limiter) entry.limiter = reply.limiter;
+    const { limiter: _limiter, ...wire } = reply;
+    send(response, wire);
   }
 
   private answer(method: string, path: string, query: URLSearchParams, request: IncomingMessage, raw: string): Reply {
     try {
       return this.route(method, path, query, request, raw);
     } catch (error) {
-      if (error instanceof PinterestError) return { status: error.status, body: { code: error.code, message: error.message }, headers: error.headers };
+      if (error instanceof PinterestError) {
+        return { status: error.status, body: { code: error.code, message: error.message }, headers: error.headers, ...(error.limiter ? { limiter: error.limiter } : {}) };
+      }
       throw error;
     }
   }
@@ -497,11 +569,11 @@ class Sandbox implements PinterestSandbox {
   private route(method: string, path: string, query: URLSearchParams, request: IncomingMessage, raw: string): Reply {
     if (path === '/v5/pins' && method === 'POST') return this.createPin(this.authenticate(request), raw);
     if (path === '/v5/oauth/token' && method === 'POST') return this.refresh(request, raw);
-    if (path === '/v5/user_account' && method === 'GET') return this.userAccount(this.authenticate(request));
+    if (path === '/v5/user_account' && method === 'GET') return this.userAccount(this.authenticateRead(request));
     const boardPins = /^\/v5\/boards\/([^/]+)\/pins$/.exec(path);
-    if (boardPins && method === 'GET') return this.listBoardPins(this.authenticate(request), decodeURIComponent(boardPins[1]!), query);
+    if (boardPins && method === 'GET') return this.listBoardPins(this.authenticateRead(request), decodeURIComponent(boardPins[1]!), query);
     const pin = /^\/v5\/pins\/([^/]+)$/.exec(path);
-    if (pin && method === 'GET') return this.getPin(this.authenticate(request), decodeURIComponent(pin[1]!));
+    if (pin && method === 'GET') return this.getPin(this.authenticateRead(request), decodeURIComponent(pin[1]!));
     throw PinterestError.of(ERRORS.noSuchMethod);
   }
 
@@ -523,6 +595,13 @@ class Sandbox implements PinterestSandbox {
     return user;
   }
 
+  /** A GET: authenticated, then counted against the user's read limit when one applies (org_read). */
+  private authenticateRead(request: IncomingMessage): UserState {
+    const user = this.authenticate(request);
+    this.admitRead(user);
+    return user;
+  }
+
   private takeFault(method: string, path: string, user: string | undefined): Fault | undefined {
     for (const [index, entry] of this.faults.entries()) {
       const { match } = entry;
@@ -530,6 +609,10 @@ class Sandbox implements PinterestSandbox {
       match.path.lastIndex = 0;
       if (!match.path.test(path)) continue;
       if (match.user !== undefined && match.user !== user) continue;
+      if (entry.skip !== undefined && entry.skip > 0) {
+        entry.skip -= 1; // armed for a later matching request: this one goes through
+        continue;
+      }
       if (entry.random) {
         if (entry.random() < (entry.probability ?? 0)) return entry.fault;
         continue;
@@ -578,19 +661,33 @@ class Sandbox implements PinterestSandbox {
    * count even when they then fail validation, as every call Pinterest answers does.
    */
   private admitWrite(user: UserState): Record<string, string> {
-    const now = this.config.now();
     const limit = user.ratePerMinute ?? this.config.ratePerMinute;
-    user.writes = user.writes.filter((at) => at > now - RATE_WINDOW_MS && at <= now);
-    if (user.writes.length >= limit) {
-      const retryAfter = Math.max(1, Math.ceil((Math.min(...user.writes) + RATE_WINDOW_MS - now) / 1000));
-      throw new PinterestError(ERRORS.rateLimited.status, ERRORS.rateLimited.code, ERRORS.rateLimited.message, {
-        'retry-after': String(retryAfter),
-        'x-ratelimit-limit': String(limit),
-        'x-ratelimit-remaining': '0',
-      });
+    return this.admit(user, 'writes', limit, 'org_write');
+  }
+
+  /** The read limiter (org_read): only when the user or the sandbox sets one. */
+  private admitRead(user: UserState): void {
+    const limit = user.readRatePerMinute ?? this.config.readRatePerMinute;
+    if (limit !== undefined) this.admit(user, 'reads', limit, 'org_read');
+  }
+
+  private admit(user: UserState, log: 'writes' | 'reads', limit: number, category: 'org_write' | 'org_read'): Record<string, string> {
+    const now = this.config.now();
+    user[log] = user[log].filter((at) => at > now - RATE_WINDOW_MS && at <= now);
+    const times = user[log];
+    if (times.length >= limit) {
+      const retryAfter = Math.max(1, Math.ceil((Math.min(...times) + RATE_WINDOW_MS - now) / 1000));
+      const withRetryAfter = user.rateLimitRetryAfter ?? this.config.rateLimitRetryAfter;
+      throw new PinterestError(
+        ERRORS.rateLimited.status,
+        ERRORS.rateLimited.code,
+        ERRORS.rateLimited.message,
+        { ...(withRetryAfter ? { 'retry-after': String(retryAfter) } : {}), 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0' },
+        category,
+      );
     }
-    user.writes.push(now);
-    return { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(limit - user.writes.length) };
+    times.push(now);
+    return { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(limit - times.length) };
   }
 
   private storePin(user: UserState, input: PinInput): PinRecord {
@@ -753,7 +850,7 @@ class Sandbox implements PinterestSandbox {
             faults: this.faults.map((f) => ({
               fault: f.fault,
               match: { method: f.match.method, path: f.match.pathText, ...optional('user', f.match.user) },
-              ...(f.random ? { probability: f.probability, seed: f.seed } : { remaining: f.remaining }),
+              ...(f.random ? { probability: f.probability, seed: f.seed } : { remaining: f.remaining, ...(f.skip ? { nth: f.skip + 1 } : {}) }),
             })),
           },
         };
@@ -762,13 +859,17 @@ class Sandbox implements PinterestSandbox {
         const match = body['match'] === undefined ? undefined : (jsonObjectValue(body['match'], 'match') as FaultMatch);
         if (match?.path !== undefined && typeof match.path !== 'string') throw new TypeError('match.path must be a string (a regular expression).');
         if (body['probability'] !== undefined) {
-          if (body['times'] !== undefined) throw new TypeError('give either times or probability, not both.');
+          if (body['times'] !== undefined || body['nth'] !== undefined) throw new TypeError('give either times/nth or probability, not both.');
           this.injectRate(body['fault'] as Fault, body['probability'] as number, {
             ...optional('seed', body['seed'] as number | undefined),
             ...optional('match', match),
           });
         } else {
-          this.inject(body['fault'] as Fault, { ...optional('times', body['times'] as number | undefined), ...optional('match', match) });
+          this.inject(body['fault'] as Fault, {
+            ...optional('times', body['times'] as number | undefined),
+            ...optional('nth', body['nth'] as number | undefined),
+            ...optional('match', match),
+          });
         }
         return { status: 201, body: { ok: true, active_faults: this.faults.length } };
       }
@@ -782,6 +883,14 @@ class Sandbox implements PinterestSandbox {
         if (body.boards !== undefined && !Array.isArray(body.boards)) throw new TypeError('boards must be an array of board ids.');
         const tokens = this.addUser(body);
         return { status: 201, body: { username: body.username, ...tokens } };
+      }
+      case 'POST /_sandbox/limits': {
+        const body = jsonObject(raw);
+        const { username, ...limits } = body;
+        const known = new Set(['ratePerMinute', 'readRatePerMinute', 'rateLimitRetryAfter']);
+        for (const name of Object.keys(limits)) if (!known.has(name)) throw new TypeError(`unknown limit ${name}.`);
+        this.setLimits(username as string, limits as UserLimits);
+        return { status: 200, body: { ok: true } };
       }
       case 'POST /_sandbox/boards': {
         const body = jsonObject(raw);

@@ -1,46 +1,51 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AccountRate } from '../api/schemas.ts';
+import type { LimitState, RecentCreate } from '../domain/adaptive-limit.ts';
 import type { Clock } from '../domain/clock.ts';
 import {
-  bucketParams,
-  initialBucket,
-  penalize,
-  recover,
-  take,
-  tokensAt,
-  type BucketParams,
-  type BucketState,
-} from '../domain/token-bucket.ts';
-import type { Pacer } from '../use-cases/ports.ts';
+  decideRead,
+  decideWrite,
+  describeWrite,
+  initialWriteState,
+  readParams,
+  reportRead,
+  reportWrite,
+  WINDOW_MS,
+  writeLimit,
+  type Decision,
+  type LogEntry,
+  type PacingSignal,
+  type ReadState,
+  type WriteState,
+} from '../domain/pacing.ts';
+import { bucketParams, initialBucket, refund, take, tokensAt, touch, type BucketState } from '../domain/token-bucket.ts';
+import type { PacedAccount, PaceDecision, Pacer } from '../use-cases/ports.ts';
 
 /** How often a lost race for the same bucket is retried before the job is held briefly instead. */
 const CONTENTION_RETRIES = 5;
-/** A reserved slot this close counts as due (SQS delays are whole seconds; the worker sleeps the rest). */
-const SLOT_TOLERANCE_MS = 1000;
+/** The wait answered after CONTENTION_RETRIES lost races (the caller sleeps it out and asks again). */
+const CONTENTION_WAIT_MS = 250;
+/** Board listings per minute per account when no budget is configured. */
+export const DEFAULT_READ_PER_MINUTE = 100;
 
-interface StoredBucket {
-  readonly state: BucketState;
-  /** Latest pacing slot handed to a waiting job (epoch ms); later waiters queue behind it. */
-  readonly nextSlotMs?: number;
-  /** Refill rate after a penalty (a 429 without Retry-After) and when it was set; absent = the base rate. */
-  readonly penalizedRefill?: number;
-  readonly penalizedAtMs?: number;
-}
+/** GET /v1/accounts/{id}/rate (lambdas/api/schemas.ts AccountRate). */
+export type BucketView = AccountRate;
 
-export interface BucketView {
-  readonly limit: number;
-  readonly window_seconds: number;
-  readonly capacity: number;
-  readonly refill_per_second: number;
-  readonly tokens: number;
-  readonly next_slot_at: string;
-  readonly penalized: boolean;
-}
+type Item = Record<string, unknown>;
 
 /**
- * Token buckets in the tenants table, one item per bucket (`PACING#<tenant>#<account>` and
- * `PACING#app`), updated with a conditional put on the bucket's `updated_at_ms` so concurrent workers
- * never both spend the same token. The math is lambdas/domain/token-bucket.ts.
+ * Pacing state in the tenants table (lambdas/domain/pacing.ts holds the logic and the bound), one item per
+ * account and one for the app, each written with a conditional put on its `updated_at_ms` (the write
+ * bucket's version) so concurrent workers never both spend the same token:
+ *   PACING#<tenant>#<account>  the account's writes (bucket, reservations, Retry-After hold, the last
+ *                              minute's grants, the last creates, the adaptive limit) and, in `read_*`
+ *                              attributes, its read budget: one consistent read admits a job for both
+ *   PACING#app                 the app's creates, per second
+ * The two budgets share the item, not their state: a read never changes a write token, a hold or the
+ * limit (it only moves the version). Every write stores the whole state it read, changed: nothing (a
+ * reservation, a hold, the other budget) is ever dropped by a write about something else. Get and Put only
+ * (lib/definitions/item-access.ts).
  */
 export class DynamoPacer implements Pacer {
   constructor(
@@ -48,46 +53,26 @@ export class DynamoPacer implements Pacer {
     private readonly tableName: string,
     private readonly clock: Clock,
     private readonly appPerSecond: number,
-    /** The account bucket for a per-minute limit (lambdas/domain/token-bucket.ts); injectable for tests. */
-    private readonly accountParams: (limitPerMinute: number) => BucketParams = (limit) => bucketParams(limit),
+    private readonly readPerMinute: number = DEFAULT_READ_PER_MINUTE,
   ) {}
 
   private key(bucket: string) {
     return { pk: `PACING#${bucket}`, sk: 'BUCKET' };
   }
 
-  private async read(bucket: string): Promise<StoredBucket | null> {
+  private async get(bucket: string): Promise<Item | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(bucket), ConsistentRead: true }));
-    if (!out.Item) return null;
-    return {
-      state: { tokens: Number(out.Item['tokens']), updatedAtMs: Number(out.Item['updated_at_ms']) },
-      ...(out.Item['next_slot_ms'] !== undefined ? { nextSlotMs: Number(out.Item['next_slot_ms']) } : {}),
-      ...(out.Item['penalized_refill'] !== undefined
-        ? { penalizedRefill: Number(out.Item['penalized_refill']), penalizedAtMs: Number(out.Item['penalized_at_ms']) }
-        : {}),
-    };
+    return out.Item ?? null;
   }
 
-  /** The rate in force: the base, or a penalized rate recovering towards it. */
-  private paramsOf(stored: StoredBucket | null, base: BucketParams, nowMs: number): BucketParams {
-    if (!stored?.penalizedRefill) return base;
-    return recover({ capacity: base.capacity, refillPerSecond: stored.penalizedRefill }, base, nowMs - (stored.penalizedAtMs ?? nowMs));
-  }
-
-  private async write(bucket: string, next: StoredBucket, previous: StoredBucket | null): Promise<boolean> {
+  private async put(bucket: string, fields: Item, previous: Item | null): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...this.key(bucket),
-            tokens: next.state.tokens,
-            updated_at_ms: next.state.updatedAtMs,
-            ...(next.nextSlotMs !== undefined ? { next_slot_ms: next.nextSlotMs } : {}),
-            ...(next.penalizedRefill !== undefined ? { penalized_refill: next.penalizedRefill, penalized_at_ms: next.penalizedAtMs } : {}),
-          },
+          Item: { ...this.key(bucket), ...fields },
           ...(previous
-            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous.state.updatedAtMs } }
+            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous['updated_at_ms'] } }
             : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
@@ -99,96 +84,273 @@ export class DynamoPacer implements Pacer {
   }
 
   /**
-   * Takes a token, or reserves the next free slot. Waiting jobs get distinct slots one refill interval
-   * apart (no thundering herd when they come back), and a job without a reservation may not take a
-   * token while earlier reservations are still waiting. The token itself is always taken at execution
-   * time, so a late or early slot can never push a window over the limit.
+   * Read, decide, write conditionally; a lost race reads again. `step` answers the result and the state to
+   * write (none: nothing changed). After CONTENTION_RETRIES lost races, `contended` is answered.
    */
-  private async takeFrom(
+  private async update<S, R>(
     bucket: string,
-    base: BucketParams,
-    reservedSlotMs: number | undefined,
-    reserve: boolean,
-  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
+    decode: (item: Item | null) => S | undefined,
+    encode: (state: S) => Item,
+    step: (stored: S | undefined, nowMs: number) => { result: R; write?: S },
+    contended: R,
+  ): Promise<R> {
     for (let i = 0; i < CONTENTION_RETRIES; i++) {
       const nowMs = this.clock.now().getTime();
-      const stored = await this.read(bucket);
-      const params = this.paramsOf(stored, base, nowMs);
-      const intervalMs = Math.ceil(1000 / params.refillPerSecond);
-      const queueAhead =
-        reserve && stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs && !(reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS);
-      const result = take(stored?.state ?? initialBucket(params, nowMs), params, nowMs);
-      const keep = {
-        ...(stored?.penalizedRefill !== undefined && params.refillPerSecond < base.refillPerSecond
-          ? { penalizedRefill: stored.penalizedRefill, penalizedAtMs: stored.penalizedAtMs! }
-          : {}),
-      };
-      if (result.granted && !queueAhead) {
-        const next: StoredBucket = { state: result.state, ...keep, ...(stored?.nextSlotMs !== undefined ? { nextSlotMs: stored.nextSlotMs } : {}) };
-        if (await this.write(bucket, next, stored)) return { granted: true, waitMs: 0 };
-        continue;
-      }
-      if (!reserve && !result.granted) return { granted: false, waitMs: result.waitMs };
-      if (reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS && !result.granted && result.waitMs <= SLOT_TOLERANCE_MS) {
-        // Our own slot, a hair early for the refill: the caller waits this out briefly.
-        return { granted: false, waitMs: result.waitMs, slotMs: reservedSlotMs };
-      }
-      const slotMs = Math.max(nowMs + (result.granted ? 0 : result.waitMs), (stored?.nextSlotMs ?? 0) + intervalMs);
-      const state = stored?.state ?? initialBucket(params, nowMs);
-      // Bump the version so the reservation and concurrent grants serialize on the same item.
-      const next: StoredBucket = { state: { tokens: state.tokens, updatedAtMs: state.updatedAtMs + 1 }, ...keep, nextSlotMs: slotMs };
-      if (await this.write(bucket, next, stored)) return { granted: false, waitMs: slotMs - nowMs, slotMs };
+      const item = await this.get(bucket);
+      const { result, write } = step(decode(item), nowMs);
+      if (write === undefined) return result;
+      if (await this.put(bucket, encode(write), item)) return result;
     }
-    return { granted: false, waitMs: 250 };
+    return contended;
   }
 
-  async acquire(
-    tenantId: string,
-    accountId: string,
-    limitPerMinute: number,
-    reservedSlotMs?: number,
-  ): Promise<{ granted: boolean; waitMs: number; slotMs?: number }> {
-    const account = await this.takeFrom(`${tenantId}#${accountId}`, this.accountParams(limitPerMinute), reservedSlotMs, true);
-    if (!account.granted) return account;
-    // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
-    // The account's token is spent even if the app bucket says wait: conservative, never over a limit.
-    return this.takeFrom('app', bucketParams(this.appPerSecond, 1), undefined, false);
+  private accountBucket(account: PacedAccount): string {
+    return `${account.tenantId}#${account.accountId}`;
   }
 
+  /** Read, decide, write the account's item; `step` sees both budgets and returns both (unchanged ones as read). */
+  private updateAccount<R>(account: PacedAccount, step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountState }, contended: R): Promise<R> {
+    return this.update(this.accountBucket(account), decodeAccount, encodeAccount, (stored, nowMs) => step(stored ?? {}, nowMs), contended);
+  }
+
+  async admit(account: PacedAccount, options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean }): Promise<PaceDecision> {
+    return this.updateAccount(
+      account,
+      (stored, nowMs) => {
+        if (options.reads) {
+          // Reads first: a job that cannot verify now should not reserve a write slot it cannot use.
+          const read = decideRead(stored.read, this.readPerMinute, nowMs, { take: false });
+          if (read.kind === 'wait') return { result: { granted: false, waitMs: read.waitMs } };
+        }
+        const decision = answer(decideWrite(stored.write, account.limitPerMinute, nowMs, { reservedSlotMs: options.reservedSlotMs, take: false, reserve: true }));
+        return { result: decision.result, ...(decision.write ? { write: { ...stored, write: decision.write } } : {}) };
+      },
+      { granted: false, waitMs: CONTENTION_WAIT_MS },
+    );
+  }
+
+  async takeWrite(account: PacedAccount, reservedSlotMs?: number): Promise<PaceDecision> {
+    // The app first: its refusal then costs the account nothing.
+    const app = await this.takeApp();
+    if (!app.granted) return app;
+    const decision = await this.updateAccount<PaceDecision>(
+      account,
+      (stored, nowMs) => {
+        const decided = answer(decideWrite(stored.write, account.limitPerMinute, nowMs, { reservedSlotMs, take: true, reserve: false }));
+        return { result: decided.result, ...(decided.write ? { write: { ...stored, write: decided.write } } : {}) };
+      },
+      { granted: false, waitMs: CONTENTION_WAIT_MS },
+    );
+    if (!decision.granted) await this.refundApp();
+    return decision;
+  }
+
+  async takeRead(account: PacedAccount): Promise<PaceDecision> {
+    return this.updateAccount<PaceDecision>(
+      account,
+      (stored, nowMs) => {
+        const decided = answer(decideRead(stored.read, this.readPerMinute, nowMs, { take: true }));
+        return { result: decided.result, ...(decided.write ? { write: { write: moved(stored.write, account, nowMs), read: decided.write } } : {}) };
+      },
+      { granted: false, waitMs: CONTENTION_WAIT_MS },
+    );
+  }
+
+  async report(account: PacedAccount, signal: PacingSignal): Promise<void> {
+    await this.updateAccount(
+      account,
+      (stored, nowMs) => {
+        if (signal.bucket === 'read') {
+          return { result: undefined, write: { write: moved(stored.write, account, nowMs), read: reportRead(stored.read, this.readPerMinute, nowMs, signal.retryAfterSeconds) } };
+        }
+        return { result: undefined, write: { ...stored, write: reportWrite(stored.write, account.limitPerMinute, nowMs, signal) } };
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * Takes a write token at once (the app's, then the account's), reserving a slot when there is none.
+   * @deprecated The worker admits before its claim and takes at send time (`admit`, `takeWrite`); this one
+   * step remains for callers of the earlier port.
+   */
+  async acquire(tenantId: string, accountId: string, limitPerMinute: number, reservedSlotMs?: number): Promise<PaceDecision> {
+    const account = { tenantId, accountId, limitPerMinute };
+    const admitted = await this.admit(account, { reservedSlotMs, reads: false });
+    if (!admitted.granted) return admitted;
+    return this.takeWrite(account, reservedSlotMs);
+  }
+
+  /**
+   * A 429 without Retry-After on the account's latest create.
+   * @deprecated Report the create's answer with its grant time (`report`).
+   */
   async penalize(tenantId: string, accountId: string, limitPerMinute: number): Promise<void> {
-    const bucket = `${tenantId}#${accountId}`;
-    const base = this.accountParams(limitPerMinute);
-    for (let i = 0; i < CONTENTION_RETRIES; i++) {
-      const nowMs = this.clock.now().getTime();
-      const stored = await this.read(bucket);
-      const slower = penalize(this.paramsOf(stored, base, nowMs));
-      const state = stored?.state ?? { tokens: 0, updatedAtMs: nowMs };
-      // Bump the version so a concurrent take() on the old state loses its conditional write.
-      const next = { state: { tokens: state.tokens, updatedAtMs: Math.max(nowMs, state.updatedAtMs + 1) }, penalizedRefill: slower.refillPerSecond, penalizedAtMs: nowMs };
-      if (await this.write(bucket, next, stored)) return;
-    }
+    const account = { tenantId, accountId, limitPerMinute };
+    const latest = decodeAccount(await this.get(this.accountBucket(account)))?.write?.recent.at(-1);
+    if (latest) await this.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: latest.grantAtMs, retryAfterSeconds: null });
   }
 
-  /** GET /v1/accounts/{id}/rate. */
+  private appBucket = () => bucketParams(this.appPerSecond, 1);
+
+  private takeApp(): Promise<PaceDecision> {
+    return this.update<BucketState, PaceDecision>(
+      'app',
+      decodeBucket,
+      encodeBucket,
+      (stored, nowMs) => {
+        const params = this.appBucket();
+        const result = take(stored ?? initialBucket(params, nowMs), params, nowMs);
+        // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
+        return result.granted ? { result: { granted: true, waitMs: 0 }, write: result.state } : { result: { granted: false, waitMs: result.waitMs } };
+      },
+      { granted: false, waitMs: CONTENTION_WAIT_MS },
+    );
+  }
+
+  private async refundApp(): Promise<void> {
+    await this.update(
+      'app',
+      decodeBucket,
+      encodeBucket,
+      (stored, nowMs) => {
+        const params = this.appBucket();
+        return { result: undefined, write: refund(stored ?? initialBucket(params, nowMs), params, nowMs) };
+      },
+      undefined,
+    );
+  }
+
+  /** GET /v1/accounts/{id}/rate. Reads only. */
   async view(tenantId: string, accountId: string, limitPerMinute: number): Promise<BucketView> {
+    const stored = decodeAccount(await this.get(this.accountBucket({ tenantId, accountId, limitPerMinute })));
     const nowMs = this.clock.now().getTime();
-    const base = this.accountParams(limitPerMinute);
-    const stored = await this.read(`${tenantId}#${accountId}`);
-    const params = this.paramsOf(stored, base, nowMs);
-    const state = stored?.state ?? initialBucket(params, nowMs);
-    const tokens = tokensAt(state, params, nowMs);
-    const tokenWaitMs = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / params.refillPerSecond) * 1000);
-    // A new job queues behind the slots already reserved for waiting jobs (see takeFrom).
-    const reservedUntil = stored?.nextSlotMs !== undefined && stored.nextSlotMs > nowMs ? stored.nextSlotMs + Math.ceil(1000 / params.refillPerSecond) : 0;
-    const waitMs = Math.max(tokenWaitMs, reservedUntil - nowMs);
+    const write = describeWrite(stored?.write, limitPerMinute, nowMs);
+    const read = stored?.read;
+    const readBucket = readParams(this.readPerMinute);
+    const readHold = read?.holdUntilMs !== undefined && read.holdUntilMs > nowMs ? read.holdUntilMs : null;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       limit: limitPerMinute,
-      window_seconds: 60,
-      capacity: params.capacity,
-      refill_per_second: params.refillPerSecond,
-      tokens: Math.floor(tokens * 1000) / 1000,
-      next_slot_at: new Date(nowMs + waitMs).toISOString(),
-      penalized: params.refillPerSecond < base.refillPerSecond,
+      effective_limit: write.limit,
+      window_seconds: WINDOW_MS / 1000,
+      capacity: write.params.capacity,
+      refill_per_second: write.params.refillPerSecond,
+      tokens: Math.floor(write.tokens * 1000) / 1000,
+      next_slot_at: new Date(write.nextAtMs).toISOString(),
+      penalized: write.limit < limitPerMinute,
+      held_until: iso(write.holdUntilMs),
+      sent_last_minute: write.sentInWindow,
+      unproven_last_minute: write.unprovenInWindow,
+      adaptive: write.adaptive ? { ceiling: write.adaptive.ceiling, since: new Date(write.adaptive.sinceMs).toISOString() } : null,
+      read: {
+        limit: this.readPerMinute,
+        capacity: readBucket.capacity,
+        refill_per_second: readBucket.refillPerSecond,
+        tokens: Math.floor(tokensAt(read?.bucket ?? initialBucket(readBucket, nowMs), readBucket, nowMs) * 1000) / 1000,
+        held_until: iso(readHold),
+      },
     };
   }
+}
+
+/** A domain decision as the port's answer, and the state to write when there is one. */
+function answer<S>(decision: Decision<S>): { result: PaceDecision; write?: S } {
+  switch (decision.kind) {
+    case 'ready':
+      return { result: { granted: true, waitMs: 0 } };
+    case 'granted':
+      return { result: { granted: true, waitMs: 0, grantAtMs: decision.grantAtMs }, write: decision.state };
+    case 'wait':
+      return {
+        result: { granted: false, waitMs: decision.waitMs, ...(decision.slotMs !== undefined ? { slotMs: decision.slotMs } : {}) },
+        ...(decision.state !== undefined ? { write: decision.state } : {}),
+      };
+  }
+}
+
+// ---- item codecs: plain attributes, numbers and lists of numbers ----
+
+function decodeBucket(item: Item | null): BucketState | undefined {
+  if (!item) return undefined;
+  return { tokens: Number(item['tokens']), updatedAtMs: Number(item['updated_at_ms']) };
+}
+
+function encodeBucket(state: BucketState): Item {
+  return { tokens: state.tokens, updated_at_ms: state.updatedAtMs };
+}
+
+function optionalNumber(item: Item, name: string): number | undefined {
+  return item[name] === undefined || item[name] === null ? undefined : Number(item[name]);
+}
+
+/** Both budgets of an account's item; a budget never used is absent. */
+interface AccountState {
+  readonly write?: WriteState | undefined;
+  readonly read?: ReadState | undefined;
+}
+
+/** The write state with only its version moved: a change to the read budget serializes with grants. */
+function moved(write: WriteState | undefined, account: PacedAccount, nowMs: number): WriteState {
+  const state = write ?? initialWriteState(account.limitPerMinute, nowMs);
+  return { ...state, bucket: touch(state.bucket, writeLimit(state, account.limitPerMinute, nowMs).params, nowMs) };
+}
+
+function decodeAccount(item: Item | null): AccountState | undefined {
+  if (!item) return undefined;
+  return { write: decodeWrite(item), read: decodeRead(item) };
+}
+
+function encodeAccount(state: AccountState): Item {
+  // The item's version is the write bucket's: every change carries one (see `moved`).
+  const write = state.write!;
+  return { ...encodeWrite(write), ...(state.read ? encodeRead(state.read) : {}) };
+}
+
+function decodeWrite(item: Item): WriteState {
+  const nextSlotMs = optionalNumber(item, 'next_slot_ms');
+  const holdUntilMs = optionalNumber(item, 'hold_until_ms');
+  const floor = optionalNumber(item, 'limit_floor');
+  const ceiling = optionalNumber(item, 'limit_ceiling');
+  const sinceMs = optionalNumber(item, 'limit_since_ms');
+  const limit: LimitState | undefined = floor !== undefined && ceiling !== undefined && sinceMs !== undefined ? { floor, ceiling, sinceMs } : undefined;
+  const log = Array.isArray(item['log']) ? (item['log'] as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])]) : [];
+  const recent = Array.isArray(item['recent'])
+    ? (item['recent'] as unknown[][]).map((e): RecentCreate => ({ grantAtMs: Number(e[0]), refused: Number(e[1]) === 1 }))
+    : [];
+  return {
+    bucket: decodeBucket(item)!,
+    log,
+    recent,
+    ...(nextSlotMs !== undefined ? { nextSlotMs } : {}),
+    ...(holdUntilMs !== undefined ? { holdUntilMs } : {}),
+    ...(limit ? { limit } : {}),
+  };
+}
+
+function encodeWrite(state: WriteState): Item {
+  return {
+    ...encodeBucket(state.bucket),
+    log: state.log.map((e) => [...e]),
+    recent: state.recent.map((c) => [c.grantAtMs, c.refused ? 1 : 0]),
+    ...(state.nextSlotMs !== undefined ? { next_slot_ms: state.nextSlotMs } : {}),
+    ...(state.holdUntilMs !== undefined ? { hold_until_ms: state.holdUntilMs } : {}),
+    ...(state.limit ? { limit_floor: state.limit.floor, limit_ceiling: state.limit.ceiling, limit_since_ms: state.limit.sinceMs } : {}),
+  };
+}
+
+function decodeRead(item: Item): ReadState | undefined {
+  const tokens = optionalNumber(item, 'read_tokens');
+  const updatedAtMs = optionalNumber(item, 'read_updated_at_ms');
+  if (tokens === undefined || updatedAtMs === undefined) return undefined;
+  const holdUntilMs = optionalNumber(item, 'read_hold_until_ms');
+  return { bucket: { tokens, updatedAtMs }, ...(holdUntilMs !== undefined ? { holdUntilMs } : {}) };
+}
+
+function encodeRead(state: ReadState): Item {
+  return {
+    read_tokens: state.bucket.tokens,
+    read_updated_at_ms: state.bucket.updatedAtMs,
+    ...(state.holdUntilMs !== undefined ? { read_hold_until_ms: state.holdUntilMs } : {}),
+  };
 }

@@ -1,12 +1,14 @@
 /**
- * Token-bucket pacing math (DESIGN §2). Pure: no clock, no storage. The state is two plain numbers so an
- * adapter can keep it in one DynamoDB item and update it conditionally, with `updatedAtMs` as the
- * optimistic version (it strictly increases on every grant).
+ * Token-bucket math. Pure: no clock, no storage. The state is two plain numbers so an adapter can keep it
+ * in one DynamoDB item and update it conditionally, with `updatedAtMs` as the optimistic version (it
+ * strictly increases on every grant).
  *
- * The promise is "at most L requests in every rolling 60-second window" (Pinterest does not document its
- * window, so any 60 s span counts, both ends included). A bucket with capacity C refilling at r tokens/s
- * grants, in any span of length T, at most the tokens it held at the start (≤ C) plus what it refilled
- * (r·T). Choosing C + 60·r ≤ L therefore bounds every 60 s window by L, whatever the arrival pattern:
+ * Used three ways (lambdas/domain/pacing.ts): an account's creates (org_write) at its effective limit, an
+ * account's board listings (org_read) at the read budget, and the whole app's creates per second.
+ *
+ * A bucket with capacity C refilling at r tokens/s grants, in any span of length T, at most the tokens it
+ * held at the start (≤ C) plus what it refilled (r·T). Choosing C + 60·r ≤ L therefore bounds every 60 s
+ * window by L while the parameters stay the same, whatever the arrival pattern:
  *
  *   capacity C = max(1, ⌊L / 30⌋), refillPerSecond = (L − C) / 60
  *
@@ -14,23 +16,16 @@
  * from L = 30. The capacity is the lateness budget: with C = 1 a request that comes δ late loses δ of
  * refill for good (the bucket holds one token), and real workers are always a little late (queue hops,
  * claims); with C ≥ 2 the next request takes the token the late one left, so the steady rate is kept.
- * C grows with L so the share of the limit spent on it stays ≤ 1/30. The slots we give up are also the
- * margin against network jitter: Pinterest sees more than L in a minute only if latency varies by more
- * than C intervals between our requests.
+ * C grows with L so the share of the limit spent on it stays ≤ 1/30.
  * L = 1 cannot satisfy C + 60·r ≤ L with C ≥ 1, so it refills at 1 per 120 s: grants then lie more than
  * 60 s apart and a window still holds at most one.
  *
- * Adaptive slow-down: a 429 without Retry-After means our idea of the limit is wrong (another client of
- * the same user, a lowered quota). `penalize` halves the refill rate (never below a floor) and `recover`
- * raises it back linearly over time, at most to the configured rate: additive increase, multiplicative
- * decrease. Because neither can exceed the base rate nor the capacity, every window stays ≤ L.
+ * When the limit changes (the adaptive limit of lambdas/domain/adaptive-limit.ts), a window that spans the
+ * change is not bounded by the bucket alone: lambdas/domain/pacing.ts adds a log of the last minute's
+ * grants, and its header proves the bound across changes.
  */
 
 export const WINDOW_SECONDS = 60;
-/** The slowest `penalize` goes by default: one request per two minutes. */
-export const MIN_REFILL_PER_SECOND = 1 / 120;
-/** `recover` gives back this fraction of the base rate per minute without 429s (10 minutes from 0 to full). */
-export const RECOVERY_FRACTION_PER_MINUTE = 0.1;
 
 export interface BucketParams {
   readonly capacity: number;
@@ -80,39 +75,29 @@ export function waitMsFor(state: BucketState, params: BucketParams, nowMs: numbe
   return Math.ceil((missing / params.refillPerSecond) * 1000);
 }
 
+/** The version a write made at `nowMs` stores: strictly after the stored one, never before `nowMs`. */
+export function nextVersion(state: BucketState, nowMs: number): number {
+  // Strictly increasing, so two workers holding the same old state cannot both win the conditional write.
+  // Stamping a later time than now only delays refill: the conservative direction.
+  return Math.max(nowMs, state.updatedAtMs + 1);
+}
+
 export function take(state: BucketState, params: BucketParams, nowMs: number, cost = 1): TakeResult {
   if (!(cost > 0) || cost > params.capacity) throw new RangeError(`cost must be in (0, ${params.capacity}]`);
   const tokens = tokensAt(state, params, nowMs);
   if (tokens < cost) return { granted: false, state, waitMs: waitMsFor(state, params, nowMs, cost) };
-  // Strictly increasing, so two workers holding the same old state cannot both win the conditional write.
-  // Stamping a later time than now only delays refill: the conservative direction.
-  const updatedAtMs = Math.max(nowMs, state.updatedAtMs + 1);
-  return { granted: true, state: { tokens: tokens - cost, updatedAtMs }, waitMs: 0 };
+  return { granted: true, state: { tokens: tokens - cost, updatedAtMs: nextVersion(state, nowMs) }, waitMs: 0 };
 }
 
 /**
- * Slows the refill after a 429 without Retry-After: rate × factor, but not below `floorPerSecond`
- * (and never faster than it already was). The capacity stays as it is.
+ * Gives back a token that was granted but not used (another bucket refused the same request). The bucket
+ * ends where it would be had the grant never happened, or lower (the cap), so every bound still holds.
  */
-export function penalize(params: BucketParams, factor = 0.5, floorPerSecond = MIN_REFILL_PER_SECOND): BucketParams {
-  if (!(factor > 0 && factor < 1)) throw new RangeError('factor must be in (0, 1)');
-  const floor = Math.min(floorPerSecond, params.refillPerSecond);
-  return { capacity: params.capacity, refillPerSecond: Math.max(floor, params.refillPerSecond * factor) };
+export function refund(state: BucketState, params: BucketParams, nowMs: number, cost = 1): BucketState {
+  return { tokens: Math.min(params.capacity, tokensAt(state, params, nowMs) + cost), updatedAtMs: nextVersion(state, nowMs) };
 }
 
-/**
- * Gives back `fractionPerMinute` of the base rate for every minute of `elapsedMs` without a 429, up to
- * `base` (returned as is once reached). Call it with the time since the penalized parameters were
- * last stored; time, not request count, drives it, so a slow account recovers as fast as a busy one.
- */
-export function recover(
-  params: BucketParams,
-  base: BucketParams,
-  elapsedMs: number,
-  fractionPerMinute = RECOVERY_FRACTION_PER_MINUTE,
-): BucketParams {
-  const gained = base.refillPerSecond * fractionPerMinute * (Math.max(0, elapsedMs) / 60_000);
-  const refillPerSecond = params.refillPerSecond + gained;
-  if (refillPerSecond >= base.refillPerSecond) return base;
-  return { capacity: Math.min(params.capacity, base.capacity), refillPerSecond };
+/** The same tokens, a new version: a write that changes something else (a reservation, a hold) serializes with grants. */
+export function touch(state: BucketState, params: BucketParams, nowMs: number): BucketState {
+  return { tokens: tokensAt(state, params, nowMs), updatedAtMs: nextVersion(state, nowMs) };
 }

@@ -6,6 +6,7 @@ import { classifyAttempt, type AttemptInput, type Classification } from '../doma
 import type { Clock } from '../domain/clock.ts';
 import { sentPinOf, transition, type JobRecord, type SentPin } from '../domain/job.ts';
 import { recordOutcome, unknownCount, type AttemptOutcome } from '../domain/outcome.ts';
+import { pacingSignalOf, type PacedCall } from '../domain/pacing.ts';
 import { findMatchingPins, parsePinterestTime } from '../domain/pin-match.ts';
 import { isCurrentMessage } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
@@ -15,6 +16,7 @@ import {
   type AccountRecord,
   type JobQueue,
   type JobStore,
+  type PacedAccount,
   type Pacer,
   type TenantStore,
   type TokenProvider,
@@ -30,16 +32,25 @@ export { attemptsInCurrentRun, pinUrl } from '../domain/outcome.ts';
  * 2. A `running` job whose lease expired was claimed from this very message by a worker that died: the
  *    attempt is recorded as unknown and the job goes to `retry_scheduled` (lambdas/domain/recovery.ts).
  *    This delivery is acknowledged, so the outbox's one new message is the job's only live message.
- * 3. Pace: take a token from the account's and the app's bucket; without one, park the job in the delay
- *    queue for the wait — no attempt is counted and the FIFO message is deleted, so pacing can never
- *    push a healthy message towards the DLQ.
+ * 3. Admit (lambdas/domain/pacing.ts): may the account create now — no Retry-After hold, no earlier
+ *    reservation waiting, a token in its bucket, room in its last minute (and read budget, if the job must
+ *    verify)? Nothing is taken yet. Without a go, park the job in the delay queue with a reserved slot — no
+ *    attempt is counted and the FIFO message is deleted, so pacing never pushes a healthy message towards
+ *    the DLQ.
  * 4. Claim: `queued → running` with a conditional write on the job's version and a lease; a second
  *    worker holding the same message loses the write and stops.
  * 5. If an earlier attempt's outcome is unknown (timeout, dropped connection, crashed worker), list the
- *    board(s) and look for every version of the pin the job has sent before creating anything.
- * 6. Create, classify the result (lambdas/domain/classify.ts), record the attempt and the next status
- *    (lambdas/domain/outcome.ts). An exception after the claim is recorded too — as a crash that may be
- *    retried a bounded number of times — instead of leaving the job running for a redelivery to find.
+ *    board(s) and look for every version of the pin the job has sent before creating anything. Each
+ *    listing takes a token of the account's read budget.
+ * 6. Take the write token (the app's, then the account's) immediately before the create — after the
+ *    token refresh and the listings, so their latency never moves a create into a later window. In the
+ *    rare case it is not there (the app bucket, a lost race), the claim is released: the job is queued
+ *    again without an attempt.
+ * 7. Create, classify the result (lambdas/domain/classify.ts), tell the pacer what it means for the
+ *    account (a 429: Retry-After hold or lower-limit verdict; never for a listing's 429 on the write
+ *    budget), record the attempt and the next status (lambdas/domain/outcome.ts). An exception after the
+ *    claim is recorded too — as a crash that may be retried a bounded number of times — instead of
+ *    leaving the job running for a redelivery to find.
  */
 
 export interface PublishDeps {
@@ -60,6 +71,8 @@ export interface PublishDeps {
   readonly leaseMs: number;
   /** Time one Pinterest call may take (its timeout plus margin). */
   readonly callBudgetMs: number;
+  /** Where problems that do not change the job's outcome go (a pacing report that could not be stored). */
+  readonly warn?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /**
@@ -122,12 +135,20 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
   }
 
   const account = await deps.tenants.getAccount(record.tenantId, record.job.account_id);
-  const limit = account?.rate_limit_per_minute ?? deps.defaultAccountPerMinute;
-  let pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, message.slot_ms);
+  const paced: PacedAccount = {
+    tenantId: record.tenantId,
+    accountId: record.job.account_id,
+    limitPerMinute: account?.rate_limit_per_minute ?? deps.defaultAccountPerMinute,
+  };
+  // Admission takes nothing: the write token is taken at send time (see attempt).
+  const reads = needsVerification(record.job);
+  let slotMs = message.slot_ms;
+  let pace = await deps.pacer.admit(paced, { reservedSlotMs: slotMs, reads });
   if (!pace.granted && pace.waitMs <= MAX_SLEEP_MS) {
     // A wait this short costs less Lambda time than a round trip through the delay queue.
+    slotMs = pace.slotMs ?? slotMs;
     await deps.sleep(pace.waitMs);
-    pace = await deps.pacer.acquire(record.tenantId, record.job.account_id, limit, pace.slotMs ?? message.slot_ms);
+    pace = await deps.pacer.admit(paced, { reservedSlotMs: slotMs, reads });
   }
   if (!pace.granted) {
     // The job waits for its slot: move its due time there first, so the reconciler does not take a long
@@ -158,12 +179,13 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
   if (!(await deps.jobs.replace(leased, record.version))) return { kind: 'skipped', reason: 'claimed by another worker' };
 
   // From here on the job is ours: whatever happens is recorded on it, exceptions included.
-  const progress: AttemptProgress = { createSent: false, connectionId: account?.connectionId ?? null };
+  const progress: AttemptProgress = { createSent: false, connectionId: account?.connectionId ?? null, call: { kind: 'other' } };
   let outcome: AttemptOutcome;
   let error: unknown;
   try {
-    outcome = await attempt(deps, leased, account, invocation, progress);
+    outcome = await attempt(deps, leased, account, invocation, progress, { account: paced, slotMs });
   } catch (thrown) {
+    if (thrown instanceof PacingDeferred) return releaseClaim(deps, record, leased, thrown.waitMs);
     error = thrown;
     outcome = crashOutcome(leased, thrown, progress.createSent, deps.policy);
   }
@@ -171,9 +193,8 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
   if (outcome.classification?.reason === 'reauthorization_required') {
     await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString(), progress.connectionId);
   }
-  if (outcome.classification?.outcome === 'retry_later' && outcome.classification.retryAfterSeconds === null) {
-    await deps.pacer.penalize(leased.tenantId, leased.job.account_id, limit);
-  }
+  // Before the job's next message can exist: a Retry-After hold must be in place when it arrives.
+  await reportToPacer(deps, paced, outcome.classification, progress.call);
   if (!(await deps.jobs.replace(finished, leased.version))) {
     // Only a worker that found our lease expired can have moved the job; its own attempt is recorded.
     return { kind: 'skipped', reason: 'lease lost before the attempt was recorded' };
@@ -187,6 +208,58 @@ interface AttemptProgress {
   createSent: boolean;
   /** The connection whose tokens the attempt used (a dead-token verdict applies to it only). */
   connectionId: string | null;
+  /** The Pinterest call in progress or last made: what the attempt's answer tells pacing about. */
+  call: PacedCall;
+}
+
+/** The account being paced and the slot this job holds in its line. */
+interface PacingContext {
+  readonly account: PacedAccount;
+  readonly slotMs: number | undefined;
+}
+
+/** The pacer had no token at send time: the claim is released and the job queued again, no attempt counted. */
+class PacingDeferred extends Error {
+  constructor(readonly waitMs: number) {
+    super(`no pacing token at send time (wait ${waitMs} ms)`);
+    this.name = 'PacingDeferred';
+  }
+}
+
+/**
+ * Gives the job back: `running → queued` without the open attempt (nothing was sent), so the outbox sends
+ * it one fresh message and its next delivery is paced like any other. Rare: admission checked the token.
+ */
+async function releaseClaim(deps: PublishDeps, before: JobRecord, leased: JobRecord, waitMs: number): Promise<PublishResult> {
+  const { sentPins: _sent, ...queued } = transition(leased, 'queued', deps.clock.now(), {
+    attempt_count: before.job.attempt_count,
+    attempts: before.job.attempts,
+  });
+  const released: JobRecord = { ...queued, leaseUntil: null, ...(before.sentPins ? { sentPins: before.sentPins } : {}) };
+  if (!(await deps.jobs.replace(released, leased.version))) return { kind: 'skipped', reason: 'lease lost before the claim was released' };
+  return { kind: 'held', waitMs };
+}
+
+/** Tells the pacer what the attempt's last answer means for the account; a failure to store it is only logged. */
+async function reportToPacer(deps: PublishDeps, account: PacedAccount, classification: Classification | null, call: PacedCall): Promise<void> {
+  const signal = pacingSignalOf(classification, call);
+  if (!signal) return;
+  try {
+    await deps.pacer.report(account, signal);
+  } catch (error) {
+    deps.warn?.('the pacing report could not be stored', { account_id: account.accountId, signal, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** Sleeps out a wait of at most MAX_SLEEP_MS and asks again; anything longer defers the job. */
+async function pacedToken(deps: PublishDeps, invocation: PublishInvocation, ask: () => Promise<{ granted: boolean; waitMs: number; grantAtMs?: number }>) {
+  let decision = await ask();
+  if (!decision.granted && decision.waitMs <= MAX_SLEEP_MS && invocation.remainingMs() - decision.waitMs >= deps.callBudgetMs) {
+    await deps.sleep(decision.waitMs);
+    decision = await ask();
+  }
+  if (!decision.granted) throw new PacingDeferred(decision.waitMs);
+  return decision;
 }
 
 function withSentPin(sent: readonly SentPin[] | undefined, pin: SentPin): readonly SentPin[] {
@@ -205,19 +278,24 @@ async function attempt(
   account: AccountRecord | null,
   invocation: PublishInvocation,
   progress: AttemptProgress,
+  pacing: PacingContext,
 ): Promise<AttemptOutcome> {
   const { job } = record;
   const context = { boardId: job.pin.board_id, accountId: job.account_id, ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}) };
   let refreshed = false;
   for (;;) {
     try {
+      progress.call = { kind: 'other' };
       const access = await deps.tokens.accessToken(record.tenantId, job.account_id, {
         forceRefresh: refreshed,
         connectionId: account?.connectionId ?? null,
       });
       progress.connectionId = access.connectionId;
       if (needsVerification(job)) {
-        const found = await verify(deps, access.token, record);
+        const found = await verify(deps, access.token, record, async () => {
+          await pacedToken(deps, invocation, () => deps.pacer.takeRead(pacing.account));
+          progress.call = { kind: 'read' };
+        });
         if (found.kind === 'found') return { pin: found.pin, verified: true, classification: null };
         if (found.kind === 'ambiguous') {
           return verificationFailure(record, { kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds }, context);
@@ -229,10 +307,14 @@ async function attempt(
       }
       // Never send a create that Lambda might cut off: that would make the outcome unknown.
       if (invocation.remainingMs() < deps.callBudgetMs) return deadlineBeforeCreate(invocation.remainingMs());
+      // The write token, at send time: nothing but this create lies between the grant and the request.
+      const grant = await pacedToken(deps, invocation, () => deps.pacer.takeWrite(pacing.account, pacing.slotMs));
+      progress.call = { kind: 'create', grantAtMs: grant.grantAtMs ?? deps.clock.now().getTime() };
       progress.createSent = true;
       const pin = await deps.pinterest.createPin(access.token, job.pin);
       return { pin, verified: false, classification: null };
     } catch (error) {
+      if (error instanceof PacingDeferred) throw error;
       if (error instanceof TokenRefreshError) progress.connectionId = error.connectionId ?? progress.connectionId;
       const input = inputOf(error);
       if (!input) throw error;
@@ -319,9 +401,10 @@ type Verification = { kind: 'found'; pin: PinterestPin } | { kind: 'none' } | { 
 /**
  * Looks for the pin on every board the job sent it to, matching any version it was sent with, then rules
  * out pins that other jobs of the account recorded as theirs. One candidate left: found. Several: ambiguous
- * — never guessed. Reads the board listing (org_read) only; creates nothing.
+ * — never guessed. Reads the board listing (org_read) only, `beforeRead` each page (the read budget);
+ * creates nothing.
  */
-async function verify(deps: PublishDeps, token: string, record: JobRecord): Promise<Verification> {
+async function verify(deps: PublishDeps, token: string, record: JobRecord, beforeRead: () => Promise<void>): Promise<Verification> {
   const { job } = record;
   const firstStarted = new Date(job.attempts[0]!.started_at);
   const intents = intentsOf(record);
@@ -330,6 +413,7 @@ async function verify(deps: PublishDeps, token: string, record: JobRecord): Prom
     const onBoard = intents.filter((p) => p.board_id === boardId);
     let bookmark: string | undefined;
     for (let page = 0; page < VERIFY_MAX_PAGES; page++) {
+      await beforeRead();
       const result = await deps.pinterest.listBoardPins(token, boardId, { pageSize: 250, ...(bookmark ? { bookmark } : {}) });
       for (const pin of findMatchingPins(result.items, onBoard, firstStarted)) candidates.set(pin.id, pin);
       // Newest first: once a page reaches back before the first attempt, older pages cannot match.

@@ -42,7 +42,7 @@ export const WEBHOOK_DLQ_ALARM_DESCRIPTION =
   'Webhook deliveries failed for good: WebhookDeadLetterQueue holds events a subscriber did not accept within 24 h ' +
   '(or answered with a status that is not retried, such as 400, 403 or 404). Each message is the original event with ' +
   'ERROR_CODE, ERROR_MESSAGE and TARGET_ARN (the API destination, named after the webhook id). Check the subscriber ' +
-  'endpoint, then replay with `npm run admin -- webhooks replay` (docs/adr/0011-webhooks.md).';
+  'endpoint, then replay with `npm run admin -- webhooks replay` — docs/runbook.md#webhook-dlq-not-empty';
 
 export class Webhooks extends Construct implements WebhookFunctionResources {
   public readonly namePrefix: string;

@@ -18,7 +18,7 @@ describe('stage config (lib/config.ts)', () => {
       removalPolicy: 'retain',
       pinterestApiBaseUrl: 'https://api.pinterest.com',
       pinterestTimeoutMs: 10_000,
-      pacing: { accountPerMinute: 10, appPerSecond: 10 },
+      pacing: { accountPerMinute: 10, appPerSecond: 10, readPerMinute: 100 },
       retry: { baseSeconds: 5, maxAttempts: 5 },
       // The runtime settings' defaults (lib/definitions/settings.ts) are part of every stage.
       sweepGraceSeconds: 60,

@@ -218,7 +218,7 @@ describe('ServiceFunction', () => {
     Object.fromEntries(Object.entries(envOf(fn)).filter(([name]) => !['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].includes(name)));
 
   it('pacing:config → the pacing defaults as strings, no grant', () => {
-    expect(settingsOf(fns.pacing!)).toEqual({ POWERTOOLS_LOG_LEVEL: 'INFO', PACING_ACCOUNT_PER_MINUTE: '12', PACING_APP_PER_SECOND: '3' });
+    expect(settingsOf(fns.pacing!)).toEqual({ POWERTOOLS_LOG_LEVEL: 'INFO', PACING_ACCOUNT_PER_MINUTE: '12', PACING_APP_PER_SECOND: '3', PACING_READ_PER_MINUTE: '100' });
     expect(actionsOf(fns.pacing!).sort()).toEqual(baseActions);
   });
 

@@ -3,20 +3,24 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandInput, t
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
-import { bucketParams } from '../../../lambdas/domain/token-bucket.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
+import { TENANT_ITEM_GRANTS, matchesLeadingKey } from '../../../lib/definitions/item-access.ts';
 import { ACCOUNT, T0, TENANT } from '../builders.ts';
 
 /**
- * Limit 61/min ⇒ capacity 1, refill 1 token/s (one slot per 1000 ms); the app bucket at 11/s refills
- * 10 tokens/s (one slot per 100 ms). See lambdas/domain/token-bucket.ts.
+ * Limit 61/min ⇒ capacity 2, refill 59/60 per second (one slot per 1017 ms); the app bucket at 11/s has
+ * capacity 1 and refills 10 tokens/s (lambdas/domain/token-bucket.ts); the read budget is 31/min
+ * (capacity 1, refill 0.5/s). The logic is lambdas/domain/pacing.ts; this is its storage.
  */
 const LIMIT = 61;
+const INTERVAL = 1017;
 const NOW = Date.parse(T0);
+const SECOND = Math.floor(NOW / 1000);
 const TABLE = 'tenants-table';
 const ACCT_PK = `PACING#${TENANT}#${ACCOUNT}`;
 const APP_PK = 'PACING#app';
 const key = (pk: string) => ({ pk, sk: 'BUCKET' });
+const account = { tenantId: TENANT, accountId: ACCOUNT, limitPerMinute: LIMIT };
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 const ddb = mockClient(client);
@@ -26,13 +30,13 @@ let pacer: DynamoPacer;
 
 /** The bucket items, behind the mock: gets read them, puts honour the two conditions the pacer writes. */
 const items = new Map<string, Record<string, unknown>>();
-function seed(pk: string, fields: Record<string, number>) {
+function seed(pk: string, fields: Record<string, unknown>) {
   items.set(pk, { ...key(pk), ...fields });
 }
 function backWithTable() {
   ddb.on(GetCommand).callsFake(async (input: GetCommandInput) => {
     const item = items.get(String(input.Key!['pk']));
-    return item ? { Item: { ...item } } : {};
+    return item ? { Item: structuredClone(item) } : {};
   });
   ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
     const pk = String(input.Item!['pk']);
@@ -42,208 +46,261 @@ function backWithTable() {
     } else if (input.ConditionExpression === 'updated_at_ms = :v') {
       if (current?.['updated_at_ms'] !== input.ExpressionAttributeValues?.[':v']) throw ccf();
     } else throw new Error(`unexpected condition ${input.ConditionExpression}`);
-    items.set(pk, { ...input.Item });
+    items.set(pk, structuredClone(input.Item!));
     return {};
   });
 }
 const gets = () => ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key!['pk']);
 const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+const putKeys = () => puts().map((p) => p.Item!['pk']);
 
 beforeEach(() => {
   ddb.reset();
   items.clear();
   clock = fixedClock(T0);
-  // One token per second for the account, so slot arithmetic reads plainly (the sizing is token-bucket.ts's).
-  pacer = new DynamoPacer(client, TABLE, clock, 11, (limit) => (limit === LIMIT ? { capacity: 1, refillPerSecond: 1 } : bucketParams(limit)));
+  pacer = new DynamoPacer(client, TABLE, clock, 11, 31);
 });
 afterAll(() => ddb.restore());
 
-describe('DynamoPacer.acquire: taking a token', () => {
-  it('writes the first take on an empty bucket with attribute_not_exists(pk), then takes from the app bucket', async () => {
+describe('admit (before the claim): takes nothing', () => {
+  it('reads the account item consistently and writes nothing when a create could go now', async () => {
     backWithTable();
 
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: true, waitMs: 0 });
+    await expect(pacer.admit(account, { reads: false })).resolves.toEqual({ granted: true, waitMs: 0 });
 
     expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: key(ACCT_PK), ConsistentRead: true });
-    expect(puts()[0]).toEqual({ TableName: TABLE, Item: { ...key(ACCT_PK), tokens: 0, updated_at_ms: NOW + 1 }, ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(gets()).toEqual([ACCT_PK, APP_PK]);
-    expect(puts().map((p) => p.Item!['pk'])).toEqual([ACCT_PK, APP_PK]);
+    expect(puts()).toEqual([]);
   });
 
-  it('conditions a later take on the updated_at_ms it read', async () => {
+  it('without a token reserves the next slot, one interval behind the last; waiting jobs get distinct slots', async () => {
     backWithTable();
-    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW - 1000 });
+    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW, next_slot_ms: NOW + 3000 });
 
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: true, waitMs: 0 });
+    const slots = [];
+    for (let i = 0; i < 3; i++) slots.push((await pacer.admit(account, { reads: false })).slotMs);
 
+    expect(slots).toEqual([NOW + 3000 + INTERVAL, NOW + 3000 + 2 * INTERVAL, NOW + 3000 + 3 * INTERVAL]);
     expect(puts()[0]).toEqual({
       TableName: TABLE,
-      Item: { ...key(ACCT_PK), tokens: 0, updated_at_ms: NOW },
+      Item: { ...key(ACCT_PK), tokens: 0, updated_at_ms: NOW + 1, log: [], recent: [], next_slot_ms: NOW + 3000 + INTERVAL },
       ConditionExpression: 'updated_at_ms = :v',
-      ExpressionAttributeValues: { ':v': NOW - 1000 },
+      ExpressionAttributeValues: { ':v': NOW },
     });
   });
 
-  it('reads again and retries after losing a race (ConditionalCheckFailedException)', async () => {
-    ddb.on(GetCommand).resolves({});
-    ddb.on(PutCommand).rejectsOnce(ccf()).resolves({});
+  it('a job that must verify asks the read budget too, in the same read: held reads answer a wait and reserve no write slot', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW, read_tokens: 1, read_updated_at_ms: NOW - 5000, read_hold_until_ms: NOW + 7000 });
 
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: true, waitMs: 0 });
-    expect(gets()).toEqual([ACCT_PK, ACCT_PK, APP_PK]);
+    await expect(pacer.admit(account, { reads: true })).resolves.toEqual({ granted: false, waitMs: 7000 });
+
+    expect(gets()).toEqual([ACCT_PK]);
+    expect(puts()).toEqual([]);
   });
 
-  it('after five lost races answers a short wait without a slot and never reads the app bucket', async () => {
+  it('a Retry-After hold: the next slot is after it', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000, hold_until_ms: NOW + 20_000 });
+
+    await expect(pacer.admit(account, { reads: false })).resolves.toEqual({ granted: false, waitMs: 20_000, slotMs: NOW + 20_000 });
+  });
+});
+
+describe('takeWrite (send time): the app first, then the account', () => {
+  it('writes the first grant with attribute_not_exists(pk), logs it, and answers its time', async () => {
+    backWithTable();
+
+    await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: true, waitMs: 0, grantAtMs: NOW + 1 });
+
+    expect(gets()).toEqual([APP_PK, ACCT_PK]);
+    expect(puts()[1]).toEqual({
+      TableName: TABLE,
+      Item: { ...key(ACCT_PK), tokens: 1, updated_at_ms: NOW + 1, log: [[SECOND, 1, 0]], recent: [[NOW + 1, 0]] },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('an app-bucket refusal never touches the account’s token', async () => {
+    backWithTable();
+    seed(APP_PK, { tokens: 0, updated_at_ms: NOW });
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000 });
+
+    await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: false, waitMs: 100 });
+
+    expect(gets()).toEqual([APP_PK]);
+    expect(puts()).toEqual([]);
+  });
+
+  it('an account refusal gives the app token back', async () => {
+    backWithTable();
+    seed(APP_PK, { tokens: 1, updated_at_ms: NOW });
+    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW });
+
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: false });
+
+    expect(putKeys()).toEqual([APP_PK, APP_PK]); // taken, then refunded; the account item untouched
+    expect(items.get(APP_PK)).toMatchObject({ tokens: 1 });
+    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 0, updated_at_ms: NOW });
+  });
+
+  it('a job without a reservation may not take the token while an earlier reservation waits; the slot holder may', async () => {
+    backWithTable();
+    seed(APP_PK, { tokens: 1, updated_at_ms: NOW - 1000 });
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 3000 });
+
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: false });
+    clock.advance(2500);
+    await expect(pacer.takeWrite(account, NOW + 3000)).resolves.toMatchObject({ granted: true });
+    expect(items.get(ACCT_PK)).toMatchObject({ next_slot_ms: NOW + 3000 }); // kept for later waiters
+  });
+
+  it('reads again and retries after losing a race; five lost races answer a short wait', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).rejectsOnce(ccf()).resolves({});
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: true });
+    expect(gets()).toEqual([APP_PK, APP_PK, ACCT_PK]);
+
+    ddb.reset();
     ddb.on(GetCommand).resolves({});
     ddb.on(PutCommand).rejects(ccf());
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: false, waitMs: 250 });
-    expect(gets()).toEqual(Array(5).fill(ACCT_PK));
+    await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: false, waitMs: 250 });
   });
 
   it('lets any other DynamoDB error propagate', async () => {
     ddb.on(GetCommand).resolves({});
     ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
 
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).rejects.toThrow('ProvisionedThroughputExceededException');
+    await expect(pacer.takeWrite(account)).rejects.toThrow('ProvisionedThroughputExceededException');
   });
 });
 
-describe('DynamoPacer.acquire: reserved slots', () => {
-  it.each([
-    ['no earlier reservation', undefined, 1000],
-    ['an earlier reservation already passed', NOW - 5000, 1000],
-    ['an earlier reservation ahead', NOW + 3000, 4000], // one interval behind it
-  ])('without a token reserves the next slot (%s)', async (_what, previousSlot, waitMs) => {
+describe('report and takeRead', () => {
+  it('a create’s 429 with Retry-After holds the account, keeping the reservations and the log', async () => {
     backWithTable();
-    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW, ...(previousSlot !== undefined ? { next_slot_ms: previousSlot } : {}) });
+    const { grantAtMs } = await pacer.takeWrite(account);
+    seed(ACCT_PK, { ...items.get(ACCT_PK)!, next_slot_ms: NOW + 9000 });
+    clock.advance(300);
 
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: false, waitMs, slotMs: NOW + waitMs });
+    await pacer.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: grantAtMs!, retryAfterSeconds: 20 });
 
-    expect(puts()).toEqual([
-      {
-        TableName: TABLE,
-        Item: { ...key(ACCT_PK), tokens: 0, updated_at_ms: NOW + 1, next_slot_ms: NOW + waitMs },
-        ConditionExpression: 'updated_at_ms = :v',
-        ExpressionAttributeValues: { ':v': NOW },
-      },
-    ]);
-    expect(gets()).toEqual([ACCT_PK]); // the app bucket only after the account's grant
+    expect(items.get(ACCT_PK)).toMatchObject({
+      hold_until_ms: NOW + 20_300,
+      next_slot_ms: NOW + 9000,
+      log: [[SECOND, 1, 1]],
+      recent: [[NOW + 1, 1]],
+    });
+    await expect(pacer.admit(account, { reads: false })).resolves.toMatchObject({ granted: false, slotMs: NOW + 20_300 });
   });
 
-  it('hands waiting jobs distinct slots one interval apart', async () => {
+  it('three refused of the last five: the adaptive limit is stored and shown', async () => {
     backWithTable();
-    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1100);
+      const { grantAtMs } = await pacer.takeWrite(account);
+      await pacer.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: grantAtMs!, retryAfterSeconds: null });
+    }
 
-    const slots = [];
-    for (let i = 0; i < 3; i++) slots.push((await pacer.acquire(TENANT, ACCOUNT, LIMIT)).slotMs);
-
-    expect(slots).toEqual([NOW + 1000, NOW + 2000, NOW + 3000]);
-  });
-
-  it('refuses a job without a reservation while a reserved slot is ahead, even with a token in the bucket', async () => {
-    backWithTable();
-    seed(ACCT_PK, { tokens: 1, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 3000 });
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: false, waitMs: 4000, slotMs: NOW + 4000 });
-    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 1, next_slot_ms: NOW + 4000 }); // the token stays for the slot holder
-  });
-
-  it.each([
-    ['due now', NOW],
-    ['a second early (SQS delays are whole seconds)', NOW + 1000],
-    ['late', NOW - 2000],
-  ])('lets the job whose reserved slot is %s take the token', async (_what, slotMs) => {
-    backWithTable();
-    seed(ACCT_PK, { tokens: 1, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 1000 });
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT, slotMs)).resolves.toEqual({ granted: true, waitMs: 0 });
-    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 0, next_slot_ms: NOW + 1000 });
-    expect(gets()).toEqual([ACCT_PK, APP_PK]);
-  });
-
-  it('does not honour a reservation more than a second ahead', async () => {
-    backWithTable();
-    seed(ACCT_PK, { tokens: 1, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 1001 });
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT, NOW + 1001)).resolves.toMatchObject({ granted: false });
-  });
-
-  it('a due slot whose token is a moment away: wait it out, keep the slot, write nothing', async () => {
-    backWithTable();
-    seed(ACCT_PK, { tokens: 0.5, updated_at_ms: NOW, next_slot_ms: NOW });
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT, NOW)).resolves.toEqual({ granted: false, waitMs: 500, slotMs: NOW });
-    expect(puts()).toEqual([]);
-  });
-
-  it('spends the account token and answers the app bucket’s wait when only the app is out of tokens', async () => {
-    backWithTable();
-    seed(APP_PK, { tokens: 0, updated_at_ms: NOW });
-
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ granted: false, waitMs: 100 });
-    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 0 });
-  });
-
-  // The app bucket hands out no slots (its waits are sub-second and slept out), so a waiter is never
-  // starved by a later waiter's reservation: whoever asks once a token has refilled gets it.
-  it('the app bucket never reserves: the first asker after a refill gets the token', async () => {
-    backWithTable();
-    seed(APP_PK, { tokens: 0, updated_at_ms: NOW });
-    const x = await pacer.acquire(TENANT, 'acct-x', 6001);
-    const y = await pacer.acquire(TENANT, 'acct-y', 6001);
-    expect([x.slotMs, y.slotMs]).toEqual([undefined, undefined]);
-    expect(x.granted || y.granted).toBe(false);
-    expect(x.waitMs).toBeGreaterThan(0);
-
-    clock.set(new Date(NOW + 150)); // the app bucket has refilled a token
-
-    await expect(pacer.acquire(TENANT, 'acct-x', 6001)).resolves.toEqual({ granted: true, waitMs: 0 });
-  });
-});
-
-describe('DynamoPacer.penalize and view', () => {
-  it.each([
-    ['an existing bucket', { tokens: 0.5, updated_at_ms: NOW - 100 }, { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': NOW - 100 } }, 0.5, NOW],
-    ['an empty bucket', undefined, { ConditionExpression: 'attribute_not_exists(pk)' }, 0, NOW + 1],
-  ])('halves the refill of %s (penalized_refill < base), bumping the version', async (_what, stored, condition, tokens, version) => {
-    backWithTable();
-    if (stored) seed(ACCT_PK, stored);
-
-    await pacer.penalize(TENANT, ACCOUNT, LIMIT);
-
-    expect(puts()).toEqual([{ TableName: TABLE, Item: { ...key(ACCT_PK), tokens, updated_at_ms: version, penalized_refill: 0.5, penalized_at_ms: NOW }, ...condition }]);
-  });
-
-  it('penalties compound and then slow the bucket down', async () => {
-    backWithTable();
-    await pacer.penalize(TENANT, ACCOUNT, LIMIT);
-    await pacer.penalize(TENANT, ACCOUNT, LIMIT);
-
-    expect(items.get(ACCT_PK)).toMatchObject({ penalized_refill: 0.25 });
-    clock.advance(2000); // 1 token/s would have refilled by now; 0.25/s (plus a sliver of recovery) has not
-    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toMatchObject({ granted: false });
-  });
-
-  it.each([
-    ['an empty bucket', undefined, { tokens: 1, next_slot_at: T0, penalized: false, refill_per_second: 1 }],
-    ['a half-refilled bucket', { tokens: 0.25, updated_at_ms: NOW - 250 }, { tokens: 0.5, next_slot_at: '2026-03-01T12:00:00.500Z', penalized: false, refill_per_second: 1 }],
-    ['a penalized bucket', { tokens: 0, updated_at_ms: NOW, penalized_refill: 0.5, penalized_at_ms: NOW }, { tokens: 0, next_slot_at: '2026-03-01T12:00:02.000Z', penalized: true, refill_per_second: 0.5 }],
-    ['a penalty long recovered', { tokens: 1, updated_at_ms: NOW, penalized_refill: 0.5, penalized_at_ms: NOW - 20 * 60_000 }, { tokens: 1, next_slot_at: T0, penalized: false, refill_per_second: 1 }],
-  ])('view() reports %s', async (_what, stored, expected) => {
-    backWithTable();
-    if (stored) seed(ACCT_PK, stored);
-
-    await expect(pacer.view(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({ limit: LIMIT, window_seconds: 60, capacity: 1, ...expected });
-    expect(puts()).toEqual([]);
-  });
-
-  // While reserved slots wait, a new job queues behind them: view() must not report "now".
-  it('view() does not report a next slot before the slots already reserved', async () => {
-    backWithTable();
-    seed(ACCT_PK, { tokens: 1, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 3000 });
-
+    // None got through, and one verdict at most halves the limit in force: ceiling 31, floor 27.
+    expect(items.get(ACCT_PK)).toMatchObject({ limit_floor: 27, limit_ceiling: 31, recent: [] });
     const view = await pacer.view(TENANT, ACCOUNT, LIMIT);
+    expect(view).toMatchObject({ limit: LIMIT, effective_limit: 27, penalized: true, sent_last_minute: 3, unproven_last_minute: 3, adaptive: { ceiling: 31 } });
+  });
 
-    expect(Date.parse(view.next_slot_at)).toBeGreaterThanOrEqual(NOW + 3000);
+  it('a listing’s 429 holds the read budget only: write tokens, hold and limit untouched', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 1.5, updated_at_ms: NOW, log: [], recent: [], next_slot_ms: NOW - 100 });
+    await expect(pacer.takeRead(account)).resolves.toMatchObject({ granted: true });
+    await pacer.report(account, { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: null });
+
+    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 1.5, next_slot_ms: NOW - 100, read_tokens: 0, read_hold_until_ms: NOW + 10_000 });
+    expect(items.get(ACCT_PK)).not.toHaveProperty('hold_until_ms');
+    await expect(pacer.takeRead(account)).resolves.toEqual({ granted: false, waitMs: 10_000 });
+    await expect(pacer.admit(account, { reads: false })).resolves.toMatchObject({ granted: true });
+    await expect(pacer.admit(account, { reads: true })).resolves.toEqual({ granted: false, waitMs: 10_000 });
+  });
+
+  it('a write keeps the read budget, and a read keeps the write budget', async () => {
+    backWithTable();
+    await pacer.takeRead(account);
+    const { grantAtMs } = await pacer.takeWrite(account);
+    await pacer.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: grantAtMs!, retryAfterSeconds: 3 });
+    await pacer.report(account, { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: 9 });
+
+    expect(items.get(ACCT_PK)).toMatchObject({ hold_until_ms: NOW + 3000, read_hold_until_ms: NOW + 9000, read_tokens: 0, tokens: 1 });
+  });
+
+  it('an item written before the adaptive limit (penalized_refill) is read as the configured limit and rewritten without it', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000, next_slot_ms: NOW - 5000, penalized_refill: 0.1, penalized_at_ms: NOW - 1000 });
+
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: true });
+
+    expect(items.get(ACCT_PK)).not.toHaveProperty('penalized_refill');
+    expect(items.get(ACCT_PK)).toMatchObject({ next_slot_ms: NOW - 5000, tokens: 1 });
+  });
+});
+
+describe('view', () => {
+  it('an untouched account: full buckets, go now', async () => {
+    backWithTable();
+
+    await expect(pacer.view(TENANT, ACCOUNT, LIMIT)).resolves.toEqual({
+      limit: LIMIT,
+      effective_limit: LIMIT,
+      window_seconds: 60,
+      capacity: 2,
+      refill_per_second: 59 / 60,
+      tokens: 2,
+      next_slot_at: T0,
+      penalized: false,
+      held_until: null,
+      sent_last_minute: 0,
+      unproven_last_minute: 0,
+      adaptive: null,
+      read: { limit: 31, capacity: 1, refill_per_second: 0.5, tokens: 1, held_until: null },
+    });
+    expect(puts()).toEqual([]);
+  });
+
+  it('does not report a next slot before the slots already reserved, nor before a hold ends', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000, next_slot_ms: NOW + 3000 });
+    expect(Date.parse((await pacer.view(TENANT, ACCOUNT, LIMIT)).next_slot_at)).toBe(NOW + 3000 + INTERVAL);
+
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000, hold_until_ms: NOW + 20_000 });
+    const held = await pacer.view(TENANT, ACCOUNT, LIMIT);
+    expect(held).toMatchObject({ next_slot_at: new Date(NOW + 20_000).toISOString(), held_until: new Date(NOW + 20_000).toISOString() });
+  });
+});
+
+describe('every request fits the worker’s item-scoped grants (lib/definitions/item-access.ts)', () => {
+  it('admit, takeWrite, takeRead, report, view: GetItem and PutItem on PACING# keys only', async () => {
+    backWithTable();
+    await pacer.admit(account, { reads: true });
+    await pacer.takeWrite(account);
+    await pacer.takeRead(account);
+    const { grantAtMs } = await pacer.takeWrite(account);
+    await pacer.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: grantAtMs ?? NOW, retryAfterSeconds: 5 });
+    await pacer.report(account, { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: null });
+    await pacer.view(TENANT, ACCOUNT, LIMIT);
+
+    const grants = TENANT_ITEM_GRANTS['tenants:pacing'];
+    const requests = [
+      ...ddb.commandCalls(GetCommand).map((c) => ({ action: 'GetItem' as const, pk: String(c.args[0].input.Key!['pk']) })),
+      ...ddb.commandCalls(PutCommand).map((c) => ({ action: 'PutItem' as const, pk: String(c.args[0].input.Item!['pk']) })),
+    ];
+    expect(new Set(requests.map((r) => r.pk))).toEqual(new Set([ACCT_PK, APP_PK]));
+    for (const request of requests) {
+      expect(grants.some((g) => g.actions.includes(request.action) && g.leadingKeys.some((p) => matchesLeadingKey(p, request.pk))), JSON.stringify(request)).toBe(true);
+    }
+  });
+});
+
+describe('the one-step calls of the earlier port', () => {
+  it('acquire admits and takes; penalize reports a 429 on the latest create', async () => {
+    backWithTable();
+    await expect(pacer.acquire(TENANT, ACCOUNT, LIMIT)).resolves.toMatchObject({ granted: true, grantAtMs: NOW + 1 });
+    await pacer.penalize(TENANT, ACCOUNT, LIMIT);
+    expect(items.get(ACCT_PK)).toMatchObject({ recent: [[NOW + 1, 1]] });
   });
 });

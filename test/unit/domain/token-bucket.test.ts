@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   bucketParams,
   initialBucket,
-  MIN_REFILL_PER_SECOND,
-  penalize,
-  recover,
+  refund,
   take,
   tokensAt,
+  touch,
   waitMsFor,
   type BucketParams,
   type BucketState,
@@ -206,29 +205,6 @@ describe('property: at most L grants in every rolling 60 s window', () => {
     expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(limit);
   });
 
-  it.each([10, 60, 1000])('L = %i, with penalties and recovery mixed in', (limit) => {
-    // Prepare: a 429 every ~40 s halves the rate, recovery runs on every request
-    const base = bucketParams(limit);
-    const random = prng(SEED);
-    let lastAdjust = T0;
-    let nextPenalty = T0 + 40_000;
-    const adjust = (now: number, p: BucketParams): BucketParams => {
-      const elapsed = now - lastAdjust;
-      lastAdjust = now;
-      if (now >= nextPenalty) {
-        nextPenalty = now + 20_000 + Math.floor(random() * 40_000);
-        return penalize(p);
-      }
-      return recover(p, base, elapsed);
-    };
-
-    // Act
-    const grants = simulate(base, arrivals(random, 'uniform', 6, 3 * limit), adjust);
-
-    // Assess
-    expect(maxInAnyWindow(grants)).toBeLessThanOrEqual(limit);
-  });
-
   it('the check itself fails for a bucket that bursts beyond the budget', () => {
     // Prepare: capacity L plus refill L/60 — the classic but wrong choice
     const limit = 60;
@@ -263,42 +239,25 @@ describe('property: a saturated backlog uses the limit', () => {
   });
 });
 
-describe('penalize / recover', () => {
-  const base = { capacity: 1, refillPerSecond: 1 }; // 1 token per second
+describe('refund / touch', () => {
+  const params = { capacity: 2, refillPerSecond: 1 };
 
-  it.each([
-    ['halves by default', base, undefined, undefined, 0.5],
-    ['takes another factor', base, 0.25, undefined, 0.25],
-    ['stops at the floor', { capacity: 1, refillPerSecond: 0.01 }, 0.5, 0.008, 0.008],
-    ['never speeds a rate already under the floor', { capacity: 1, refillPerSecond: 0.001 }, 0.5, 0.01, 0.001],
-  ] as const)('penalize %s', (_what, params, factor, floor, expected) => {
-    const result = penalize(params, factor, floor);
-    expect(result.refillPerSecond).toBeCloseTo(expected, 12);
-    expect(result.capacity).toBe(params.capacity);
+  it('refund gives a token back, never above the capacity, and moves the version forward', () => {
+    const taken = take({ tokens: 1.5, updatedAtMs: T0 }, params, T0 + 100).state; // 1.6 − 1
+    expect(refund(taken, params, T0 + 100)).toEqual({ tokens: 1.6, updatedAtMs: T0 + 101 });
+    expect(refund({ tokens: 1.9, updatedAtMs: T0 }, params, T0 + 1000).tokens).toBe(2);
   });
 
-  it('uses one request per two minutes as the default floor', () => {
-    let params = base;
-    for (let i = 0; i < 50; i++) params = penalize(params);
-    expect(params.refillPerSecond).toBe(MIN_REFILL_PER_SECOND);
+  it('a refunded grant leaves the bucket where it would be had the grant never happened', () => {
+    const start = { tokens: 0.5, updatedAtMs: T0 };
+    const later = T0 + 2000;
+    const untouched = tokensAt(start, params, later);
+    const granted = take(start, params, T0 + 600).state;
+    expect(tokensAt(refund(granted, params, T0 + 700), params, later)).toBeLessThanOrEqual(untouched + 1e-9);
   });
 
-  it.each([0, 1, 1.5, -0.5])('refuses factor %s', (factor) => {
-    expect(() => penalize(base, factor)).toThrow(RangeError);
-  });
-
-  it.each([
-    ['nothing for no time', 0, 0.5],
-    ['nothing for a clock that went back', -MINUTE, 0.5],
-    ['10 % of the base per minute', MINUTE, 0.6],
-    ['linearly', 2.5 * MINUTE, 0.75],
-    ['up to the base and no further', 60 * MINUTE, 1],
-  ])('recover gives back %s', (_what, elapsed, expected) => {
-    const result = recover(penalize(base), base, elapsed);
-    expect(result.refillPerSecond).toBeCloseTo(expected, 12);
-  });
-
-  it('returns the base parameters themselves once recovered', () => {
-    expect(recover(penalize(base), base, 60 * MINUTE)).toBe(base);
+  it('touch keeps the tokens (refilled to now) under a new version', () => {
+    expect(touch({ tokens: 0.25, updatedAtMs: T0 }, params, T0 + 500)).toEqual({ tokens: 0.75, updatedAtMs: T0 + 500 });
+    expect(touch({ tokens: 0.25, updatedAtMs: T0 + 900 }, params, T0 + 500)).toEqual({ tokens: 0.25, updatedAtMs: T0 + 901 });
   });
 });
