@@ -1,8 +1,9 @@
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import type { Clock } from '../domain/clock.ts';
-import { logger as sharedLogger, metrics as sharedMetrics } from '../shared/powertools.ts';
+import { count } from '../shared/observability.ts';
+import { logger as sharedLogger } from '../shared/powertools.ts';
 import { PinterestHttpError, type PinterestApi } from './pinterest-client.ts';
 import { AppCredentialsMissingError, TokenRefreshError, type AccessToken, type AccountTokens, type TokenProvider } from '../use-cases/ports.ts';
 
@@ -10,7 +11,19 @@ import { AppCredentialsMissingError, TokenRefreshError, type AccessToken, type A
 export const REFRESH_AHEAD_MS = 10 * 60_000;
 
 /** Emitted each time a container gives up (for now) on storing a rotated pair: alarm on it. */
-export const ROTATION_NOT_STORED_METRIC = 'TokenRotationNotStored';
+export const ROTATION_NOT_STORED_METRIC = METRICS.TokenRotationNotStored.name;
+
+/** Why a refresh did not happen (the breakdown of TokenRefreshFailures, lib/definitions/metrics.ts). */
+export type RefreshFailureReason = (typeof METRICS.TokenRefreshFailures.breakdown.values)[number];
+
+/** The provider's metrics: a refresh, a refresh that did not happen (and why), a rotated pair not stored. */
+export type TokenMetric = typeof METRICS.TokenRefreshes.name | typeof METRICS.TokenRefreshFailures.name | typeof ROTATION_NOT_STORED_METRIC;
+
+/** Counts a token metric with the shared Powertools metrics (the default of `count`). */
+export function countTokenMetric(metric: TokenMetric, reason?: RefreshFailureReason): void {
+  if (metric === 'TokenRefreshFailures') count(METRICS.TokenRefreshFailures, reason ?? 'transient');
+  else count(METRICS[metric]);
+}
 
 export interface SecretsTokenProviderOptions {
   /** How long a container trusts its copy of an account's tokens. Default 60 s. */
@@ -26,7 +39,8 @@ export interface SecretsTokenProviderOptions {
   readonly storeBackoffMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly logger?: Pick<Logger, 'warn' | 'error'>;
-  readonly metrics?: Pick<Metrics, 'addMetric'>;
+  /** Where the provider's metrics go. Default: countTokenMetric. */
+  readonly count?: (metric: TokenMetric, reason?: RefreshFailureReason) => void;
 }
 
 /** A rotated pair the vault does not have yet, and every refresh token this container retired to get it. */
@@ -63,7 +77,7 @@ export class SecretsTokenProvider implements TokenProvider {
   private readonly storeBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: Pick<Logger, 'warn' | 'error'>;
-  private readonly metrics: Pick<Metrics, 'addMetric'>;
+  private readonly count: (metric: TokenMetric, reason?: RefreshFailureReason) => void;
 
   constructor(
     private readonly secrets: SecretsManagerClient,
@@ -78,7 +92,7 @@ export class SecretsTokenProvider implements TokenProvider {
     this.storeBackoffMs = options.storeBackoffMs ?? 200;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.logger = options.logger ?? sharedLogger;
-    this.metrics = options.metrics ?? sharedMetrics;
+    this.count = options.count ?? countTokenMetric;
   }
 
   private name(tenantId: string, accountId: string) {
@@ -111,7 +125,7 @@ export class SecretsTokenProvider implements TokenProvider {
       // later job (or the 401 path) deal with the refresh.
       if (!stillValid) throw error;
       this.logger.warn('token refresh ahead of expiry failed; using the current access token', {
-        secret: key,
+        secret_name: key,
         expires_at: tokens.expires_at,
         error: describe(error),
       });
@@ -159,24 +173,30 @@ export class SecretsTokenProvider implements TokenProvider {
 
   private async refresh(key: string, tokens: AccountTokens, now: number): Promise<AccountTokens> {
     const connection = connectionOf(tokens);
+    const failed = (reason: RefreshFailureReason, error: Error): never => {
+      this.count(METRICS.TokenRefreshFailures.name, reason);
+      throw error;
+    };
     if (!tokens.refresh_token) {
-      throw new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored', connection);
+      return failed('no_refresh_token', new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored', connection));
     }
     if (tokens.refresh_token_expires_at && new Date(tokens.refresh_token_expires_at).getTime() <= now) {
-      throw new TokenRefreshError(null, 'the refresh token has expired', connection);
+      return failed('refresh_token_expired', new TokenRefreshError(null, 'the refresh token has expired', connection));
     }
     // With the placeholder app credentials Pinterest refuses every refresh (401): that says nothing about the account.
-    if (!(await this.appCredentialsConfigured())) throw new AppCredentialsMissingError();
+    if (!(await this.appCredentialsConfigured())) return failed('app_credentials_missing', new AppCredentialsMissingError());
     let refreshed;
     try {
       refreshed = await this.pinterest.refreshAccessToken(tokens.refresh_token);
     } catch (error) {
       // 4xx from the token endpoint: the refresh token is dead. Anything else (5xx, network) is transient.
       if (error instanceof PinterestHttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        throw new TokenRefreshError(error.status, `Pinterest refused the refresh token (HTTP ${error.status})`, connection);
+        return failed('refused', new TokenRefreshError(error.status, `Pinterest refused the refresh token (HTTP ${error.status})`, connection));
       }
+      this.count(METRICS.TokenRefreshFailures.name, 'transient');
       throw error;
     }
+    this.count(METRICS.TokenRefreshes.name);
     const next: AccountTokens = {
       access_token: refreshed.accessToken,
       refresh_token: refreshed.refreshToken,
@@ -219,10 +239,10 @@ export class SecretsTokenProvider implements TokenProvider {
       }
     }
     this.logger.error('rotated account tokens could not be stored; this container keeps them and retries on its next call for the account', {
-      secret: key,
+      secret_name: key,
       attempts: this.storeAttempts,
       error: describe(lastError),
     });
-    this.metrics.addMetric(ROTATION_NOT_STORED_METRIC, MetricUnit.Count, 1);
+    this.count(ROTATION_NOT_STORED_METRIC);
   }
 }

@@ -1,7 +1,8 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { tenantStore } from '../shared/deps.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { count, setJobContext } from '../shared/observability.ts';
 import { logger } from '../shared/powertools.ts';
 import { authenticate } from '../use-cases/tenants.ts';
 
@@ -16,9 +17,11 @@ const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   const tenantId = await authenticate({ tenants: tenantStore() }, header);
   if (!tenantId) {
     logger.info('rejected API key');
+    count(METRICS.ApiKeysRejected);
     // This exact message makes API Gateway answer 401 (UNAUTHORIZED gateway response).
     throw new Error('Unauthorized');
   }
+  setJobContext({ tenant_id: tenantId });
   return {
     principalId: tenantId,
     policyDocument: {
@@ -29,4 +32,4 @@ const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
   };
 };
 
-export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = observedHandler(authorize);

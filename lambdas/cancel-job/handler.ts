@@ -1,13 +1,15 @@
 import { clock, jobStore } from '../shared/deps.ts';
 import { httpHandler, json, tenantOf } from '../shared/http.ts';
+import { setJobContext } from '../shared/observability.ts';
 import { logger } from '../shared/powertools.ts';
 import { cancelJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const jobId = req.pathParameters['job_id'] ?? '';
-  logger.appendKeys({ job_id: jobId });
+  setJobContext({ job_id: jobId });
   const job = await cancelJob({ jobs: jobStore(), clock }, tenantId, jobId);
+  setJobContext({ account_id: job.account_id, idempotency_key: job.idempotency_key });
   logger.info('job cancelled');
   return json(200, job);
 });

@@ -1,11 +1,13 @@
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
 import { clock, jobStore, tenantStore } from '../shared/deps.ts';
-import { ValidationError } from '../shared/errors.ts';
-import { httpHandler, json, parseJsonBody, parseWith, tenantOf } from '../shared/http.ts';
+import { ApiError, ValidationError } from '../shared/errors.ts';
+import { httpHandler, json, parseJsonBody, parseWith, tenantOf, type ApiRequest, type ApiResponse } from '../shared/http.ts';
+import { count, setJobContext } from '../shared/observability.ts';
 import { logger } from '../shared/powertools.ts';
 import { submitPin } from '../use-cases/submit-pin.ts';
 
-export const handler = httpHandler(async (req) => {
+async function intake(req: ApiRequest): Promise<ApiResponse> {
   const tenantId = tenantOf(req);
   const rawKey = req.headers['idempotency-key'];
   if (rawKey === undefined) {
@@ -15,9 +17,19 @@ export const handler = httpHandler(async (req) => {
   }
   const idempotencyKey = parseWith(IdempotencyKey, rawKey, 'Idempotency-Key header', 'headers.idempotency-key');
   const request = parseJsonBody(req, CreatePinRequest);
-  logger.appendKeys({ idempotency_key: idempotencyKey, account_id: request.account_id });
+  setJobContext({ idempotency_key: idempotencyKey, account_id: request.account_id });
   const { job, replayed } = await submitPin({ jobs: jobStore(), tenants: tenantStore(), clock }, { tenantId, idempotencyKey, request });
-  logger.appendKeys({ job_id: job.id });
+  setJobContext({ job_id: job.id });
   logger.info(replayed ? 'idempotent replay' : 'job accepted', { status: job.status });
+  count(replayed ? METRICS.JobsReplayed : METRICS.JobsAccepted);
   return replayed ? json(200, job, { 'Idempotent-Replayed': 'true' }) : json(202, job, { Location: `/v1/jobs/${job.id}` });
+}
+
+export const handler = httpHandler(async (req) => {
+  try {
+    return await intake(req);
+  } catch (error) {
+    if (error instanceof ApiError && error.code !== 'internal') count(METRICS.JobsRejected, error.code);
+    throw error;
+  }
 });

@@ -1,11 +1,11 @@
 import { jobStore } from '../shared/deps.ts';
 import { httpHandler, json, tenantOf } from '../shared/http.ts';
-import { logger } from '../shared/powertools.ts';
+import { setJobContext } from '../shared/observability.ts';
 import { getJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const jobId = req.pathParameters['job_id'] ?? '';
-  logger.appendKeys({ job_id: jobId });
+  setJobContext({ job_id: jobId });
   return json(200, await getJob({ jobs: jobStore() }, tenantId, jobId));
 });

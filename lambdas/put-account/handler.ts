@@ -2,6 +2,7 @@ import { AccountId, PutAccountRequest } from '../api/schemas.ts';
 import { clock, tenantStore, tokenVault } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../shared/http.ts';
+import { setJobContext } from '../shared/observability.ts';
 import { logger } from '../shared/powertools.ts';
 import { connectAccount } from '../use-cases/accounts.ts';
 
@@ -11,7 +12,7 @@ export const handler = httpHandler(async (req) => {
   if (!AccountId.safeParse(accountId).success) throw new ValidationError('invalid account_id in the path', [
     { path: 'account_id', message: 'letters, digits, ".", "_" or "-" (1–64), starting with a letter or digit' },
   ]);
-  logger.appendKeys({ account_id: accountId });
+  setJobContext({ account_id: accountId });
   const body = parseJsonBody(req, PutAccountRequest);
   const account = await connectAccount({ tenants: tenantStore(), vault: tokenVault(), clock }, tenantId, accountId, body);
   logger.info('account connected', { has_refresh_token: account.has_refresh_token });

@@ -1,11 +1,10 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { maxCrashes, retryPolicy } from '../domain/backoff.ts';
 import { config } from '../shared/config.ts';
 import { clock, jobStore } from '../shared/deps.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { emit } from '../shared/observability.ts';
+import { logger } from '../shared/powertools.ts';
 import { reconcileStranded, type ReconcileReport } from '../use-cases/reconcile.ts';
 
 /** The stranded-job reconciler, on a schedule (lambdas/use-cases/reconcile.ts). A job it could not handle fails the run. */
@@ -20,9 +19,9 @@ const reconcile = async (): Promise<Omit<ReconcileReport, 'errors'>> => {
       maxCrashes: maxCrashes(retryPolicy({ baseSeconds: c.RETRY_BASE_SECONDS, maxAttempts: c.RETRY_MAX_ATTEMPTS })),
     },
   );
-  metrics.addMetric('JobsRedispatchedByReconciler', MetricUnit.Count, report.redispatched);
-  metrics.addMetric('ExpiredLeasesRecovered', MetricUnit.Count, report.recovered);
-  metrics.addMetric('JobsStranded', MetricUnit.Count, report.stranded);
+  emit(METRICS.ReconcilerRedispatches, report.redispatched);
+  emit(METRICS.ReconcilerRecoveries, report.recovered);
+  emit(METRICS.ReconcilerStranded, report.stranded);
   if (report.redispatched + report.recovered + report.stranded > 0) logger.warn('reconciler moved stranded jobs', { ...report });
   if (errors.length > 0) {
     throw new AggregateError(errors.map((e) => e.error), `reconciler failed on ${errors.length} job(s): ${errors.map((e) => e.jobId).join(', ')}`);
@@ -30,4 +29,4 @@ const reconcile = async (): Promise<Omit<ReconcileReport, 'errors'>> => {
   return report;
 };
 
-export const handler = middy(reconcile).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observedHandler(reconcile);

@@ -1,14 +1,14 @@
-import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
 import { sqsClient } from '../shared/clients.ts';
 import { required } from '../shared/config.ts';
 import { clock, jobStore } from '../shared/deps.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { parseJobMessage } from '../shared/job-message.ts';
+import { count, inJobSegment, type JobKeys } from '../shared/observability.ts';
+import { logger } from '../shared/powertools.ts';
 import { recordDeadLetter } from '../use-cases/reconcile.ts';
 
 /**
@@ -18,7 +18,22 @@ import { recordDeadLetter } from '../use-cases/reconcile.ts';
  */
 const processor = new BatchProcessor(EventType.SQS);
 
+/** The job a dead-lettered message points at, when it is a job message at all (for logs and traces only). */
+function keysOf(record: SQSRecord): JobKeys {
+  try {
+    const message = parseJobMessage(record.messageId, record.body);
+    return { job_id: message.job_id, tenant_id: message.tenant_id };
+  } catch {
+    return {};
+  }
+}
+
 async function processRecord(record: SQSRecord): Promise<void> {
+  const keys = keysOf(record);
+  await inJobSegment('dead letter', keys, () => recordOne(record, keys));
+}
+
+async function recordOne(record: SQSRecord, keys: JobKeys): Promise<void> {
   const result = await recordDeadLetter(
     { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')) },
     {
@@ -29,11 +44,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
       ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
     },
   );
-  metrics.addMetric(`DeadLetter_${result}`, MetricUnit.Count, 1);
-  logger.warn('dead-lettered message', { message_id: record.messageId, result });
+  count(METRICS.DeadLettersRecorded, result);
+  logger.warn('dead-lettered message', { ...keys, message_id: record.messageId, result });
 }
 
 const record = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
   processPartialResponse(event, processRecord, processor, { context });
 
-export const handler = middy(record).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observedHandler(record);

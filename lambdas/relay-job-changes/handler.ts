@@ -1,12 +1,12 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { fromItem } from '../adapters/dynamo-job-store.ts';
+import type { JobRecord } from '../domain/job.ts';
 import { clock, eventPublisher, jobQueue, jobStore } from '../shared/deps.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { count, emit, inJobSegment } from '../shared/observability.ts';
+import { logger } from '../shared/powertools.ts';
 import { inJobOrder, relayJobChange } from '../use-cases/dispatch.ts';
 
 /**
@@ -15,21 +15,75 @@ import { inJobOrder, relayJobChange } from '../use-cases/dispatch.ts';
  * as a batch item failure, so the event source retries from it; nothing is caught and dropped. A job's
  * changes are relayed one after another in stream order (different jobs side by side), so its events
  * reach the bus in the order its status changed.
+ *
+ * Whoever changed a job (intake, worker, delay consumer, reconciler, API), the change passes here: each
+ * relayed status change is one INFO log line (`job status changed`, from → to, with the job's keys) and
+ * the job-level metrics (succeeded, failed by route, cancelled, retries, end-to-end time). A record the
+ * stream delivers again after a failure may be counted again: the metrics are at least once, like events.
  */
 const image = (raw: unknown) => (raw ? fromItem(unmarshall(raw as never)) : null);
 
 /** The item a record belongs to: records of one job share it (and a shard). */
 const itemOf = (record: DynamoDBRecord) => JSON.stringify(record.dynamodb?.Keys ?? record.eventID);
 
+/** One line and the job-level metrics for a relayed change of version (the changes relayJobChange acts on). */
+function observeChange(before: JobRecord | null, after: JobRecord, details: { dispatched: boolean; eventId: string | undefined }): void {
+  const { job } = after;
+  const from = before?.job.status ?? null;
+  const last = job.attempts.at(-1);
+  // The attempt that caused the change, when the job leaves `running`.
+  const attempt = from === 'running' && last ? { attempt: last.number, outcome: last.outcome ?? undefined } : {};
+  const keys = {
+    job_id: job.id,
+    tenant_id: after.tenantId,
+    account_id: job.account_id,
+    idempotency_key: job.idempotency_key,
+    version: after.version,
+    dispatched: details.dispatched,
+  };
+  if (from === job.status) {
+    logger.info('job re-dispatched', { ...keys, status: job.status });
+    return;
+  }
+  logger.info('job status changed', {
+    ...keys,
+    from: from ?? 'none', // a new job
+    to: job.status,
+    ...attempt,
+    ...(job.status === 'failed' && job.failure ? { route: job.failure.route, reason: job.failure.reason } : {}),
+    event_id: details.eventId,
+  });
+  const endToEnd = Date.parse(job.updated_at) - Date.parse(job.created_at);
+  switch (job.status) {
+    case 'succeeded':
+      count(METRICS.JobsSucceeded);
+      emit(METRICS.EndToEndDuration, endToEnd, 'succeeded');
+      return;
+    case 'failed':
+      count(METRICS.JobsFailed, job.failure?.route ?? 'engineering');
+      emit(METRICS.EndToEndDuration, endToEnd, 'failed');
+      return;
+    case 'cancelled':
+      count(METRICS.JobsCancelled);
+      emit(METRICS.EndToEndDuration, endToEnd, 'cancelled');
+      return;
+    case 'retry_scheduled':
+      count(METRICS.RetriesScheduled, last?.outcome ?? 'unknown');
+      return;
+    default:
+      return;
+  }
+}
+
 async function relayRecord(record: DynamoDBRecord): Promise<void> {
   const change = { before: image(record.dynamodb?.OldImage), after: image(record.dynamodb?.NewImage) };
-  const { dispatched, event } = await relayJobChange({ jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock }, change);
-  metrics.addMetric('JobChangesRelayed', MetricUnit.Count, 1);
-  if (dispatched) metrics.addMetric('JobDispatched', MetricUnit.Count, 1);
-  if (event) metrics.addMetric('JobEventsPublished', MetricUnit.Count, 1);
-  if (dispatched || event) {
-    logger.debug('relayed', { job_id: change.after?.job.id, status: change.after?.job.status, version: change.after?.version, dispatched, event_id: event?.id });
-  }
+  const { after } = change;
+  await inJobSegment('relay job change', { job_id: after?.job.id, tenant_id: after?.tenantId }, async () => {
+    const { dispatched, event } = await relayJobChange({ jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock }, change);
+    if (dispatched) count(METRICS.JobsDispatched);
+    if (event) count(METRICS.JobEventsPublished, 'relay');
+    if (after && (!change.before || change.before.version !== after.version)) observeChange(change.before, after, { dispatched, eventId: event?.id });
+  });
 }
 
 const relay = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
@@ -37,8 +91,8 @@ const relay = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse>
   for (const error of errors) {
     logger.error('a job change could not be relayed; the stream retries it', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
-  if (failed.length > 0) metrics.addMetric('JobChangesFailed', MetricUnit.Count, failed.length);
+  if (failed.length > 0) emit(METRICS.JobChangesFailed, failed.length);
   return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) };
 };
 
-export const handler = middy(relay).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observedHandler(relay);

@@ -1,12 +1,11 @@
-import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { clock, jobQueue, jobStore } from '../shared/deps.ts';
 import { parseJobMessage } from '../shared/job-message.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { count, inJobSegment } from '../shared/observability.ts';
+import { logger } from '../shared/powertools.ts';
 import { requeueDue } from '../use-cases/requeue-due.ts';
 
 /** The delay-queue consumer (lambdas/use-cases/requeue-due.ts). Failures come back after visibility. */
@@ -14,12 +13,13 @@ const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = parseJobMessage(record.messageId, record.body);
-  const result = await requeueDue({ jobs: jobStore(), queue: jobQueue(), clock }, message);
-  metrics.addMetric(`Requeue_${result}`, MetricUnit.Count, 1);
-  logger.debug('delay queue message', { job_id: message.job_id, result });
+  const keys = { job_id: message.job_id, tenant_id: message.tenant_id };
+  const result = await inJobSegment('requeue due job', keys, () => requeueDue({ jobs: jobStore(), queue: jobQueue(), clock }, message));
+  count(METRICS.DelayQueueMessages, result);
+  logger.debug('delay queue message', { ...keys, result });
 }
 
 const requeue = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
   processPartialResponse(event, processRecord, processor, { context });
 
-export const handler = middy(requeue).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observedHandler(requeue);

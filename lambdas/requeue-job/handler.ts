@@ -1,16 +1,18 @@
 import { RequeueRequest } from '../api/schemas.ts';
 import { clock, jobStore } from '../shared/deps.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../shared/http.ts';
+import { setJobContext } from '../shared/observability.ts';
 import { logger } from '../shared/powertools.ts';
 import { requeueJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const jobId = req.pathParameters['job_id'] ?? '';
-  logger.appendKeys({ job_id: jobId });
+  setJobContext({ job_id: jobId });
   // The body is optional: no body re-runs the job as it was.
   const body = req.body && req.body.trim().length > 0 ? parseJsonBody(req, RequeueRequest) : {};
   const job = await requeueJob({ jobs: jobStore(), clock }, tenantId, jobId, body.pin ?? {});
+  setJobContext({ account_id: job.account_id, idempotency_key: job.idempotency_key });
   logger.info('job requeued', { corrected_fields: Object.keys(body.pin ?? {}) });
   return json(202, job);
 });

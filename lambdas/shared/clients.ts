@@ -4,10 +4,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { config } from './config.ts';
+import { tracer } from './powertools.ts';
 
 /**
  * SDK clients are module singletons (one per Lambda container), built lazily from config so an
  * endpoint override (local mode, LocalStack) is honoured and unused clients cost nothing at cold start.
+ * Each is captured by the tracer: every AWS call is a subsegment of the invocation's trace (a no-op
+ * where tracing is off: local mode, tests).
  */
 let dynamo: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
@@ -20,24 +23,24 @@ const base = (endpoint: string | undefined) => ({
 });
 
 export function dynamoClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(base(config().DYNAMODB_ENDPOINT)), {
+  dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(base(config().DYNAMODB_ENDPOINT))), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return dynamo;
 }
 
 export function sqsClient(): SQSClient {
-  sqs ??= new SQSClient(base(config().SQS_ENDPOINT));
+  sqs ??= tracer.captureAWSv3Client(new SQSClient(base(config().SQS_ENDPOINT)));
   return sqs;
 }
 
 export function secretsClient(): SecretsManagerClient {
-  secrets ??= new SecretsManagerClient(base(config().SECRETS_MANAGER_ENDPOINT));
+  secrets ??= tracer.captureAWSv3Client(new SecretsManagerClient(base(config().SECRETS_MANAGER_ENDPOINT)));
   return secrets;
 }
 
 export function eventsClient(): EventBridgeClient {
-  events ??= new EventBridgeClient(base(config().EVENTBRIDGE_ENDPOINT));
+  events ??= tracer.captureAWSv3Client(new EventBridgeClient(base(config().EVENTBRIDGE_ENDPOINT)));
   return events;
 }
 

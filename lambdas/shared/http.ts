@@ -1,10 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import {
   ApiError,
   PayloadTooLargeError,
@@ -13,7 +9,9 @@ import {
   ValidationError,
   type ErrorDetail,
 } from './errors.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { observedHandler } from './handlers.ts';
+import { count, setJobContext } from './observability.ts';
+import { logger } from './powertools.ts';
 
 /** Bodies above this are refused before parsing, with a 413: parsing them would already cost memory and time. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -176,31 +174,33 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
     return render(json(error.statusCode, envelope(error)));
   }
   logger.error('unhandled error', error as Error);
-  metrics.addMetric('UnhandledApiError', MetricUnit.Count, 1);
+  count(METRICS.UnhandledApiErrors);
   return render(
     json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId} when reporting it` } }),
   );
 }
 
+/** 2xx, 4xx or 5xx: the status class of an answer (handlers never redirect). */
+function statusClass(statusCode: number): '2xx' | '4xx' | '5xx' {
+  return statusCode >= 500 ? '5xx' : statusCode >= 400 ? '4xx' : '2xx';
+}
+
 /**
- * Wraps a route's use-case call as a Lambda handler: Powertools context/metrics/tracing via middy,
+ * Wraps a route's use-case call as a Lambda handler: Powertools tracing/logging/metrics through
+ * observedHandler (lambdas/shared/handlers.ts), the caller's tenant as a log key and trace annotation,
  * API Gateway event → ApiRequest, result or typed error → JSON response. Handlers stay ~20 lines.
  */
 export function httpHandler(route: (req: ApiRequest) => Promise<ApiResponse>) {
-  const base = async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
+  return observedHandler(async (event: APIGatewayProxyEvent, _context: Context): Promise<APIGatewayProxyResult> => {
     const req = toApiRequest(event);
-    if (req.tenantId) logger.appendKeys({ tenant_id: req.tenantId });
+    if (req.tenantId) setJobContext({ tenant_id: req.tenantId });
     let result: APIGatewayProxyResult;
     try {
       result = render(await route(req));
     } catch (error) {
       result = errorResponse(error, req.requestId);
     }
-    metrics.addMetric(`Http${String(result.statusCode).charAt(0)}xx`, MetricUnit.Count, 1);
+    count(METRICS.ApiResponses, statusClass(result.statusCode));
     return result;
-  };
-  return middy(base)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  });
 }

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../lib/definitions/metrics.ts';
 import { config } from '../shared/config.ts';
 import { clock, eventPublisher, jobQueue, jobStore } from '../shared/deps.ts';
-import { logger, metrics } from '../shared/powertools.ts';
+import { observedHandler } from '../shared/handlers.ts';
+import { emit } from '../shared/observability.ts';
+import { logger } from '../shared/powertools.ts';
 import { sweepPendingOutbox } from '../use-cases/dispatch.ts';
 
 /** Jobs per run; a larger backlog drains over consecutive runs (every minute). */
@@ -20,8 +19,8 @@ const sweep = async (): Promise<{ redispatched: number; published: number }> => 
     { jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock },
     { graceSeconds: config().SWEEP_GRACE_SECONDS, limit: SWEEP_BATCH },
   );
-  metrics.addMetric('JobsRedispatchedBySweeper', MetricUnit.Count, outcome.dispatched);
-  metrics.addMetric('JobEventsPublishedBySweeper', MetricUnit.Count, outcome.published);
+  emit(METRICS.SweeperRedispatches, outcome.dispatched);
+  emit(METRICS.JobEventsPublished, outcome.published, 'sweeper');
   if (outcome.dispatched > 0 || outcome.published > 0) {
     logger.warn('sweeper did what the outbox relay had not', { redispatched: outcome.dispatched, published: outcome.published });
   }
@@ -32,4 +31,4 @@ const sweep = async (): Promise<{ redispatched: number; published: number }> => 
   return { redispatched: outcome.dispatched, published: outcome.published };
 };
 
-export const handler = middy(sweep).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+export const handler = observedHandler(sweep);

@@ -50,7 +50,7 @@ let pinterest: ScriptedPinterest;
 let provider: SecretsTokenProvider;
 let sleeps: number[];
 let logged: { level: string; message: string; attributes: unknown }[];
-let metrics: { name: string; value: number }[];
+let metrics: { name: string; value: number; reason?: string }[];
 let configured: boolean;
 
 function build(options: SecretsTokenProviderOptions = {}) {
@@ -63,7 +63,7 @@ function build(options: SecretsTokenProviderOptions = {}) {
       warn: (message: string, attributes?: unknown) => logged.push({ level: 'warn', message, attributes }),
       error: (message: string, attributes?: unknown) => logged.push({ level: 'error', message, attributes }),
     } as never,
-    metrics: { addMetric: (name: string, _unit: unknown, value: number) => metrics.push({ name, value }) } as never,
+    count: (name, reason) => metrics.push({ name, value: 1, ...(reason ? { reason } : {}) }),
     appCredentialsConfigured: async () => configured,
     ...options,
   });
@@ -222,7 +222,7 @@ describe('SecretsTokenProvider: refreshing', () => {
     expect(pinterest.calls).toEqual([{ op: 'refreshAccessToken', token: 'pinr_old' }]);
     expect(written()).toEqual([{ SecretId: SECRET, SecretString: ROTATED }]);
     expect(logged).toEqual([]);
-    expect(metrics).toEqual([]);
+    expect(metrics).toEqual([{ name: 'TokenRefreshes', value: 1 }]);
   });
 
   it('answers the new token from the cache afterwards', async () => {
@@ -267,7 +267,7 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
 
     expect(sleeps).toEqual([200, 400]);
     expect(written().map((w) => w.SecretString)).toEqual([ROTATED, ROTATED, ROTATED]);
-    expect(metrics).toEqual([]);
+    expect(metrics).toEqual([{ name: 'TokenRefreshes', value: 1 }]);
   });
 
   it.each([
@@ -282,9 +282,9 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
 
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 3);
     expect(sleeps).toEqual([200, 400]);
-    expect(metrics).toEqual([{ name: ROTATION_NOT_STORED_METRIC, value: 1 }]);
+    expect(metrics).toEqual([{ name: 'TokenRefreshes', value: 1 }, { name: ROTATION_NOT_STORED_METRIC, value: 1 }]);
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ level: 'error', attributes: { secret: SECRET, error: expect.stringContaining('Secrets Manager unavailable') } });
+    expect(logged[0]).toMatchObject({ level: 'error', attributes: { secret_name: SECRET, error: expect.stringContaining('Secrets Manager unavailable') } });
     expect(JSON.stringify(logged)).not.toMatch(/pina_|pinr_/);
   });
 
@@ -323,7 +323,7 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
     await expect(token(provider.accessToken(TENANT, ACCOUNT, { forceRefresh: true }))).resolves.toBe('pina_new');
 
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 1);
-    expect(metrics).toEqual([]);
+    expect(metrics).toEqual([{ name: 'TokenRefreshes', value: 1 }]);
   });
 
   it('drops the unsaved pair when ops reconnected the account meanwhile', async () => {
