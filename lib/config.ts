@@ -96,6 +96,39 @@ const staticWebhookSubscriptionsSchema = z.array(staticWebhookSubscriptionSchema
 });
 
 /**
+ * Alarm thresholds, each with its default (docs/deploy.md's stage table lists them). Counts are per
+ * 15 minutes; percentages are 0–100. A partial object keeps the other defaults.
+ */
+export const alarmThresholdsSchema = z
+  .strictObject({
+    /** Oldest message in the FIFO publish queue (seconds): workers are not draining it. */
+    publishQueueOldestMessageSeconds: z.number().int().min(60).max(1_209_600).default(900),
+    /** Oldest message in the delay queue (seconds); a hold is at most 900 s per hop, so keep this above that. */
+    delayQueueOldestMessageSeconds: z.number().int().min(960).max(1_209_600).default(1800),
+    /** Failed jobs as a share of finished jobs (succeeded + failed) in 15 minutes. */
+    failedJobsPercent: z.number().gt(0).max(100).default(10),
+    /** Finished jobs needed in those 15 minutes before the failed share counts (fewer: no alarm). */
+    failedJobsMinimum: z.number().int().min(1).max(100_000).default(5),
+    /** Invocations ending in an error, per function, over 5 minutes (two 5-minute periods out of three). */
+    lambdaErrorsPercent: z.number().gt(0).max(100).default(5),
+    /** API responses that are 5xx, over 5 minutes (two periods out of three). */
+    apiServerErrorsPercent: z.number().gt(0).max(100).default(5),
+    /** Pinterest answers with HTTP 429 in 15 minutes, whole app. */
+    rateLimitedPer15Minutes: z.number().int().min(0).max(1_000_000).default(20),
+    /** Failed token refreshes in 15 minutes, whole app. */
+    tokenRefreshFailuresPer15Minutes: z.number().int().min(0).max(100_000).default(2),
+    /** Webhook deliveries that failed for good (EventBridge FailedInvocations on the job events bus) in 15 minutes. */
+    webhookFailuresPer15Minutes: z.number().int().min(0).max(1_000_000).default(10),
+  });
+export type AlarmThresholdsInput = z.input<typeof alarmThresholdsSchema>;
+export type AlarmThresholds = z.output<typeof alarmThresholdsSchema>;
+
+/** A stage's alarm thresholds with every default applied (an unset `alarms` is all defaults). */
+export function alarmThresholds(settings: { readonly alarms?: AlarmThresholdsInput | undefined }): AlarmThresholds {
+  return alarmThresholdsSchema.parse(settings.alarms ?? {});
+}
+
+/**
  * The runtime webhook settings (lib/definitions/settings.ts: maxPerTenant, ruleQuota,
  * invocationRateLimitPerSecond) plus the CDK-only `subscriptions`: webhooks managed as code, one
  * connection, API destination, rule and target each, built by the stateful stack
@@ -151,8 +184,13 @@ export const stageSettingsSchema = z.strictObject({
    * and re-dispatch limit are the `reconcile.*` settings (lib/definitions/settings.ts).
    */
   reconcileEveryMinutes: z.number().int().min(1).max(60).optional(),
-  /** Where alarms notify (used once observability lands); unset = alarms without a subscriber. */
+  /** Where alarms notify (the alarm topic's e-mail subscription); unset = alarms without a subscriber. */
   alarmEmail: z.email().optional(),
+  /**
+   * Alarm thresholds (lib/constructs/observability.ts). CDK-only, like `alarmEmail`: no function reads them.
+   * Every alarm, what it means and what to do: docs/runbook.md. Unset = every default (`alarmThresholds()`).
+   */
+  alarms: alarmThresholdsSchema.optional(),
   /**
    * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
    * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in lib/definitions/settings.ts.

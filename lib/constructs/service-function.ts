@@ -18,6 +18,7 @@ import {
 } from '../definitions/functions.ts';
 import { TENANT_ITEM_GRANTS, type ItemGrant } from '../definitions/item-access.ts';
 import type { ResourceValues, SettingValues } from '../definitions/settings.ts';
+import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../definitions/metrics.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
 import { grantTableData } from './data-tables.ts';
@@ -33,11 +34,13 @@ export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_22_X;
 /**
  * Platform environment every function gets, whatever its access. Anything else a function sees comes
  * from the settings and its `access` list (functionEnvironment) or, explicitly, from the caller's `environment`.
+ * The metrics namespace here is the fallback: a stage's functions get `Pinrelay/<stage>` from
+ * `ServiceResources.metricsNamespace` (lib/definitions/metrics.ts).
  */
 export const DEFAULT_ENVIRONMENT = {
   NODE_OPTIONS: '--enable-source-maps',
-  POWERTOOLS_SERVICE_NAME: 'pinrelay',
-  POWERTOOLS_METRICS_NAMESPACE: 'Pinrelay',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE_ROOT,
 } as const;
 
 /** Every variable the settings or an access kind provide: callers may not set these (they are derived). */
@@ -62,6 +65,12 @@ export interface ServiceResources {
    * access list names, encoded as lib/definitions/settings.ts says.
    */
   readonly settings: SettingValues;
+  /**
+   * The stage's CloudWatch namespace for the functions' metrics: `metricsNamespace(stage)` from
+   * lib/definitions/metrics.ts, the namespace the dashboard and alarms read.
+   * @default 'Pinrelay' (DEFAULT_ENVIRONMENT)
+   */
+  readonly metricsNamespace?: string;
 }
 
 export interface ServiceFunctionProps {
@@ -141,6 +150,7 @@ export class ServiceFunction extends Construct {
       role: this.role,
       environment: {
         ...DEFAULT_ENVIRONMENT,
+        ...(resources.metricsNamespace ? { POWERTOOLS_METRICS_NAMESPACE: resources.metricsNamespace } : {}),
         ...props.environment,
         ...accessEnvironment(definition, resources),
       },

@@ -1,13 +1,15 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config.ts';
+import { alarmThresholds, type StageConfig } from '../config.ts';
 import { IntakeApi, type IntakeRoute } from '../constructs/intake-api.ts';
 import { JobOutbox } from '../constructs/job-outbox.ts';
+import { Observability } from '../constructs/observability.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
 import { ServiceFunction, type ServiceResources } from '../constructs/service-function.ts';
 import { StrandedJobs } from '../constructs/stranded-jobs.ts';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
+import { metricsNamespace } from '../definitions/metrics.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -28,6 +30,7 @@ export function constructIdFor(name: string): string {
  * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
  * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, the publish and
  * delay queue consumers, and the stranded-job backstop (reconciler schedule, dead-letter queue consumer).
+ * Also the stage's dashboard and alarms (lib/constructs/observability.ts): they follow the functions.
  */
 export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
@@ -37,6 +40,8 @@ export class StatelessStack extends Stack {
   public readonly jobOutbox: JobOutbox;
   public readonly publishWorker: PublishWorker;
   public readonly strandedJobs: StrandedJobs;
+  /** The `pinrelay-<stage>` dashboard and the alarms (docs/runbook.md), notifying the stateful stack's alarm topic. */
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const { stage, settings } = props.config;
@@ -56,6 +61,8 @@ export class StatelessStack extends Stack {
       pinterestAppCredentials: stateful.pinterestAppCredentials,
       webhooks: stateful.webhooks,
       settings,
+      // The namespace the dashboard and alarms read (lib/constructs/observability.ts).
+      metricsNamespace: metricsNamespace(stage),
     };
     const functions = new Map<FunctionName, ServiceFunction>();
     for (const definition of FUNCTIONS as readonly FunctionDefinition[]) {
@@ -132,9 +139,32 @@ export class StatelessStack extends Stack {
       delayDeadLetterQueue: stateful.queues.delayDeadLetterQueue,
     });
 
+    this.observability = new Observability(this, 'Observability', {
+      stage,
+      thresholds: alarmThresholds(settings),
+      alarmTopic: stateful.alarmTopic,
+      api: this.intakeApi.api,
+      functions: [...functions.values()],
+      queues: {
+        publish: stateful.queues.publishQueue,
+        publishDeadLetter: stateful.queues.publishDeadLetterQueue,
+        delay: stateful.queues.delayQueue,
+        delayDeadLetter: stateful.queues.delayDeadLetterQueue,
+        outboxDeadLetter: stateful.queues.outboxDeadLetterQueue,
+        poison: stateful.queues.poisonQueue,
+        webhookDeadLetter: stateful.webhooks.deadLetterQueue,
+      },
+      eventBus: stateful.eventBus,
+      webhookDeadLetterAlarm: stateful.webhooks.deadLetterAlarm,
+    });
+
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the pinrelay API (append v1/pins, v1/jobs, …)',
       value: this.intakeApi.url,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of this stage (alarms: docs/runbook.md)',
+      value: this.observability.dashboard.dashboardName,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, resourceValues } from '../../lib/constructs/service-function.ts';
+import { metricsNamespace } from '../../lib/definitions/metrics.ts';
 import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { QUEUES, localQueueName } from '../../lib/definitions/queues.ts';
 import { RESOURCE_VARIABLES, SETTING_ENTRIES, settingValue, type SettingValues } from '../../lib/definitions/settings.ts';
@@ -135,7 +136,8 @@ describe('function environments: the template, the derivation and local mode agr
     '%s: template env = platform defaults + the derived env (settings as strings, resources as references)',
     (name, def) => {
       for (const s of [synth, qa]) {
-        expect(templateVariables(s, name)).toEqual(s.stateless.resolve({ ...DEFAULT_ENVIRONMENT, ...derivedFor(s, def) }));
+        const platform = { ...DEFAULT_ENVIRONMENT, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(s.config.stage) };
+        expect(templateVariables(s, name)).toEqual(s.stateless.resolve({ ...platform, ...derivedFor(s, def) }));
       }
       // The settings are the stage's, encoded as strings: e.g. qa's retry.maxAttempts 20 (its maximum).
       const variables = templateVariables(qa, name);

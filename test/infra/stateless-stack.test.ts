@@ -5,6 +5,7 @@ import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
 import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../lib/definitions/gateway-responses.ts';
 import { matchesLeadingKey } from '../../lib/definitions/item-access.ts';
+import { metricsNamespace } from '../../lib/definitions/metrics.ts';
 import { WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
 import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
@@ -80,7 +81,7 @@ describe('StatelessStack', () => {
         const variables = functionProps(dev, def).Environment.Variables as Record<string, unknown>;
         const expected = new Set([...Object.keys(DEFAULT_ENVIRONMENT), ...ENV_FOR_EVERY_FUNCTION, ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])]);
         expect(Object.keys(variables).sort()).toEqual([...expected].sort());
-        expect(variables).toMatchObject(DEFAULT_ENVIRONMENT);
+        expect(variables).toMatchObject({ ...DEFAULT_ENVIRONMENT, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('dev') });
       },
     );
 

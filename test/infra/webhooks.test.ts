@@ -4,6 +4,7 @@ import { WEBHOOK_DLQ_ALARM_DESCRIPTION } from '../../lib/constructs/webhooks.ts'
 import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
 import { matchesLeadingKey } from '../../lib/definitions/item-access.ts';
+import { metricsNamespace } from '../../lib/definitions/metrics.ts';
 import { WEBHOOK_DLQ } from '../../lib/definitions/queues.ts';
 import { WEBHOOK_PROVISIONING_STALE_SECONDS, webhookResourceName } from '../../lib/definitions/webhooks.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
@@ -189,6 +190,7 @@ describe('webhook functions', () => {
       .Environment.Variables as Record<string, unknown>;
     expect(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, imported(v)]))).toEqual({
       ...DEFAULT_ENVIRONMENT,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('dev'),
       POWERTOOLS_LOG_LEVEL: 'INFO',
       EVENT_BUS_NAME: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputRefJobEvents/),
       WEBHOOK_NAME_PREFIX: PREFIX,
