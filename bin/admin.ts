@@ -7,6 +7,7 @@ import { systemClock } from '../lambdas/domain/clock.ts';
 import { hashApiKey, newApiKey, newKeyId } from '../lambdas/domain/ids.ts';
 import { createTenant } from '../lambdas/use-cases/tenants.ts';
 import { readLocalState, stateFilePath, type LocalState } from '../local/state-file.ts';
+import { OPS_COMMANDS, OPS_USAGE, runOpsCommand } from './ops.ts';
 import { formatReplayReport, progressText, runWebhookReplay } from './webhook-replay.ts';
 
 /**
@@ -18,6 +19,10 @@ import { formatReplayReport, progressText, runWebhookReplay } from './webhook-re
  *       re-sends what the webhook DLQ holds, each event to its own subscription (docs/webhooks.md); against
  *       AWS: WEBHOOK_DLQ_URL, EVENT_BUS_NAME and WEBHOOK_NAME_PREFIX (stack outputs WebhookDeadLetterQueueUrl,
  *       EventBusName, WebhookNamePrefix) + AWS_REGION, or --queue-url, --event-bus, --name-prefix.
+ *   npm run admin -- jobs failed | jobs requeue | jobs stuck | jobs nudge | dlq redrive | queues | rate
+ *       operations: failed jobs by route with their remediation, bulk requeue, stuck jobs and the
+ *       reconciliation run now, dead-letter redrive, queue depths, an account's rate meter (bin/ops.ts;
+ *       dry runs unless --apply, --json for scripts, progress on stderr).
  * Options: --table NAME (instead of TENANTS_TABLE_NAME), --endpoint URL (LocalStack), --region.
  * Keys are printed once; only their SHA-256 is stored.
  */
@@ -25,6 +30,7 @@ const USAGE = [
   'usage: npm run admin -- <create-tenant NAME | create-key TENANT_ID> [--local] [--table NAME] [--endpoint URL] [--region REGION]',
   '       npm run admin -- webhooks replay [--subscription WEBHOOK_ID] [--dry-run] [--json] [--local]',
   '                        [--queue-url URL] [--event-bus NAME] [--name-prefix PREFIX] [--endpoint URL] [--region REGION]',
+  OPS_USAGE,
 ].join('\n');
 
 function fail(message: string): never {
@@ -45,6 +51,19 @@ const { values, positionals } = parseArgs({
     'queue-url': { type: 'string' },
     'event-bus': { type: 'string' },
     'name-prefix': { type: 'string' },
+    // operations commands (bin/ops.ts)
+    tenant: { type: 'string' },
+    route: { type: 'string' },
+    reason: { type: 'string' },
+    account: { type: 'string' },
+    limit: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    job: { type: 'string', multiple: true },
+    apply: { type: 'boolean', default: false },
+    grace: { type: 'string' },
+    queue: { type: 'string' },
+    'jobs-table': { type: 'string' },
+    stage: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -53,7 +72,11 @@ if (values.help) {
   process.exit(0);
 }
 const [command, argument] = positionals;
-if (!command || !argument || positionals.length > 2) fail(USAGE);
+const opsCommand = (OPS_COMMANDS as readonly string[]).includes(command ?? '');
+// `queues` and `rate` stand alone; every other command has one argument (a name, an id or a subcommand).
+const single = command === 'queues' || command === 'rate';
+if (!command || (single ? positionals.length !== 1 : !argument || positionals.length > 2)) fail(USAGE);
+if (opsCommand && values.apply && values['dry-run']) fail('--apply and --dry-run: choose one (without --apply nothing changes)');
 
 const region = values.region ?? process.env['AWS_REGION'] ?? 'us-east-1';
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -68,6 +91,18 @@ if (command === 'webhooks') {
   if (argument !== 'replay') fail(USAGE);
   process.exit(await replayCommand());
 }
+
+if (opsCommand) {
+  process.exit(
+    await runOpsCommand(command, argument, values, {
+      stdout: (text) => console.log(text),
+      stderr: process.stderr,
+      env: process.env,
+      local,
+    }),
+  );
+}
+if (!argument) fail(USAGE);
 
 /** `webhooks replay`: exit code 0 when everything it tried went through, 1 when something failed (it stays in the queue). */
 async function replayCommand(): Promise<number> {

@@ -93,7 +93,7 @@ export interface PipelineOptions {
   readonly worker?: boolean;
   /** Parallel pollers on the publish queue (distinct message groups run in parallel). @default 4 */
   readonly workerConcurrency?: number;
-  readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number };
+  readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number; readonly readPerMinute?: number };
   readonly retry?: { readonly baseSeconds?: number; readonly maxAttempts?: number };
   /** Webhook settings (`webhooks.*`): per-tenant cap, rules quota, per-subscription request rate. @default the settings' defaults */
   readonly webhooks?: { readonly maxPerTenant?: number; readonly ruleQuota?: number; readonly invocationRateLimitPerSecond?: number };

@@ -3,21 +3,27 @@ import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SANDBOX_DEMO_USER, startPipeline, type Pipeline } from './pipeline.ts';
+import { pipelineSampler, startLiveSummary } from './live-summary.ts';
 import { localStateOf, stateFilePath } from './state-file.ts';
 
 /**
- * `npm start`: the whole pipeline on this machine, no AWS account (DESIGN §6).
+ * `npm start`: the whole pipeline on this machine, no AWS account (docs/adr/0004-local-mode.md).
  *   npm start                      in-memory state
  *   npm start -- --data .pinrelay/data   persist DynamoDB + SQS state across restarts
- * Environment (DESIGN §6): PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO),
+ *   npm start -- --no-summary      without the live one-line job summary (local/live-summary.ts)
+ * Environment: PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO),
  * PINTEREST_API_BASE_URL (the built-in sandbox), PINTEREST_CLIENT_ID/SECRET (sandbox values),
- * PACING_ACCOUNT_PER_MINUTE (10), PACING_APP_PER_SECOND (10), RETRY_BASE_SECONDS (5),
+ * PACING_ACCOUNT_PER_MINUTE (10), PACING_APP_PER_SECOND (10), PACING_READ_PER_MINUTE (100), RETRY_BASE_SECONDS (5),
  * RETRY_MAX_ATTEMPTS (5), PINTEREST_TIMEOUT_MS (10000).
  */
 /** Where the admin CLI finds local mode's endpoints (`npm run admin -- --local …`). */
 export const STATE_FILE = stateFilePath();
 
-const { values } = parseArgs({ options: { data: { type: 'string' } }, strict: true });
+const { values } = parseArgs({
+  options: { data: { type: 'string' }, summary: { type: 'boolean', default: true } },
+  allowNegative: true,
+  strict: true,
+});
 
 const host = process.env['HOST'] ?? '127.0.0.1';
 const port = Number(process.env['PORT'] ?? 3000);
@@ -49,12 +55,14 @@ if (pinterestBase && !(env['PINTEREST_CLIENT_ID'] && env['PINTEREST_CLIENT_SECRE
 }
 
 let pipeline: Pipeline | undefined;
+let summary: { stop(): Promise<void> } | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     rmSync(STATE_FILE, { force: true });
+    await summary?.stop();
     await pipeline?.stop();
   }
   process.exit(code);
@@ -71,7 +79,7 @@ try {
     ...(process.env['LOCAL_API_KEY'] ? { apiKey: process.env['LOCAL_API_KEY'] } : {}),
     logLevel: process.env['LOG_LEVEL'] ?? 'INFO',
     ...(pinterestBase ? { pinterest: { baseUrl: pinterestBase, clientId: env['PINTEREST_CLIENT_ID']!, clientSecret: env['PINTEREST_CLIENT_SECRET']! } } : {}),
-    pacing: { accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10, appPerSecond: num('PACING_APP_PER_SECOND') ?? 10 },
+    pacing: { accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10, appPerSecond: num('PACING_APP_PER_SECOND') ?? 10, readPerMinute: num('PACING_READ_PER_MINUTE') ?? 100 },
     retry: { baseSeconds: num('RETRY_BASE_SECONDS') ?? 5, maxAttempts: num('RETRY_MAX_ATTEMPTS') ?? 5 },
     pinterestTimeoutMs: num('PINTEREST_TIMEOUT_MS') ?? 10_000,
   });
@@ -105,3 +113,15 @@ Try it:
 
 Ctrl-C stops everything.`);
 console.log(`pinrelay ready on ${p.apiUrl}`);
+
+if (values.summary) {
+  // One line every 5 s while jobs move; quiet while nothing changes.
+  const sampler = pipelineSampler(p);
+  const live = startLiveSummary({ sample: sampler.sample, print: (line) => console.log(line) });
+  summary = {
+    stop: async () => {
+      await live.stop();
+      sampler.close();
+    },
+  };
+}

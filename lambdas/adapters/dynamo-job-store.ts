@@ -14,7 +14,7 @@ import { expectedMoveBy } from '../domain/reconciliation.ts';
 import { isTerminal, type JobRecord, type SentPin } from '../domain/job.ts';
 import { decodeOutboxEntry, encodeOutboxEntry, outboxEntriesOf, type OutboxEntry } from '../domain/outbox.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { CreateOutcome, JobFilter, JobPage, JobStore, PendingOutbox } from '../use-cases/ports.ts';
+import type { CreateOutcome, JobCount, JobCountQuery, JobFilter, JobPage, JobStore, OverdueJob, PendingOutbox } from '../use-cases/ports.ts';
 
 /**
  * The outbox on the item (docs/adr/0001-outbox-for-enqueue.md): `outbox` is a string set of what the job's
@@ -373,5 +373,69 @@ export class DynamoJobStore implements JobStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  // ---- operators' queries (GET /v1/stats, the admin CLI): read only ----
+
+  /**
+   * A paginated `Select: COUNT` on the listing index the query names (by_status, or by_account_status with
+   * an account): `createdSince` is a range on `list_sk` (created_at#id), `changedSince` a filter on
+   * `job.updated_at` (DynamoDB still reads what the filter drops). Stops after `maxPages` pages.
+   */
+  async count(tenantId: string, query: JobCountQuery, options: { readonly maxPages?: number } = {}): Promise<JobCount> {
+    const index = indexFor(tenantId, { status: query.status, ...(query.accountId !== undefined ? { accountId: query.accountId } : {}) });
+    const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
+    const names: Record<string, string> = { '#p': index.partitionAttribute };
+    const values: Record<string, unknown> = { ':p': index.partitionValue };
+    let keyCondition = '#p = :p';
+    if (query.createdSince) {
+      names['#s'] = 'list_sk';
+      values[':from'] = query.createdSince.toISOString();
+      keyCondition += ' AND #s >= :from';
+    }
+    let filter: string | undefined;
+    if (query.changedSince) {
+      names['#job'] = 'job';
+      names['#updated'] = 'updated_at';
+      values[':changed'] = query.changedSince.toISOString();
+      filter = '#job.#updated >= :changed';
+    }
+    let count = 0;
+    let pages = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.indexName,
+          KeyConditionExpression: keyCondition,
+          ...(filter ? { FilterExpression: filter } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          Select: 'COUNT',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      count += out.Count ?? 0;
+      pages++;
+      start = out.LastEvaluatedKey;
+    } while (start && pages < maxPages);
+    return { count, complete: start === undefined };
+  }
+
+  /** Like listDue, with each job's stored due time (a dead-lettered job's is the epoch: due at once). */
+  async listOverdue(before: Date, limit: number): Promise<readonly OverdueJob[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: BY_DUE.indexName,
+        KeyConditionExpression: '#p = :p AND #s < :before',
+        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey! },
+        ExpressionAttributeValues: { ':p': DUE_PARTITION, ':before': before.toISOString() },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => ({ record: fromItem(item), dueAt: String(item['due_at']) }));
   }
 }

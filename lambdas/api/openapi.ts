@@ -12,6 +12,7 @@ import {
   JobList,
   ListJobsQuery,
   PutAccountRequest,
+  Stats,
 } from './schemas.ts';
 import { registerWebhookPaths } from './webhooks-openapi.ts';
 import { EVENT_SCHEMA_PATH, JobEvent, WebhookDelivery } from './events.ts';
@@ -148,6 +149,19 @@ function build() {
       200: { description: 'The pacing state.', content: { 'application/json': { schema: AccountRate } } },
       401: common[401],
       404: error('No such account for this tenant.'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/stats',
+    summary: "The tenant's jobs by status, the last hour's finished jobs, and per account the backlog and pacing state",
+    description:
+      'Counts, not listings: `counts` by status, `last_hour` (jobs that became succeeded or failed in the last 60 minutes, among those ' +
+      'created in the last 24 hours), and for up to 20 connected accounts the unfinished jobs and the account rate. No parameters.',
+    security,
+    responses: {
+      200: { description: 'The statistics.', content: { 'application/json': { schema: Stats } } },
+      ...common,
     },
   });
   registerWebhookPaths(registry, { security, error });

@@ -307,3 +307,106 @@ export class WebhookResourceMissingError extends Error {
 export interface HostResolver {
   resolve(hostname: string): Promise<readonly string[]>;
 }
+
+// ---- operations and statistics (lambdas/use-cases/ops-jobs.ts, ops-queues.ts, stats.ts) ----
+
+/** Which jobs a count is about: one status, optionally one account, optionally bounded in time. */
+export interface JobCountQuery {
+  readonly status: JobStatus;
+  readonly accountId?: string;
+  /** Only jobs created at or after this (a range on the listing indexes' sort key: exact and cheap). */
+  readonly createdSince?: Date;
+  /** Only jobs whose last change (`updated_at`) is at or after this; for a terminal job, when it finished (a filter). */
+  readonly changedSince?: Date;
+}
+
+export interface JobCount {
+  readonly count: number;
+  /** False when the count stopped at its page budget: `count` is then a lower bound. */
+  readonly complete: boolean;
+}
+
+/** Counting a tenant's jobs (GET /v1/stats, local mode's live summary). */
+export interface JobStatistics {
+  /** How many of the tenant's jobs match; reads at most `maxPages` index pages (1 MB each). */
+  count(tenantId: string, query: JobCountQuery, options?: { readonly maxPages?: number }): Promise<JobCount>;
+}
+
+/** A non-terminal job past its due time, with that due time (the reconciler's index). */
+export interface OverdueJob {
+  readonly record: JobRecord;
+  readonly dueAt: string;
+}
+
+export interface OverdueJobs {
+  /** Non-terminal jobs whose due time is before `before`, earliest first: what the reconciler would take. */
+  listOverdue(before: Date, limit: number): Promise<readonly OverdueJob[]>;
+}
+
+/** A connected account as a listing shows it. */
+export interface AccountSummary {
+  readonly accountId: string;
+  readonly connectionStatus: Account['connection_status'];
+  readonly rateLimitPerMinute: number | null;
+}
+
+/** Tenants and their accounts, listed: an operator's view (API handlers only ever see their own tenant). */
+export interface TenantDirectory {
+  /** Every tenant id, in id order. */
+  listTenantIds(): Promise<string[]>;
+  /** The tenant's accounts in account id order, at most `limit`, and whether there are more. */
+  listAccounts(tenantId: string, limit: number): Promise<{ readonly accounts: readonly AccountSummary[]; readonly more: boolean }>;
+}
+
+/** The queues an operator looks at: the publish pipeline's, their dead-letter queues, and the parking ones. */
+export const OPS_QUEUES = ['publish', 'publish_dlq', 'delay', 'delay_dlq', 'outbox_dlq', 'poison', 'webhook_dlq'] as const;
+export type OpsQueue = (typeof OPS_QUEUES)[number];
+
+export interface QueueDepth {
+  /** Messages a consumer can receive now. */
+  readonly visible: number;
+  /** Received and not yet deleted (being processed, or waiting for their visibility timeout). */
+  readonly in_flight: number;
+  /** Sent with a delay that has not passed (the delay queue's holds). */
+  readonly delayed: number;
+}
+
+/** A message move task (StartMessageMoveTask) as ListMessageMoveTasks reports it. */
+export interface MoveTask {
+  readonly handle: string | null;
+  /** RUNNING, COMPLETED, CANCELLING, CANCELLED or FAILED. */
+  readonly status: string;
+  readonly moved: number;
+  /** How many the task found to move when it started (null while SQS has not said). */
+  readonly toMove: number | null;
+  readonly failureReason: string | null;
+}
+
+/** How a dead-letter queue's messages go back: a message move task, or (where SQS has none) by hand. */
+export type MoveTaskStart =
+  | { readonly kind: 'started'; readonly handle: string }
+  /** One task per queue at a time: the one already running is followed instead. */
+  | { readonly kind: 'already_running'; readonly task: MoveTask }
+  /** This SQS does not implement message move tasks (local mode's fauxqs). */
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+export interface QueueAdmin {
+  /** The queues this deployment's configuration names (others are unknown to the caller). */
+  configured(): readonly OpsQueue[];
+  depth(queue: OpsQueue): Promise<QueueDepth>;
+  /** StartMessageMoveTask from a dead-letter queue back to `to`. */
+  startMoveTask(from: OpsQueue, to: OpsQueue): Promise<MoveTaskStart>;
+  /** The dead-letter queue's latest move task, or null when it never had one (or this SQS has no move tasks). */
+  latestMoveTask(from: OpsQueue): Promise<MoveTask | null>;
+  /**
+   * Moves every message visible now from `from` to `to` by receive, send, delete: the same body and
+   * attributes, the FIFO message group kept, the deduplication id set to the dead-lettered message's id
+   * (what SQS itself gives a message it dead-letters from a FIFO queue). `onBatch` after each batch.
+   * `moved`: sent to `to`; `failed`: not sent (still in `from`); `notDeleted`: sent, but still in `from` too.
+   */
+  moveByHand(
+    from: OpsQueue,
+    to: OpsQueue,
+    onBatch?: (moved: number, failed: number) => void,
+  ): Promise<{ readonly moved: number; readonly failed: number; readonly notDeleted: number }>;
+}

@@ -135,6 +135,15 @@ export const FUNCTIONS = [
     trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/accounts/{account_id}/rate', authorized: true }] },
   },
   {
+    name: 'get-stats',
+    description: "GET /v1/stats: the tenant's jobs by status, the last hour's finished jobs, and per account the backlog and pacing state",
+    // Counts on the jobs table's indexes; account listing and pacing buckets on the tenants table.
+    access: ['jobs:read', 'tenants:read', 'pacing:config'],
+    trigger: { kind: 'api', routes: [{ method: 'GET', path: '/v1/stats', authorized: true }] },
+    // A few dozen paginated counts: more than the default 10 s for a large tenant, less than API Gateway's 29 s.
+    timeoutSeconds: 25,
+  },
+  {
     name: 'put-account',
     description: 'PUT /v1/accounts/{account_id}: connect or replace a Pinterest account (tokens to Secrets Manager)',
     access: ['tenants:write', 'secrets:write'],
