@@ -45,7 +45,7 @@ export const SANDBOX_DEMO_USER = {
 
 
 /**
- * The whole pipeline on one machine (DESIGN §6): DynamoDB Local and fauxqs as child processes, the
+ * The whole pipeline on one machine (docs/adr/0004-local-mode.md): DynamoDB Local and fauxqs as child processes, the
  * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from lib/definitions, and the
  * same Lambda handlers behind a local API Gateway and local event source mappings.
  * Used by `npm start` (local/start.ts) and by the integration tests.

@@ -2,7 +2,7 @@ import type { PinFields } from '../api/schemas.ts';
 import type { AttemptInput } from '../domain/classify.ts';
 
 /**
- * Pinterest API v5 over fetch (undici), with one typed error per failure mode (STYLE §9):
+ * Pinterest API v5 over fetch (undici), with one typed error per failure mode:
  * - `PinterestHttpError`: Pinterest (or something in front of it) answered with a non-2xx status;
  * - `PinterestTransportError`: no answer. `phase` says whether the request provably never left
  *   (`before_send`: safe to resend) or may have reached Pinterest (`after_send`: the outcome is unknown);
@@ -180,7 +180,7 @@ export function sendPhaseOf(error: unknown): SendPhase {
 }
 
 /**
- * The classifier's input for an error thrown while working on a pin (STYLE §9: mapped once, here).
+ * The classifier's input for an error thrown while working on a pin (mapped once, here).
  * - token endpoint: an HTTP answer is `token_refresh_failed`; a transport failure is `before_send`
  *   with respect to the pin (no create was sent).
  * - board listing (verification of an unknown outcome): a transport failure stays `after_send`, so the

@@ -1,8 +1,8 @@
 import type { OutcomeClass } from './classify.ts';
 
 /**
- * Retry timing and attempt caps per outcome class (DESIGN §4). Pure; randomness is injected
- * (STYLE §10), so every delay is exact under test.
+ * Retry timing and attempt caps per outcome class (README, "How a job is published"). Pure; randomness is injected,
+ * so every delay is exact under test.
  *
  * Delay = FULL JITTER over an exponentially growing, capped upper bound:
  *   upper(n) = min(capSeconds, baseSeconds × multiplier × 2^(n−1))      n = attemptNumber (1-based)

@@ -1,6 +1,6 @@
 /**
- * Attempt classification (DESIGN §4): every attempt to publish a pin ends in exactly one outcome class,
- * decided here and nowhere else (STYLE §9). Pure: the Pinterest adapter turns its typed errors into an
+ * Attempt classification: every attempt to publish a pin ends in exactly one outcome class,
+ * decided here and nowhere else. Pure: the Pinterest adapter turns its typed errors into an
  * `AttemptInput` (see `attemptInputOf` in lambdas/adapters/pinterest-client.ts); this module decides
  * what that means for the job.
  *
@@ -40,7 +40,7 @@
 export type OutcomeClass = 'retry_now' | 'retry_later' | 'unknown' | 'needs_human' | 'stop' | 'bug';
 export type FailureRoute = 'ops' | 'client' | 'engineering';
 
-/** Pinterest error codes that change the decision (DESIGN §2). */
+/** Pinterest error codes that change the decision (Pinterest API v5 error codes). */
 export const PINTEREST_CODE = {
   rateLimited: 8,
   notPermitted: 29,

@@ -1,4 +1,4 @@
-/** Time is injected everywhere (STYLE §10) so state changes, backoff and pacing are testable exactly. */
+/** Time is injected everywhere so state changes, backoff and pacing are testable exactly. */
 export interface Clock {
   now(): Date;
 }

@@ -1,7 +1,7 @@
 import type { CreatePinRequest, Job, JobStatus, PinFields } from '../api/schemas.ts';
 
 /**
- * The job state machine (DESIGN §3). Pure: no I/O, time passed in. Every status change goes through
+ * The job state machine (statuses as the README lists them). Pure: no I/O, time passed in. Every status change goes through
  * `transition`, which refuses moves the lifecycle does not allow and records the change in
  * `status_history`, so the job record alone explains what happened.
  */

@@ -1,7 +1,7 @@
 import type { PinFields } from '../api/schemas.ts';
 
 /**
- * Verification of an `unknown` outcome (DESIGN §4): Pinterest has no idempotency keys, so after a create
+ * Verification of an `unknown` outcome: Pinterest has no idempotency keys, so after a create
  * whose answer was lost we list the board and look for the pin we asked for. Pure.
  *
  * A candidate matches the intent when

@@ -24,7 +24,7 @@ export interface JobOutboxProps {
 }
 
 /**
- * The job outbox (DESIGN §1: no job may be written and never enqueued): the jobs table stream feeds
+ * The job outbox (no job may be written and never enqueued): the jobs table stream feeds
  * `relay-job-changes`, and a schedule runs `sweep-pending-enqueues` as the safety net.
  *
  * Fixed stream settings: from the oldest record (TRIM_HORIZON), batches of 100, one batch per shard at

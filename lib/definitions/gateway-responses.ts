@@ -21,7 +21,7 @@ export type GatewayResponseType =
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
-/** The public API's error codes (DESIGN §3) that API Gateway itself can produce. */
+/** The public API's error codes (README, "Errors") that API Gateway itself can produce. */
 export type GatewayErrorCode =
   | 'unauthorized'
   | 'not_found'

@@ -7,7 +7,7 @@ import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';
 const settle = (jobId: string, timeoutMs?: number) => waitForJob(api, jobId, timeoutMs);
 
 /**
- * Execution against the Pinterest sandbox over real HTTP (DESIGN §4, issue "Execution"): each test uses
+ * Execution against the Pinterest sandbox over real HTTP (the outcome classes of lambdas/domain/classify.ts): each test uses
  * its own account (its own sandbox user and board), so FIFO groups and buckets do not interfere.
  */
 let pipeline: Pipeline;

@@ -9,7 +9,7 @@ import {
   type RetryableOutcome,
 } from '../../../lambdas/domain/backoff.ts';
 
-// The local-mode defaults (DESIGN §6): base 5 s, 5 attempts; cap 900 s.
+// The local-mode defaults: base 5 s, 5 attempts; cap 900 s.
 const POLICY = retryPolicy({ baseSeconds: 5, maxAttempts: 5 });
 const fixed = (value: number) => () => value;
 

@@ -11,7 +11,7 @@ const http = (status: number, code: number | null = null, retryAfterSeconds: num
 
 type Row = readonly [string, AttemptInput, Classification['outcome'], string, Classification['route']];
 
-describe('classifyAttempt: DESIGN §4, row by row', () => {
+describe('classifyAttempt: the outcome table, row by row', () => {
   const rows: readonly Row[] = [
     // retry_now
     ['500', http(500), 'retry_now', 'server_error', null],
