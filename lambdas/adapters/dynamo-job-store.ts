@@ -13,7 +13,7 @@ import type { Incident, Job } from '../api/schemas.ts';
 import { expectedMoveBy } from '../domain/reconciliation.ts';
 import { isTerminal, type JobRecord, type SentPin } from '../domain/job.ts';
 import { decodeOutboxEntry, encodeOutboxEntry, outboxEntriesOf, type OutboxEntry } from '../domain/outbox.ts';
-import { ValidationError } from '../shared/errors.ts';
+import { ValidationError } from '../common/errors.ts';
 import type { CreateOutcome, JobCount, JobCountQuery, JobFilter, JobPage, JobStore, OverdueJob, PendingOutbox } from '../use-cases/ports.ts';
 
 /**

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import type { Clock } from '../domain/clock.ts';
-import { count } from '../shared/observability.ts';
-import { logger as sharedLogger } from '../shared/powertools.ts';
+import { count } from '../common/observability.ts';
+import { logger as sharedLogger } from '../common/powertools.ts';
 import { PinterestHttpError, type PinterestApi } from './pinterest-client.ts';
 import { AppCredentialsMissingError, TokenRefreshError, type AccessToken, type AccountTokens, type TokenProvider } from '../use-cases/ports.ts';
 
@@ -29,7 +29,7 @@ export interface SecretsTokenProviderOptions {
   /** How long a container trusts its copy of an account's tokens. Default 60 s. */
   readonly cacheTtlMs?: number;
   /**
-   * False while the Pinterest app credentials are the deploy-time placeholder (lambdas/shared/deps.ts):
+   * False while the Pinterest app credentials are the deploy-time placeholder (lambdas/common/deps.ts):
    * any refresh would be refused, and the account is not to blame. Default: always configured.
    */
   readonly appCredentialsConfigured?: () => Promise<boolean>;

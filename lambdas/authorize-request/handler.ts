@@ -1,9 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { METRICS } from '../../lib/definitions/metrics.ts';
-import { tenantStore } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { count, setJobContext } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { tenantStore } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { count, setJobContext } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { authenticate } from '../use-cases/tenants.ts';
 
 /** Allow the whole API, not just this method: API Gateway caches the policy per key for every route. */

@@ -1,10 +1,10 @@
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
-import { clock, jobStore, tenantStore } from '../shared/deps.ts';
-import { ApiError, ValidationError } from '../shared/errors.ts';
-import { httpHandler, json, parseJsonBody, parseWith, tenantOf, type ApiRequest, type ApiResponse } from '../shared/http.ts';
-import { count, setJobContext } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { clock, jobStore, tenantStore } from '../common/deps.ts';
+import { ApiError, ValidationError } from '../common/errors.ts';
+import { httpHandler, json, parseJsonBody, parseWith, tenantOf, type ApiRequest, type ApiResponse } from '../common/http.ts';
+import { count, setJobContext } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { submitPin } from '../use-cases/submit-pin.ts';
 
 async function intake(req: ApiRequest): Promise<ApiResponse> {

@@ -1,7 +1,7 @@
 import { CreateWebhookRequest } from '../api/schemas.ts';
-import { webhookDeps } from '../shared/deps.ts';
-import { httpHandler, json, parseJsonBody, tenantOf } from '../shared/http.ts';
-import { logger } from '../shared/powertools.ts';
+import { webhookDeps } from '../common/deps.ts';
+import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
+import { logger } from '../common/powertools.ts';
 import { createWebhook } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {

@@ -1,6 +1,6 @@
-import { config } from '../shared/config.ts';
-import { pacer, tenantStore } from '../shared/deps.ts';
-import { httpHandler, json, tenantOf } from '../shared/http.ts';
+import { config } from '../common/config.ts';
+import { pacer, tenantStore } from '../common/deps.ts';
+import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { accountRate } from '../use-cases/account-rate.ts';
 
 export const handler = httpHandler(async (req) => {

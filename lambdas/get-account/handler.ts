@@ -1,6 +1,6 @@
-import { tenantStore } from '../shared/deps.ts';
-import { httpHandler, json, tenantOf } from '../shared/http.ts';
-import { setJobContext } from '../shared/observability.ts';
+import { tenantStore } from '../common/deps.ts';
+import { httpHandler, json, tenantOf } from '../common/http.ts';
+import { setJobContext } from '../common/observability.ts';
 import { getAccount } from '../use-cases/accounts.ts';
 
 export const handler = httpHandler(async (req) => {

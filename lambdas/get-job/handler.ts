@@ -1,6 +1,6 @@
-import { jobStore } from '../shared/deps.ts';
-import { httpHandler, json, tenantOf } from '../shared/http.ts';
-import { setJobContext } from '../shared/observability.ts';
+import { jobStore } from '../common/deps.ts';
+import { httpHandler, json, tenantOf } from '../common/http.ts';
+import { setJobContext } from '../common/observability.ts';
 import { getJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {

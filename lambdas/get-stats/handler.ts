@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
 import { DynamoTenantDirectory } from '../adapters/dynamo-tenant-directory.ts';
-import { dynamoClient } from '../shared/clients.ts';
-import { config, required } from '../shared/config.ts';
-import { clock, pacer, tenantStore } from '../shared/deps.ts';
-import { httpHandler, json, parseWith, tenantOf } from '../shared/http.ts';
+import { dynamoClient } from '../common/clients.ts';
+import { config, required } from '../common/config.ts';
+import { clock, pacer, tenantStore } from '../common/deps.ts';
+import { httpHandler, json, parseWith, tenantOf } from '../common/http.ts';
 import { tenantStats } from '../use-cases/stats.ts';
 
 /** No parameters: an unknown one is a 400, as on every other route. */

@@ -1,6 +1,6 @@
-import { webhookDeps } from '../shared/deps.ts';
-import { httpHandler, json, tenantOf } from '../shared/http.ts';
-import { logger } from '../shared/powertools.ts';
+import { webhookDeps } from '../common/deps.ts';
+import { httpHandler, json, tenantOf } from '../common/http.ts';
+import { logger } from '../common/powertools.ts';
 import { getWebhook } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {

@@ -1,6 +1,6 @@
 import { ListJobsQuery } from '../api/schemas.ts';
-import { jobStore } from '../shared/deps.ts';
-import { httpHandler, json, parseWith, tenantOf } from '../shared/http.ts';
+import { jobStore } from '../common/deps.ts';
+import { httpHandler, json, parseWith, tenantOf } from '../common/http.ts';
 import { listJobs } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {

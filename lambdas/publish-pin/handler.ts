@@ -3,11 +3,11 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import { observedPinterest, type PinterestCall } from '../adapters/observed-pinterest.ts';
 import type { Job } from '../api/schemas.ts';
-import { publishDeps } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { parseJobMessage } from '../shared/job-message.ts';
-import { clearJobContext, count, emit, inJobSegment, setJobContext } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { publishDeps } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { parseJobMessage } from '../common/job-message.ts';
+import { clearJobContext, count, emit, inJobSegment, setJobContext } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { publishJob, type PublishDeps, type PublishResult } from '../use-cases/publish.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { AccountId, PutAccountRequest } from '../api/schemas.ts';
-import { clock, tenantStore, tokenVault } from '../shared/deps.ts';
-import { ValidationError } from '../shared/errors.ts';
-import { httpHandler, json, parseJsonBody, tenantOf } from '../shared/http.ts';
-import { setJobContext } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { clock, tenantStore, tokenVault } from '../common/deps.ts';
+import { ValidationError } from '../common/errors.ts';
+import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
+import { setJobContext } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { connectAccount } from '../use-cases/accounts.ts';
 
 export const handler = httpHandler(async (req) => {

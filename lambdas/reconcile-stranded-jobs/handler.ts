@@ -1,10 +1,10 @@
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import { maxCrashes, retryPolicy } from '../domain/backoff.ts';
-import { config } from '../shared/config.ts';
-import { clock, jobStore } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { emit } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { config } from '../common/config.ts';
+import { clock, jobStore } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { emit } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { reconcileStranded, type ReconcileReport } from '../use-cases/reconcile.ts';
 
 /** The stranded-job reconciler, on a schedule (lambdas/use-cases/reconcile.ts). A job it could not handle fails the run. */

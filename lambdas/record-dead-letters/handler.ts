@@ -2,13 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
-import { sqsClient } from '../shared/clients.ts';
-import { required } from '../shared/config.ts';
-import { clock, jobStore } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { parseJobMessage } from '../shared/job-message.ts';
-import { count, inJobSegment, type JobKeys } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { sqsClient } from '../common/clients.ts';
+import { required } from '../common/config.ts';
+import { clock, jobStore } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { parseJobMessage } from '../common/job-message.ts';
+import { count, inJobSegment, type JobKeys } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { recordDeadLetter } from '../use-cases/reconcile.ts';
 
 /**

@@ -3,10 +3,10 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 
 import { METRICS } from '../../lib/definitions/metrics.ts';
 import { fromItem } from '../adapters/dynamo-job-store.ts';
 import type { JobRecord } from '../domain/job.ts';
-import { clock, eventPublisher, jobQueue, jobStore } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { count, emit, inJobSegment } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { count, emit, inJobSegment } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { inJobOrder, relayJobChange } from '../use-cases/dispatch.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../lib/definitions/metrics.ts';
-import { clock, jobQueue, jobStore } from '../shared/deps.ts';
-import { parseJobMessage } from '../shared/job-message.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { count, inJobSegment } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { clock, jobQueue, jobStore } from '../common/deps.ts';
+import { parseJobMessage } from '../common/job-message.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { count, inJobSegment } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { requeueDue } from '../use-cases/requeue-due.ts';
 
 /** The delay-queue consumer (lambdas/use-cases/requeue-due.ts). Failures come back after visibility. */

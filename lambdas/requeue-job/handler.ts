@@ -1,8 +1,8 @@
 import { RequeueRequest } from '../api/schemas.ts';
-import { clock, jobStore } from '../shared/deps.ts';
-import { httpHandler, json, parseJsonBody, tenantOf } from '../shared/http.ts';
-import { setJobContext } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { clock, jobStore } from '../common/deps.ts';
+import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
+import { setJobContext } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { requeueJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {

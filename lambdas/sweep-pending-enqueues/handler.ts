@@ -1,9 +1,9 @@
 import { METRICS } from '../../lib/definitions/metrics.ts';
-import { config } from '../shared/config.ts';
-import { clock, eventPublisher, jobQueue, jobStore } from '../shared/deps.ts';
-import { observedHandler } from '../shared/handlers.ts';
-import { emit } from '../shared/observability.ts';
-import { logger } from '../shared/powertools.ts';
+import { config } from '../common/config.ts';
+import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
+import { observedHandler } from '../common/handlers.ts';
+import { emit } from '../common/observability.ts';
+import { logger } from '../common/powertools.ts';
 import { sweepPendingOutbox } from '../use-cases/dispatch.ts';
 
 /** Jobs per run; a larger backlog drains over consecutive runs (every minute). */

@@ -1,6 +1,6 @@
 import { ACCOUNT_ID_PATTERN, type Account, type PutAccountRequest } from '../api/schemas.ts';
 import { newConnectionId } from '../domain/ids.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { NotFoundError } from '../common/errors.ts';
 import type { AccountRecord, Deps } from './ports.ts';
 
 /** The public view: connection state and limits, never the tokens, where they live or the internal connection id. */

@@ -1,7 +1,7 @@
 import { PinFields, type Job, type JobStatus } from '../api/schemas.ts';
 import { JOB_ID_PATTERN } from '../domain/ids.ts';
 import { CANCELLABLE, transition } from '../domain/job.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
 import type { Deps, JobFilter } from './ports.ts';
 
 const notFound = (jobId: string) => new NotFoundError(`job ${jobId} not found`);

@@ -2,7 +2,7 @@ import { PinFields, RequeueRequest, type Job, type JobStatus } from '../api/sche
 import type { Clock } from '../domain/clock.ts';
 import { isTerminal, type JobRecord } from '../domain/job.ts';
 import { DUE_IMMEDIATELY, redispatchesInCurrentRun } from '../domain/reconciliation.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
 import { requeueJob } from './jobs.ts';
 import type { JobStore, OverdueJobs, TenantDirectory } from './ports.ts';
 import { reconcileStranded, type ReconcileOptions } from './reconcile.ts';

@@ -9,7 +9,7 @@ import {
   withIncident,
 } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
-import { parseJobMessage, PoisonMessageError } from '../shared/job-message.ts';
+import { parseJobMessage, PoisonMessageError } from '../common/job-message.ts';
 import type { Deps } from './ports.ts';
 
 /**

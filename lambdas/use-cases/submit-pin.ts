@@ -1,7 +1,7 @@
 import type { CreatePinRequest, Job } from '../api/schemas.ts';
 import { bodyHash, jobIdFor } from '../domain/ids.ts';
 import { newJob } from '../domain/job.ts';
-import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../common/errors.ts';
 import type { Deps } from './ports.ts';
 
 /** How far ahead `publish_at` may be: a year keeps scheduled jobs inside anyone's retention window. */

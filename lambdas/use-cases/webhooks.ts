@@ -9,7 +9,7 @@ import type { Clock } from '../domain/clock.ts';
 import { EVENT_SCHEMA_VERSION } from '../domain/events.ts';
 import { isLeftover, newestFirst, newTestEventId, newWebhookId, newWebhookSecret, type WebhookRecord, type WebhookResources } from '../domain/webhook.ts';
 import { checkWebhookUrl, HostNotFoundError, WebhookUrlError } from '../domain/webhook-url.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
 import {
   WebhookQuotaError,
   WebhookResourceMissingError,

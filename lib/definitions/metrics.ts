@@ -2,7 +2,7 @@ import { FUNCTIONS, type FunctionName } from './functions.ts';
 
 /**
  * The one catalogue of pinrelay's custom CloudWatch metrics: name, unit, breakdown dimension, which
- * functions emit it and what it means. The functions emit them through lambdas/shared/observability.ts
+ * functions emit it and what it means. The functions emit them through lambdas/common/observability.ts
  * (Powertools metrics, embedded metric format); the dashboard and the alarms take the names from here,
  * so a renamed metric fails to compile rather than leaving an empty graph.
  *
@@ -57,7 +57,7 @@ export const OUTCOME_VALUES = ['succeeded', 'retry_now', 'retry_later', 'unknown
 export const FAILURE_ROUTE_VALUES = ['client', 'ops', 'engineering'] as const;
 /** The statuses a job ends in. */
 export const TERMINAL_STATUS_VALUES = ['succeeded', 'failed', 'cancelled'] as const;
-/** Error codes of a refused request (lambdas/shared/errors.ts) other than `internal`. */
+/** Error codes of a refused request (lambdas/common/errors.ts) other than `internal`. */
 export const REJECTION_CODE_VALUES = [
   'validation_error',
   'unauthorized',
@@ -69,7 +69,7 @@ export const REJECTION_CODE_VALUES = [
   'rate_limited',
 ] as const;
 
-/** Every API route's function: httpHandler (lambdas/shared/http.ts) emits the API metrics in each. */
+/** Every API route's function: httpHandler (lambdas/common/http.ts) emits the API metrics in each. */
 const API_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((f) => f.trigger.kind === 'api').map((f) => f.name);
 
 const breakdown = <const V extends readonly string[]>(name: string, values: V) => ({ name, values });

@@ -7,7 +7,7 @@ import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
  * default. Everything else is derived from here:
  *
  * - the stage schema over cdk.json (lib/config.ts): `stageSettingFields()`, same keys as below;
- * - the runtime schema over process.env (lambdas/shared/config.ts): `runtimeSettingFields()`;
+ * - the runtime schema over process.env (lambdas/common/config.ts): `runtimeSettingFields()`;
  * - which function gets which variable (ENV_FOR_ACCESS in lib/definitions/functions.ts): each entry's `access`;
  * - the values CDK and local mode put into a function's environment: `encodeSetting()`;
  * - the settings tables of the docs: `settingsTable()` (`npx tsx bin/settings-table.ts` prints them).
@@ -407,7 +407,7 @@ type RuntimeFields<T extends SettingTree> = {
   [S in Leaves<T> as S extends { readonly env: infer E extends string } ? E : never]: z.ZodDefault<z.ZodType<SettingValue<S>, unknown>>;
 };
 
-/** The runtime env schema's fields for the settings (lambdas/shared/config.ts spreads them into its schema). */
+/** The runtime env schema's fields for the settings (lambdas/common/config.ts spreads them into its schema). */
 export function runtimeSettingFields(): RuntimeFields<Settings> {
   return Object.fromEntries(SETTING_ENTRIES.map(({ setting }) => [setting.env, runtimeSettingSchema(setting)])) as unknown as RuntimeFields<Settings>;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { JobEvent } from '../../lambdas/api/events.ts';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import { EVENT_ID_PATTERN, eventIdFor } from '../../lambdas/domain/events.ts';
-import { eventsClient } from '../../lambdas/shared/clients.ts';
+import { eventsClient } from '../../lambdas/common/clients.ts';
 import { SANDBOX_DEMO_USER, type Pipeline } from '../../local/pipeline.ts';
 import type { BusEvent } from '../../local/stand-ins/eventbridge.ts';
 import { callerFor, drainQueue, pin, testPipeline, waitFor, waitForJob } from './harness.ts';

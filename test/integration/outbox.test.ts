@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqsClient } from '../../lambdas/shared/clients.ts';
+import { sqsClient } from '../../lambdas/common/clients.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { callerFor, drainQueue, pin, testPipeline } from './harness.ts';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoJobStore } from '../../lambdas/adapters/dynamo-job-store.ts';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import { transition } from '../../lambdas/domain/job.ts';
-import { dynamoClient } from '../../lambdas/shared/clients.ts';
+import { dynamoClient } from '../../lambdas/common/clients.ts';
 import type { Pipeline, PipelineOptions } from '../../local/pipeline.ts';
 import { callerFor, drainQueue, sqsOf, startQueueConsumers, testPipeline, waitFor, waitForJob, type Caller } from './harness.ts';
 

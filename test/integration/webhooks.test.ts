@@ -213,8 +213,8 @@ describe('subscription API', () => {
   it('a create that fails half-way (PutTargets refused) answers 500 and leaves nothing behind', async () => {
     const { tenantId, api } = await tenant('half');
     const hook = await receiver();
-    const { eventsClient } = await import('../../lambdas/shared/clients.ts');
-    // The same client the webhook functions use (lambdas/shared/clients.ts): fail PutTargets before it is sent.
+    const { eventsClient } = await import('../../lambdas/common/clients.ts');
+    // The same client the webhook functions use (lambdas/common/clients.ts): fail PutTargets before it is sent.
     const stack = eventsClient().middlewareStack;
     let injected = 0;
     stack.add(

@@ -7,7 +7,7 @@ import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
 import { DynamoJobStore, OPTIONAL_ATTRIBUTES, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
 import { transition } from '../../../lambdas/domain/job.ts';
 import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
-import { ValidationError } from '../../../lambdas/shared/errors.ts';
+import { ValidationError } from '../../../lambdas/common/errors.ts';
 import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateWebhookRequest } from '../../../lambdas/api/schemas.ts';
 import { openApiDocument } from '../../../lambdas/api/openapi.ts';
-import { zodDetails } from '../../../lambdas/shared/http.ts';
+import { zodDetails } from '../../../lambdas/common/http.ts';
 
 const valid = { url: 'https://hooks.example.com/x', events: ['job.succeeded'] };
 const details = (body: unknown) => {

@@ -17,7 +17,7 @@ let out: Captured;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/shared/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps.ts', () => ({
     jobStore: () => deps.jobs,
     tenantStore: () => deps.tenants,
     clock: { now: () => deps.clock.now() },
@@ -29,7 +29,7 @@ beforeAll(async () => {
   deps.tenants.accounts.set(`${TENANT}/${ACCOUNT}`, f.accountRecord(TENANT, ACCOUNT, NOW));
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/shared/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

@@ -13,7 +13,7 @@ import {
 } from '../../../lib/definitions/metrics.ts';
 import { JobFailure, OUTCOMES } from '../../../lambdas/api/schemas.ts';
 import { TERMINAL } from '../../../lambdas/domain/job.ts';
-import type { ErrorCode } from '../../../lambdas/shared/errors.ts';
+import type { ErrorCode } from '../../../lambdas/common/errors.ts';
 import type { RequeueResult } from '../../../lambdas/use-cases/requeue-due.ts';
 import type { DeadLetterResult } from '../../../lambdas/use-cases/reconcile.ts';
 
@@ -71,10 +71,10 @@ describe('metric catalogue', () => {
     expect(sorted(REJECTION_CODE_VALUES)).toEqual(sorted(Object.keys(rejection)));
   });
 
-  it('no metric is emitted around the catalogue: addMetric appears only in lambdas/shared/observability.ts', () => {
+  it('no metric is emitted around the catalogue: addMetric appears only in lambdas/common/observability.ts', () => {
     const root = new URL('../../../lambdas/', import.meta.url);
     const offenders = (readdirSync(root, { recursive: true }) as string[])
-      .filter((file) => file.endsWith('.ts') && file !== 'shared/observability.ts')
+      .filter((file) => file.endsWith('.ts') && file !== 'common/observability.ts')
       .filter((file) => /\.addMetric\(/.test(readFileSync(new URL(file, root), 'utf8')));
     expect(offenders).toEqual([]);
   });

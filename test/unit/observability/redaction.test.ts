@@ -32,8 +32,8 @@ const SECRET_NAME = `${PREFIX}/${TENANT}/${ACCOUNT}`;
 
 let out: Captured;
 let mods: {
-  logger: typeof import('../../../lambdas/shared/powertools.ts')['logger'];
-  http: typeof import('../../../lambdas/shared/http.ts');
+  logger: typeof import('../../../lambdas/common/powertools.ts')['logger'];
+  http: typeof import('../../../lambdas/common/http.ts');
   provider: typeof import('../../../lambdas/adapters/secrets-token-provider.ts');
   b: typeof import('../builders.ts');
   f: typeof import('../fakes.ts');
@@ -44,7 +44,7 @@ let vaultFailure: Error;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/shared/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps.ts', () => ({
     publishDeps: async () => publishDeps,
     webhookDeps: () => {
       throw webhookFailure;
@@ -58,15 +58,15 @@ beforeAll(async () => {
     clock: { now: () => publishDeps.clock.now() },
   }));
   mods = {
-    logger: (await import('../../../lambdas/shared/powertools.ts')).logger,
-    http: await import('../../../lambdas/shared/http.ts'),
+    logger: (await import('../../../lambdas/common/powertools.ts')).logger,
+    http: await import('../../../lambdas/common/http.ts'),
     provider: await import('../../../lambdas/adapters/secrets-token-provider.ts'),
     b: await import('../builders.ts'),
     f: await import('../fakes.ts'),
   };
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/shared/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

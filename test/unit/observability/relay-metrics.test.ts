@@ -25,7 +25,7 @@ let out: Captured;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/shared/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps.ts', () => ({
     jobStore: () => deps.jobs,
     jobQueue: () => deps.queue,
     eventPublisher: () => deps.events,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   f = await import('../fakes.ts');
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/shared/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

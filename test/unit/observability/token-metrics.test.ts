@@ -44,7 +44,7 @@ async function run(stored: object, answers: unknown[], options: { forceRefresh?:
     appCredentialsConfigured: async () => options.appCredentials ?? true,
   });
   await tokens.accessToken(TENANT, ACCOUNT, { forceRefresh: options.forceRefresh ?? false }).catch(() => undefined);
-  (await import('../../../lambdas/shared/powertools.ts')).metrics.publishStoredMetrics();
+  (await import('../../../lambdas/common/powertools.ts')).metrics.publishStoredMetrics();
 }
 
 describe('token metrics', () => {

@@ -61,7 +61,7 @@ function fakeSegment(name: string): FakeSegment {
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-let tracer: typeof import('../../../lambdas/shared/powertools.ts')['tracer'];
+let tracer: typeof import('../../../lambdas/common/powertools.ts')['tracer'];
 let b: typeof import('../builders.ts');
 let facade: FakeSegment;
 let annotations: [string, unknown][];
@@ -73,7 +73,7 @@ beforeAll(async () => {
   for (const name of ['JOBS_TABLE_NAME', 'TENANTS_TABLE_NAME', 'PINTEREST_APP_SECRET_ARN', 'PINTEREST_CLIENT_ID', 'PINTEREST_CLIENT_SECRET']) {
     vi.stubEnv(name, undefined);
   }
-  ({ tracer } = await import('../../../lambdas/shared/powertools.ts'));
+  ({ tracer } = await import('../../../lambdas/common/powertools.ts'));
   b = await import('../builders.ts');
 });
 afterAll(() => {
@@ -160,7 +160,7 @@ describe('tracing: every function', () => {
   });
 
   it.each(HANDLER_DIRS)('%s is built by the shared wrapper (tracer, logger, metrics)', async (name) => {
-    const { isObserved } = await import('../../../lambdas/shared/handlers.ts');
+    const { isObserved } = await import('../../../lambdas/common/handlers.ts');
     expect(isObserved(await load(name))).toBe(true);
   });
 });
@@ -191,7 +191,7 @@ describe('tracing: the job in the trace', () => {
 
 describe('tracing: AWS SDK clients', () => {
   it('every client is captured, once per container', async () => {
-    const clients = await import('../../../lambdas/shared/clients.ts');
+    const clients = await import('../../../lambdas/common/clients.ts');
     clients.resetClientsForTests();
 
     const built = [clients.dynamoClient(), clients.sqsClient(), clients.secretsClient(), clients.eventsClient(), clients.dynamoClient()];

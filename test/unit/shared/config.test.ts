@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../../lambdas/shared/errors.ts';
-import { config, required, resetConfigForTests } from '../../../lambdas/shared/config.ts';
+import { ConfigError } from '../../../lambdas/common/errors.ts';
+import { config, required, resetConfigForTests } from '../../../lambdas/common/config.ts';
 
 const VARS = [
   'JOBS_TABLE_NAME',

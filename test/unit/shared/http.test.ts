@@ -20,8 +20,8 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from '../../../lambdas/shared/errors.ts';
-import { httpHandler, json, MAX_BODY_BYTES, parseJsonBody, tenantOf, zodDetails, type ApiRequest, type ApiResponse } from '../../../lambdas/shared/http.ts';
+} from '../../../lambdas/common/errors.ts';
+import { httpHandler, json, MAX_BODY_BYTES, parseJsonBody, tenantOf, zodDetails, type ApiRequest, type ApiResponse } from '../../../lambdas/common/http.ts';
 import { lambdaContext } from '../builders.ts';
 
 const FIXTURE: APIGatewayProxyEvent = JSON.parse(

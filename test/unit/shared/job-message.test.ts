@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../../lambdas/domain/ids.ts';
-import { parseJobMessage, PoisonMessageError } from '../../../lambdas/shared/job-message.ts';
+import { parseJobMessage, PoisonMessageError } from '../../../lambdas/common/job-message.ts';
 import { TENANT } from '../builders.ts';
 
 const MESSAGE_ID = '059f36b4-87a3-44ab-83d2-661975830a7d';

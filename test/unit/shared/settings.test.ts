@@ -15,7 +15,7 @@ import {
   type Setting,
   type SettingValues,
 } from '../../../lib/definitions/settings.ts';
-import { envSchema, parseRuntimeConfig } from '../../../lambdas/shared/config.ts';
+import { envSchema, parseRuntimeConfig } from '../../../lambdas/common/config.ts';
 
 /**
  * One definition per setting (lib/definitions/settings.ts): whatever a stage may say in cdk.json, every

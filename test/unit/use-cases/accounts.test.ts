@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CONNECTION_ID_PATTERN } from '../../../lambdas/domain/ids.ts';
-import { NotFoundError } from '../../../lambdas/shared/errors.ts';
+import { NotFoundError } from '../../../lambdas/common/errors.ts';
 import { connectAccount, getAccount } from '../../../lambdas/use-cases/accounts.ts';
 import { ACCOUNT, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';

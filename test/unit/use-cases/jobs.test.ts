@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
 import { transition } from '../../../lambdas/domain/job.ts';
-import { ConflictError, NotFoundError } from '../../../lambdas/shared/errors.ts';
+import { ConflictError, NotFoundError } from '../../../lambdas/common/errors.ts';
 import { cancelJob, getJob, listJobs } from '../../../lambdas/use-cases/jobs.ts';
 import { jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';

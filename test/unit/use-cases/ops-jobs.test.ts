@@ -3,7 +3,7 @@ import type { Job } from '../../../lambdas/api/schemas.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
 import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { DUE_IMMEDIATELY } from '../../../lambdas/domain/reconciliation.ts';
-import { ValidationError } from '../../../lambdas/shared/errors.ts';
+import { ValidationError } from '../../../lambdas/common/errors.ts';
 import {
   listFailedJobs,
   listStuckJobs,

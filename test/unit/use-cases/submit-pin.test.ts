@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../../lambdas/domain/ids.ts';
-import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../../lambdas/shared/errors.ts';
+import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../../lambdas/common/errors.ts';
 import { MAX_SCHEDULE_AHEAD_DAYS, submitPin } from '../../../lambdas/use-cases/submit-pin.ts';
 import { ACCOUNT, OTHER_TENANT, pinRequest, T0, TENANT } from '../builders.ts';
 import { accountRecord, fakeDeps } from '../fakes.ts';

@@ -8,11 +8,11 @@ import { redactSecrets } from './redact.ts';
  * One logger, metrics and tracer per container, configured by the POWERTOOLS_* environment the
  * ServiceFunction construct sets (local mode sets the same):
  * - logger: JSON lines at POWERTOOLS_LOG_LEVEL (the `logLevel` setting), every value passed through
- *   redactSecrets (lambdas/shared/redact.ts) as the line is written;
+ *   redactSecrets (lambdas/common/redact.ts) as the line is written;
  * - metrics: embedded metric format in POWERTOOLS_METRICS_NAMESPACE (`Pinrelay/<stage>`), off where
  *   POWERTOOLS_METRICS_DISABLED is true (local mode); the catalogue is lib/definitions/metrics.ts;
  * - tracer: X-Ray, on in Lambda unless POWERTOOLS_TRACE_ENABLED is false (local mode, tests).
- * Handlers get all three through observedHandler (lambdas/shared/handlers.ts).
+ * Handlers get all three through observedHandler (lambdas/common/handlers.ts).
  */
 export const logger = new Logger({ serviceName: SERVICE_NAME, jsonReplacerFn: redactSecrets });
 

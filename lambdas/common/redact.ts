@@ -1,5 +1,5 @@
 /**
- * Secrets out of log lines. The shared logger (lambdas/shared/powertools.ts) runs every value of every
+ * Secrets out of log lines. The shared logger (lambdas/common/powertools.ts) runs every value of every
  * line through `redactSecrets` as it serializes it, so neither a careless attribute nor an error message
  * that quotes its input can print a credential:
  *

@@ -187,7 +187,7 @@ function statusClass(statusCode: number): '2xx' | '4xx' | '5xx' {
 
 /**
  * Wraps a route's use-case call as a Lambda handler: Powertools tracing/logging/metrics through
- * observedHandler (lambdas/shared/handlers.ts), the caller's tenant as a log key and trace annotation,
+ * observedHandler (lambdas/common/handlers.ts), the caller's tenant as a log key and trace annotation,
  * API Gateway event → ApiRequest, result or typed error → JSON response. Handlers stay ~20 lines.
  */
 export function httpHandler(route: (req: ApiRequest) => Promise<ApiResponse>) {

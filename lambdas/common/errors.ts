@@ -1,5 +1,5 @@
 /**
- * Typed errors, mapped once to HTTP in lambdas/shared/http.ts. Domain and use-case code throws these;
+ * Typed errors, mapped once to HTTP in lambdas/common/http.ts. Domain and use-case code throws these;
  * nothing else decides a status code.
  */
 
