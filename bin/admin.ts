@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isWebhookId } from '../lib/definitions/webhooks.ts';
+import { isWebhookId } from '../definitions/webhooks.ts';
 import { DynamoTenantStore } from '../lambdas/adapters/dynamo-tenant-store.ts';
 import { systemClock } from '../lambdas/domain/clock.ts';
 import { hashApiKey, newApiKey, newKeyId } from '../lambdas/domain/ids.ts';

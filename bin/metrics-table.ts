@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { metricsTable } from '../lib/definitions/metrics.ts';
+import { metricsTable } from '../definitions/metrics.ts';
 
 /**
- * The metrics table of the docs, generated from lib/definitions/metrics.ts (name, unit, breakdown
+ * The metrics table of the docs, generated from definitions/metrics.ts (name, unit, breakdown
  * dimension, emitting functions and meaning of each custom metric).
  *   npx tsx bin/metrics-table.ts                    print it (paste into README.md / docs/runbook.md)
  *   npx tsx bin/metrics-table.ts --check FILE...    exit 1 unless every file given contains it verbatim
@@ -17,7 +17,7 @@ if (args[0] === '--check') {
     process.exit(2);
   }
   const stale = files.filter((file) => !readFileSync(file, 'utf8').includes(table));
-  for (const file of stale) console.error(`${file}: the metrics table differs from lib/definitions/metrics.ts (print it with npx tsx bin/metrics-table.ts)`);
+  for (const file of stale) console.error(`${file}: the metrics table differs from definitions/metrics.ts (print it with npx tsx bin/metrics-table.ts)`);
   process.exit(stale.length > 0 ? 1 : 0);
 }
 console.log(table);

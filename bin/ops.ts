@@ -11,8 +11,8 @@ import {
   WEBHOOK_DLQ,
   localQueueName,
   type QueueDefinition,
-} from '../lib/definitions/queues.ts';
-import { JOBS_TABLE } from '../lib/definitions/tables.ts';
+} from '../definitions/queues.ts';
+import { JOBS_TABLE } from '../definitions/tables.ts';
 import type { PinFields } from '../lambdas/api/schemas.ts';
 import { DynamoJobStore } from '../lambdas/adapters/dynamo-job-store.ts';
 import { DynamoPacer } from '../lambdas/adapters/dynamo-pacer.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { settingsTable } from '../lib/definitions/settings.ts';
+import { settingsTable } from '../definitions/settings.ts';
 
 /**
- * The settings table of the docs, generated from lib/definitions/settings.ts (meaning, unit, range and
+ * The settings table of the docs, generated from definitions/settings.ts (meaning, unit, range and
  * default of each setting, its cdk.json key and its variable).
  *   npx tsx bin/settings-table.ts                    print it (paste into README.md / docs/deploy.md)
  *   npx tsx bin/settings-table.ts --check README.md  exit 1 unless every file given contains it verbatim
@@ -17,7 +17,7 @@ if (args[0] === '--check') {
     process.exit(2);
   }
   const stale = files.filter((file) => !readFileSync(file, 'utf8').includes(table));
-  for (const file of stale) console.error(`${file}: the settings table differs from lib/definitions/settings.ts (print it with npx tsx bin/settings-table.ts)`);
+  for (const file of stale) console.error(`${file}: the settings table differs from definitions/settings.ts (print it with npx tsx bin/settings-table.ts)`);
   process.exit(stale.length === 0 ? 0 : 1);
 }
 console.log(table);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseWebhookUrl, WebhookUrlError } from '../lambdas/domain/webhook-url.ts';
-import { stageSettingFields } from './definitions/settings.ts';
-import { JOB_EVENT_TYPES, STATIC_WEBHOOK_NAME_MAX_LENGTH, STATIC_WEBHOOK_NAME_PATTERN } from './definitions/webhooks.ts';
+import { stageSettingFields } from '../definitions/settings.ts';
+import { JOB_EVENT_TYPES, STATIC_WEBHOOK_NAME_MAX_LENGTH, STATIC_WEBHOOK_NAME_PATTERN } from '../definitions/webhooks.ts';
 
 /**
  * Deployment configuration: a zod schema over cdk.json context, one entry per stage.
@@ -11,7 +11,7 @@ import { JOB_EVENT_TYPES, STATIC_WEBHOOK_NAME_MAX_LENGTH, STATIC_WEBHOOK_NAME_PA
  *
  * Every field has a default, so `"dev": {}` is a valid stage. Unknown fields are rejected so a typo
  * (`jobRetentionDay`) fails the synth instead of silently falling back to the default. The fields that
- * become function environment come from lib/definitions/settings.ts, the same definitions the functions'
+ * become function environment come from definitions/settings.ts, the same definitions the functions'
  * runtime schema is built from: a stage that synthesizes is a configuration every function accepts.
  */
 
@@ -129,7 +129,7 @@ export function alarmThresholds(settings: { readonly alarms?: AlarmThresholdsInp
 }
 
 /**
- * The runtime webhook settings (lib/definitions/settings.ts: maxPerTenant, ruleQuota,
+ * The runtime webhook settings (definitions/settings.ts: maxPerTenant, ruleQuota,
  * invocationRateLimitPerSecond) plus the CDK-only `subscriptions`: webhooks managed as code, one
  * connection, API destination, rule and target each, built by the stateful stack
  * (lib/constructs/static-webhooks.ts). Not a runtime setting: no function reads it.
@@ -180,8 +180,8 @@ export const stageSettingsSchema = z.strictObject({
   workerMaxConcurrency: z.number().int().min(2).max(1000).optional(),
   /**
    * How often the stranded-job reconciler runs, in minutes (1–60); unset = the rate in its catalogue entry
-   * (`reconcile-stranded-jobs` in lib/definitions/functions.ts: every 5 minutes). Its grace, page limit
-   * and re-dispatch limit are the `reconcile.*` settings (lib/definitions/settings.ts).
+   * (`reconcile-stranded-jobs` in definitions/functions.ts: every 5 minutes). Its grace, page limit
+   * and re-dispatch limit are the `reconcile.*` settings (definitions/settings.ts).
    */
   reconcileEveryMinutes: z.number().int().min(1).max(60).optional(),
   /** Where alarms notify (the alarm topic's e-mail subscription); unset = alarms without a subscriber. */
@@ -193,7 +193,7 @@ export const stageSettingsSchema = z.strictObject({
   alarms: alarmThresholdsSchema.optional(),
   /**
    * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
-   * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in lib/definitions/settings.ts.
+   * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in definitions/settings.ts.
    */
   ...settingFields,
   /** `webhooks.*` settings and static subscriptions (above). */

@@ -1,14 +1,14 @@
-import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../lib/definitions/functions.ts';
-import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../lib/definitions/queues.ts';
-import { localSettingsSchema, type ResourceValues, type SettingValues } from '../lib/definitions/settings.ts';
-import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../lib/definitions/tables.ts';
+import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../definitions/functions.ts';
+import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../definitions/queues.ts';
+import { localSettingsSchema, type ResourceValues, type SettingValues } from '../definitions/settings.ts';
+import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../definitions/tables.ts';
 import type { PipelineOptions } from './pipeline.ts';
 import type { Provisioned } from './provision.ts';
 
 /**
  * Local mode's function environment, derived the way the CDK stack derives a deployed function's:
  * a stage-like settings object (here built from PipelineOptions instead of cdk.json) and the resources
- * (here the emulated tables and queues) go through functionEnvironment() from lib/definitions/functions.ts.
+ * (here the emulated tables and queues) go through functionEnvironment() from definitions/functions.ts.
  * test/infra/definitions-drift.test.ts holds both sides to the same variables and values.
  *
  * Local settings are checked against the runtime ranges, not a deployed stage's: the tests shorten the

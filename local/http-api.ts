@@ -8,19 +8,19 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { FUNCTIONS, type ApiRoute } from '../lib/definitions/functions.ts';
+import { FUNCTIONS, type ApiRoute } from '../definitions/functions.ts';
 import {
   gatewayResponseBody,
   gatewayResponseFor,
   gatewayResponseStatus,
   type GatewayResponseType,
-} from '../lib/definitions/gateway-responses.ts';
+} from '../definitions/gateway-responses.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, Lambda proxy integration): turns HTTP requests into the
  * same `APIGatewayProxyEvent`s API Gateway sends, runs the same REQUEST authorizer first, calls the
  * same handlers, and answers API Gateway's own errors with the same gateway responses
- * (lib/definitions/gateway-responses.ts).
+ * (definitions/gateway-responses.ts).
  */
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -80,7 +80,7 @@ export async function loadRoutes(): Promise<{ routes: MountedRoute[]; authorizer
       routes.push({ route, functionName: fn.name, handler, ...compile(route.path) });
     }
   }
-  if (!authorizer) throw new Error('no authorizer function in lib/definitions/functions.ts');
+  if (!authorizer) throw new Error('no authorizer function in definitions/functions.ts');
   return { routes, authorizer };
 }
 

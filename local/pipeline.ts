@@ -6,8 +6,8 @@ import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventb
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
-import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ } from '../lib/definitions/queues.ts';
-import { JOBS_TABLE, TENANTS_TABLE } from '../lib/definitions/tables.ts';
+import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ } from '../definitions/queues.ts';
+import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import {
   LOCAL_DEFAULTS,
@@ -46,7 +46,7 @@ export const SANDBOX_DEMO_USER = {
 
 /**
  * The whole pipeline on one machine (docs/adr/0004-local-mode.md): DynamoDB Local and fauxqs as child processes, the
- * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from lib/definitions, and the
+ * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from definitions, and the
  * same Lambda handlers behind a local API Gateway and local event source mappings.
  * Used by `npm start` (local/start.ts) and by the integration tests.
  */

@@ -7,11 +7,11 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { QUEUES, localQueueName, type QueueDefinition } from '../lib/definitions/queues.ts';
-import { TABLES, keyAttributes, type TableDefinition } from '../lib/definitions/tables.ts';
+import { QUEUES, localQueueName, type QueueDefinition } from '../definitions/queues.ts';
+import { TABLES, keyAttributes, type TableDefinition } from '../definitions/tables.ts';
 
 /**
- * Creates local mode's tables and queues from lib/definitions — the same definitions the CDK stack
+ * Creates local mode's tables and queues from definitions — the same definitions the CDK stack
  * is built from (test/infra/definitions-drift.test.ts holds both to the synthesized template).
  */
 

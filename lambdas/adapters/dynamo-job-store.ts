@@ -7,8 +7,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
-import { indexNamed, JOBS_TABLE } from '../../lib/definitions/tables.ts';
+import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
+import { indexNamed, JOBS_TABLE } from '../../definitions/tables.ts';
 import type { Incident, Job } from '../api/schemas.ts';
 import { expectedMoveBy } from '../domain/reconciliation.ts';
 import { isTerminal, type JobRecord, type SentPin } from '../domain/job.ts';

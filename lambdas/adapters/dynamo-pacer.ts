@@ -45,7 +45,7 @@ type Item = Record<string, unknown>;
  * The two budgets share the item, not their state: a read never changes a write token, a hold or the
  * limit (it only moves the version). Every write stores the whole state it read, changed: nothing (a
  * reservation, a hold, the other budget) is ever dropped by a write about something else. Get and Put only
- * (lib/definitions/item-access.ts).
+ * (definitions/item-access.ts).
  */
 export class DynamoPacer implements Pacer {
   constructor(

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import type { AccountRecord, ApiKeyRecord, TenantRecord, TenantStore } from '../use-cases/ports.ts';
 
 /**
- * Tenants table layout (lib/definitions/tables.ts):
+ * Tenants table layout (definitions/tables.ts):
  *   TENANT#<id>  / TENANT              the tenant
  *   APIKEY#<sha> / APIKEY              an API key, by the SHA-256 of its value (the value is never stored)
  *   TENANT#<id>  / ACCOUNT#<account>   a connected Pinterest account (token *reference* only, and the

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobEventType } from '../../lib/definitions/webhooks.ts';
+import type { JobEventType } from '../../definitions/webhooks.ts';
 import { newestFirst, type WebhookRecord, type WebhookResources, type WebhookStatus } from '../domain/webhook.ts';
 import type { WebhookStore } from '../use-cases/ports.ts';
 
 /**
- * Webhook subscriptions on the tenants table (lib/definitions/tables.ts), next to the tenant's accounts:
+ * Webhook subscriptions on the tenants table (definitions/tables.ts), next to the tenant's accounts:
  *   TENANT#<id> / WEBHOOK#<webhook id>   url, events, description, status, created_at, updated_at and the
  *                                        ARNs of its connection, API destination and rule (never the secret)
  * A tenant's subscriptions are one Query on its partition (`begins_with(sk, 'WEBHOOK#')`), read

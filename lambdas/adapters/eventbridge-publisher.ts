@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE } from '../../lib/definitions/webhooks.ts';
+import { EVENT_SOURCE } from '../../definitions/webhooks.ts';
 import type { EventPublisher, OutgoingEvent, PublishResult } from '../use-cases/ports.ts';
 
 /** PutEvents limits: entries per request, and the size of a request's entries together. */

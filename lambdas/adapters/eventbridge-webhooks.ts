@@ -20,7 +20,7 @@ import {
   webhookResourceName,
   webhookTarget,
   type JobEventType,
-} from '../../lib/definitions/webhooks.ts';
+} from '../../definitions/webhooks.ts';
 import { WebhookQuotaError, WebhookResourceMissingError, type WebhookProvisioner } from '../use-cases/ports.ts';
 
 export interface EventBridgeWebhooksConfig {
@@ -60,7 +60,7 @@ async function creating<T>(what: string, call: () => Promise<T>): Promise<T> {
 /**
  * WebhookProvisioner over the EventBridge API (@aws-sdk/client-eventbridge): one connection, API
  * destination and rule per subscription, all named `<prefix><webhook id>`, the rule's one target built by
- * webhookTarget() (lib/definitions/webhooks.ts). Works unchanged against AWS and local mode's stand-in.
+ * webhookTarget() (definitions/webhooks.ts). Works unchanged against AWS and local mode's stand-in.
  */
 export class EventBridgeWebhookProvisioner implements WebhookProvisioner {
   constructor(

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import type { Clock } from '../domain/clock.ts';
 import { count } from '../common/observability.ts';
 import { logger as sharedLogger } from '../common/powertools.ts';
@@ -13,7 +13,7 @@ export const REFRESH_AHEAD_MS = 10 * 60_000;
 /** Emitted each time a container gives up (for now) on storing a rotated pair: alarm on it. */
 export const ROTATION_NOT_STORED_METRIC = METRICS.TokenRotationNotStored.name;
 
-/** Why a refresh did not happen (the breakdown of TokenRefreshFailures, lib/definitions/metrics.ts). */
+/** Why a refresh did not happen (the breakdown of TokenRefreshFailures, definitions/metrics.ts). */
 export type RefreshFailureReason = (typeof METRICS.TokenRefreshFailures.breakdown.values)[number];
 
 /** The provider's metrics: a refresh, a refresh that did not happen (and why), a rotated pair not stored. */

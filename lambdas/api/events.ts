@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { JOB_EVENT_TYPES, WEBHOOK_ID_PATTERN, WEBHOOK_TEST_EVENT_TYPE } from '../../lib/definitions/webhooks.ts';
+import { JOB_EVENT_TYPES, WEBHOOK_ID_PATTERN, WEBHOOK_TEST_EVENT_TYPE } from '../../definitions/webhooks.ts';
 import { EVENT_ID_PATTERN, EVENT_SCHEMA_VERSION } from '../domain/events.ts';
 import { ImageUrlSource, Job, MultipleImageUrlsSource, PinFields, VideoIdSource } from './schemas.ts';
 
 /**
  * The published shape of pinrelay's events: the `detail` of a job event on the pinrelay EventBridge bus
  * (lambdas/domain/events.ts builds it) and the body a webhook receives (the subscription target's input
- * transformer, lib/definitions/webhooks.ts). Served as JSON Schema at GET /v1/events/schema.json and
+ * transformer, definitions/webhooks.ts). Served as JSON Schema at GET /v1/events/schema.json and
  * included as components in the OpenAPI document (lambdas/api/openapi.ts).
  *
  * The zod schemas are as strict as the events are today (the unit tests parse real events with them); the
@@ -105,7 +105,7 @@ export const WebhookDelivery = z
 export type JobEvent = z.infer<typeof JobEvent>;
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
-/** Where the document is served (lib/definitions/functions.ts, get-event-schema). */
+/** Where the document is served (definitions/functions.ts, get-event-schema). */
 export const EVENT_SCHEMA_PATH = '/v1/events/schema.json';
 
 /** Every schema published, by name: the two roots and the shared parts they refer to. */

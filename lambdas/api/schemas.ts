@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { JOB_EVENT_TYPES } from '../../lib/definitions/webhooks.ts';
+import { JOB_EVENT_TYPES } from '../../definitions/webhooks.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from '../domain/webhook-url.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { tenantStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, setJobContext } from '../common/observability.ts';

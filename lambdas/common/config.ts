@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { runtimeResourceFields, runtimeSettingFields } from '../../lib/definitions/settings.ts';
+import { runtimeResourceFields, runtimeSettingFields } from '../../definitions/settings.ts';
 import { ConfigError } from './errors.ts';
 
 /**
  * Runtime configuration: zod over process.env, parsed once on first use. Every resource variable is
  * optional here because each function receives only the variables its access needs
- * (lib/definitions/functions.ts); `required()` fails loudly, naming the variable, when a function reaches
+ * (definitions/functions.ts); `required()` fails loudly, naming the variable, when a function reaches
  * for one it was not given. Settings (retention, pacing, retries, …) fall back to their defaults.
  *
  * Resource variables and settings — names, ranges, defaults — are defined once in
- * lib/definitions/settings.ts, where the CDK stage schema and local mode take them from too.
+ * definitions/settings.ts, where the CDK stage schema and local mode take them from too.
  */
 export const envSchema = z.object({
   ...runtimeResourceFields(),
@@ -53,7 +53,7 @@ type RequiredKey = {
 export function required<K extends RequiredKey>(name: K): NonNullable<RuntimeConfig[K]> {
   const value = config()[name];
   if (value === undefined || value === null) {
-    throw new ConfigError(`${name} is not set for this function (see lib/definitions/functions.ts)`);
+    throw new ConfigError(`${name} is not set for this function (see definitions/functions.ts)`);
   }
   return value as NonNullable<RuntimeConfig[K]>;
 }

@@ -7,7 +7,7 @@ import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
 import { PinterestClient, type PinterestApi } from '../adapters/pinterest-client.ts';
 import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/definitions/pinterest-app.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
 import { retryPolicy } from '../domain/backoff.ts';
 import type { PublishDeps } from '../use-cases/publish.ts';
 import { DnsHostResolver } from '../adapters/dns-host-resolver.ts';

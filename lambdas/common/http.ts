@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import {
   ApiError,
   PayloadTooLargeError,

@@ -1,9 +1,9 @@
-import type { MetricBreakdown, MetricDefinition } from '../../lib/definitions/metrics.ts';
+import type { MetricBreakdown, MetricDefinition } from '../../definitions/metrics.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 /**
  * What handlers use to be observable, on top of the shared Powertools instances: metrics from the
- * catalogue (lib/definitions/metrics.ts), the job's identity as log keys and trace annotations, and a
+ * catalogue (definitions/metrics.ts), the job's identity as log keys and trace annotations, and a
  * trace subsegment per job when one invocation handles several. Use cases never import this: handlers
  * emit from what the use cases return.
  */

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../lib/definitions/metrics.ts';
+import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../definitions/metrics.ts';
 import { redactSecrets } from './redact.ts';
 
 /**
@@ -10,7 +10,7 @@ import { redactSecrets } from './redact.ts';
  * - logger: JSON lines at POWERTOOLS_LOG_LEVEL (the `logLevel` setting), every value passed through
  *   redactSecrets (lambdas/common/redact.ts) as the line is written;
  * - metrics: embedded metric format in POWERTOOLS_METRICS_NAMESPACE (`Pinrelay/<stage>`), off where
- *   POWERTOOLS_METRICS_DISABLED is true (local mode); the catalogue is lib/definitions/metrics.ts;
+ *   POWERTOOLS_METRICS_DISABLED is true (local mode); the catalogue is definitions/metrics.ts;
  * - tracer: X-Ray, on in Lambda unless POWERTOOLS_TRACE_ENABLED is false (local mode, tests).
  * Handlers get all three through observedHandler (lambdas/common/handlers.ts).
  */

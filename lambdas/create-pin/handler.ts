@@ -1,4 +1,4 @@
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
 import { clock, jobStore, tenantStore } from '../common/deps.ts';
 import { ApiError, ValidationError } from '../common/errors.ts';

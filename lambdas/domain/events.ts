@@ -14,7 +14,7 @@ import type { JobRecord } from './job.ts';
  * version 1, and its events must not look like repeats of the old job's.
  */
 
-export { EVENT_SOURCE } from '../../lib/definitions/webhooks.ts';
+export { EVENT_SOURCE } from '../../definitions/webhooks.ts';
 /** Bumped only for changes a receiver must adapt to; additions keep it. */
 export const EVENT_SCHEMA_VERSION = 1;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { WEBHOOK_PROVISIONING_STALE_SECONDS, type JobEventType } from '../../lib/definitions/webhooks.ts';
+import { WEBHOOK_PROVISIONING_STALE_SECONDS, type JobEventType } from '../../definitions/webhooks.ts';
 
 /**
  * A webhook subscription as pinrelay stores it (tenants table, `TENANT#<t>` / `WEBHOOK#<id>`), and the

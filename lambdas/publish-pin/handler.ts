@@ -1,6 +1,6 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { observedPinterest, type PinterestCall } from '../adapters/observed-pinterest.ts';
 import type { Job } from '../api/schemas.ts';
 import { publishDeps } from '../common/deps.ts';
@@ -18,7 +18,7 @@ import { publishJob, type PublishDeps, type PublishResult } from '../use-cases/p
  *
  * Observability: one trace subsegment per message annotated with the job and tenant ids (Pinterest and
  * AWS calls nest under it), one log line per attempt with job_id, tenant_id, account_id, idempotency_key,
- * attempt and outcome, and the worker's metrics of lib/definitions/metrics.ts. Status changes themselves
+ * attempt and outcome, and the worker's metrics of definitions/metrics.ts. Status changes themselves
  * are logged and counted by the outbox relay, which sees them all.
  */
 const processor = new SqsFifoPartialProcessorAsync();

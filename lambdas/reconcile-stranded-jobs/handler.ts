@@ -1,4 +1,4 @@
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { maxCrashes, retryPolicy } from '../domain/backoff.ts';
 import { config } from '../common/config.ts';
 import { clock, jobStore } from '../common/deps.ts';

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
 import { sqsClient } from '../common/clients.ts';
 import { required } from '../common/config.ts';

@@ -1,6 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { fromItem } from '../adapters/dynamo-job-store.ts';
 import type { JobRecord } from '../domain/job.ts';
 import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';

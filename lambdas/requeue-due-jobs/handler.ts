@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { clock, jobQueue, jobStore } from '../common/deps.ts';
 import { parseJobMessage } from '../common/job-message.ts';
 import { observedHandler } from '../common/handlers.ts';

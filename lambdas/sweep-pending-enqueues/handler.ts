@@ -1,4 +1,4 @@
-import { METRICS } from '../../lib/definitions/metrics.ts';
+import { METRICS } from '../../definitions/metrics.ts';
 import { config } from '../common/config.ts';
 import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';

@@ -3,7 +3,7 @@ import type { PacingSignal } from '../domain/pacing.ts';
 import type { JobRecord } from '../domain/job.ts';
 import type { OutboxEntry } from '../domain/outbox.ts';
 import type { Account, Incident, JobStatus } from '../api/schemas.ts';
-import type { JobEventType } from '../../lib/definitions/webhooks.ts';
+import type { JobEventType } from '../../definitions/webhooks.ts';
 import type { WebhookRecord, WebhookResources } from '../domain/webhook.ts';
 
 /**
@@ -262,7 +262,7 @@ export interface WebhookStore {
 }
 
 /**
- * A subscription's EventBridge resources, named `<prefix><webhook id>` (lib/definitions/webhooks.ts).
+ * A subscription's EventBridge resources, named `<prefix><webhook id>` (definitions/webhooks.ts).
  * One method per control-plane step, so the use case can undo exactly what it made when a later step fails.
  * The delete and remove methods succeed when the resource is already gone.
  */

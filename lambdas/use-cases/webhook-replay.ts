@@ -1,4 +1,4 @@
-import { EVENT_SOURCE, WEBHOOK_REDELIVERY_EVENT_TYPE, webhookIdOfResourceName } from '../../lib/definitions/webhooks.ts';
+import { EVENT_SOURCE, WEBHOOK_REDELIVERY_EVENT_TYPE, webhookIdOfResourceName } from '../../definitions/webhooks.ts';
 import type { EventPublisher, OutgoingEvent } from './ports.ts';
 
 /**

@@ -4,7 +4,7 @@ import {
   WEBHOOK_ID_PATTERN,
   WEBHOOK_RULE_QUOTA_MARGIN,
   WEBHOOK_TEST_EVENT_TYPE,
-} from '../../lib/definitions/webhooks.ts';
+} from '../../definitions/webhooks.ts';
 import type { Clock } from '../domain/clock.ts';
 import { EVENT_SCHEMA_VERSION } from '../domain/events.ts';
 import { isLeftover, newestFirst, newTestEventId, newWebhookId, newWebhookSecret, type WebhookRecord, type WebhookResources } from '../domain/webhook.ts';

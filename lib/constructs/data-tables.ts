@@ -9,10 +9,10 @@ import {
   keyAttributes,
   type KeyDefinition,
   type TableDefinition,
-} from '../definitions/tables.ts';
+} from '../../definitions/tables.ts';
 
 /**
- * pinrelay's DynamoDB tables, built from `TABLES` (lib/definitions/tables.ts) so the deployed tables
+ * pinrelay's DynamoDB tables, built from `TABLES` (definitions/tables.ts) so the deployed tables
  * and local mode's emulated ones cannot drift.
  *
  * Fixed for every table: on-demand billing, point-in-time recovery, AWS-managed KMS encryption (the

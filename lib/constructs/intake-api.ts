@@ -3,8 +3,8 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiRoute } from '../definitions/functions.ts';
-import { GATEWAY_RESPONSES, gatewayResponseBody } from '../definitions/gateway-responses.ts';
+import type { ApiRoute } from '../../definitions/functions.ts';
+import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../definitions/gateway-responses.ts';
 import { managedPolicyFinding } from './nag.ts';
 
 /** One API route and the function behind it (Lambda proxy integration). */
@@ -46,7 +46,7 @@ export interface IntakeApiProps {
  * pinrelay's public HTTPS API: an API Gateway REST API (regional) with
  * - a Lambda REQUEST authorizer on `Authorization` for every `authorized` route (results cached per header);
  * - one Lambda proxy method per route;
- * - gateway responses that render API Gateway's own errors in pinrelay's envelope (lib/definitions/gateway-responses.ts);
+ * - gateway responses that render API Gateway's own errors in pinrelay's envelope (definitions/gateway-responses.ts);
  * - a stage with JSON access logs, X-Ray tracing, ERROR-level execution logs with data trace OFF
  *   (request bodies carry Pinterest tokens: they must never reach a log), and throttling.
  *
@@ -118,7 +118,7 @@ export class IntakeApi extends Construct {
       if (!route.authorized) {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${key} is a public document (authorized: false in lib/definitions/functions.ts); it exposes no tenant data.`,
+          reason: `${key} is a public document (authorized: false in definitions/functions.ts); it exposes no tenant data.`,
         });
       }
       methods.set(key, method);
@@ -144,7 +144,7 @@ export class IntakeApi extends Construct {
       {
         id: 'AwsSolutions-APIG2',
         reason:
-          'Request validation is done by zod schemas in each handler (lib/definitions + lambdas/*/schema.ts), which answer with ' +
+          'Request validation is done by zod schemas in each handler (definitions + lambdas/*/schema.ts), which answer with ' +
           'field-level error details; API Gateway models would duplicate the schemas and answer without them.',
       },
       {

@@ -25,8 +25,8 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../config.ts';
-import type { FunctionDefinition } from '../definitions/functions.ts';
-import { METRICS, SERVICE_DIMENSIONS, metricsNamespace, type MetricDefinition } from '../definitions/metrics.ts';
+import type { FunctionDefinition } from '../../definitions/functions.ts';
+import { METRICS, SERVICE_DIMENSIONS, metricsNamespace, type MetricDefinition } from '../../definitions/metrics.ts';
 
 /**
  * pinrelay's dashboard and alarms (docs/adr/0012-observability.md): one CloudWatch dashboard per stage,
@@ -242,7 +242,7 @@ export class Observability extends Construct {
       },
     });
 
-    // Custom metrics: names from the catalogue (lib/definitions/metrics.ts), the stage's namespace.
+    // Custom metrics: names from the catalogue (definitions/metrics.ts), the stage's namespace.
     const namespace = metricsNamespace(stage);
     const custom = (
       def: MetricDefinition,
@@ -250,7 +250,7 @@ export class Observability extends Construct {
       options: { period?: Duration; statistic?: string; breakdown?: string } = {},
     ): cloudwatch.Metric => {
       if (options.breakdown !== undefined && !def.breakdown?.values.includes(options.breakdown)) {
-        throw new Error(`${def.name} has no breakdown value ${options.breakdown} (lib/definitions/metrics.ts)`);
+        throw new Error(`${def.name} has no breakdown value ${options.breakdown} (definitions/metrics.ts)`);
       }
       return new cloudwatch.Metric({
         namespace,

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../definitions/pinterest-app.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
 
 // Defined with the plain data the Lambda code may import too; re-exported for the stacks and their tests.
 export { PINTEREST_APP_PLACEHOLDER_CLIENT_ID };

@@ -10,10 +10,10 @@ import {
   PUBLISH_QUEUE,
   QUEUES,
   type QueueDefinition,
-} from '../definitions/queues.ts';
+} from '../../definitions/queues.ts';
 
 /**
- * pinrelay's SQS queues, built from `QUEUES` (lib/definitions/queues.ts) in definition order (dead-letter
+ * pinrelay's SQS queues, built from `QUEUES` (definitions/queues.ts) in definition order (dead-letter
  * queues first), so the deployed queues and local mode's fauxqs queues share their attributes.
  *
  * Fixed for every queue: SQS-managed server-side encryption (SSE-SQS: no key policy to extend when

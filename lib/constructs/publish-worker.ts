@@ -71,7 +71,7 @@ export function requireVisibility(queue: sqs.IQueue, fn: lambda.IFunction, facto
   if (visibility < factor * timeout) {
     throw new Error(
       `${queue.node.path}: visibility timeout ${visibility} s is below ${factor === 1 ? '' : `${factor} × `}the timeout of ` +
-        `${fn.node.path} (${timeout} s); raise visibilityTimeoutSeconds in lib/definitions/queues.ts or lower the function timeout`,
+        `${fn.node.path} (${timeout} s); raise visibilityTimeoutSeconds in definitions/queues.ts or lower the function timeout`,
     );
   }
 }

@@ -15,11 +15,11 @@ import {
   functionEnvironment,
   type Access,
   type FunctionDefinition,
-} from '../definitions/functions.ts';
-import { TENANT_ITEM_GRANTS, type ItemGrant } from '../definitions/item-access.ts';
-import type { ResourceValues, SettingValues } from '../definitions/settings.ts';
-import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../definitions/metrics.ts';
-import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
+} from '../../definitions/functions.ts';
+import { TENANT_ITEM_GRANTS, type ItemGrant } from '../../definitions/item-access.ts';
+import type { ResourceValues, SettingValues } from '../../definitions/settings.ts';
+import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../definitions/metrics.ts';
+import { JOBS_TABLE, TENANTS_TABLE } from '../../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
 import { grantTableData } from './data-tables.ts';
 import type { PinterestAppCredentials } from './pinterest-app-credentials.ts';
@@ -35,7 +35,7 @@ export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_22_X;
  * Platform environment every function gets, whatever its access. Anything else a function sees comes
  * from the settings and its `access` list (functionEnvironment) or, explicitly, from the caller's `environment`.
  * The metrics namespace here is the fallback: a stage's functions get `Pinrelay/<stage>` from
- * `ServiceResources.metricsNamespace` (lib/definitions/metrics.ts).
+ * `ServiceResources.metricsNamespace` (definitions/metrics.ts).
  */
 export const DEFAULT_ENVIRONMENT = {
   NODE_OPTIONS: '--enable-source-maps',
@@ -62,19 +62,19 @@ export interface ServiceResources {
   readonly webhooks: WebhookFunctionResources;
   /**
    * The stage's runtime settings (the stage settings themselves will do): each function gets the ones its
-   * access list names, encoded as lib/definitions/settings.ts says.
+   * access list names, encoded as definitions/settings.ts says.
    */
   readonly settings: SettingValues;
   /**
    * The stage's CloudWatch namespace for the functions' metrics: `metricsNamespace(stage)` from
-   * lib/definitions/metrics.ts, the namespace the dashboard and alarms read.
+   * definitions/metrics.ts, the namespace the dashboard and alarms read.
    * @default 'Pinrelay' (DEFAULT_ENVIRONMENT)
    */
   readonly metricsNamespace?: string;
 }
 
 export interface ServiceFunctionProps {
-  /** The catalogue entry (lib/definitions/functions.ts): handler folder, description, access, limits. */
+  /** The catalogue entry (definitions/functions.ts): handler folder, description, access, limits. */
   readonly definition: FunctionDefinition;
   /** What the access list points at. Only the resources the access list names are used. */
   readonly resources: ServiceResources;
@@ -218,7 +218,7 @@ export function resourceValues(resources: ServiceResources): Required<ResourceVa
 }
 
 /**
- * One item-scoped grant (lib/definitions/item-access.ts) as an IAM statement on the table itself.
+ * One item-scoped grant (definitions/item-access.ts) as an IAM statement on the table itself.
  * `ForAllValues` passes when the key is missing, so `Null: false` insists the request names partition keys;
  * every granted action is a single-item one, which always does.
  */

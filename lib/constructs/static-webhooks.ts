@@ -17,12 +17,12 @@ import {
   staticWebhookId,
   webhookEventPattern,
   webhookResourceName,
-} from '../definitions/webhooks.ts';
+} from '../../definitions/webhooks.ts';
 
 /**
  * A webhook subscription managed as code (stage config `webhooks.subscriptions`): the same connection, API
  * destination, rule and target a runtime subscription gets (lambdas/adapters/eventbridge-webhooks.ts), built
- * from the same description (lib/definitions/webhooks.ts), under the same name prefix — so the target role,
+ * from the same description (definitions/webhooks.ts), under the same name prefix — so the target role,
  * the DLQ's queue policy, the webhook functions' IAM and the rule count cover it as they cover the others.
  * Its webhook id is `whs_<name>` (never a runtime `whk_…` id); test events and redeliveries reach it through
  * `detail.webhook_id` like any subscription.

@@ -9,7 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 // cdk-nag's own renderer of CloudFormation references in finding ids (see ./nag.ts).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
-import { webhookNamePrefix } from '../definitions/webhooks.ts';
+import { webhookNamePrefix } from '../../definitions/webhooks.ts';
 
 /**
  * What self-service webhook subscriptions (docs/adr/0011-webhooks.md) need from the stateful stack. The
@@ -24,7 +24,7 @@ import { webhookNamePrefix } from '../definitions/webhooks.ts';
 export interface WebhooksProps {
   readonly stage: string;
   readonly eventBus: events.IEventBus;
-  /** WebhookDeadLetterQueue (lib/definitions/queues.ts), built with the other queues. */
+  /** WebhookDeadLetterQueue (definitions/queues.ts), built with the other queues. */
   readonly deadLetterQueue: sqs.Queue;
   /** Where the DLQ alarm notifies. */
   readonly alarmTopic: sns.ITopic;

@@ -11,8 +11,8 @@ import { PinterestAppCredentials } from '../constructs/pinterest-app-credentials
 import { PublishQueues } from '../constructs/publish-queues.ts';
 import { StaticWebhookSubscriptions } from '../constructs/static-webhooks.ts';
 import { Webhooks } from '../constructs/webhooks.ts';
-import { WEBHOOK_DLQ } from '../definitions/queues.ts';
-import { WEBHOOK_SECRET_HEADER } from '../definitions/webhooks.ts';
+import { WEBHOOK_DLQ } from '../../definitions/queues.ts';
+import { WEBHOOK_SECRET_HEADER } from '../../definitions/webhooks.ts';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;

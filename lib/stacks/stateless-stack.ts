@@ -8,8 +8,8 @@ import { Observability } from '../constructs/observability.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
 import { ServiceFunction, type ServiceResources } from '../constructs/service-function.ts';
 import { StrandedJobs } from '../constructs/stranded-jobs.ts';
-import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
-import { metricsNamespace } from '../definitions/metrics.ts';
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../../definitions/functions.ts';
+import { metricsNamespace } from '../../definitions/metrics.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface StatelessStackProps extends StackProps {
@@ -18,7 +18,7 @@ export interface StatelessStackProps extends StackProps {
   readonly stateful: StatefulStack;
 }
 
-/** `create-pin` → `CreatePin`: the construct id of a function (lib/definitions/functions.ts). */
+/** `create-pin` → `CreatePin`: the construct id of a function (definitions/functions.ts). */
 export function constructIdFor(name: string): string {
   return name
     .split('-')
@@ -107,11 +107,11 @@ export class StatelessStack extends Stack {
     // Scheduled functions are told apart by name: each schedule feeds its own construct.
     const scheduled = (name: FunctionName) => {
       const fn = functions.get(name);
-      if (!fn || fn.definition.trigger.kind !== 'schedule') throw new Error(`${name} is not a scheduled function in lib/definitions/functions.ts`);
+      if (!fn || fn.definition.trigger.kind !== 'schedule') throw new Error(`${name} is not a scheduled function in definitions/functions.ts`);
       return { fn, everyMinutes: fn.definition.trigger.everyMinutes };
     };
     if (byTrigger('schedule').length !== 2) {
-      throw new Error('a new scheduled function in lib/definitions/functions.ts: wire it in lib/stacks/stateless-stack.ts');
+      throw new Error('a new scheduled function in definitions/functions.ts: wire it in lib/stacks/stateless-stack.ts');
     }
     const sweep = scheduled('sweep-pending-enqueues');
     const reconcile = scheduled('reconcile-stranded-jobs');

@@ -20,7 +20,7 @@ describe('stage config (lib/config.ts)', () => {
       pinterestTimeoutMs: 10_000,
       pacing: { accountPerMinute: 10, appPerSecond: 10, readPerMinute: 100 },
       retry: { baseSeconds: 5, maxAttempts: 5 },
-      // The runtime settings' defaults (lib/definitions/settings.ts) are part of every stage.
+      // The runtime settings' defaults (definitions/settings.ts) are part of every stage.
       sweepGraceSeconds: 60,
       workerLeaseSeconds: 60,
       logLevel: 'INFO',
@@ -80,7 +80,7 @@ describe('stage config (lib/config.ts)', () => {
     [{ workerMaxConcurrency: 1001 }, 'workerMaxConcurrency'],
     [{ jobRetentionDay: 10 }, ''], // typo: unknown keys are rejected, not ignored
     // Ranges the functions' runtime schema enforces: a stage outside them would deploy and then fail every
-    // invocation (one definition per setting, lib/definitions/settings.ts).
+    // invocation (one definition per setting, definitions/settings.ts).
     [{ retry: { maxAttempts: 21 } }, 'retry.maxAttempts'],
     [{ retry: { baseSeconds: 0.05 } }, 'retry.baseSeconds'],
     [{ pacing: { appPerSecond: 100_001 } }, 'pacing.appPerSecond'],

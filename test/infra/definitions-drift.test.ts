@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENVIRONMENT, resourceValues } from '../../lib/constructs/service-function.ts';
-import { metricsNamespace } from '../../lib/definitions/metrics.ts';
-import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { QUEUES, localQueueName } from '../../lib/definitions/queues.ts';
-import { RESOURCE_VARIABLES, SETTING_ENTRIES, settingValue, type SettingValues } from '../../lib/definitions/settings.ts';
-import { TABLES } from '../../lib/definitions/tables.ts';
+import { metricsNamespace } from '../../definitions/metrics.ts';
+import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../definitions/functions.ts';
+import { QUEUES, localQueueName } from '../../definitions/queues.ts';
+import { RESOURCE_VARIABLES, SETTING_ENTRIES, settingValue, type SettingValues } from '../../definitions/settings.ts';
+import { TABLES } from '../../definitions/tables.ts';
 import { LOCAL_PLATFORM_ENVIRONMENT, localFunctionEnvironment, localFunctionsEnvironment, localResources, localSettings, type LocalSettingsOptions } from '../../local/environment.ts';
 import { createQueueAttributes, createTableInput } from '../../local/provision.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**
  * Local mode must create the same tables and queues as the deployed stack (issue: "no drift: test it"),
- * and give each function the same environment. Both are built from lib/definitions; this compares what
+ * and give each function the same environment. Both are built from definitions; this compares what
  * local/provision.ts sends to the emulators and what local/environment.ts puts into a function's
  * environment with what the synthesized CloudFormation template declares.
  */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

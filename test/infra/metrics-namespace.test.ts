@@ -10,9 +10,9 @@ import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
 import { ServiceFunction, type ServiceResources } from '../../lib/constructs/service-function.ts';
 import { Webhooks } from '../../lib/constructs/webhooks.ts';
 import { parseStageConfig } from '../../lib/config.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { metricsNamespace } from '../../lib/definitions/metrics.ts';
-import { WEBHOOK_DLQ } from '../../lib/definitions/queues.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
+import { metricsNamespace } from '../../definitions/metrics.ts';
+import { WEBHOOK_DLQ } from '../../definitions/queues.ts';
 import { cdkJsonContext } from './support.ts';
 
 /** The functions' POWERTOOLS_METRICS_NAMESPACE: the stage's `Pinrelay/<stage>` when the stack passes it, `Pinrelay` otherwise. */

@@ -5,7 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
 import { cdkJsonContext, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

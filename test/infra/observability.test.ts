@@ -14,8 +14,8 @@ import {
 } from '../../bin/dashboard-svg.ts';
 import { alarmThresholds, alarmThresholdsSchema, parseStageConfig, type AlarmThresholds } from '../../lib/config.ts';
 import { ALARMS, RECENT_PROBLEMS_QUERY, RUNBOOK, WEBHOOK_DLQ_RUNBOOK_ANCHOR, alarmDescription, lambdaErrorAlarmName, type AlarmKey } from '../../lib/constructs/observability.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { METRICS, OUTCOME_VALUES, SERVICE_DIMENSIONS, metricsNamespace } from '../../lib/definitions/metrics.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
+import { METRICS, OUTCOME_VALUES, SERVICE_DIMENSIONS, metricsNamespace } from '../../definitions/metrics.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

@@ -13,9 +13,9 @@ import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID, PinterestAppCredentials } from '..
 import { PublishQueues } from '../../lib/constructs/publish-queues.ts';
 import { ServiceFunction, type ServiceFunctionProps, type ServiceResources } from '../../lib/constructs/service-function.ts';
 import { Webhooks } from '../../lib/constructs/webhooks.ts';
-import { WEBHOOK_DLQ } from '../../lib/definitions/queues.ts';
+import { WEBHOOK_DLQ } from '../../definitions/queues.ts';
 import { parseStageConfig, type StageSettingsInput } from '../../lib/config.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
 import { cdkJsonContext } from './support.ts';
 
 const definition = (name: string): FunctionDefinition => {

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedTableProperties } from '../../lib/constructs/data-tables.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { expectedQueueProperties } from '../../lib/constructs/publish-queues.ts';
-import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE, QUEUES, WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
-import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../lib/definitions/tables.ts';
+import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE, QUEUES, WORKER_TIMEOUT_SECONDS } from '../../definitions/queues.ts';
+import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../definitions/tables.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;

@@ -2,11 +2,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISH_QUEUE_VISIBILITY_FACTOR } from '../../lib/constructs/publish-worker.ts';
 import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
-import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../lib/definitions/gateway-responses.ts';
-import { matchesLeadingKey } from '../../lib/definitions/item-access.ts';
-import { metricsNamespace } from '../../lib/definitions/metrics.ts';
-import { WORKER_TIMEOUT_SECONDS } from '../../lib/definitions/queues.ts';
+import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
+import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../definitions/gateway-responses.ts';
+import { matchesLeadingKey } from '../../definitions/item-access.ts';
+import { metricsNamespace } from '../../definitions/metrics.ts';
+import { WORKER_TIMEOUT_SECONDS } from '../../definitions/queues.ts';
 import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeWebhookProvisioner } from '../../lambdas/adapters/eventbridge-webhooks.ts';
 import { readFileSync } from 'node:fs';
 import { parseStageConfig, StageConfigError } from '../../lib/config.ts';
-import { WEBHOOK_SECRET_HEADER, webhookEventPattern, webhookResourceName, webhookTarget } from '../../lib/definitions/webhooks.ts';
+import { WEBHOOK_SECRET_HEADER, webhookEventPattern, webhookResourceName, webhookTarget } from '../../definitions/webhooks.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

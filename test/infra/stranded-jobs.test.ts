@@ -4,9 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StrandedJobs } from '../../lib/constructs/stranded-jobs.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { DELAY_DLQ, POISON_QUEUE, PUBLISH_DLQ } from '../../lib/definitions/queues.ts';
-import { SETTINGS } from '../../lib/definitions/settings.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
+import { DELAY_DLQ, POISON_QUEUE, PUBLISH_DLQ } from '../../definitions/queues.ts';
+import { SETTINGS } from '../../definitions/settings.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

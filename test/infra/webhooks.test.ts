@@ -2,11 +2,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_DLQ_ALARM_DESCRIPTION } from '../../lib/constructs/webhooks.ts';
 import { DEFAULT_ENVIRONMENT } from '../../lib/constructs/service-function.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../lib/definitions/functions.ts';
-import { matchesLeadingKey } from '../../lib/definitions/item-access.ts';
-import { metricsNamespace } from '../../lib/definitions/metrics.ts';
-import { WEBHOOK_DLQ } from '../../lib/definitions/queues.ts';
-import { WEBHOOK_PROVISIONING_STALE_SECONDS, webhookResourceName } from '../../lib/definitions/webhooks.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
+import { matchesLeadingKey } from '../../definitions/item-access.ts';
+import { metricsNamespace } from '../../definitions/metrics.ts';
+import { WEBHOOK_DLQ } from '../../definitions/queues.ts';
+import { WEBHOOK_PROVISIONING_STALE_SECONDS, webhookResourceName } from '../../definitions/webhooks.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
-import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/definitions/pinterest-app.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
 import { startPinterestSandbox, type PinterestSandbox } from '../../local/pinterest-sandbox.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';

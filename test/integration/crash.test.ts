@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import type { PinterestApi } from '../../lambdas/adapters/pinterest-client.ts';
-import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
+import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { callerFor, drainQueue, testPipeline, waitForJob, type Caller } from './harness.ts';
 

@@ -146,7 +146,7 @@ describe('subscription API', () => {
     expect((await other.api('GET', '/v1/webhooks')).body).toEqual({ items: [] });
   });
 
-  it('one connection, API destination, rule and target per subscription, as lib/definitions/webhooks.ts describes them', async () => {
+  it('one connection, API destination, rule and target per subscription, as definitions/webhooks.ts describes them', async () => {
     const { tenantId, api } = await tenant('shape');
     const hook = await receiver();
     const { id } = await subscribe(api, hook.url, ['job.failed']);

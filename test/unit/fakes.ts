@@ -1,5 +1,5 @@
 import type { Incident, PinFields } from '../../lambdas/api/schemas.ts';
-import { PUBLISH_QUEUE } from '../../lib/definitions/queues.ts';
+import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
 import { expectedMoveBy } from '../../lambdas/domain/reconciliation.ts';
 import type { BoardPinsPage, PinterestApi, PinterestPin, RefreshedTokens } from '../../lambdas/adapters/pinterest-client.ts';
 import { retryPolicy } from '../../lambdas/domain/backoff.ts';

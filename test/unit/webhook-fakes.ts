@@ -3,7 +3,7 @@ import { newestFirst, type WebhookRecord, type WebhookResources } from '../../la
 import { HostNotFoundError } from '../../lambdas/domain/webhook-url.ts';
 import type { HostResolver, WebhookProvisioner, WebhookStore } from '../../lambdas/use-cases/ports.ts';
 import type { WebhookDeps, WebhookLimits } from '../../lambdas/use-cases/webhooks.ts';
-import type { JobEventType } from '../../lib/definitions/webhooks.ts';
+import type { JobEventType } from '../../definitions/webhooks.ts';
 
 /**
  * In-memory fakes of the webhook ports, with the adapters' contracts: the store's conditional activate and

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { TENANT_ITEM_GRANTS, matchesLeadingKey } from '../../../lib/definitions/item-access.ts';
+import { TENANT_ITEM_GRANTS, matchesLeadingKey } from '../../../definitions/item-access.ts';
 import { ACCOUNT, T0, TENANT } from '../builders.ts';
 
 /**
@@ -273,7 +273,7 @@ describe('view', () => {
   });
 });
 
-describe('every request fits the worker’s item-scoped grants (lib/definitions/item-access.ts)', () => {
+describe('every request fits the worker’s item-scoped grants (definitions/item-access.ts)', () => {
   it('admit, takeWrite, takeRead, report, view: GetItem and PutItem on PACING# keys only', async () => {
     backWithTable();
     await pacer.admit(account, { reads: true });

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoWebhookStore } from '../../../lambdas/adapters/dynamo-webhook-store.ts';
 import type { WebhookRecord } from '../../../lambdas/domain/webhook.ts';
-import { matchesLeadingKey } from '../../../lib/definitions/item-access.ts';
+import { matchesLeadingKey } from '../../../definitions/item-access.ts';
 import { T0, TENANT } from '../builders.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -5,12 +5,12 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo-tenant-store.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { FUNCTIONS, type Access, type FunctionDefinition } from '../../../lib/definitions/functions.ts';
-import { TENANT_ITEM_GRANTS, matchesLeadingKey, type ItemAction, type ItemScopedAccess } from '../../../lib/definitions/item-access.ts';
+import { FUNCTIONS, type Access, type FunctionDefinition } from '../../../definitions/functions.ts';
+import { TENANT_ITEM_GRANTS, matchesLeadingKey, type ItemAction, type ItemScopedAccess } from '../../../definitions/item-access.ts';
 import { ACCOUNT, T0, TENANT } from '../builders.ts';
 
 /**
- * The worker's IAM on the tenants table is item-scoped (lib/definitions/item-access.ts), and local mode
+ * The worker's IAM on the tenants table is item-scoped (definitions/item-access.ts), and local mode
  * does not enforce IAM: a new key shape or attribute would only fail in AWS. So this runs the adapter
  * calls the worker makes (PublishDeps: tenants.getAccount / markReauthorizationRequired, the pacer) and
  * checks every request against the grants of the worker's access list, as IAM would.

@@ -4,7 +4,7 @@ import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
 import { eventSchemaDocument, JobEvent, WebhookDelivery } from '../../../lambdas/api/events.ts';
 import { jobEventFor, jobEventOf, statusChangeOf, type JobEventDetail } from '../../../lambdas/domain/events.ts';
 import { transition } from '../../../lambdas/domain/job.ts';
-import { WEBHOOK_INPUT_PATHS } from '../../../lib/definitions/webhooks.ts';
+import { WEBHOOK_INPUT_PATHS } from '../../../definitions/webhooks.ts';
 import { jobRecord, pinRequest } from '../builders.ts';
 
 const doc = eventSchemaDocument();
@@ -26,7 +26,7 @@ function realEvents(): JobEventDetail[] {
   return [...events, jobEventFor(null, v1)!, jobEventOf(v2, statusChangeOf(v1)!)];
 }
 
-/** What a subscription's input transformer makes of an event (lib/definitions/webhooks.ts). */
+/** What a subscription's input transformer makes of an event (definitions/webhooks.ts). */
 function deliveryOf(event: JobEventDetail): Record<string, unknown> {
   return Object.fromEntries(Object.entries(WEBHOOK_INPUT_PATHS).map(([key, path]) => [key, (event as never)[path.replace('$.detail.', '')]]));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../../lambdas/api/openapi.ts';
-import { FUNCTIONS } from '../../../lib/definitions/functions.ts';
+import { FUNCTIONS } from '../../../definitions/functions.ts';
 
 const doc = openApiDocument();
 type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, { headers?: object }>; security?: unknown[] };

@@ -7,7 +7,7 @@ import {
   webhookIdOfResourceName,
   webhookNamePrefix,
   webhookResourceName,
-} from '../../../lib/definitions/webhooks.ts';
+} from '../../../definitions/webhooks.ts';
 import { newWebhookId } from '../../../lambdas/domain/webhook.ts';
 
 describe('webhook ids: runtime whk_… and static whs_<name>', () => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../../lib/definitions/functions.ts';
+import { FUNCTIONS } from '../../../definitions/functions.ts';
 import {
   FAILURE_ROUTE_VALUES,
   METRIC_LIST,
@@ -10,14 +10,14 @@ import {
   OUTCOME_VALUES,
   REJECTION_CODE_VALUES,
   TERMINAL_STATUS_VALUES,
-} from '../../../lib/definitions/metrics.ts';
+} from '../../../definitions/metrics.ts';
 import { JobFailure, OUTCOMES } from '../../../lambdas/api/schemas.ts';
 import { TERMINAL } from '../../../lambdas/domain/job.ts';
 import type { ErrorCode } from '../../../lambdas/common/errors.ts';
 import type { RequeueResult } from '../../../lambdas/use-cases/requeue-due.ts';
 import type { DeadLetterResult } from '../../../lambdas/use-cases/reconcile.ts';
 
-/** The metric catalogue (lib/definitions/metrics.ts) is the one place metric names live, and matches the code's value sets. */
+/** The metric catalogue (definitions/metrics.ts) is the one place metric names live, and matches the code's value sets. */
 
 const sorted = (values: readonly string[]) => [...values].sort();
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FUNCTIONS, type FunctionDefinition } from '../../../lib/definitions/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../../definitions/functions.ts';
 import { TENANT } from '../builders.ts';
 import { captureOutput, freshPowertools, type Captured } from './powertools-output.ts';
 

@@ -8,7 +8,7 @@ import { captureOutput, freshPowertools, logRecords, metricPoints, metricSum, TE
 
 /**
  * The publish-pin handler, through Powertools: one delivery per outcome class and the EMF it prints
- * (metric names and dimensions from lib/definitions/metrics.ts), plus the attempt's log line.
+ * (metric names and dimensions from definitions/metrics.ts), plus the attempt's log line.
  */
 
 const NOW = '2026-03-01T12:10:00.000Z';

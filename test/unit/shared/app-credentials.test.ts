@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RefreshedTokens } from '../../../lambdas/adapters/pinterest-client.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
 import { AppCredentialsRefresher, PLACEHOLDER_RECHECK_MS, type AppCredentials } from '../../../lambdas/common/deps.ts';
-import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../../lib/definitions/pinterest-app.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../../definitions/pinterest-app.ts';
 import { T0 } from '../builders.ts';
 
 const PLACEHOLDER: AppCredentials = { clientId: PINTEREST_APP_PLACEHOLDER_CLIENT_ID, clientSecret: 'generated' };

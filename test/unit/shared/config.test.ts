@@ -49,7 +49,7 @@ describe('runtime config', () => {
     expect(() => required('PUBLISH_QUEUE_URL')).toThrow(/PUBLISH_QUEUE_URL is not set/);
   });
 
-  it('takes ranges and defaults from the settings definitions (lib/definitions/settings.ts)', () => {
+  it('takes ranges and defaults from the settings definitions (definitions/settings.ts)', () => {
     expect(config()).toMatchObject({ RETRY_MAX_ATTEMPTS: 5, RETRY_BASE_SECONDS: 5, POWERTOOLS_LOG_LEVEL: 'INFO', PINTEREST_API_BASE_URL: 'https://api.pinterest.com' });
 
     vi.stubEnv('RETRY_MAX_ATTEMPTS', '20');

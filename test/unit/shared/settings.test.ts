@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStageConfig, stageSettingsSchema } from '../../../lib/config.ts';
-import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../../lib/definitions/functions.ts';
+import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../../definitions/functions.ts';
 import {
   RESOURCE_VARIABLES,
   SETTING_ENTRIES,
@@ -14,11 +14,11 @@ import {
   type ResourceValues,
   type Setting,
   type SettingValues,
-} from '../../../lib/definitions/settings.ts';
+} from '../../../definitions/settings.ts';
 import { envSchema, parseRuntimeConfig } from '../../../lambdas/common/config.ts';
 
 /**
- * One definition per setting (lib/definitions/settings.ts): whatever a stage may say in cdk.json, every
+ * One definition per setting (definitions/settings.ts): whatever a stage may say in cdk.json, every
  * function gets an environment its runtime schema accepts, with exactly the values the stage meant.
  * This failed before the definitions were shared: the stage schema took `retry.maxAttempts` up to 100,
  * `retry.baseSeconds` down to 0.001 and pacing without a limit, and the runtime refused 21, 0.001 and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WEBHOOK_ID_PATTERN, WEBHOOK_PROVISIONING_STALE_SECONDS, WEBHOOK_RULE_QUOTA_MARGIN } from '../../../lib/definitions/webhooks.ts';
+import { WEBHOOK_ID_PATTERN, WEBHOOK_PROVISIONING_STALE_SECONDS, WEBHOOK_RULE_QUOTA_MARGIN } from '../../../definitions/webhooks.ts';
 import type { WebhookRecord } from '../../../lambdas/domain/webhook.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../../lambdas/common/errors.ts';
 import { WebhookQuotaError } from '../../../lambdas/use-cases/ports.ts';

@@ -8,12 +8,12 @@ import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
  *
  * - the stage schema over cdk.json (lib/config.ts): `stageSettingFields()`, same keys as below;
  * - the runtime schema over process.env (lambdas/common/config.ts): `runtimeSettingFields()`;
- * - which function gets which variable (ENV_FOR_ACCESS in lib/definitions/functions.ts): each entry's `access`;
+ * - which function gets which variable (ENV_FOR_ACCESS in definitions/functions.ts): each entry's `access`;
  * - the values CDK and local mode put into a function's environment: `encodeSetting()`;
  * - the settings tables of the docs: `settingsTable()` (`npx tsx bin/settings-table.ts` prints them).
  *
  * Adding a setting: one entry in SETTINGS below (its key is the cdk.json key, nested keys nest there too)
- * naming an access kind — a new `<area>:config` kind goes into ACCESS_KINDS (lib/definitions/functions.ts),
+ * naming an access kind — a new `<area>:config` kind goes into ACCESS_KINDS (definitions/functions.ts),
  * a no-op case in grantAccess (lib/constructs/service-function.ts) and the access lists of the functions
  * that read it. Then read it with config().<ENV> in the handler. Stage schema, runtime schema, CDK and
  * local environments follow; if local mode should take it as a PipelineOptions option, map it in
@@ -36,7 +36,7 @@ interface SettingCommon<E extends string> {
   readonly env: E;
   /** One sentence: what it does. */
   readonly meaning: string;
-  /** Which access kinds (lib/definitions/functions.ts) give a function this variable. */
+  /** Which access kinds (definitions/functions.ts) give a function this variable. */
   readonly access: readonly SettingAccess[];
 }
 
@@ -435,7 +435,7 @@ export const RESOURCE_VARIABLES = {
   DELAY_QUEUE_URL: { meaning: 'delay queue', access: ['delay-queue:send'], schema: z.url() },
   EVENT_BUS_NAME: { meaning: 'job events bus', access: ['events:put', 'webhooks:manage'], schema: z.string().min(1) },
   WEBHOOK_NAME_PREFIX: {
-    meaning: 'name prefix of the connections, API destinations and rules webhook subscriptions create (lib/definitions/webhooks.ts)',
+    meaning: 'name prefix of the connections, API destinations and rules webhook subscriptions create (definitions/webhooks.ts)',
     access: ['webhooks:manage'],
     // The names built from it are checked where they are made (webhookResourceName).
     schema: z.string().min(1).max(40),

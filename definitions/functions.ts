@@ -24,7 +24,7 @@ export const ACCESS_KINDS = [
   'tenants:write',
   /**
    * The worker's share of the tenants table: read account records and mark one
-   * `reauthorization_required`; never API keys, never a new or replaced item (lib/definitions/item-access.ts).
+   * `reauthorization_required`; never API keys, never a new or replaced item (definitions/item-access.ts).
    */
   'tenants:account-status',
   /** Read and write the token-bucket items (`PACING#…`) of the tenants table, nothing else in it. */
@@ -52,7 +52,7 @@ export const ACCESS_KINDS = [
    * Self-service webhook subscriptions: create, rotate and delete their EventBridge connections (and the
    * `events!connection/…` secrets EventBridge keeps for them), API destinations, rules and targets under the
    * deployment's name prefix, pass the target role to EventBridge, put test events on the bus, and read and
-   * write `WEBHOOK#…` items of the tenants table (lib/definitions/webhooks.ts).
+   * write `WEBHOOK#…` items of the tenants table (definitions/webhooks.ts).
    */
   'webhooks:manage',
 ] as const;
@@ -271,7 +271,7 @@ export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
 /**
  * Environment variable names per access kind, derived from the variables' definitions
- * (lib/definitions/settings.ts): only these reach a function, so each function gets the environment
+ * (definitions/settings.ts): only these reach a function, so each function gets the environment
  * it needs and nothing more.
  */
 export const ENV_FOR_ACCESS: Readonly<Record<Access, readonly string[]>> = Object.fromEntries(
@@ -301,7 +301,7 @@ export function functionEnvironment(
       continue;
     }
     const entry = SETTING_ENTRIES.find(({ setting }) => setting.env === name);
-    if (!entry) throw new Error(`${definition.name}: ${name} is neither a resource variable nor a setting (lib/definitions/settings.ts)`);
+    if (!entry) throw new Error(`${definition.name}: ${name} is neither a resource variable nor a setting (definitions/settings.ts)`);
     environment[name] = encodeSetting(settingValue(values.settings, entry.path));
   }
   return environment;

@@ -149,7 +149,7 @@ export const WEBHOOK_RULE_QUOTA_MARGIN = 10;
 /**
  * A subscription still `provisioning` after this long was left by a create that died (its function timed
  * out or crashed): the next GET, DELETE or listing of it removes whatever it made. Well above the create
- * function's timeout (lib/definitions/functions.ts), so a create still running is never taken for one.
+ * function's timeout (definitions/functions.ts), so a create still running is never taken for one.
  */
 export const WEBHOOK_PROVISIONING_STALE_SECONDS = 120;
 
