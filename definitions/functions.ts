@@ -209,7 +209,7 @@ export const FUNCTIONS = [
     trigger: { kind: 'api', routes: [{ method: 'POST', path: '/v1/webhooks/{webhook_id}/test', authorized: true }] },
   },
   {
-    name: 'relay-job-changes',
+    name: 'relay-outbox',
     description:
       'Jobs table stream consumer (outbox): enqueues queued jobs, holds scheduled ones in the delay queue, publishes one event per status change',
     access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'events:put'],
@@ -217,7 +217,7 @@ export const FUNCTIONS = [
     timeoutSeconds: 30,
   },
   {
-    name: 'sweep-pending-enqueues',
+    name: 'sweep-outbox',
     description: 'Outbox safety net: re-sends queue messages and publishes job events the relay did not confirm',
     access: ['jobs:write', 'publish-queue:send', 'delay-queue:send', 'events:put', 'sweeper:config'],
     trigger: { kind: 'schedule', everyMinutes: 1 },
@@ -242,7 +242,7 @@ export const FUNCTIONS = [
     memorySize: 512,
   },
   {
-    name: 'requeue-due-jobs',
+    name: 'release-due-jobs',
     description: 'Delay queue consumer: due scheduled/retry_scheduled jobs become queued; paced jobs go back to their FIFO group',
     access: ['jobs:write', 'publish-queue:send', 'delay-queue:send'],
     trigger: { kind: 'delay-queue' },

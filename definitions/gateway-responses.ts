@@ -3,7 +3,7 @@
  * route, oversize body, throttling, integration failures), rendered in pinrelay's error envelope
  * `{"error": {"code": "…", "message": "…"}}` with `Content-Type: application/json`.
  *
- * The CDK IntakeApi construct turns each entry into an API Gateway Gateway Response; local mode renders
+ * The CDK PublicApi construct turns each entry into an API Gateway Gateway Response; local mode renders
  * the same bodies (`gatewayResponseBody`) for the same situations, so clients see one contract.
  *
  * Plain data only: imported by CDK code and local mode alike.

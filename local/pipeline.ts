@@ -320,8 +320,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     stops.push(api.stop);
 
-    // Outbox relay: the jobs table stream → relay-job-changes, failures to the outbox DLQ.
-    const relayHandler = (await import('../lambdas/relay-job-changes/handler.ts')).handler as unknown as (
+    // Outbox relay: the jobs table stream → relay-outbox, failures to the outbox DLQ.
+    const relayHandler = (await import('../lambdas/relay-outbox/handler.ts')).handler as unknown as (
       e: DynamoDBStreamEvent,
       c: Context,
     ) => Promise<DynamoDBBatchResponse>;
@@ -335,10 +335,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
             streams: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials }),
             endpoint: dynamo.endpoint,
             streamArn,
-            functionName: 'relay-job-changes',
+            functionName: 'relay-outbox',
             handler: relayHandler,
             retryAttempts: options.relayRetryAttempts ?? 10,
-            onError: (e) => log(`relay-job-changes: ${e instanceof Error ? e.message : String(e)}`),
+            onError: (e) => log(`relay-outbox: ${e instanceof Error ? e.message : String(e)}`),
             onFailure: async (records, error) => {
               // Same shape of information as Lambda's on-failure record: where, not what.
               await sqsAdmin.send(
@@ -374,7 +374,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       // The same wiring as the CDK PublishWorker construct: one event source mapping per queue.
       const consumers = [
         { name: 'publish-pin', queue: PUBLISH_QUEUE, url: queueUrls.publish, concurrency: options.workerConcurrency ?? 4 },
-        { name: 'requeue-due-jobs', queue: DELAY_QUEUE, url: queueUrls.delay, concurrency: 2 },
+        { name: 'release-due-jobs', queue: DELAY_QUEUE, url: queueUrls.delay, concurrency: 2 },
       ];
       for (const consumer of consumers) {
         const handler = (await import(`../lambdas/${consumer.name}/handler.ts`)).handler as SqsHandler;
@@ -391,14 +391,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }
     }
 
-    const sweepHandler = (await import('../lambdas/sweep-pending-enqueues/handler.ts')).handler as unknown as (
+    const sweepHandler = (await import('../lambdas/sweep-outbox/handler.ts')).handler as unknown as (
       e: unknown,
       c: Context,
     ) => Promise<{ redispatched: number }>;
-    const sweepNow = async () => (await sweepHandler({}, lambdaContext('sweep-pending-enqueues'))).redispatched;
+    const sweepNow = async () => (await sweepHandler({}, lambdaContext('sweep-outbox'))).redispatched;
     if (sweeper) {
       const timer = setInterval(() => {
-        sweepNow().catch((e: unknown) => log(`sweep-pending-enqueues: ${String(e)}`));
+        sweepNow().catch((e: unknown) => log(`sweep-outbox: ${String(e)}`));
       }, sweeper.intervalMs);
       timer.unref();
       stops.push(async () => clearInterval(timer));

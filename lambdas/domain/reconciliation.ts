@@ -112,7 +112,7 @@ export function stranded(record: JobRecord, now: Date, limits: { maxRedispatches
       error_code: null,
       message,
       remediation:
-        'Check the publish and delay dead-letter queue alarms and the publish-pin and requeue-due-jobs logs for this job id, ' +
+        'Check the publish and delay dead-letter queue alarms and the publish-pin and release-due-jobs logs for this job id, ' +
         'fix what keeps dropping its messages, then requeue the job (POST /v1/jobs/{job_id}/requeue).',
     },
     incidents: [...job.incidents, { at, kind: 'stranded', detail: message }],

@@ -23,7 +23,7 @@ export interface QueueInfo {
 export const QUEUE_INFO: Readonly<Record<OpsQueue, QueueInfo>> = {
   publish: { label: 'publish', fifo: true, consumer: 'publish-pin' },
   publish_dlq: { label: 'publish DLQ', fifo: true, consumer: 'record-dead-letters', deadLetterOf: 'publish' },
-  delay: { label: 'delay', fifo: false, consumer: 'requeue-due-jobs' },
+  delay: { label: 'delay', fifo: false, consumer: 'release-due-jobs' },
   delay_dlq: { label: 'delay DLQ', fifo: false, consumer: 'record-dead-letters', deadLetterOf: 'delay' },
   outbox_dlq: { label: 'outbox DLQ', fifo: false, consumer: null },
   poison: { label: 'poison', fifo: false, consumer: null },

@@ -61,7 +61,7 @@ export interface JobStore {
   listDue(before: Date, limit: number): Promise<readonly JobRecord[]>;
 }
 
-/** A job with what the outbox still owes it (a job marked before entries existed owes none: see dispatch.ts). */
+/** A job with what the outbox still owes it (a job marked before entries existed owes none: see use-cases/outbox.ts). */
 export interface PendingOutbox {
   readonly record: JobRecord;
   readonly entries: readonly OutboxEntry[];

@@ -161,7 +161,7 @@ export async function recordDeadLetter(
 function deadLetterDetail(dead: DeadLetter, version: number, pacingHold: boolean): string {
   const what = `${pacingHold ? 'pacing-hold ' : ''}message for version ${version}`;
   const receives = dead.receiveCount !== null ? ` after about ${dead.receiveCount} receives` : '';
-  const consumer = dead.queue === 'publish' ? 'publish-pin' : 'requeue-due-jobs';
+  const consumer = dead.queue === 'publish' ? 'publish-pin' : 'release-due-jobs';
   return (
     `the ${dead.queue} queue dead-lettered the job's ${what}${receives}: ${consumer} failed on it every time (see its logs for this job id). ` +
     'The reconciler sends a fresh message on its next run.'

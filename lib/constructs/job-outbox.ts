@@ -10,11 +10,11 @@ import { Construct } from 'constructs';
 export interface JobOutboxProps {
   /** The jobs table; its stream (NEW_AND_OLD_IMAGES) is the outbox. */
   readonly jobsTable: dynamodb.ITable;
-  /** `relay-job-changes`: turns job changes into queue messages. */
+  /** `relay-outbox`: turns job changes into queue messages. */
   readonly relayFunction: lambda.IFunction;
   /** Where stream batches go (as metadata) once the relay gave up on them. */
   readonly deadLetterQueue: sqs.IQueue;
-  /** `sweep-pending-enqueues`: re-sends jobs whose enqueue was never confirmed. */
+  /** `sweep-outbox`: re-sends jobs whose enqueue was never confirmed. */
   readonly sweepFunction: lambda.IFunction;
   /**
    * How often the sweeper runs.
@@ -25,7 +25,7 @@ export interface JobOutboxProps {
 
 /**
  * The job outbox (no job may be written and never enqueued): the jobs table stream feeds
- * `relay-job-changes`, and a schedule runs `sweep-pending-enqueues` as the safety net.
+ * `relay-outbox`, and a schedule runs `sweep-outbox` as the safety net.
  *
  * Fixed stream settings: from the oldest record (TRIM_HORIZON), batches of 100, one batch per shard at
  * a time (parallelization 1: a job's changes stay in order), partial batch responses, bisect on error,

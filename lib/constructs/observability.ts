@@ -66,14 +66,14 @@ export const ALARMS = {
   delayDlq: {
     name: 'delay-dlq-not-empty',
     anchor: 'delay-dlq-not-empty',
-    means: 'A delay-queue message was dead-lettered: requeue-due-jobs failed on it 10 times (recorded on its job, which the reconciler picks up)',
-    first: 'read the requeue-due-jobs errors (runbook log query), then `npm run admin -- jobs stuck`',
+    means: 'A delay-queue message was dead-lettered: release-due-jobs failed on it 10 times (recorded on its job, which the reconciler picks up)',
+    first: 'read the release-due-jobs errors (runbook log query), then `npm run admin -- jobs stuck`',
   },
   outboxDlq: {
     name: 'outbox-dlq-not-empty',
     anchor: 'outbox-dlq-not-empty',
     means: 'The outbox relay gave up on a jobs-stream batch: those job changes were neither enqueued nor announced by the relay (the sweeper and the reconciler catch up)',
-    first: 'read the relay-job-changes errors (runbook log query), then `npm run admin -- jobs stuck`',
+    first: 'read the relay-outbox errors (runbook log query), then `npm run admin -- jobs stuck`',
   },
   poisonQueue: {
     name: 'poison-queue-not-empty',
@@ -90,8 +90,8 @@ export const ALARMS = {
   delayQueueAge: {
     name: 'delay-queue-oldest-message',
     anchor: 'delay-queue-oldest-message',
-    means: 'The oldest message in the delay queue is older than the threshold: requeue-due-jobs is not draining it',
-    first: 'check the requeue-due-jobs error and throttle graphs, then `npm run admin -- queues`',
+    means: 'The oldest message in the delay queue is older than the threshold: release-due-jobs is not draining it',
+    first: 'check the release-due-jobs error and throttle graphs, then `npm run admin -- queues`',
   },
   failedJobs: {
     name: 'failed-jobs',

@@ -11,7 +11,7 @@ export interface PublishWorkerProps {
   readonly workerFunction: lambda.IFunction;
   /** The standard delay queue: scheduled jobs, retries and pacing holds wait here. */
   readonly delayQueue: sqs.IQueue;
-  /** `requeue-due-jobs`: due messages go back to their FIFO group (or wait another hop). */
+  /** `release-due-jobs`: due messages go back to their FIFO group (or wait another hop). */
   readonly requeueFunction: lambda.IFunction;
   /**
    * Cap on concurrent worker invocations started by the publish queue (2–1000). Each message group is
@@ -28,7 +28,7 @@ export const PUBLISH_QUEUE_VISIBILITY_FACTOR = 6;
  * The two queue consumers of the publish pipeline:
  * - publish queue (FIFO) → `publish-pin`: batches of up to 10 (FIFO's maximum; no batching window exists
  *   for FIFO), partial batch responses so one failed message does not redeliver its neighbours;
- * - delay queue (standard) → `requeue-due-jobs`: batches of up to 10, partial batch responses, no batching
+ * - delay queue (standard) → `release-due-jobs`: batches of up to 10, partial batch responses, no batching
  *   window (a due job should move at once).
  *
  * Fixed: everything above. Synth fails when a queue's visibility timeout is shorter than its consumer

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { alarmThresholds, type StageConfig } from '../config.ts';
-import { IntakeApi, type IntakeRoute } from '../constructs/intake-api.ts';
+import { PublicApi, type PublicRoute } from '../constructs/public-api.ts';
 import { JobOutbox } from '../constructs/job-outbox.ts';
 import { Observability } from '../constructs/observability.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
@@ -36,7 +36,7 @@ export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
   /** What every function's access list reaches: the stateful resources and the stage settings. */
   public readonly serviceResources: ServiceResources;
-  public readonly intakeApi: IntakeApi;
+  public readonly publicApi: PublicApi;
   public readonly jobOutbox: JobOutbox;
   public readonly publishWorker: PublishWorker;
   public readonly strandedJobs: StrandedJobs;
@@ -90,11 +90,11 @@ export class StatelessStack extends Stack {
       return found[0]!;
     };
 
-    const routes: IntakeRoute[] = byTrigger('api').flatMap((fn) => {
+    const routes: PublicRoute[] = byTrigger('api').flatMap((fn) => {
       const trigger = fn.definition.trigger;
       return trigger.kind === 'api' ? trigger.routes.map((route) => ({ route, handler: fn.function })) : [];
     });
-    this.intakeApi = new IntakeApi(this, 'IntakeApi', {
+    this.publicApi = new PublicApi(this, 'PublicApi', {
       stageName: stage,
       authorizerFunction: exactlyOne('authorizer').function,
       routes,
@@ -113,7 +113,7 @@ export class StatelessStack extends Stack {
     if (byTrigger('schedule').length !== 2) {
       throw new Error('a new scheduled function in definitions/functions.ts: wire it in lib/stacks/stateless-stack.ts');
     }
-    const sweep = scheduled('sweep-pending-enqueues');
+    const sweep = scheduled('sweep-outbox');
     const reconcile = scheduled('reconcile-stranded-jobs');
     this.jobOutbox = new JobOutbox(this, 'JobOutbox', {
       jobsTable: stateful.tables.jobsTable,
@@ -143,7 +143,7 @@ export class StatelessStack extends Stack {
       stage,
       thresholds: alarmThresholds(settings),
       alarmTopic: stateful.alarmTopic,
-      api: this.intakeApi.api,
+      api: this.publicApi.api,
       functions: [...functions.values()],
       queues: {
         publish: stateful.queues.publishQueue,
@@ -160,7 +160,7 @@ export class StatelessStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the pinrelay API (append v1/pins, v1/jobs, …)',
-      value: this.intakeApi.url,
+      value: this.publicApi.url,
     });
     new CfnOutput(this, 'DashboardName', {
       description: 'CloudWatch dashboard of this stage (alarms: docs/runbook.md)',

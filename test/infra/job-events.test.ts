@@ -6,7 +6,7 @@ import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
  * Job events (docs/adr/0001-outbox-for-enqueue.md): the outbox relay and sweeper put them on the stateful
  * stack's bus, with PutEvents on that bus and nothing else; the event schema is a public document.
  */
-const PUBLISHERS = ['relay-job-changes', 'sweep-pending-enqueues'] as const;
+const PUBLISHERS = ['relay-outbox', 'sweep-outbox'] as const;
 
 let dev: Synthesized;
 

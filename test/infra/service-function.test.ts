@@ -284,7 +284,7 @@ describe('ServiceFunction bundling (real esbuild, one function)', () => {
 
   beforeAll(() => {
     const h = harness(['Harness']);
-    h.add('Relay', { definition: definition('relay-job-changes') });
+    h.add('Relay', { definition: definition('relay-outbox') });
     const assembly = h.app.synth();
     const dirs = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
     const withBundle = dirs.map((d) => path.join(assembly.directory, d)).filter((d) => existsSync(path.join(d, 'index.mjs')));
@@ -296,7 +296,7 @@ describe('ServiceFunction bundling (real esbuild, one function)', () => {
     expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     expect(readFileSync(path.join(assetDir, 'index.mjs'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     const map = JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
-    expect(map.sources.some((s) => s.includes('lambdas/relay-job-changes/handler.ts'))).toBe(true);
+    expect(map.sources.some((s) => s.includes('lambdas/relay-outbox/handler.ts'))).toBe(true);
     expect(map).not.toHaveProperty('sourcesContent'); // line mapping only, no embedded sources
   });
 

@@ -91,7 +91,7 @@ describe('StatelessStack', () => {
       expect(JSON.stringify(putAccount.ACCOUNT_SECRET_KMS_KEY_ID)).toMatch(/AccountSecretsKey.*Arn/);
       expect(JSON.stringify(putAccount.TENANTS_TABLE_NAME)).toMatch(/ExportsOutputRefTablesTenantsTable/);
 
-      const relay = functionVariables(dev, 'relay-job-changes');
+      const relay = functionVariables(dev, 'relay-outbox');
       expect(relay.JOB_RETENTION_DAYS).toBe('7'); // cdk.json dev: jobRetentionDays 7
       expect(JSON.stringify(relay.JOBS_TABLE_NAME)).toMatch(/ExportsOutputRefTablesJobsTable/);
       expect(JSON.stringify(relay.PUBLISH_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesPublishQueue/);
@@ -167,7 +167,7 @@ describe('StatelessStack', () => {
     });
 
     it('outbox functions may send to the publish and delay queues; API functions may not', () => {
-      for (const name of ['relay-job-changes', 'sweep-pending-enqueues']) {
+      for (const name of ['relay-outbox', 'sweep-outbox']) {
         const sqs = JSON.stringify(policyStatements(dev, byName(name)).filter((s) => JSON.stringify(s.Action).includes('sqs:SendMessage')));
         expect(sqs).toMatch(/QueuesPublishQueue/);
         expect(sqs).toMatch(/QueuesDelayQueue/);
@@ -280,7 +280,7 @@ describe('StatelessStack', () => {
     it('stage: JSON access log to its own log group', () => {
       const [stage] = resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::Stage');
       const setting = stage!.props.AccessLogSetting as { DestinationArn: unknown; Format: string };
-      expect(JSON.stringify(setting.DestinationArn)).toContain(logicalId(dev, dev.stateless.intakeApi.accessLogGroup));
+      expect(JSON.stringify(setting.DestinationArn)).toContain(logicalId(dev, dev.stateless.publicApi.accessLogGroup));
       const format = JSON.parse(setting.Format) as Record<string, string>;
       expect(format).toMatchObject({
         requestId: '$context.requestId',
@@ -311,10 +311,10 @@ describe('StatelessStack', () => {
   });
 
   describe('job outbox', () => {
-    it('relay-job-changes consumes the jobs table stream in order, with partial failures, bisect, retries and a DLQ', () => {
-      const mapping = mappingOf(dev, 'relay-job-changes');
+    it('relay-outbox consumes the jobs table stream in order, with partial failures, bisect, retries and a DLQ', () => {
+      const mapping = mappingOf(dev, 'relay-outbox');
       expect(mapping?.props).toMatchObject({
-        FunctionName: { Ref: functionLogicalId(dev, 'relay-job-changes') },
+        FunctionName: { Ref: functionLogicalId(dev, 'relay-outbox') },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
         BisectBatchOnFunctionError: true,
@@ -328,26 +328,26 @@ describe('StatelessStack', () => {
     });
 
     it('the relay may read the stream and send to the outbox DLQ', () => {
-      const actions = allActions(dev, 'relay-job-changes');
+      const actions = allActions(dev, 'relay-outbox');
       expect(actions).toEqual(
         expect.arrayContaining(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']),
       );
-      const sends = JSON.stringify(policyStatements(dev, byName('relay-job-changes')));
+      const sends = JSON.stringify(policyStatements(dev, byName('relay-outbox')));
       expect(sends).toMatch(/QueuesOutboxDeadLetterQueue/);
     });
 
-    it('sweep-pending-enqueues runs on a schedule at the definition\'s rate', () => {
-      const sweep = byName('sweep-pending-enqueues');
+    it('sweep-outbox runs on a schedule at the definition\'s rate', () => {
+      const sweep = byName('sweep-outbox');
       const every = sweep.trigger.kind === 'schedule' ? sweep.trigger.everyMinutes : NaN;
       dev.statelessTemplate.resourceCountIs('AWS::Events::Rule', 2); // the sweeper's and the reconciler's
       dev.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: every === 1 ? 'rate(1 minute)' : `rate(${every} minutes)`,
         State: 'ENABLED',
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-pending-enqueues'), 'Arn'] } })],
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-outbox'), 'Arn'] } })],
       });
       dev.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
         Principal: 'events.amazonaws.com',
-        FunctionName: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-pending-enqueues'), 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [functionLogicalId(dev, 'sweep-outbox'), 'Arn'] },
       });
     });
   });
@@ -355,7 +355,7 @@ describe('StatelessStack', () => {
   describe('publish worker and delayed requeue', () => {
     it('one event source mapping per stream or queue consumer, nothing else', () => {
       dev.statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 5); // record-dead-letters has two (test/infra/stranded-jobs.test.ts)
-      for (const name of ['relay-job-changes', 'publish-pin', 'requeue-due-jobs']) mappingOf(dev, name);
+      for (const name of ['relay-outbox', 'publish-pin', 'release-due-jobs']) mappingOf(dev, name);
     });
 
     it('publish-pin consumes the FIFO publish queue: batches of 10, partial batch responses, no batching window, no concurrency cap by default', () => {
@@ -368,19 +368,19 @@ describe('StatelessStack', () => {
 
     it('workerMaxConcurrency caps the publish queue mapping', () => {
       expect(mappingOf(custom, 'publish-pin').props).toMatchObject({ ScalingConfig: { MaximumConcurrency: 20 } });
-      expect(mappingOf(custom, 'requeue-due-jobs').props).not.toHaveProperty('ScalingConfig');
+      expect(mappingOf(custom, 'release-due-jobs').props).not.toHaveProperty('ScalingConfig');
     });
 
-    it('requeue-due-jobs consumes the standard delay queue: batches of 10, partial batch responses, no batching window', () => {
-      const mapping = mappingOf(dev, 'requeue-due-jobs');
+    it('release-due-jobs consumes the standard delay queue: batches of 10, partial batch responses, no batching window', () => {
+      const mapping = mappingOf(dev, 'release-due-jobs');
       expect(mapping.props).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
       expect(mapping.props).not.toHaveProperty('MaximumBatchingWindowInSeconds');
       expect(importedFrom(mapping.props.EventSourceArn)).toMatch(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesDelayQueue[0-9A-F]{8}Arn/);
     });
 
-    it('visibility: the worker times out at WORKER_TIMEOUT_SECONDS and the publish queue hides a message 6× that; the delay queue covers requeue-due-jobs', () => {
+    it('visibility: the worker times out at WORKER_TIMEOUT_SECONDS and the publish queue hides a message 6× that; the delay queue covers release-due-jobs', () => {
       const workerTimeout = functionProps(dev, byName('publish-pin')).Timeout as number;
-      const requeueTimeout = functionProps(dev, byName('requeue-due-jobs')).Timeout as number;
+      const requeueTimeout = functionProps(dev, byName('release-due-jobs')).Timeout as number;
       const visibility = (queue: { node: { defaultChild?: unknown } }) =>
         (dev.statefulTemplate.toJSON().Resources[dev.stateful.getLogicalId(queue.node.defaultChild as never)] as {
           Properties: { VisibilityTimeout: number };
@@ -392,7 +392,7 @@ describe('StatelessStack', () => {
       expect(visibility(dev.stateful.queues.delayQueue)).toBeGreaterThanOrEqual(requeueTimeout);
     });
 
-    it('publish-pin and requeue-due-jobs env: Pinterest, pacing and retry settings from the stage config', () => {
+    it('publish-pin and release-due-jobs env: Pinterest, pacing and retry settings from the stage config', () => {
       expect(functionVariables(dev, 'publish-pin')).toMatchObject({
         PINTEREST_API_BASE_URL: 'https://api-sandbox.pinterest.com', // cdk.json dev
         PINTEREST_TIMEOUT_MS: '10000',
@@ -413,7 +413,7 @@ describe('StatelessStack', () => {
         RETRY_BASE_SECONDS: '3',
         RETRY_MAX_ATTEMPTS: '7',
       });
-      const requeue = functionVariables(dev, 'requeue-due-jobs');
+      const requeue = functionVariables(dev, 'release-due-jobs');
       expect(JSON.stringify(requeue.PUBLISH_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesPublishQueue/);
       expect(JSON.stringify(requeue.DELAY_QUEUE_URL)).toMatch(/ExportsOutputRefQueuesDelayQueue/);
     });
@@ -506,15 +506,15 @@ describe('StatelessStack', () => {
       expect(allowed('dynamodb:PutItem', 'PACING#app')).toBe(true);
     });
 
-    it('requeue-due-jobs sends to both queues, consumes the delay queue, writes jobs, and touches no secret', () => {
-      const sends = resourcesAllowing(dev, 'requeue-due-jobs', 'sqs:SendMessage').join(' ');
+    it('release-due-jobs sends to both queues, consumes the delay queue, writes jobs, and touches no secret', () => {
+      const sends = resourcesAllowing(dev, 'release-due-jobs', 'sqs:SendMessage').join(' ');
       expect(sends).toMatch(/QueuesPublishQueue[0-9A-F]{8}Arn/);
       expect(sends).toMatch(/QueuesDelayQueue[0-9A-F]{8}Arn/);
-      const receives = resourcesAllowing(dev, 'requeue-due-jobs', 'sqs:ReceiveMessage');
+      const receives = resourcesAllowing(dev, 'release-due-jobs', 'sqs:ReceiveMessage');
       expect(receives).toHaveLength(1);
       expect(receives[0]).toMatch(/QueuesDelayQueue[0-9A-F]{8}Arn/);
-      expect(dynamoActions(dev, 'requeue-due-jobs')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
-      expect(allActions(dev, 'requeue-due-jobs').filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:'))).toEqual([]);
+      expect(dynamoActions(dev, 'release-due-jobs')).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
+      expect(allActions(dev, 'release-due-jobs').filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:'))).toEqual([]);
     });
   });
 });

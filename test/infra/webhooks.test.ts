@@ -354,7 +354,7 @@ describe('webhook functions', () => {
     for (const def of WEBHOOK_FUNCTIONS) {
       if (def.trigger.kind !== 'api') continue;
       for (const route of def.trigger.routes) {
-        expect(dev.stateless.intakeApi.methods.get(`${route.method} ${route.path}`), `${route.method} ${route.path}`).toBeDefined();
+        expect(dev.stateless.publicApi.methods.get(`${route.method} ${route.path}`), `${route.method} ${route.path}`).toBeDefined();
       }
     }
     dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'DELETE', AuthorizationType: 'CUSTOM', AuthorizerId: Match.anyValue() });

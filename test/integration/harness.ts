@@ -116,7 +116,7 @@ export async function startQueueConsumers(pipeline: Pipeline): Promise<() => Pro
   const sqs = sqsOf(pipeline);
   const consumers = [
     { name: 'publish-pin', url: pipeline.queueUrls.publish, concurrency: 2 },
-    { name: 'requeue-due-jobs', url: pipeline.queueUrls.delay, concurrency: 1 },
+    { name: 'release-due-jobs', url: pipeline.queueUrls.delay, concurrency: 1 },
   ];
   const pollers: SqsPoller[] = [];
   for (const consumer of consumers) {

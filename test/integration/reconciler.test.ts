@@ -126,7 +126,7 @@ describe('stranded jobs are moved again', () => {
 
     expect(done.status).toBe('succeeded');
     expect(kinds(done)).toEqual(['message_dead_lettered', 'redispatched']);
-    expect(done.incidents[0]).toMatchObject({ queue: 'delay', detail: expect.stringContaining('requeue-due-jobs failed on it') });
+    expect(done.incidents[0]).toMatchObject({ queue: 'delay', detail: expect.stringContaining('release-due-jobs failed on it') });
     expect(done.incidents[1]!.detail).toMatch(/delay queue message was dead-lettered while the job was retry_scheduled/);
     expect(done.attempts.map((a) => a.outcome)).toEqual(['retry_now', 'succeeded']);
     expect(p.sandbox!.pins({ boardId })).toHaveLength(1);

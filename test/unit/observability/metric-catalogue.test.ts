@@ -14,7 +14,7 @@ import {
 import { JobFailure, OUTCOMES } from '../../../lambdas/api/schemas.ts';
 import { TERMINAL } from '../../../lambdas/domain/job.ts';
 import type { ErrorCode } from '../../../lambdas/common/errors.ts';
-import type { RequeueResult } from '../../../lambdas/use-cases/requeue-due.ts';
+import type { ReleaseResult } from '../../../lambdas/use-cases/release-due.ts';
 import type { DeadLetterResult } from '../../../lambdas/use-cases/reconcile.ts';
 
 /** The metric catalogue (definitions/metrics.ts) is the one place metric names live, and matches the code's value sets. */
@@ -54,7 +54,7 @@ describe('metric catalogue', () => {
     expect(sorted(FAILURE_ROUTE_VALUES)).toEqual(sorted(JobFailure.shape.route.options));
     expect(sorted(TERMINAL_STATUS_VALUES)).toEqual(sorted([...TERMINAL]));
     // Exhaustive records: a new result or error code does not compile until it is listed here, then in the catalogue.
-    const requeue: Record<RequeueResult, true> = { released: true, queued: true, redelayed: true, dropped: true };
+    const requeue: Record<ReleaseResult, true> = { released: true, queued: true, redelayed: true, dropped: true };
     expect(sorted(METRICS.DelayQueueMessages.breakdown.values)).toEqual(sorted(Object.keys(requeue)));
     const deadLetter: Record<DeadLetterResult, true> = { recorded: true, stale: true, job_gone: true, parked: true };
     expect(sorted(METRICS.DeadLettersRecorded.breakdown.values)).toEqual(sorted(Object.keys(deadLetter)));

@@ -7,7 +7,7 @@ import type { fakeDeps } from '../fakes.ts';
 import { captureOutput, freshPowertools, logRecords, metricPoints, metricSum, type Captured } from './powertools-output.ts';
 
 /**
- * The outbox relay (relay-job-changes) through Powertools: every status change is one INFO line with the
+ * The outbox relay (relay-outbox) through Powertools: every status change is one INFO line with the
  * job's keys and from → to, and the job-level metrics (events published, dispatched, succeeded, failed by
  * route, cancelled, retries by outcome, end-to-end time) come from the changes it relays.
  */
@@ -31,7 +31,7 @@ beforeAll(async () => {
     eventPublisher: () => deps.events,
     clock: { now: () => deps.clock.now() },
   }));
-  ({ handler } = (await import('../../../lambdas/relay-job-changes/handler.ts')) as never);
+  ({ handler } = (await import('../../../lambdas/relay-outbox/handler.ts')) as never);
   b = await import('../builders.ts');
   ({ transition } = await import('../../../lambdas/domain/job.ts'));
   ({ toItem } = await import('../../../lambdas/adapters/dynamo-job-store.ts'));
@@ -75,7 +75,7 @@ const finished = (record: JobRecord, outcome: 'succeeded' | 'retry_now' | 'needs
   attempts: record.job.attempts.map((a) => ({ ...a, finished_at: at(3000).toISOString(), outcome, http_status: http })),
 });
 
-describe('relay-job-changes: one INFO line per status change', () => {
+describe('relay-outbox: one INFO line per status change', () => {
   it('logs from → to with the job keys, the attempt and its outcome; relays the event and the message', async () => {
     const created = b.jobRecord({ now: NOW, key: 'cms-relay' });
     const claimed = running();
@@ -117,7 +117,7 @@ describe('relay-job-changes: one INFO line per status change', () => {
   });
 });
 
-describe('relay-job-changes: job-level metrics', () => {
+describe('relay-outbox: job-level metrics', () => {
   it('succeeded, failed by route and cancelled, each with its end-to-end time', async () => {
     const claimed = running();
     const succeeded = transition(claimed, 'succeeded', at(4000), {

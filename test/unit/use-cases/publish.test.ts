@@ -4,7 +4,7 @@ import { maxCrashes } from '../../../lambdas/domain/backoff.ts';
 import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { TokenRefreshError } from '../../../lambdas/use-cases/ports.ts';
 import { describeError, publishJob } from '../../../lambdas/use-cases/publish.ts';
-import { requeueDue } from '../../../lambdas/use-cases/requeue-due.ts';
+import { releaseDue } from '../../../lambdas/use-cases/release-due.ts';
 import { requeueJob } from '../../../lambdas/use-cases/jobs.ts';
 import { ACCOUNT, claimedRecord, httpError, jobMessage, jobRecord, pinterestPin, TENANT, transportError } from '../builders.ts';
 import { accountRecord, fakePublishDeps } from '../fakes.ts';
@@ -26,7 +26,7 @@ const pinterestOps = () => deps.pinterest.calls.map((c) => c.op);
 /** What the delay queue does when the retry is due, then the worker's next delivery. */
 async function retryWhenDue() {
   deps.clock.set(stored().job.next_attempt_at!);
-  await expect(requeueDue(deps, jobMessage(stored()))).resolves.toBe('queued');
+  await expect(releaseDue(deps, jobMessage(stored()))).resolves.toBe('queued');
   return run();
 }
 
@@ -220,7 +220,7 @@ describe('publishJob: pacing at send time (token after the refresh and the listi
     deps.log.length = 0;
     for (const calls of [deps.pacer.admits, deps.pacer.writes, deps.pacer.reads, deps.pacer.reports]) calls.length = 0;
     deps.clock.set(stored().job.next_attempt_at!);
-    await expect(requeueDue(deps, jobMessage(stored()))).resolves.toBe('queued');
+    await expect(releaseDue(deps, jobMessage(stored()))).resolves.toBe('queued');
   }
   const pacingAndCalls = () => deps.log.filter((l) => /^(pacer|pinterest|tokens)/.test(l));
 

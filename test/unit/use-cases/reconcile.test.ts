@@ -300,7 +300,7 @@ describe('recordDeadLetter', () => {
     await expect(recordDeadLetter(deps, dead(record, { queue: 'delay', body, receiveCount: null }))).resolves.toBe('recorded');
 
     const incident = stored(record).job.incidents[0]!;
-    expect(incident).toMatchObject({ queue: 'delay', detail: expect.stringMatching(/pacing-hold message for version 1: requeue-due-jobs failed/) });
+    expect(incident).toMatchObject({ queue: 'delay', detail: expect.stringMatching(/pacing-hold message for version 1: release-due-jobs failed/) });
     expect(incident).not.toHaveProperty('receive_count');
   });
 

@@ -4,7 +4,7 @@ import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { emit } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
-import { sweepPendingOutbox } from '../use-cases/dispatch.ts';
+import { sweepPendingOutbox } from '../use-cases/outbox.ts';
 
 /** Jobs per run; a larger backlog drains over consecutive runs (every minute). */
 const SWEEP_BATCH = 200;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
 import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
-import { requeueDue } from '../../../lambdas/use-cases/requeue-due.ts';
+import { releaseDue } from '../../../lambdas/use-cases/release-due.ts';
 import { jobMessage, jobRecord, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';
 
@@ -23,14 +23,14 @@ function seed(status: JobStatus, nextAttemptAt?: string | null): JobRecord {
 }
 const stored = (record: JobRecord) => deps.jobs.stored(TENANT, record.job.id)!;
 
-describe('requeueDue: pacing holds', () => {
+describe('releaseDue: pacing holds', () => {
   it.each([
     ['its slot is due', NOW_MS + 1000],
     ['its slot has passed', NOW_MS - 5000],
   ])('returns a still-queued job to its FIFO group with the slot when %s', async (_what, slotMs) => {
     const record = seed('queued');
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('released');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('released');
 
     expect(deps.queue.sent).toEqual([{ kind: 'release', record, holdId: String(NOW_MS), slotMs }]);
     expect(stored(record)).toEqual(record);
@@ -39,7 +39,7 @@ describe('requeueDue: pacing holds', () => {
   it('releases a hold without a slot as it is', async () => {
     const record = seed('queued');
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing' }))).resolves.toBe('released');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing' }))).resolves.toBe('released');
     expect(deps.queue.sent).toEqual([{ kind: 'release', record, holdId: String(NOW_MS) }]);
   });
 
@@ -47,7 +47,7 @@ describe('requeueDue: pacing holds', () => {
     const record = seed('queued');
     const slotMs = NOW_MS + 1001;
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('redelayed');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('redelayed');
     expect(deps.queue.sent).toEqual([{ kind: 'pacing', record, waitMs: 1001, slotMs }]);
   });
 
@@ -55,7 +55,7 @@ describe('requeueDue: pacing holds', () => {
     const record = seed('queued');
     const slotMs = NOW_MS + 3_600_000;
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('redelayed');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: slotMs }))).resolves.toBe('redelayed');
 
     expect(deps.jobs.dueAt(TENANT, record.job.id)).toBe(new Date(slotMs).toISOString());
     expect(stored(record)).toEqual(record);
@@ -66,20 +66,20 @@ describe('requeueDue: pacing holds', () => {
     const record = seed('queued');
     deps.jobs.extendDue = async () => false;
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: NOW_MS + 3_600_000 }))).resolves.toBe('dropped');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: NOW_MS + 3_600_000 }))).resolves.toBe('dropped');
     expect(deps.queue.sent).toEqual([]);
   });
 
   it.each(JOB_STATUSES.filter((s) => s !== 'queued'))('drops the hold of a %s job', async (status) => {
     const record = seed(status);
 
-    await expect(requeueDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: NOW_MS }))).resolves.toBe('dropped');
+    await expect(releaseDue(deps, jobMessage(record, { hold: 'pacing', slot_ms: NOW_MS }))).resolves.toBe('dropped');
     expect(deps.queue.sent).toEqual([]);
     expect(stored(record)).toEqual(record);
   });
 });
 
-describe('requeueDue: waiting jobs', () => {
+describe('releaseDue: waiting jobs', () => {
   it.each([
     ['scheduled', at(500)],
     ['retry_scheduled', at(500)],
@@ -88,7 +88,7 @@ describe('requeueDue: waiting jobs', () => {
   ] as const)('queues a due %s job (next_attempt_at %s): version + 1, next_attempt_at cleared', async (status, nextAttemptAt) => {
     const record = seed(status, nextAttemptAt);
 
-    await expect(requeueDue(deps, jobMessage(record))).resolves.toBe('queued');
+    await expect(releaseDue(deps, jobMessage(record))).resolves.toBe('queued');
 
     const after = stored(record);
     expect(after.version).toBe(record.version + 1);
@@ -100,7 +100,7 @@ describe('requeueDue: waiting jobs', () => {
   it.each(['scheduled', 'retry_scheduled'] as const)('delays a %s job that is not due yet again', async (status) => {
     const record = seed(status, at(501));
 
-    await expect(requeueDue(deps, jobMessage(record))).resolves.toBe('redelayed');
+    await expect(releaseDue(deps, jobMessage(record))).resolves.toBe('redelayed');
 
     expect(deps.queue.sent).toEqual([{ kind: 'hold', record, now: new Date(NOW) }]);
     expect(stored(record)).toEqual(record);
@@ -109,7 +109,7 @@ describe('requeueDue: waiting jobs', () => {
   it.each(JOB_STATUSES.filter((s) => s !== 'scheduled' && s !== 'retry_scheduled'))('drops a %s job', async (status) => {
     const record = seed(status);
 
-    await expect(requeueDue(deps, jobMessage(record))).resolves.toBe('dropped');
+    await expect(releaseDue(deps, jobMessage(record))).resolves.toBe('dropped');
     expect(deps.queue.sent).toEqual([]);
     expect(stored(record)).toEqual(record);
   });
@@ -119,12 +119,12 @@ describe('requeueDue: waiting jobs', () => {
     const cancelled = transition(record, 'cancelled', new Date(NOW));
     deps.jobs.beforeNextReplace = () => deps.jobs.seed(cancelled);
 
-    await expect(requeueDue(deps, jobMessage(record))).resolves.toBe('dropped');
+    await expect(releaseDue(deps, jobMessage(record))).resolves.toBe('dropped');
     expect(stored(record)).toEqual(cancelled);
   });
 });
 
-describe('requeueDue: stale messages', () => {
+describe('releaseDue: stale messages', () => {
   it.each([
     ['an older version', -1],
     ['a newer version', +1],
@@ -132,8 +132,8 @@ describe('requeueDue: stale messages', () => {
     const record = seed('retry_scheduled', at(0));
     const message = { ...jobMessage(record), version: record.version + delta };
 
-    await expect(requeueDue(deps, message)).resolves.toBe('dropped');
-    await expect(requeueDue(deps, { ...message, hold: 'pacing' })).resolves.toBe('dropped');
+    await expect(releaseDue(deps, message)).resolves.toBe('dropped');
+    await expect(releaseDue(deps, { ...message, hold: 'pacing' })).resolves.toBe('dropped');
     expect(deps.queue.sent).toEqual([]);
     expect(stored(record)).toEqual(record);
   });
@@ -141,7 +141,7 @@ describe('requeueDue: stale messages', () => {
   it('drops a message for a job that does not exist', async () => {
     const record = jobRecord({ status: 'retry_scheduled' });
 
-    await expect(requeueDue(deps, jobMessage(record))).resolves.toBe('dropped');
+    await expect(releaseDue(deps, jobMessage(record))).resolves.toBe('dropped');
     expect(deps.queue.sent).toEqual([]);
   });
 });

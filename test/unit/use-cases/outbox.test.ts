@@ -3,7 +3,7 @@ import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
 import { jobEventFor, jobEventOf, statusChangeOf } from '../../../lambdas/domain/events.ts';
 import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
-import { EventsNotPublishedError, inJobOrder, relayJobChange, sweepPendingOutbox } from '../../../lambdas/use-cases/dispatch.ts';
+import { EventsNotPublishedError, inJobOrder, relayJobChange, sweepPendingOutbox } from '../../../lambdas/use-cases/outbox.ts';
 import { jobRecord, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';
 

@@ -8,18 +8,18 @@ import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../definitions/gatewa
 import { managedPolicyFinding } from './nag.ts';
 
 /** One API route and the function behind it (Lambda proxy integration). */
-export interface IntakeRoute {
+export interface PublicRoute {
   readonly route: ApiRoute;
   readonly handler: lambda.IFunction;
 }
 
-export interface IntakeApiProps {
+export interface PublicApiProps {
   /** API Gateway stage name: the first path segment of the URL (`https://…/<stageName>/v1/pins`). */
   readonly stageName: string;
   /** The REQUEST authorizer function (`authorize-request`): Bearer API key → tenant. */
   readonly authorizerFunction: lambda.IFunction;
   /** Every route of every `kind: 'api'` function. */
-  readonly routes: readonly IntakeRoute[];
+  readonly routes: readonly PublicRoute[];
   /**
    * How long API Gateway caches an authorizer decision per Authorization header; zero disables it.
    * @default Duration.seconds(60)
@@ -52,7 +52,7 @@ export interface IntakeApiProps {
  *
  * Fixed: everything above. Request bodies are validated by zod in the handlers, not by API Gateway models.
  */
-export class IntakeApi extends Construct {
+export class PublicApi extends Construct {
   public readonly api: apigw.RestApi;
   public readonly authorizer: apigw.RequestAuthorizer;
   public readonly accessLogGroup: logs.LogGroup;
@@ -61,7 +61,7 @@ export class IntakeApi extends Construct {
   /** The methods by `METHOD /path`, for later alarms and tests. */
   public readonly methods: ReadonlyMap<string, apigw.Method>;
 
-  constructor(scope: Construct, id: string, props: IntakeApiProps) {
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
 

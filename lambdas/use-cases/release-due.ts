@@ -7,7 +7,7 @@ const DUE_SLACK_MS = 500;
 /** A pacing hold may return this early: the worker sleeps the rest (never more than a second). */
 const MAX_EARLY_MS = 1000;
 
-export type RequeueResult = 'released' | 'queued' | 'redelayed' | 'dropped';
+export type ReleaseResult = 'released' | 'queued' | 'redelayed' | 'dropped';
 
 /**
  * The delay queue's consumer: the one way back into the FIFO queue for jobs that waited.
@@ -17,7 +17,7 @@ export type RequeueResult = 'released' | 'queued' | 'redelayed' | 'dropped';
  *   one that is not due yet (a wait longer than one 900 s hop) is delayed again;
  * - anything else (cancelled, already running or finished, a newer version) is dropped: stale.
  */
-export async function requeueDue(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, message: JobMessage): Promise<RequeueResult> {
+export async function releaseDue(deps: Pick<Deps, 'jobs' | 'queue' | 'clock'>, message: JobMessage): Promise<ReleaseResult> {
   const record = await deps.jobs.get(message.tenant_id, message.job_id);
   if (!record || record.version !== message.version) return 'dropped';
   const now = deps.clock.now();

@@ -7,7 +7,7 @@ import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, emit, inJobSegment } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
-import { inJobOrder, relayJobChange } from '../use-cases/dispatch.ts';
+import { inJobOrder, relayJobChange } from '../use-cases/outbox.ts';
 
 /**
  * The outbox relay: every change to the jobs table arrives here (DynamoDB Streams). A change of version
