@@ -13,7 +13,7 @@ import { createPinrelayStacks } from '../lib/stacks/pinrelay.ts';
  * The app is built like the infra tests build it (cdk.json context, stage `dev`, bundling skipped), so no
  * AWS account is needed. The body is an Fn::Join of strings and CloudFormation references; each reference
  * is replaced by a readable placeholder (an alarm's name, `{PublishQueue.QueueName}`, `{region}`), then
- * the JSON is parsed. test/infra/observability.test.ts fails when the file is stale.
+ * the JSON is parsed. test/infra/observability-dashboard.test.ts fails when the file is stale.
  */
 
 export const DASHBOARD_SVG_PATH = fileURLToPath(new URL('../docs/dashboard.svg', import.meta.url));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { settingsTable } from '../definitions/settings.ts';
 
 /**
- * The settings table of the docs, generated from definitions/settings.ts (meaning, unit, range and
+ * The settings table of the docs, generated from the settings catalogue, definitions/settings.ts (meaning, unit, range and
  * default of each setting, its cdk.json key and its variable).
  *   npx tsx bin/settings-table.ts                    print it (paste into README.md / docs/deploy.md)
  *   npx tsx bin/settings-table.ts --check README.md  exit 1 unless every file given contains it verbatim

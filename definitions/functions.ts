@@ -1,3 +1,4 @@
+import { ACCESS_KINDS, type Access } from './access.ts';
 import { WORKER_TIMEOUT_SECONDS } from './queues.ts';
 import {
   EVERY_FUNCTION,
@@ -15,49 +16,6 @@ import {
  * resources it may touch. The CDK stack derives each function's environment and IAM grants from
  * `access` (nothing more), and local mode mounts the same handlers on the same routes.
  */
-
-/** What a function may touch. Each entry maps to env vars + the narrowest IAM grant. */
-export const ACCESS_KINDS = [
-  'jobs:read',
-  'jobs:write',
-  'tenants:read',
-  'tenants:write',
-  /**
-   * The worker's share of the tenants table: read account records and mark one
-   * `reauthorization_required`; never API keys, never a new or replaced item (definitions/item-access.ts).
-   */
-  'tenants:account-status',
-  /** Read and write the token-bucket items (`PACING#…`) of the tenants table, nothing else in it. */
-  'tenants:pacing',
-  'secrets:write',
-  'secrets:read',
-  /** Store a refreshed token pair in an existing account secret (PutSecretValue only). */
-  'secrets:rotate',
-  'publish-queue:send',
-  'delay-queue:send',
-  'events:put',
-  /** Calls Pinterest: API origin, timeout, and read access to the Pinterest app credentials secret. */
-  'pinterest:call',
-  /** Default pacing limits (stage config). */
-  'pacing:config',
-  /** The publish worker's retry policy and claim lease (stage config). */
-  'worker:config',
-  /** The outbox sweeper's grace period (stage config). */
-  'sweeper:config',
-  /** The stranded-job reconciler's grace, page limit and re-dispatch limit (stage config). */
-  'reconcile:config',
-  /** Park dead-lettered messages that are not job messages in the poison queue (SendMessage only). */
-  'poison-queue:send',
-  /**
-   * Self-service webhook subscriptions: create, rotate and delete their EventBridge connections (and the
-   * `events!connection/…` secrets EventBridge keeps for them), API destinations, rules and targets under the
-   * deployment's name prefix, pass the target role to EventBridge, put test events on the bus, and read and
-   * write `WEBHOOK#…` items of the tenants table (definitions/webhooks.ts).
-   */
-  'webhooks:manage',
-] as const;
-
-export type Access = (typeof ACCESS_KINDS)[number];
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 

@@ -1,4 +1,4 @@
-import type { Access } from './functions.ts';
+import type { Access } from './access.ts';
 
 /**
  * Item-level grants on the tenants table, for access kinds narrower than `tenants:read`/`tenants:write`.

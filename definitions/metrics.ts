@@ -57,7 +57,7 @@ export const OUTCOME_VALUES = ['succeeded', 'retry_now', 'retry_later', 'unknown
 export const FAILURE_ROUTE_VALUES = ['client', 'ops', 'engineering'] as const;
 /** The statuses a job ends in. */
 export const TERMINAL_STATUS_VALUES = ['succeeded', 'failed', 'cancelled'] as const;
-/** Error codes of a refused request (lambdas/common/errors.ts) other than `internal`. */
+/** Error codes of a refused request (lambdas/api/schemas/error.ts) other than `internal`. */
 export const REJECTION_CODE_VALUES = [
   'validation_error',
   'unauthorized',

@@ -63,8 +63,14 @@ export const TENANTS_TABLE = {
 
 export const TABLES: readonly TableDefinition[] = [JOBS_TABLE, TENANTS_TABLE];
 
-/** A table's index by name: code looks indexes up by name, never by position. */
-export function indexNamed(table: TableDefinition, indexName: string): IndexDefinition {
+/** The names of a table's indexes (for JOBS_TABLE: 'by_tenant' | 'by_status' | …). */
+export type IndexName<T extends TableDefinition> = T['globalSecondaryIndexes'][number]['indexName'];
+
+/**
+ * A table's index by name: code looks indexes up by name, never by position. The compiler refuses a
+ * name the table does not declare; the lookup throws for one that reaches it anyway.
+ */
+export function indexNamed<T extends TableDefinition>(table: T, indexName: IndexName<T>): IndexDefinition {
   const index = table.globalSecondaryIndexes.find((i) => i.indexName === indexName);
   if (!index) throw new Error(`${table.logicalName} has no index ${indexName}`);
   return index;

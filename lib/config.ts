@@ -187,7 +187,7 @@ export const stageSettingsSchema = z.strictObject({
   /** Where alarms notify (the alarm topic's e-mail subscription); unset = alarms without a subscriber. */
   alarmEmail: z.email().optional(),
   /**
-   * Alarm thresholds (lib/constructs/observability.ts). CDK-only, like `alarmEmail`: no function reads them.
+   * Alarm thresholds (lib/constructs/observability/). CDK-only, like `alarmEmail`: no function reads them.
    * Every alarm, what it means and what to do: docs/runbook.md. Unset = every default (`alarmThresholds()`).
    */
   alarms: alarmThresholdsSchema.optional(),

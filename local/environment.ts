@@ -2,12 +2,11 @@ import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../defi
 import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../definitions/queues.ts';
 import { localSettingsSchema, type ResourceValues, type SettingValues } from '../definitions/settings.ts';
 import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../definitions/tables.ts';
-import type { PipelineOptions } from './pipeline.ts';
 import type { Provisioned } from './provision.ts';
 
 /**
  * Local mode's function environment, derived the way the CDK stack derives a deployed function's:
- * a stage-like settings object (here built from PipelineOptions instead of cdk.json) and the resources
+ * a stage-like settings object (here built from a pipeline's options instead of cdk.json) and the resources
  * (here the emulated tables and queues) go through functionEnvironment() from definitions/functions.ts.
  * test/infra/definitions-drift.test.ts holds both sides to the same variables and values.
  *
@@ -76,10 +75,29 @@ export class LocalSettingsError extends Error {
   override readonly name = 'LocalSettingsError';
 }
 
-export type LocalSettingsOptions = Pick<
-  PipelineOptions,
-  'pacing' | 'retry' | 'pinterestTimeoutMs' | 'workerLeaseSeconds' | 'sweeper' | 'reconciler' | 'logLevel' | 'webhooks'
->;
+/** The pipeline options (PipelineOptions extends these) that become the functions' settings. */
+export interface LocalSettingsOptions {
+  readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number; readonly readPerMinute?: number };
+  readonly retry?: { readonly baseSeconds?: number; readonly maxAttempts?: number };
+  readonly pinterestTimeoutMs?: number;
+  /** Tests only: a shorter worker lease, to see crashes recover quickly. */
+  readonly workerLeaseSeconds?: number;
+  /** Outbox sweeper cadence and grace; false disables it. @default { intervalMs: 10000, graceSeconds: 30 } */
+  readonly sweeper?: { readonly intervalMs: number; readonly graceSeconds: number } | false;
+  /**
+   * The stranded-job backstop: the reconciler's cadence, grace (RECONCILE_GRACE_SECONDS), page and
+   * re-dispatch limits, and the consumer of both dead-letter queues. false disables both (the
+   * integration tests do, unless they test them).
+   * @default { intervalMs: 60000 } (the settings' defaults for the rest)
+   */
+  readonly reconciler?:
+    | { readonly intervalMs: number; readonly graceSeconds?: number; readonly pageLimit?: number; readonly maxRedispatches?: number }
+    | false;
+  /** Powertools log level of the handlers. @default WARN */
+  readonly logLevel?: string;
+  /** Webhook settings (`webhooks.*`): per-tenant cap, rules quota, per-subscription request rate. @default the settings' defaults */
+  readonly webhooks?: { readonly maxPerTenant?: number; readonly ruleQuota?: number; readonly invocationRateLimitPerSecond?: number };
+}
 
 /**
  * The stage-like settings object of a local pipeline: the options it was given, local defaults where

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { JOB_STATUSES, type JobStatusCounts } from '../lambdas/api/schemas.ts';
+import { JOB_STATUSES } from '../lambdas/domain/job.ts';
+import type { JobStatusCounts } from '../lambdas/domain/stats.ts';
 import { DynamoJobStore } from '../lambdas/adapters/dynamo-job-store.ts';
 import { DynamoTenantDirectory } from '../lambdas/adapters/dynamo-tenant-directory.ts';
 import { finishedSince, jobCounts } from '../lambdas/use-cases/stats.ts';

@@ -1,11 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient, CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { DynamoDBStreamEvent, Context, DynamoDBBatchResponse } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ } from '../definitions/queues.ts';
 import { JOBS_TABLE, TENANTS_TABLE } from '../definitions/tables.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
@@ -16,24 +13,22 @@ import {
   localFunctionsEnvironment,
   localResources,
   localSettings,
+  type LocalSettingsOptions,
 } from './environment.ts';
 import { startFauxqs } from './emulators/fauxqs.ts';
 import { startEventBridgeStandIn, type EventBridgeStandIn, type RetryTiming } from './stand-ins/eventbridge.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
-import { lambdaContext, startLocalApi } from './http-api.ts';
+import { startLocalApi } from './http-api.ts';
 import { provision } from './provision.ts';
-import { startStreamPoller } from './stream-poller.ts';
-import { startSqsPoller } from './sqs-poller.ts';
+import { startOutboxRelay, startStrandedJobBackstop, startSweeper, startWorker, type ReconcileResult } from './event-sources.ts';
+import { persistSecrets, storeAppCredentials } from './secrets.ts';
 import {
   SANDBOX_CLIENT_ID,
   SANDBOX_CLIENT_SECRET,
   startPinterestSandbox,
   type PinterestSandbox,
 } from './pinterest-sandbox.ts';
-import type { PinterestApi } from '../lambdas/adapters/pinterest-client.ts';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+import type { PinterestApi } from '../lambdas/use-cases/ports.ts';
 
 /** The sandbox's demo user: `npm start`'s printed curl commands connect it as account `demo`. */
 export const SANDBOX_DEMO_USER = {
@@ -43,15 +38,8 @@ export const SANDBOX_DEMO_USER = {
   refreshToken: 'pinr_sandbox_demo',
 } as const;
 
-
-/**
- * The whole pipeline on one machine (docs/adr/0004-local-mode.md): DynamoDB Local and fauxqs as child processes, the
- * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from definitions, and the
- * same Lambda handlers behind a local API Gateway and local event source mappings.
- * Used by `npm start` (local/start.ts) and by the integration tests.
- */
-
-export interface PipelineOptions {
+/** The functions' settings (LocalSettingsOptions: pacing, retry, sweeper, reconciler, …) and how the pipeline runs. */
+export interface PipelineOptions extends LocalSettingsOptions {
   /** API listen address. @default 127.0.0.1 */
   readonly host?: string;
   /** API port; 0 picks a free one. @default 3000 */
@@ -64,19 +52,6 @@ export interface PipelineOptions {
   readonly relay?: boolean;
   /** Stream batch retries before the on-failure destination. @default 10 */
   readonly relayRetryAttempts?: number;
-  /** Outbox sweeper cadence and grace; false disables it. @default { intervalMs: 10000, graceSeconds: 30 } */
-  readonly sweeper?: { readonly intervalMs: number; readonly graceSeconds: number } | false;
-  /**
-   * The stranded-job backstop: the reconciler's cadence, grace (RECONCILE_GRACE_SECONDS), page and
-   * re-dispatch limits, and the consumer of both dead-letter queues. false disables both (the
-   * integration tests do, unless they test them).
-   * @default { intervalMs: 60000 } (the settings' defaults for the rest)
-   */
-  readonly reconciler?:
-    | { readonly intervalMs: number; readonly graceSeconds?: number; readonly pageLimit?: number; readonly maxRedispatches?: number }
-    | false;
-  /** Powertools log level of the handlers. @default WARN */
-  readonly logLevel?: string;
   /**
    * Use already running emulators (endpoints) instead of starting them; the pipeline will not stop
    * them. The integration tests start them once in globalSetup.
@@ -93,19 +68,13 @@ export interface PipelineOptions {
   readonly worker?: boolean;
   /** Parallel pollers on the publish queue (distinct message groups run in parallel). @default 4 */
   readonly workerConcurrency?: number;
-  readonly pacing?: { readonly accountPerMinute?: number; readonly appPerSecond?: number; readonly readPerMinute?: number };
-  readonly retry?: { readonly baseSeconds?: number; readonly maxAttempts?: number };
-  /** Webhook settings (`webhooks.*`): per-tenant cap, rules quota, per-subscription request rate. @default the settings' defaults */
-  readonly webhooks?: { readonly maxPerTenant?: number; readonly ruleQuota?: number; readonly invocationRateLimitPerSecond?: number };
   /**
    * How the EventBridge stand-in spaces webhook retries (EventBridge's own schedule waits minutes; the
    * retry policy — 185 attempts, 24 h — and the DLQ are the deployed ones). @default LOCAL_WEBHOOK_RETRY
    */
   readonly webhookRetry?: Partial<RetryTiming>;
-  readonly pinterestTimeoutMs?: number;
-  /** Tests only: shorter visibility timeouts (logical queue name → seconds) and worker lease, to see crashes recover quickly. */
+  /** Tests only: shorter visibility timeouts (logical queue name → seconds), to see crashes recover quickly. */
   readonly queueVisibilityOverrides?: Readonly<Record<string, number>>;
-  readonly workerLeaseSeconds?: number;
   /** Wraps the worker's Pinterest client (fault injection in tests, e.g. a crash after the create). */
   readonly wrapPinterest?: (api: PinterestApi) => PinterestApi;
   /** Where pipeline diagnostics go. @default console.error */
@@ -142,7 +111,7 @@ export interface Pipeline {
   /** Runs one outbox sweep now; returns how many jobs it dispatched. */
   sweepNow(): Promise<number>;
   /** Runs one stranded-job reconciliation now (even with `reconciler: false`); returns what it did. */
-  reconcileNow(): Promise<{ examined: number; redispatched: number; recovered: number; stranded: number; skipped: number }>;
+  reconcileNow(): Promise<ReconcileResult>;
   stop(): Promise<void>;
 }
 
@@ -151,64 +120,15 @@ export const LOCAL_TENANT_ID = 'ten_local';
 /** Local webhook retries: the first within a second, then doubling (jittered) up to 10 s. */
 export const LOCAL_WEBHOOK_RETRY: Partial<RetryTiming> = { firstDelayMs: 1000, maxDelayMs: 10_000, multiplier: 2, jitter: 0.5 };
 
-/**
- * With `--data`, account tokens survive a graceful restart: the Secrets Manager stand-in keeps them
- * in memory, so the current versions are written to `secrets.json` (mode 0600) on stop and created
- * again through the real API on the next start. A crash loses tokens connected since the last start.
- */
-async function persistSecrets(secrets: SecretsManagerStandIn, file: string, stops: Array<() => Promise<void>>) {
-  const client = new SecretsManagerClient({ endpoint: secrets.endpoint, region: REGION, credentials });
-  let saved: Array<{ name: string; value: string; kmsKeyId?: string; tags: { Key: string; Value: string }[] }> = [];
-  try {
-    saved = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    /* first start */
-  }
-  for (const secret of saved) {
-    await client.send(
-      new CreateSecretCommand({
-        Name: secret.name,
-        SecretString: secret.value,
-        Tags: secret.tags,
-        ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
-      }),
-    );
-  }
-  // Runs before the stand-in stops (stops run in reverse order).
-  stops.push(async () => {
-    const current = secrets
-      .secrets()
-      .filter((s) => !s.deletedDate)
-      .map((s) => ({
-        name: s.name,
-        value: s.versions.find((v) => v.stages.includes('AWSCURRENT'))?.secretString ?? '',
-        ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
-        tags: [...s.tags],
-      }));
-    writeFileSync(file, JSON.stringify(current), { mode: 0o600 });
-  });
-}
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-const LOCAL_APP_SECRET_NAME = 'pinrelay/local/pinterest-app';
-
 /**
- * The Pinterest app credentials as a deployed stage keeps them: one secret `{client_id, client_secret}`
- * that the worker reads through PINTEREST_APP_SECRET_ARN. With --data a restart finds the saved secret
- * and gives it the credentials of this run.
+ * The whole pipeline on one machine (docs/adr/0004-local-mode.md): DynamoDB Local and fauxqs as child processes, the
+ * in-repo Secrets Manager and EventBridge stand-ins, tables and queues from definitions, and the
+ * same Lambda handlers behind a local API Gateway and local event source mappings.
+ * Used by `npm start` (local/start.ts) and by the integration tests.
  */
-async function storeAppCredentials(endpoint: string, app: { readonly clientId: string; readonly clientSecret: string }): Promise<string> {
-  const client = new SecretsManagerClient({ endpoint, region: REGION, credentials });
-  const value = JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret });
-  try {
-    return (await client.send(new CreateSecretCommand({ Name: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceExistsException') throw error;
-    return (await client.send(new PutSecretValueCommand({ SecretId: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
-  }
-}
-
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const log = options.log ?? ((m: string) => console.error(m));
   const stops: Array<() => Promise<void>> = [];
@@ -320,124 +240,33 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     stops.push(api.stop);
 
-    // Outbox relay: the jobs table stream → relay-outbox, failures to the outbox DLQ.
-    const relayHandler = (await import('../lambdas/relay-outbox/handler.ts')).handler as unknown as (
-      e: DynamoDBStreamEvent,
-      c: Context,
-    ) => Promise<DynamoDBBatchResponse>;
     const streamArn = provisioned.tables[JOBS_TABLE.logicalName]?.streamArn;
     if (!streamArn) throw new Error('the jobs table has no stream');
-    const checkpointFile = dataDir ? join(dataDir, 'stream-checkpoints.json') : undefined;
     const relay =
       options.relay === false
         ? undefined
-        : startStreamPoller({
-            streams: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: REGION, credentials }),
-            endpoint: dynamo.endpoint,
+        : await startOutboxRelay({
+            dynamoEndpoint: dynamo.endpoint,
             streamArn,
-            functionName: 'relay-outbox',
-            handler: relayHandler,
+            sqs: sqsAdmin,
+            outboxDlqUrl: queueUrls.outboxDlq,
             retryAttempts: options.relayRetryAttempts ?? 10,
-            onError: (e) => log(`relay-outbox: ${e instanceof Error ? e.message : String(e)}`),
-            onFailure: async (records, error) => {
-              // Same shape of information as Lambda's on-failure record: where, not what.
-              await sqsAdmin.send(
-                new SendMessageCommand({
-                  QueueUrl: queueUrls.outboxDlq,
-                  MessageBody: JSON.stringify({
-                    condition: 'RetryAttemptsExhausted',
-                    error: error instanceof Error ? error.message : String(error),
-                    sequenceNumbers: records.map((r) => r.dynamodb?.SequenceNumber),
-                    keys: records.map((r) => r.dynamodb?.Keys),
-                  }),
-                }),
-              );
-            },
-            ...(checkpointFile
-              ? {
-                  checkpoints: {
-                    load: () => {
-                      try {
-                        return JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, string>;
-                      } catch {
-                        return {};
-                      }
-                    },
-                    save: (positions) => writeFileSync(checkpointFile, JSON.stringify(positions)),
-                  },
-                }
-              : {}),
+            ...(dataDir ? { checkpointFile: join(dataDir, 'stream-checkpoints.json') } : {}),
+            log,
           });
     if (relay) stops.push(relay.stop);
 
     if (options.worker !== false) {
-      // The same wiring as the CDK PublishWorker construct: one event source mapping per queue.
-      const consumers = [
-        { name: 'publish-pin', queue: PUBLISH_QUEUE, url: queueUrls.publish, concurrency: options.workerConcurrency ?? 4 },
-        { name: 'release-due-jobs', queue: DELAY_QUEUE, url: queueUrls.delay, concurrency: 2 },
-      ];
-      for (const consumer of consumers) {
-        const handler = (await import(`../lambdas/${consumer.name}/handler.ts`)).handler as SqsHandler;
-        const poller = startSqsPoller({
-          sqs: sqsAdmin,
-          queueUrl: consumer.url,
-          queueArn: provisioned.queues[consumer.queue.logicalName]!.arn,
-          functionName: consumer.name,
-          handler,
-          concurrency: consumer.concurrency,
-          onError: (e) => log(`${consumer.name}: ${e instanceof Error ? e.message : String(e)}`),
-        });
-        stops.push(poller.stop);
-      }
+      stops.push(...(await startWorker({ sqs: sqsAdmin, provisioned, concurrency: options.workerConcurrency ?? 4, log })));
     }
 
-    const sweepHandler = (await import('../lambdas/sweep-outbox/handler.ts')).handler as unknown as (
-      e: unknown,
-      c: Context,
-    ) => Promise<{ redispatched: number }>;
-    const sweepNow = async () => (await sweepHandler({}, lambdaContext('sweep-outbox'))).redispatched;
-    if (sweeper) {
-      const timer = setInterval(() => {
-        sweepNow().catch((e: unknown) => log(`sweep-outbox: ${String(e)}`));
-      }, sweeper.intervalMs);
-      timer.unref();
-      stops.push(async () => clearInterval(timer));
-    }
+    const { sweepNow, stop: stopSweeper } = await startSweeper(sweeper ? sweeper.intervalMs : false, log);
+    stops.push(stopSweeper);
 
-    // The stranded-job backstop, wired as the CDK StrandedJobs construct: both dead-letter queues feed
-    // record-dead-letters, and the reconciler runs on an interval.
-    const reconcileHandler = (await import('../lambdas/reconcile-stranded-jobs/handler.ts')).handler as unknown as (
-      e: unknown,
-      c: Context,
-    ) => Promise<Awaited<ReturnType<Pipeline['reconcileNow']>>>;
-    const reconcileNow = () => reconcileHandler({}, lambdaContext('reconcile-stranded-jobs', 60_000));
     const reconciler = options.reconciler ?? { intervalMs: 60_000 };
-    if (reconciler) {
-      const deadLetterHandler = (await import('../lambdas/record-dead-letters/handler.ts')).handler as SqsHandler;
-      for (const dlq of [PUBLISH_DLQ, DELAY_DLQ]) {
-        const poller = startSqsPoller({
-          sqs: sqsAdmin,
-          queueUrl: provisioned.queues[dlq.logicalName]!.url,
-          queueArn: provisioned.queues[dlq.logicalName]!.arn,
-          functionName: 'record-dead-letters',
-          handler: deadLetterHandler,
-          onError: (e) => log(`record-dead-letters: ${e instanceof Error ? e.message : String(e)}`),
-        });
-        stops.push(poller.stop);
-      }
-      let running = false; // one run at a time, like a scheduled Lambda that finishes within its period
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        reconcileNow()
-          .catch((e: unknown) => log(`reconcile-stranded-jobs: ${String(e)}`))
-          .finally(() => {
-            running = false;
-          });
-      }, reconciler.intervalMs);
-      timer.unref();
-      stops.push(async () => clearInterval(timer));
-    }
+    const backstop = await startStrandedJobBackstop({ sqs: sqsAdmin, provisioned, intervalMs: reconciler ? reconciler.intervalMs : false, log });
+    stops.push(...backstop.stops);
+    const { reconcileNow } = backstop;
 
     return {
       apiUrl: api.url,

@@ -8,153 +8,29 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
-import { indexNamed, JOBS_TABLE } from '../../definitions/tables.ts';
-import type { Incident, Job } from '../api/schemas.ts';
-import { expectedMoveBy } from '../domain/reconciliation.ts';
-import { isTerminal, type JobRecord, type SentPin } from '../domain/job.ts';
-import { decodeOutboxEntry, encodeOutboxEntry, outboxEntriesOf, type OutboxEntry } from '../domain/outbox.ts';
-import { ValidationError } from '../common/errors.ts';
+import type { Incident, JobRecord } from '../domain/job.ts';
+import { encodeOutboxEntry, type OutboxEntry } from '../domain/outbox.ts';
 import type { CreateOutcome, JobCount, JobCountQuery, JobFilter, JobPage, JobStore, OverdueJob, PendingOutbox } from '../use-cases/ports.ts';
+import {
+  DUE_PARTITION,
+  fromItem,
+  jobKey,
+  OPTIONAL_ATTRIBUTES,
+  OUTBOX,
+  outboxOf,
+  PENDING_PARTITION,
+  PENDING_PK,
+  PENDING_SINCE,
+  toItem,
+  type Item,
+} from './dynamo-job-item.ts';
+import { BY_DUE, BY_PENDING_ENQUEUE, decodeCursor, encodeCursor, indexFor } from './dynamo-job-queries.ts';
 
 /**
- * The outbox on the item (docs/adr/0001-outbox-for-enqueue.md): `outbox` is a string set of what the job's
- * versions still owe (lambdas/domain/outbox.ts), and `pending_enqueue_pk/since` put the job in the sparse
- * `by_pending_enqueue` index while anything is owed, `since` being when the oldest of it was written.
+ * The jobs table (definitions/tables.ts JOBS_TABLE) behind the JobStore port, and the operators' counts
+ * and overdue listing. How a job is stored is lambdas/adapters/dynamo-job-item.ts; which index a query
+ * reads, and its cursors, lambdas/adapters/dynamo-job-queries.ts.
  */
-const OUTBOX = 'outbox';
-const PENDING_PK = 'pending_enqueue_pk';
-const PENDING_SINCE = 'pending_enqueue_since';
-const PENDING_PARTITION = 'PENDING';
-/**
- * Attributes toItem writes for some versions only: replace removes those the new version does not have.
- * A new one belongs here too (test/unit/adapters/dynamo-job-store.test.ts checks toItem against this list).
- */
-export const OPTIONAL_ATTRIBUTES = ['due_pk', 'due_at', 'lease_until', 'run_after_attempt', 'crash_count', 'sent_pins', 'expires_at_epoch'] as const;
-/** The due index's one partition: every non-terminal job (ADR 0009 on when to shard it). */
-const DUE_PARTITION = 'DUE';
-
-const BY_TENANT = indexNamed(JOBS_TABLE, 'by_tenant');
-const BY_STATUS = indexNamed(JOBS_TABLE, 'by_status');
-const BY_ACCOUNT = indexNamed(JOBS_TABLE, 'by_account');
-const BY_ACCOUNT_STATUS = indexNamed(JOBS_TABLE, 'by_account_status');
-const BY_PENDING_ENQUEUE = indexNamed(JOBS_TABLE, 'by_pending_enqueue');
-const BY_DUE = indexNamed(JOBS_TABLE, 'by_due');
-
-type Item = Record<string, unknown>;
-
-const jobKey = (tenantId: string, jobId: string) => `JOB#${tenantId}#${jobId}`;
-
-/**
- * The stored item: the public job as a nested map, plus keys for each listing index, the outbox and the
- * due index. `redeliverySeconds` is the publish queue's visibility timeout: how long after a running
- * job's lease its claiming message comes back by itself (lambdas/domain/reconciliation.ts).
- */
-export function toItem(record: JobRecord, retentionDays: number, redeliverySeconds: number = PUBLISH_QUEUE.visibilityTimeoutSeconds): Item {
-  const { job, tenantId } = record;
-  const item: Item = {
-    pk: jobKey(tenantId, job.id),
-    tenant_id: tenantId,
-    job_id: job.id,
-    status: job.status,
-    version: record.version,
-    body_hash: record.bodyHash,
-    job,
-    tenant_pk: `T#${tenantId}`,
-    status_pk: `T#${tenantId}#S#${job.status}`,
-    account_pk: `T#${tenantId}#A#${job.account_id}`,
-    account_status_pk: `T#${tenantId}#A#${job.account_id}#S#${job.status}`,
-    list_sk: `${job.created_at}#${job.id}`,
-  };
-  const owed = outboxEntriesOf(record);
-  if (owed.length > 0) {
-    item[OUTBOX] = new Set(owed.map(encodeOutboxEntry));
-    item[PENDING_PK] = PENDING_PARTITION;
-    item[PENDING_SINCE] = job.updated_at;
-  }
-  const due = expectedMoveBy(record, redeliverySeconds * 1000);
-  if (due) {
-    item['due_pk'] = DUE_PARTITION;
-    item['due_at'] = due.toISOString();
-  }
-  if (job.status === 'running' && record.leaseUntil) item['lease_until'] = record.leaseUntil;
-  if (record.runAfterAttempt) item['run_after_attempt'] = record.runAfterAttempt;
-  if (record.crashCount) item['crash_count'] = record.crashCount;
-  if (record.sentPins && record.sentPins.length > 0) item['sent_pins'] = record.sentPins;
-  if (isTerminal(job.status)) {
-    item['expires_at_epoch'] = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
-  }
-  return item;
-}
-
-export function fromItem(item: Item): JobRecord {
-  return {
-    tenantId: item['tenant_id'] as string,
-    version: Number(item['version']),
-    bodyHash: item['body_hash'] as string,
-    // Jobs stored before incidents existed read back with none.
-    job: { ...(item['job'] as Job), incidents: (item['job'] as Partial<Job>).incidents ?? [] },
-    ...(item['lease_until'] ? { leaseUntil: item['lease_until'] as string } : {}),
-    ...(item['run_after_attempt'] ? { runAfterAttempt: Number(item['run_after_attempt']) } : {}),
-    ...(item['crash_count'] ? { crashCount: Number(item['crash_count']) } : {}),
-    ...(Array.isArray(item['sent_pins']) ? { sentPins: item['sent_pins'] as SentPin[] } : {}),
-  };
-}
-
-/** What the item says the outbox still owes (elements it does not understand are left alone). */
-function outboxOf(item: Item): OutboxEntry[] {
-  const owed = item[OUTBOX];
-  if (!(owed instanceof Set) && !Array.isArray(owed)) return [];
-  return [...(owed as Iterable<unknown>)]
-    .map((e) => (typeof e === 'string' ? decodeOutboxEntry(e) : null))
-    .filter((e): e is OutboxEntry => e !== null);
-}
-
-interface IndexChoice {
-  readonly indexName: string;
-  readonly partitionAttribute: string;
-  readonly partitionValue: string;
-}
-
-function indexFor(tenantId: string, filter: JobFilter): IndexChoice {
-  if (filter.status && filter.accountId) {
-    return {
-      indexName: BY_ACCOUNT_STATUS.indexName,
-      partitionAttribute: BY_ACCOUNT_STATUS.partitionKey,
-      partitionValue: `T#${tenantId}#A#${filter.accountId}#S#${filter.status}`,
-    };
-  }
-  if (filter.status) {
-    return { indexName: BY_STATUS.indexName, partitionAttribute: BY_STATUS.partitionKey, partitionValue: `T#${tenantId}#S#${filter.status}` };
-  }
-  if (filter.accountId) {
-    return { indexName: BY_ACCOUNT.indexName, partitionAttribute: BY_ACCOUNT.partitionKey, partitionValue: `T#${tenantId}#A#${filter.accountId}` };
-  }
-  return { indexName: BY_TENANT.indexName, partitionAttribute: BY_TENANT.partitionKey, partitionValue: `T#${tenantId}` };
-}
-
-/** Cursors are the index's LastEvaluatedKey, checked on the way back in so they cannot cross tenants or filters. */
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, tenantId: string, index: IndexChoice): Item {
-  const invalid = () => new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by this listing' }]);
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid();
-  const k = key as Item;
-  const names = Object.keys(k).sort();
-  const expected = ['list_sk', 'pk', index.partitionAttribute].sort();
-  if (names.join() !== expected.join() || !names.every((n) => typeof k[n] === 'string')) throw invalid();
-  if (k[index.partitionAttribute] !== index.partitionValue) throw invalid();
-  if (!(k['pk'] as string).startsWith(`JOB#${tenantId}#`)) throw invalid();
-  return k;
-}
-
 export class DynamoJobStore implements JobStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -389,7 +265,7 @@ export class DynamoJobStore implements JobStore {
     const values: Record<string, unknown> = { ':p': index.partitionValue };
     let keyCondition = '#p = :p';
     if (query.createdSince) {
-      names['#s'] = 'list_sk';
+      names['#s'] = index.sortAttribute;
       values[':from'] = query.createdSince.toISOString();
       keyCondition += ' AND #s >= :from';
     }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AccountRate } from '../api/schemas.ts';
+import type { AccountRate } from '../domain/account.ts';
 import type { LimitState, RecentCreate } from '../domain/adaptive-limit.ts';
 import type { Clock } from '../domain/clock.ts';
 import {
@@ -20,7 +20,7 @@ import {
   type WriteState,
 } from '../domain/pacing.ts';
 import { bucketParams, initialBucket, refund, take, tokensAt, touch, type BucketState } from '../domain/token-bucket.ts';
-import type { PacedAccount, PaceDecision, Pacer } from '../use-cases/ports.ts';
+import type { PacedAccount, PaceDecision, Pacer, RateView } from '../use-cases/ports.ts';
 
 /** How often a lost race for the same bucket is retried before the job is held briefly instead. */
 const CONTENTION_RETRIES = 5;
@@ -28,9 +28,6 @@ const CONTENTION_RETRIES = 5;
 const CONTENTION_WAIT_MS = 250;
 /** Board listings per minute per account when no budget is configured. */
 export const DEFAULT_READ_PER_MINUTE = 100;
-
-/** GET /v1/accounts/{id}/rate (lambdas/api/schemas.ts AccountRate). */
-export type BucketView = AccountRate;
 
 type Item = Record<string, unknown>;
 
@@ -47,7 +44,7 @@ type Item = Record<string, unknown>;
  * reservation, a hold, the other budget) is ever dropped by a write about something else. Get and Put only
  * (definitions/item-access.ts).
  */
-export class DynamoPacer implements Pacer {
+export class DynamoPacer implements Pacer, RateView {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -222,7 +219,7 @@ export class DynamoPacer implements Pacer {
   }
 
   /** GET /v1/accounts/{id}/rate. Reads only. */
-  async view(tenantId: string, accountId: string, limitPerMinute: number): Promise<BucketView> {
+  async view(tenantId: string, accountId: string, limitPerMinute: number): Promise<AccountRate> {
     const stored = decodeAccount(await this.get(this.accountBucket({ tenantId, accountId, limitPerMinute })));
     const nowMs = this.clock.now().getTime();
     const write = describeWrite(stored?.write, limitPerMinute, nowMs);

@@ -1,5 +1,6 @@
 import { DescribeRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { parseRuleArn, type WebhookRules } from '../use-cases/webhook-replay.ts';
+import { parseRuleArn } from '../domain/webhook.ts';
+import type { WebhookRules } from '../use-cases/ports.ts';
 
 /** Whether a subscription's rule still exists: DescribeRule by the name and bus its ARN carries. */
 export class EventBridgeWebhookRules implements WebhookRules {

@@ -1,4 +1,5 @@
-import { PinterestHttpError, type PinterestApi } from './pinterest-client.ts';
+import type { PinterestApi } from '../use-cases/ports.ts';
+import { PinterestHttpError } from './pinterest/errors.ts';
 
 /** One Pinterest request as the worker saw it: how long it took and, if refused, with what. */
 export interface PinterestCall {

@@ -4,8 +4,17 @@ import { METRICS } from '../../definitions/metrics.ts';
 import type { Clock } from '../domain/clock.ts';
 import { count } from '../common/observability.ts';
 import { logger as sharedLogger } from '../common/powertools.ts';
-import { PinterestHttpError, type PinterestApi } from './pinterest-client.ts';
-import { AppCredentialsMissingError, TokenRefreshError, type AccessToken, type AccountTokens, type TokenProvider } from '../use-cases/ports.ts';
+import { refreshTokenRefused } from '../domain/classify.ts';
+import {
+  AppCredentialsMissingError,
+  PinterestError,
+  TokenRefreshError,
+  type AccessToken,
+  type AccountTokens,
+  type PinterestApi,
+  type RefreshedTokens,
+  type TokenProvider,
+} from '../use-cases/ports.ts';
 
 /** Refresh this long before the access token expires, so a job never starts with a token about to die. */
 export const REFRESH_AHEAD_MS = 10 * 60_000;
@@ -185,13 +194,15 @@ export class SecretsTokenProvider implements TokenProvider {
     }
     // With the placeholder app credentials Pinterest refuses every refresh (401): that says nothing about the account.
     if (!(await this.appCredentialsConfigured())) return failed('app_credentials_missing', new AppCredentialsMissingError());
-    let refreshed;
+    let refreshed: RefreshedTokens;
     try {
       refreshed = await this.pinterest.refreshAccessToken(tokens.refresh_token);
     } catch (error) {
-      // 4xx from the token endpoint: the refresh token is dead. Anything else (5xx, network) is transient.
-      if (error instanceof PinterestHttpError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        return failed('refused', new TokenRefreshError(error.status, `Pinterest refused the refresh token (HTTP ${error.status})`, connection));
+      // Whether Pinterest's answer makes the refresh token dead is the classifier's call; anything else
+      // (a 429, a 5xx, no answer) is transient and reaches the worker as it is.
+      const attempt = error instanceof PinterestError ? error.attempt : null;
+      if (attempt?.kind === 'token_refresh_failed' && refreshTokenRefused(attempt)) {
+        return failed('refused', new TokenRefreshError(attempt.status, `Pinterest refused the refresh token (HTTP ${attempt.status})`, connection));
       }
       this.count(METRICS.TokenRefreshFailures.name, 'transient');
       throw error;

@@ -1,20 +1,9 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { JobRecord } from '../domain/job.ts';
-import type { JobQueue } from '../use-cases/ports.ts';
+import type { JobMessage, JobQueue } from '../use-cases/ports.ts';
 
 /** SQS allows at most 15 minutes of per-message delay; longer waits re-delay when they come back. */
 export const MAX_DELAY_SECONDS = 900;
-
-/** What travels on the queues: a pointer to the job, never the job (the table is the truth). */
-export interface JobMessage {
-  readonly job_id: string;
-  readonly tenant_id: string;
-  readonly version: number;
-  /** Set on pacing holds: the delay-queue consumer returns the job to its FIFO group when it comes back. */
-  readonly hold?: 'pacing';
-  /** The pacing slot reserved for this job (epoch ms): it keeps its place in line when it comes back. */
-  readonly slot_ms?: number;
-}
 
 export function messageGroupOf(record: JobRecord): string {
   return `${record.tenantId}#${record.job.account_id}`;

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterSource, PoisonParking } from '../use-cases/reconcile.ts';
+import type { DeadLetterSource, PoisonParking } from '../use-cases/ports.ts';
 
 /** SQS message attribute values are at most 256 KB; a reason is a line, not an essay. */
 const MAX_REASON = 1000;

@@ -5,7 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetter, WebhookDeadLetterQueue } from '../use-cases/webhook-replay.ts';
+import type { WebhookDeadLetter, WebhookDeadLetterQueue } from '../use-cases/ports.ts';
 
 /** SQS batch requests take at most 10 entries. */
 const BATCH = 10;
@@ -32,7 +32,7 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) || 0;
   }
 
-  async receive(hideSeconds: number): Promise<DeadLetter[]> {
+  async receive(hideSeconds: number): Promise<WebhookDeadLetter[]> {
     const out = await this.client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
@@ -52,7 +52,7 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
     });
   }
 
-  async delete(messages: readonly DeadLetter[]): Promise<string[]> {
+  async delete(messages: readonly WebhookDeadLetter[]): Promise<string[]> {
     const failed: string[] = [];
     for (const chunk of chunks(messages)) {
       try {
@@ -67,7 +67,7 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
     return failed;
   }
 
-  async release(messages: readonly DeadLetter[]): Promise<void> {
+  async release(messages: readonly WebhookDeadLetter[]): Promise<void> {
     for (const chunk of chunks(messages)) {
       await this.client.send(
         new ChangeMessageVisibilityBatchCommand({

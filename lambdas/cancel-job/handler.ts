@@ -1,3 +1,4 @@
+import { jobJson } from '../api/serialize.ts';
 import { clock, jobStore } from '../common/deps.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
@@ -11,5 +12,5 @@ export const handler = httpHandler(async (req) => {
   const job = await cancelJob({ jobs: jobStore(), clock }, tenantId, jobId);
   setJobContext({ account_id: job.account_id, idempotency_key: job.idempotency_key });
   logger.info('job cancelled');
-  return json(200, job);
+  return json(200, jobJson(job));
 });

@@ -4,7 +4,7 @@ import { SecretsManagerTokenVault } from '../adapters/secrets-token-vault.ts';
 import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
 import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
-import { PinterestClient, type PinterestApi } from '../adapters/pinterest-client.ts';
+import { PinterestClient } from '../adapters/pinterest/client.ts';
 import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
@@ -14,9 +14,11 @@ import { DnsHostResolver } from '../adapters/dns-host-resolver.ts';
 import { DynamoWebhookStore } from '../adapters/dynamo-webhook-store.ts';
 import { EventBridgeWebhookProvisioner } from '../adapters/eventbridge-webhooks.ts';
 import type { WebhookDeps } from '../use-cases/webhooks.ts';
+import { DynamoTenantDirectory } from '../adapters/dynamo-tenant-directory.ts';
+import type { StatsDeps } from '../use-cases/stats.ts';
 import { ConfigError } from './errors.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
-import type { EventPublisher, JobQueue, JobStore, TenantStore, TokenVault } from '../use-cases/ports.ts';
+import type { EventPublisher, JobQueue, JobStore, PinterestApi, RateView, TenantStore, TokenVault } from '../use-cases/ports.ts';
 import { dynamoClient, eventsClient, secretsClient, sqsClient } from './clients.ts';
 import { config, required } from './config.ts';
 import { logger } from './powertools.ts';
@@ -27,8 +29,13 @@ import { logger } from './powertools.ts';
  */
 export const clock = systemClock;
 
-export function jobStore(): JobStore {
+/** The jobs table: the JobStore port, and the operators' counts on its indexes (JobStatistics). */
+function jobsTable(): DynamoJobStore {
   return new DynamoJobStore(dynamoClient(), required('JOBS_TABLE_NAME'), config().JOB_RETENTION_DAYS);
+}
+
+export function jobStore(): JobStore {
+  return jobsTable();
 }
 
 export function tenantStore(): TenantStore {
@@ -52,6 +59,21 @@ export function eventPublisher(): EventPublisher {
 export function pacer(): DynamoPacer {
   const c = config();
   return new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND, c.PACING_READ_PER_MINUTE);
+}
+
+/** GET /v1/accounts/{account_id}/rate: the tenant's account (its own limit) and its pacing state. */
+export function accountRateDeps(): { readonly tenants: TenantStore; readonly pacer: RateView } {
+  return { tenants: tenantStore(), pacer: pacer() };
+}
+
+/** GET /v1/stats: counts on the jobs table's indexes, the tenant's accounts, and each account's pacing state. */
+export function statsDeps(): StatsDeps {
+  return {
+    jobs: jobsTable(),
+    directory: new DynamoTenantDirectory(dynamoClient(), required('TENANTS_TABLE_NAME')),
+    ...accountRateDeps(),
+    clock,
+  };
 }
 
 /** The delay consumer sends to both queues; the worker only to the delay queue (pacing holds). */

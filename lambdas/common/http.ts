@@ -1,14 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { METRICS } from '../../definitions/metrics.ts';
-import {
-  ApiError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-  type ErrorDetail,
-} from './errors.ts';
+import type { ErrorDetail } from '../domain/errors.ts';
+import { InvalidRequestError, PayloadTooLargeError, refusalOf, UnauthorizedError, UnsupportedMediaTypeError } from './http-errors.ts';
 import { observedHandler } from './handlers.ts';
 import { count, setJobContext } from './observability.ts';
 import { logger } from './powertools.ts';
@@ -94,7 +88,7 @@ export function zodDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string, prefix?: string): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`invalid ${what}`, zodDetails(parsed.error, prefix));
+  if (!parsed.success) throw new InvalidRequestError(`invalid ${what}`, zodDetails(parsed.error, prefix));
   return parsed.data;
 }
 
@@ -117,7 +111,7 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
     ]);
   }
   if (req.body === null || req.body.length === 0) {
-    throw new ValidationError('request body is required', [{ path: '(root)', message: 'empty body' }]);
+    throw new InvalidRequestError('request body is required', [{ path: '(root)', message: 'empty body' }]);
   }
   const size = Buffer.byteLength(req.body, 'utf8');
   if (size > MAX_BODY_BYTES) {
@@ -129,7 +123,7 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
   try {
     value = JSON.parse(req.body);
   } catch (error) {
-    throw new ValidationError('request body is not valid JSON', [{ path: '(root)', message: unparseableJsonMessage(error) }]);
+    throw new InvalidRequestError('request body is not valid JSON', [{ path: '(root)', message: unparseableJsonMessage(error) }]);
   }
   return parseWith(schema, value, 'request body');
 }
@@ -142,16 +136,6 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
 export function unparseableJsonMessage(error: unknown): string {
   const position = error instanceof Error ? /\bat position (\d+)\b/.exec(error.message)?.[1] : undefined;
   return position === undefined ? 'not valid JSON' : `not valid JSON (at character ${position})`;
-}
-
-function envelope(error: ApiError) {
-  return {
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details.length > 0 ? { details: error.details } : {}),
-    },
-  };
 }
 
 function render(response: ApiResponse): APIGatewayProxyResult {
@@ -167,11 +151,12 @@ function render(response: ApiResponse): APIGatewayProxyResult {
   };
 }
 
-/** Maps any thrown value to a response: typed errors to their envelope, anything else to a logged 500. */
+/** Maps any thrown value to a response: typed errors to their envelope (lambdas/common/http-errors.ts), anything else to a logged 500. */
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
-  if (error instanceof ApiError) {
-    logger.info('request rejected', { code: error.code, status: error.statusCode, details: error.details });
-    return render(json(error.statusCode, envelope(error)));
+  const refusal = refusalOf(error);
+  if (refusal) {
+    logger.info('request rejected', { code: refusal.error.code, status: refusal.status, details: refusal.error.details ?? [] });
+    return render(json(refusal.status, { error: refusal.error }));
   }
   logger.error('unhandled error', error as Error);
   count(METRICS.UnhandledApiErrors);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobMessage } from '../adapters/sqs-job-queue.ts';
+import { PoisonMessageError, type JobMessage } from '../use-cases/ports.ts';
 
 /** Queue message bodies are validated like any input: an unparseable one is poison (→ DLQ after retries). */
 const JobMessageSchema = z
@@ -12,13 +12,7 @@ const JobMessageSchema = z
   })
   .strict();
 
-export class PoisonMessageError extends Error {
-  constructor(messageId: string, reason: string) {
-    super(`message ${messageId} is not a job message: ${reason}`);
-    this.name = 'PoisonMessageError';
-  }
-}
-
+/** A queue body as a JobMessage (the use cases' JobMessageParser port): the wire format stays here. */
 export function parseJobMessage(messageId: string, body: string): JobMessage {
   let value: unknown;
   try {

@@ -1,7 +1,8 @@
 import { METRICS } from '../../definitions/metrics.ts';
 import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
+import { jobJson } from '../api/serialize.ts';
 import { clock, jobStore, tenantStore } from '../common/deps.ts';
-import { ApiError, ValidationError } from '../common/errors.ts';
+import { InvalidRequestError, refusalOf } from '../common/http-errors.ts';
 import { httpHandler, json, parseJsonBody, parseWith, tenantOf, type ApiRequest, type ApiResponse } from '../common/http.ts';
 import { count, setJobContext } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
@@ -11,7 +12,7 @@ async function intake(req: ApiRequest): Promise<ApiResponse> {
   const tenantId = tenantOf(req);
   const rawKey = req.headers['idempotency-key'];
   if (rawKey === undefined) {
-    throw new ValidationError('Idempotency-Key header is required', [
+    throw new InvalidRequestError('Idempotency-Key header is required', [
       { path: 'headers.idempotency-key', message: 'send a stable key per intended pin, e.g. your post id' },
     ]);
   }
@@ -22,14 +23,15 @@ async function intake(req: ApiRequest): Promise<ApiResponse> {
   setJobContext({ job_id: job.id });
   logger.info(replayed ? 'idempotent replay' : 'job accepted', { status: job.status });
   count(replayed ? METRICS.JobsReplayed : METRICS.JobsAccepted);
-  return replayed ? json(200, job, { 'Idempotent-Replayed': 'true' }) : json(202, job, { Location: `/v1/jobs/${job.id}` });
+  return replayed ? json(200, jobJson(job), { 'Idempotent-Replayed': 'true' }) : json(202, jobJson(job), { Location: `/v1/jobs/${job.id}` });
 }
 
 export const handler = httpHandler(async (req) => {
   try {
     return await intake(req);
   } catch (error) {
-    if (error instanceof ApiError && error.code !== 'internal') count(METRICS.JobsRejected, error.code);
+    const refusal = refusalOf(error);
+    if (refusal) count(METRICS.JobsRejected, refusal.error.code);
     throw error;
   }
 });

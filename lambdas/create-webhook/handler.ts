@@ -1,4 +1,5 @@
 import { CreateWebhookRequest } from '../api/schemas.ts';
+import { webhookWithSecretJson } from '../api/serialize.ts';
 import { webhookDeps } from '../common/deps.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
@@ -10,5 +11,5 @@ export const handler = httpHandler(async (req) => {
   const webhook = await createWebhook(webhookDeps(), tenantId, request);
   // Never the secret or the URL (it may carry a token in its query): the id and the events are enough to trace it.
   logger.info('webhook created', { webhook_id: webhook.id, events: webhook.events });
-  return json(201, webhook, { Location: `/v1/webhooks/${webhook.id}` });
+  return json(201, webhookWithSecretJson(webhook), { Location: `/v1/webhooks/${webhook.id}` });
 });

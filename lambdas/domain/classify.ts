@@ -1,8 +1,8 @@
 /**
  * Attempt classification: every attempt to publish a pin ends in exactly one outcome class,
- * decided here and nowhere else. Pure: the Pinterest adapter turns its typed errors into an
- * `AttemptInput` (see `attemptInputOf` in lambdas/adapters/pinterest-client.ts); this module decides
- * what that means for the job.
+ * decided here and nowhere else. Pure: the Pinterest adapter reports what happened on the wire as an
+ * `AttemptInput` (lambdas/adapters/pinterest/attempt-input.ts); this module decides what that means for
+ * the job, and for the account's tokens (`refreshTokenRefused`: the token provider asks, never decides).
  *
  * | input                                         | outcome       | reason                     | route       |
  * |-----------------------------------------------|---------------|----------------------------|-------------|
@@ -23,10 +23,11 @@
  * | bad_response from the create (2xx, not a Pin) | unknown       | unreadable_response        | –           |
  * | bad_response from a board listing             | unknown       | unreadable_response        | –           |
  * | bad_response from the token endpoint          | bug           | unexpected_response        | engineering |
- * | token_refresh_failed, status null or 4xx≠429  | needs_human   | reauthorization_required   | ops         |
  * | token_refresh_failed, status 429              | retry_later   | rate_limited               | –           |
  * | token_refresh_failed, status 5xx              | retry_now     | server_error               | –           |
+ * | token_refresh_failed, other status or null    | needs_human   | reauthorization_required   | ops         |
  * | app_credentials_missing (refresh needed)      | needs_human   | app_credentials_missing    | ops         |
+ * | deadline (invocation ends before the create)  | retry_now     | worker_deadline            | –           |
  * | crash before any create left the process      | retry_now     | handler_exception          | –           |
  * | crash after a create may have left            | unknown       | handler_exception          | –           |
  * | crash with the run's crash budget spent       | bug           | handler_exception          | engineering |
@@ -74,6 +75,11 @@ export type AttemptInput =
    * deployment is incomplete and the account is not to blame (it must not be marked for reconnection).
    */
   | { readonly kind: 'app_credentials_missing' }
+  /**
+   * The worker stopped before sending the create: too little of its invocation was left to see an answer.
+   * Nothing left the process, so it is a clean retry, never an unknown outcome.
+   */
+  | { readonly kind: 'deadline' }
   /**
    * The handler threw something that is not a Pinterest error (a bug, a secret that cannot be read, …), or
    * the worker died mid-attempt. `phase`: whether a create may have left the process. `retriesLeft`: the
@@ -127,6 +133,8 @@ export function classifyAttempt(input: AttemptInput, context: ClassifyContext = 
       );
     case 'token_refresh_failed':
       return classifyRefreshFailure(input.status, context);
+    case 'deadline':
+      return retry('retry_now', 'worker_deadline');
     case 'app_credentials_missing':
       return failure(
         'needs_human',
@@ -146,6 +154,20 @@ export function classifyAttempt(input: AttemptInput, context: ClassifyContext = 
     case 'verification':
       return classifyVerification(input, context);
   }
+}
+
+/** The attempt's outcome makes the account's connection dead: only its owner reconnecting it helps. */
+export function requiresReauthorization(classification: Classification | null): boolean {
+  return classification?.reason === 'reauthorization_required';
+}
+
+/**
+ * Whether a failed token refresh means the refresh token is dead (refused: only a reconnect helps) rather
+ * than a refresh worth trying again later. The token provider asks this instead of reading statuses
+ * itself, so its handling and the job's outcome never disagree.
+ */
+export function refreshTokenRefused(input: Extract<AttemptInput, { kind: 'token_refresh_failed' }>): boolean {
+  return requiresReauthorization(classifyAttempt(input));
 }
 
 function classifyVerification(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Job, JobStatus, PinFields } from '../api/schemas.ts';
-import type { JobRecord } from './job.ts';
+import type { Job, JobRecord, JobStatus } from './job.ts';
+import type { MediaSource, PinFields } from './pin.ts';
 
 /**
  * Job events: one per status change, derived from the jobs table's change stream (the outbox,
@@ -37,7 +37,6 @@ export interface EventImageBase64Source {
   readonly is_standard?: boolean | undefined;
 }
 
-type MediaSource = PinFields['media_source'];
 export type EventMediaSource = Exclude<MediaSource, { source_type: 'image_base64' }> | EventImageBase64Source;
 
 /** The job as events carry it (eventJob): the API's job, with inline image bytes replaced by their digest. */

@@ -1,10 +1,105 @@
-import type { CreatePinRequest, Job, JobStatus, PinFields } from '../api/schemas.ts';
+import type { PinFields } from './pin.ts';
 
 /**
- * The job state machine (statuses as the README lists them). Pure: no I/O, time passed in. Every status change goes through
- * `transition`, which refuses moves the lifecycle does not allow and records the change in
- * `status_history`, so the job record alone explains what happened.
+ * The job: its model (what GET /v1/jobs/{id} shows and events carry) and its state machine (statuses as
+ * the README lists them). Pure: no I/O, time passed in. Every status change goes through `transition`,
+ * which refuses moves the lifecycle does not allow and records the change in `status_history`, so the
+ * job record alone explains what happened. lambdas/api/schemas/job.ts describes these types on the wire;
+ * lambdas/api/domain-match.ts proves at compile time that both say the same.
  */
+
+export const JOB_STATUSES = ['scheduled', 'queued', 'running', 'retry_scheduled', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** An attempt's outcome class (lambdas/domain/classify.ts); `succeeded` when Pinterest created or verified the pin. */
+export const OUTCOMES = ['succeeded', 'retry_now', 'retry_later', 'unknown', 'needs_human', 'stop', 'bug'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface Attempt {
+  number: number;
+  started_at: string;
+  finished_at: string | null;
+  outcome: Outcome | null;
+  http_status: number | null;
+  error_code: number | null;
+  error_message: string | null;
+  retry_at: string | null;
+}
+
+export interface JobResult {
+  pin_id: string;
+  pin_url: string;
+  verified: boolean;
+}
+
+/** Who has to act on a failed job. */
+export const FAILURE_ROUTES = ['ops', 'client', 'engineering'] as const;
+export type FailureRoute = (typeof FAILURE_ROUTES)[number];
+
+export interface JobFailure {
+  route: FailureRoute;
+  reason: string;
+  http_status: number | null;
+  error_code: number | null;
+  message: string;
+  remediation: string;
+  /** reason verification_ambiguous: the pins that match the job, none of them recorded by another job. */
+  candidate_pin_ids?: string[] | undefined;
+}
+
+export interface StatusChange {
+  status: JobStatus;
+  at: string;
+}
+
+export const INCIDENT_KINDS = ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+/** The queues a job's messages travel on: the publish queue (FIFO) and the delay queue. */
+export const JOB_QUEUES = ['publish', 'delay'] as const;
+export type JobQueueName = (typeof JOB_QUEUES)[number];
+
+/**
+ * Something that happened to the job's queue messages rather than to the job itself: a message
+ * dead-lettered, a message re-sent because none was left alive, an abandoned claim recovered, or the
+ * job stopped after too many re-sends.
+ */
+export interface Incident {
+  at: string;
+  kind: IncidentKind;
+  /** The queue the message was on (message_dead_lettered). */
+  queue?: JobQueueName | undefined;
+  /** message_dead_lettered: approximate number of receives of the message, as the dead-letter queue reports it. */
+  receive_count?: number | undefined;
+  detail: string;
+}
+
+export interface Job {
+  id: string;
+  status: JobStatus;
+  idempotency_key: string;
+  account_id: string;
+  pin: PinFields;
+  publish_at: string | null;
+  metadata: Record<string, unknown>;
+  attempt_count: number;
+  next_attempt_at: string | null;
+  attempts: Attempt[];
+  result: JobResult | null;
+  failure: JobFailure | null;
+  status_history: StatusChange[];
+  /** What happened to the job's queue messages, oldest first; empty for most jobs. */
+  incidents: Incident[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a caller submits (POST /v1/pins): the pin, the account to publish it with, when, and their own metadata. */
+export interface SubmitPinCommand extends PinFields {
+  account_id: string;
+  publish_at?: string | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 /** Statuses that owe the job a queue message (FIFO for queued, the delay queue for the waiting ones). */
@@ -81,13 +176,13 @@ export interface NewJobInput {
   readonly tenantId: string;
   readonly jobId: string;
   readonly idempotencyKey: string;
-  readonly request: CreatePinRequest;
+  readonly request: SubmitPinCommand;
   readonly bodyHash: string;
   readonly now: Date;
 }
 
 /** Pin fields only: the request minus pinrelay's own envelope fields. */
-export function pinFieldsOf(request: CreatePinRequest): PinFields {
+export function pinFieldsOf(request: SubmitPinCommand): PinFields {
   const { account_id: _account, publish_at: _publishAt, metadata: _metadata, ...pin } = request;
   return pin;
 }

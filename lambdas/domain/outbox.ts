@@ -1,6 +1,5 @@
-import { JOB_STATUSES, type JobStatus } from '../api/schemas.ts';
 import { statusChangeOf, type StatusChangeRef } from './events.ts';
-import { OWES_MESSAGE, type JobRecord } from './job.ts';
+import { JOB_STATUSES, OWES_MESSAGE, type JobRecord, type JobStatus } from './job.ts';
 
 /**
  * What the outbox owes a job (docs/adr/0001-outbox-for-enqueue.md). Pure.

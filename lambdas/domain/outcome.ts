@@ -1,11 +1,11 @@
-import type { Job } from '../api/schemas.ts';
-import { classMaxAttempts, isRetryable, nextDelaySeconds, shouldRetry, type RetryPolicy } from './backoff.ts';
-import type { AttemptInput, Classification } from './classify.ts';
+import type { RetryPolicy } from './backoff.ts';
+import { classifyAttempt, type AttemptInput, type Classification, type ClassifyContext } from './classify.ts';
 import { transition, type JobRecord } from './job.ts';
+import { countCrash, decideRetry, type RetryContext } from './retry-policy.ts';
 
 /**
- * What an attempt's outcome does to the job: the retry and failure policy on top of the classification
- * (lambdas/domain/classify.ts decides the class; lambdas/domain/backoff.ts the timing and caps). Pure.
+ * What an attempt's outcome does to the job: the attempt is recorded, and the job moves on as the retry
+ * policy (lambdas/domain/retry-policy.ts) decides for the class lambdas/domain/classify.ts gave it. Pure.
  */
 
 export type AttemptOutcome =
@@ -24,21 +24,61 @@ export function pinUrl(pinId: string): string {
   return `https://www.pinterest.com/pin/${pinId}/`;
 }
 
-/** Attempts since the job was last requeued (POST /v1/jobs/{id}/requeue): the retry caps count these. */
-export function attemptsInCurrentRun(record: JobRecord, attempts: Job['attempts'] = record.job.attempts): Job['attempts'] {
-  const after = record.runAfterAttempt ?? 0;
-  return attempts.filter((a) => a.number > after);
+/**
+ * The board listing settled nothing by itself: several unowned pins match (`ambiguous`), or the unknown
+ * budget is spent and the pin is not there (`not_found`). `boards` are the boards the job sent its pin to.
+ */
+export function verificationOutcome(
+  input: Extract<AttemptInput, { kind: 'verification' }>,
+  boards: readonly string[],
+  context: ClassifyContext,
+): AttemptOutcome {
+  const where = boards.join(', ');
+  const message =
+    input.result === 'ambiguous'
+      ? `${input.candidatePinIds.length} pins on board ${where} match this job and no other job recorded them: ${input.candidatePinIds.join(', ')}`
+      : `Pinterest never confirmed the pin in ${input.unknowns} attempts and it is not on board ${where}`;
+  return { pin: null, input, message, classification: classifyAttempt(input, context) };
 }
 
-export function unknownCount(record: JobRecord): number {
-  return attemptsInCurrentRun(record).filter((a) => a.outcome === 'unknown').length;
+/** The attempt ran out of invocation time before its create was sent: a clean retry. */
+export function deadlineOutcome(remainingMs: number): AttemptOutcome {
+  const input: AttemptInput = { kind: 'deadline' };
+  return {
+    pin: null,
+    input,
+    message: `the worker stopped before sending the create: ${remainingMs} ms left in the invocation`,
+    classification: classifyAttempt(input),
+  };
 }
 
-export interface OutcomeContext {
-  readonly now: Date;
-  readonly policy: RetryPolicy;
-  /** Uniform in [0, 1): the jitter of the next delay. */
-  readonly random: () => number;
+/**
+ * An exception after the claim: classified by whether a create may have left the process, and failed to
+ * engineering once the run's crash budget is spent. The message names the error's class and text with
+ * anything token-like removed (parser errors quote their input, which may be a secret).
+ */
+export function crashOutcome(record: JobRecord, error: unknown, createSent: boolean, policy: RetryPolicy): AttemptOutcome {
+  const { crashes, max, retriesLeft } = countCrash(record, policy);
+  const input: AttemptInput = { kind: 'crash', phase: createSent ? 'after_send' : 'before_send', retriesLeft };
+  return {
+    pin: null,
+    input,
+    classification: classifyAttempt(input),
+    message: `worker crash ${crashes} of at most ${max} in this run, ${createSent ? 'after sending the create' : 'before any create was sent'}: ${describeError(error)}`,
+    crashed: true,
+  };
+}
+
+/** `Class: message`, without quoted input and without anything shaped like a Pinterest token; bounded. */
+export function describeError(error: unknown): string {
+  const name = error instanceof Error ? error.name : typeof error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const text = raw
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '"…"')
+    .replace(/\bpin[a-z]?_[A-Za-z0-9._~+/=-]+/g, '[redacted]')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+    .replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return `${name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
 }
 
 function statusAndCode(input: AttemptInput): { httpStatus: number | null; errorCode: number | null } {
@@ -51,7 +91,8 @@ function statusAndCode(input: AttemptInput): { httpStatus: number | null; errorC
  * Records the running job's last attempt and moves the job on: `succeeded`, `retry_scheduled` (the
  * outbox parks it in the delay queue), or `failed` with a route and a remediation.
  */
-export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, { now, policy, random }: OutcomeContext): JobRecord {
+export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, context: RetryContext): JobRecord {
+  const { now } = context;
   const at = now.toISOString();
   const attempts = [...record.job.attempts];
   const last = attempts[attempts.length - 1]!;
@@ -69,31 +110,17 @@ export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, { now,
   const { classification, input } = outcome;
   const { httpStatus, errorCode } = statusAndCode(input);
   const finished = { ...last, finished_at: at, outcome: classification.outcome, http_status: httpStatus, error_code: errorCode, error_message: outcome.message };
-  const run = attemptsInCurrentRun(record, attempts);
-  const ofClass = run.filter((a) => a.outcome === classification.outcome).length + 1;
-  const retry =
-    isRetryable(classification.outcome) &&
-    (shouldRetry({ outcome: classification.outcome, attemptsOfClass: ofClass, totalAttempts: run.length, policy }) ||
-      // An unknown outcome is never failed blind: the next run only checks the board.
-      (classification.outcome === 'unknown' && ofClass <= classMaxAttempts('unknown', policy)));
+  const decision = decideRetry(record, classification, context);
 
-  if (retry && isRetryable(classification.outcome)) {
-    const delay = nextDelaySeconds({
-      outcome: classification.outcome,
-      attemptNumber: ofClass,
-      policy,
-      random,
-      retryAfterSeconds: classification.retryAfterSeconds,
-    });
-    const retryAt = new Date(now.getTime() + delay * 1000).toISOString();
+  if (decision.retry) {
+    const retryAt = decision.retryAt.toISOString();
     attempts[attempts.length - 1] = { ...finished, retry_at: retryAt };
     return transition(done, 'retry_scheduled', now, { attempts, next_attempt_at: retryAt });
   }
 
   attempts[attempts.length - 1] = { ...finished, retry_at: null };
-  const exhausted = isRetryable(classification.outcome);
   const candidates = input.kind === 'verification' && input.result === 'ambiguous' ? { candidate_pin_ids: [...input.candidatePinIds] } : {};
-  const failure = exhausted
+  const failure = decision.exhausted
     ? {
         route: 'ops' as const,
         reason: `${classification.reason}_retries_exhausted`,

@@ -1,4 +1,4 @@
-import type { PinFields } from '../api/schemas.ts';
+import type { PinFields } from './pin.ts';
 
 /**
  * Verification of an `unknown` outcome: Pinterest has no idempotency keys, so after a create

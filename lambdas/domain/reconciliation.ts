@@ -1,5 +1,4 @@
-import type { Incident, Job } from '../api/schemas.ts';
-import { isTerminal, OWES_MESSAGE, transition, type JobRecord } from './job.ts';
+import { isTerminal, OWES_MESSAGE, transition, type Incident, type Job, type JobRecord } from './job.ts';
 
 /**
  * Stranded jobs (docs/adr/0009-reconciler.md): a non-terminal job moves only when one of its queue

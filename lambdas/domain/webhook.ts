@@ -37,6 +37,35 @@ export interface WebhookRecord {
   readonly resources: WebhookResources;
 }
 
+/** What a caller sees of a subscription: never the secret, the status or where the resources live. */
+export interface Webhook {
+  id: string;
+  /** The URL as EventBridge calls it (normalised). */
+  url: string;
+  events: JobEventType[];
+  description: string | null;
+  created_at: string;
+}
+
+/** A subscription as its create or a secret rotation answers: the secret is shown this once. */
+export interface WebhookWithSecret extends Webhook {
+  secret: string;
+}
+
+/** What subscribing takes (POST /v1/webhooks): the URL, the job events it wants, and a note. */
+export interface CreateWebhookCommand {
+  url: string;
+  events: JobEventType[];
+  description?: string | undefined;
+}
+
+/** `arn:…:rule/<bus>/<name>` (a custom bus) or `arn:…:rule/<name>` (the default bus): where a subscription's rule lives. */
+export function parseRuleArn(arn: string): { readonly bus: string; readonly name: string } | undefined {
+  const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
+  if (!match) return undefined;
+  return { bus: match[1] ?? 'default', name: match[2]! };
+}
+
 // Crockford base32, lower-case, like the other ids (lambdas/domain/ids.ts).
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 

@@ -1,3 +1,4 @@
+import { accountJson } from '../api/serialize.ts';
 import { tenantStore } from '../common/deps.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
@@ -7,5 +8,5 @@ export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const accountId = req.pathParameters['account_id'] ?? '';
   setJobContext({ account_id: accountId });
-  return json(200, await getAccount({ tenants: tenantStore() }, tenantId, accountId));
+  return json(200, accountJson(await getAccount({ tenants: tenantStore() }, tenantId, accountId)));
 });

@@ -1,3 +1,4 @@
+import { jobJson } from '../api/serialize.ts';
 import { jobStore } from '../common/deps.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
@@ -7,5 +8,5 @@ export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const jobId = req.pathParameters['job_id'] ?? '';
   setJobContext({ job_id: jobId });
-  return json(200, await getJob({ jobs: jobStore() }, tenantId, jobId));
+  return json(200, jobJson(await getJob({ jobs: jobStore() }, tenantId, jobId)));
 });

@@ -1,3 +1,4 @@
+import { webhookJson } from '../api/serialize.ts';
 import { webhookDeps } from '../common/deps.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
@@ -7,5 +8,5 @@ export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const webhookId = req.pathParameters['webhook_id'] ?? '';
   logger.appendKeys({ webhook_id: webhookId });
-  return json(200, await getWebhook(webhookDeps(), tenantId, webhookId));
+  return json(200, webhookJson(await getWebhook(webhookDeps(), tenantId, webhookId)));
 });

@@ -1,6 +1,7 @@
 import { AccountId, PutAccountRequest } from '../api/schemas.ts';
+import { accountJson } from '../api/serialize.ts';
 import { clock, tenantStore, tokenVault } from '../common/deps.ts';
-import { ValidationError } from '../common/errors.ts';
+import { InvalidRequestError } from '../common/http-errors.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
@@ -9,12 +10,12 @@ import { connectAccount } from '../use-cases/accounts.ts';
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const accountId = req.pathParameters['account_id'] ?? '';
-  if (!AccountId.safeParse(accountId).success) throw new ValidationError('invalid account_id in the path', [
+  if (!AccountId.safeParse(accountId).success) throw new InvalidRequestError('invalid account_id in the path', [
     { path: 'account_id', message: 'letters, digits, ".", "_" or "-" (1–64), starting with a letter or digit' },
   ]);
   setJobContext({ account_id: accountId });
   const body = parseJsonBody(req, PutAccountRequest);
   const account = await connectAccount({ tenants: tenantStore(), vault: tokenVault(), clock }, tenantId, accountId, body);
   logger.info('account connected', { has_refresh_token: account.has_refresh_token });
-  return json(200, account);
+  return json(200, accountJson(account));
 });

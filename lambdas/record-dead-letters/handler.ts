@@ -35,7 +35,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
 
 async function recordOne(record: SQSRecord, keys: JobKeys): Promise<void> {
   const result = await recordDeadLetter(
-    { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')) },
+    { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')), parseMessage: parseJobMessage },
     {
       messageId: record.messageId,
       body: record.body,

@@ -1,7 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
-import { fromItem } from '../adapters/dynamo-job-store.ts';
+import { fromItem } from '../adapters/dynamo-job-item.ts';
 import type { JobRecord } from '../domain/job.ts';
 import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';

@@ -1,4 +1,5 @@
-import { RequeueRequest } from '../api/schemas.ts';
+import { pinProblems, RequeueRequest } from '../api/schemas.ts';
+import { jobJson } from '../api/serialize.ts';
 import { clock, jobStore } from '../common/deps.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
@@ -11,8 +12,8 @@ export const handler = httpHandler(async (req) => {
   setJobContext({ job_id: jobId });
   // The body is optional: no body re-runs the job as it was.
   const body = req.body && req.body.trim().length > 0 ? parseJsonBody(req, RequeueRequest) : {};
-  const job = await requeueJob({ jobs: jobStore(), clock }, tenantId, jobId, body.pin ?? {});
+  const job = await requeueJob({ jobs: jobStore(), clock, checkPin: pinProblems }, tenantId, jobId, body.pin ?? {});
   setJobContext({ account_id: job.account_id, idempotency_key: job.idempotency_key });
   logger.info('job requeued', { corrected_fields: Object.keys(body.pin ?? {}) });
-  return json(202, job);
+  return json(202, jobJson(job));
 });

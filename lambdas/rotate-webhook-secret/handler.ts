@@ -1,3 +1,4 @@
+import { webhookWithSecretJson } from '../api/serialize.ts';
 import { webhookDeps } from '../common/deps.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
@@ -9,5 +10,5 @@ export const handler = httpHandler(async (req) => {
   logger.appendKeys({ webhook_id: webhookId });
   const webhook = await rotateWebhookSecret(webhookDeps(), tenantId, webhookId);
   logger.info('webhook secret rotated');
-  return json(200, webhook);
+  return json(200, webhookWithSecretJson(webhook));
 });

@@ -1,14 +1,9 @@
-import type { AccountRate } from '../api/schemas.ts';
+import type { AccountRate } from '../domain/account.ts';
 import { getAccount } from './accounts.ts';
-import type { TenantStore } from './ports.ts';
-
-/** The pacing state of one account, as GET /v1/accounts/{account_id}/rate shows it (reads only). */
-export interface RateView {
-  view(tenantId: string, accountId: string, limitPerMinute: number): Promise<AccountRate>;
-}
+import type { RateView, TenantStore } from './ports.ts';
 
 /**
- * GET /v1/accounts/{account_id}/rate: the account must exist for this tenant (404 otherwise); its limit is
+ * GET /v1/accounts/{account_id}/rate: the account must exist for this tenant (AccountNotFound otherwise); its limit is
  * its own rate_limit_per_minute or `defaultPerMinute`.
  */
 export async function accountRate(

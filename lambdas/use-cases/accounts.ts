@@ -1,6 +1,6 @@
-import { ACCOUNT_ID_PATTERN, type Account, type PutAccountRequest } from '../api/schemas.ts';
+import { ACCOUNT_ID_PATTERN, type Account, type ConnectAccountCommand } from '../domain/account.ts';
+import { AccountNotFound } from '../domain/errors.ts';
 import { newConnectionId } from '../domain/ids.ts';
-import { NotFoundError } from '../common/errors.ts';
 import type { AccountRecord, Deps } from './ports.ts';
 
 /** The public view: connection state and limits, never the tokens, where they live or the internal connection id. */
@@ -21,7 +21,7 @@ export async function connectAccount(
   deps: Pick<Deps, 'tenants' | 'vault' | 'clock'>,
   tenantId: string,
   accountId: string,
-  body: PutAccountRequest,
+  body: ConnectAccountCommand,
 ): Promise<Account> {
   const now = deps.clock.now().toISOString();
   const existing = await deps.tenants.getAccount(tenantId, accountId);
@@ -54,6 +54,6 @@ export async function connectAccount(
 
 export async function getAccount(deps: Pick<Deps, 'tenants'>, tenantId: string, accountId: string): Promise<Account> {
   const record = ACCOUNT_ID_PATTERN.test(accountId) ? await deps.tenants.getAccount(tenantId, accountId) : null;
-  if (!record) throw new NotFoundError(`account ${accountId} not found`);
+  if (!record) throw new AccountNotFound(accountId);
   return publicAccount(record);
 }

@@ -1,23 +1,28 @@
-import { PinFields, type Job, type JobStatus } from '../api/schemas.ts';
+import { InvalidPinFields, JobKeptChanging, JobNotCancellable, JobNotFound, JobNotRequeueable } from '../domain/errors.ts';
 import { JOB_ID_PATTERN } from '../domain/ids.ts';
-import { CANCELLABLE, transition } from '../domain/job.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
-import type { Deps, JobFilter } from './ports.ts';
+import { CANCELLABLE, transition, type Job, type JobStatus } from '../domain/job.ts';
+import type { PinCorrections, PinFields } from '../domain/pin.ts';
+import type { CheckPin, Deps, JobFilter } from './ports.ts';
 
-const notFound = (jobId: string) => new NotFoundError(`job ${jobId} not found`);
-
-/** Another tenant's job and a job that never existed look the same: 404. */
+/** Another tenant's job and a job that never existed look the same: JobNotFound. */
 export async function getJob(deps: Pick<Deps, 'jobs'>, tenantId: string, jobId: string): Promise<Job> {
-  if (!JOB_ID_PATTERN.test(jobId)) throw notFound(jobId);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new JobNotFound(jobId);
   const record = await deps.jobs.get(tenantId, jobId);
-  if (!record) throw notFound(jobId);
+  if (!record) throw new JobNotFound(jobId);
   return record.job;
+}
+
+export interface JobListing {
+  readonly status?: JobStatus | undefined;
+  readonly account_id?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
 }
 
 export async function listJobs(
   deps: Pick<Deps, 'jobs'>,
   tenantId: string,
-  query: { status?: JobStatus; account_id?: string; limit: number; cursor?: string },
+  query: JobListing,
 ): Promise<{ items: Job[]; next_cursor: string | null }> {
   const filter: JobFilter = {
     ...(query.status ? { status: query.status } : {}),
@@ -34,19 +39,23 @@ export async function listJobs(
 const MAX_CONCURRENT_RETRIES = 5;
 
 export async function cancelJob(deps: Pick<Deps, 'jobs' | 'clock'>, tenantId: string, jobId: string): Promise<Job> {
-  if (!JOB_ID_PATTERN.test(jobId)) throw notFound(jobId);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new JobNotFound(jobId);
   for (let i = 0; i < MAX_CONCURRENT_RETRIES; i++) {
     const record = await deps.jobs.get(tenantId, jobId);
-    if (!record) throw notFound(jobId);
-    if (!CANCELLABLE.has(record.job.status)) {
-      throw new ConflictError(
-        `job ${jobId} is ${record.job.status}; only queued, scheduled or retry_scheduled jobs can be cancelled`,
-      );
-    }
+    if (!record) throw new JobNotFound(jobId);
+    if (!CANCELLABLE.has(record.job.status)) throw new JobNotCancellable(jobId, record.job.status);
     const next = transition(record, 'cancelled', deps.clock.now(), { next_attempt_at: null });
     if (await deps.jobs.replace(next, record.version)) return next.job;
   }
-  throw new ConflictError(`job ${jobId} kept changing while it was being cancelled; try again`);
+  throw new JobKeptChanging(jobId, 'cancelled');
+}
+
+/** The job's pin with `corrections` merged in, or InvalidPinFields naming each problem at its path (`pin.…`). */
+export function correctedPin(checkPin: CheckPin, pin: PinFields, corrections: PinCorrections): PinFields {
+  const merged = { ...pin, ...corrections };
+  const problems = checkPin(merged);
+  if (problems.length > 0) throw new InvalidPinFields(problems.map((p) => ({ path: ['pin', ...p.path].join('.'), message: p.message })));
+  return merged;
 }
 
 /**
@@ -56,28 +65,23 @@ export async function cancelJob(deps: Pick<Deps, 'jobs' | 'clock'>, tenantId: st
  * original POST still replays as the same job.
  */
 export async function requeueJob(
-  deps: Pick<Deps, 'jobs' | 'clock'>,
+  deps: Pick<Deps, 'jobs' | 'clock'> & { readonly checkPin: CheckPin },
   tenantId: string,
   jobId: string,
-  corrections: Partial<PinFields> = {},
+  corrections: PinCorrections = {},
 ): Promise<Job> {
-  if (!JOB_ID_PATTERN.test(jobId)) throw notFound(jobId);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new JobNotFound(jobId);
   for (let i = 0; i < MAX_CONCURRENT_RETRIES; i++) {
     const record = await deps.jobs.get(tenantId, jobId);
-    if (!record) throw notFound(jobId);
-    if (record.job.status !== 'failed') {
-      throw new ConflictError(`job ${jobId} is ${record.job.status}; only failed jobs can be requeued`);
-    }
-    const merged = PinFields.safeParse({ ...record.job.pin, ...corrections });
-    if (!merged.success) {
-      throw new ValidationError('the corrected pin is invalid', merged.error.issues.map((issue) => ({ path: ['pin', ...issue.path.map(String)].join('.'), message: issue.message })));
-    }
+    if (!record) throw new JobNotFound(jobId);
+    if (record.job.status !== 'failed') throw new JobNotRequeueable(jobId, record.job.status);
+    const pin = correctedPin(deps.checkPin, record.job.pin, corrections);
     const next = {
-      ...transition(record, 'queued', deps.clock.now(), { pin: merged.data, failure: null, result: null, next_attempt_at: null }),
+      ...transition(record, 'queued', deps.clock.now(), { pin, failure: null, result: null, next_attempt_at: null }),
       runAfterAttempt: record.job.attempt_count, // the retry caps count from here
       crashCount: 0, // and so does the crash budget
     };
     if (await deps.jobs.replace(next, record.version)) return next.job;
   }
-  throw new ConflictError(`job ${jobId} kept changing while it was being requeued; try again`);
+  throw new JobKeptChanging(jobId, 'requeued');
 }

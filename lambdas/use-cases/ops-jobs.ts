@@ -1,10 +1,10 @@
-import { PinFields, RequeueRequest, type Job, type JobStatus } from '../api/schemas.ts';
 import type { Clock } from '../domain/clock.ts';
-import { isTerminal, type JobRecord } from '../domain/job.ts';
+import { Conflict, InvalidInput, InvalidPinFields, JobIdsWithoutTenant, NotFound } from '../domain/errors.ts';
+import { FAILURE_ROUTES, isTerminal, type FailureRoute, type Job, type JobRecord, type JobStatus } from '../domain/job.ts';
+import type { PinCorrections } from '../domain/pin.ts';
 import { DUE_IMMEDIATELY, redispatchesInCurrentRun } from '../domain/reconciliation.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
-import { requeueJob } from './jobs.ts';
-import type { JobStore, OverdueJobs, TenantDirectory } from './ports.ts';
+import { correctedPin, requeueJob } from './jobs.ts';
+import type { CheckPin, JobStore, OverdueJobs, TenantDirectory } from './ports.ts';
 import { reconcileStranded, type ReconcileOptions } from './reconcile.ts';
 
 /**
@@ -12,9 +12,6 @@ import { reconcileStranded, type ReconcileOptions } from './reconcile.ts';
  * a bulk requeue through the same use case as POST /v1/jobs/{id}/requeue, and what the stranded-job
  * reconciler sees (overdue on its due index) and does, through its own use case. Dry runs change nothing.
  */
-
-export const FAILURE_ROUTES = ['ops', 'client', 'engineering'] as const;
-export type FailureRoute = (typeof FAILURE_ROUTES)[number];
 
 /** Failed jobs are read from the by_status index one page of this many at a time. */
 const PAGE = 100;
@@ -117,7 +114,7 @@ export async function listFailedJobs(
   filter: FailedJobsFilter,
   onProgress?: (progress: { readonly tenantsDone: number; readonly tenants: number; readonly found: number }) => void,
 ): Promise<FailedJobsReport> {
-  if (filter.jobIds && !filter.tenantId) throw new ValidationError('job ids need a tenant', [{ path: 'tenant', message: 'required with job ids' }]);
+  if (filter.jobIds && !filter.tenantId) throw new JobIdsWithoutTenant();
   let tenants: string[];
   if (filter.tenantId) tenants = [filter.tenantId];
   else if (deps.directory) tenants = await deps.directory.listTenantIds();
@@ -170,8 +167,8 @@ function byRoute(jobs: readonly FailedJob[]): FailedJobsReport['by_route'] {
 
 export interface BulkRequeueOptions extends Omit<FailedJobsFilter, 'tenantId'> {
   readonly tenantId: string;
-  /** Pin fields to correct on every job (as POST /v1/jobs/{id}/requeue's `pin`). */
-  readonly corrections?: Partial<PinFields>;
+  /** Pin fields to correct on every job (as POST /v1/jobs/{id}/requeue's `pin`), already parsed by the caller. */
+  readonly corrections?: PinCorrections;
   /** Without it, nothing is written: the report says what would be requeued. */
   readonly apply: boolean;
   /** After each job (and once before the first). */
@@ -194,7 +191,7 @@ export interface BulkRequeueReport {
   readonly dry_run: boolean;
   readonly tenant_id: string;
   readonly filter: FailedJobsReport['filter'];
-  readonly corrections: Partial<PinFields>;
+  readonly corrections: PinCorrections;
   readonly matched: number;
   /** More failed jobs match than `limit`: run again for the rest. */
   readonly truncated: boolean;
@@ -204,21 +201,20 @@ export interface BulkRequeueReport {
   readonly jobs: readonly RequeueEntry[];
 }
 
+export interface BulkRequeueDeps {
+  readonly jobs: JobStore;
+  readonly clock: Clock;
+  readonly checkPin: CheckPin;
+}
+
 /**
  * Requeues every failed job of one tenant that matches the filter, one by one through `requeueJob` (the
  * use case behind POST /v1/jobs/{id}/requeue): same job, same Idempotency-Key, corrections merged and the
  * merged pin validated. A dry run checks the merged pin too, so it reports the jobs a real run would refuse.
  * A job that stopped being failed meanwhile is a conflict and is left alone.
  */
-export async function requeueFailedJobs(deps: { readonly jobs: JobStore; readonly clock: Clock }, options: BulkRequeueOptions): Promise<BulkRequeueReport> {
+export async function requeueFailedJobs(deps: BulkRequeueDeps, options: BulkRequeueOptions): Promise<BulkRequeueReport> {
   const corrections = options.corrections ?? {};
-  const checked = RequeueRequest.safeParse({ pin: corrections });
-  if (!checked.success) {
-    throw new ValidationError(
-      'invalid corrections',
-      checked.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-    );
-  }
   const listed = await listFailedJobs(deps, options);
   const entries: RequeueEntry[] = [];
   const total = listed.jobs.length;
@@ -246,24 +242,29 @@ export async function requeueFailedJobs(deps: { readonly jobs: JobStore; readonl
 }
 
 async function requeueOne(
-  deps: { readonly jobs: JobStore; readonly clock: Clock },
+  deps: BulkRequeueDeps,
   options: BulkRequeueOptions,
   failed: FailedJob,
-  corrections: Partial<PinFields>,
+  corrections: PinCorrections,
 ): Promise<{ outcome: RequeueOutcome; detail?: string }> {
+  const invalid = (error: InvalidInput) => ({ outcome: 'invalid' as const, detail: error.details.map((d) => `${d.path}: ${d.message}`).join('; ') || error.message });
   if (!options.apply) {
     const record = await deps.jobs.get(options.tenantId, failed.job_id);
     if (!record || record.job.status !== 'failed') return { outcome: 'conflict', detail: `the job is ${record?.job.status ?? 'gone'}` };
-    const merged = PinFields.safeParse({ ...record.job.pin, ...corrections });
-    if (!merged.success) return { outcome: 'invalid', detail: merged.error.issues.map((i) => `pin.${i.path.map(String).join('.')}: ${i.message}`).join('; ') };
+    try {
+      correctedPin(deps.checkPin, record.job.pin, corrections);
+    } catch (error) {
+      if (error instanceof InvalidPinFields) return invalid(error);
+      throw error;
+    }
     return { outcome: 'would_requeue' };
   }
   try {
     await requeueJob(deps, options.tenantId, failed.job_id, corrections);
     return { outcome: 'requeued' };
   } catch (error) {
-    if (error instanceof ValidationError) return { outcome: 'invalid', detail: error.details.map((d) => `${d.path}: ${d.message}`).join('; ') || error.message };
-    if (error instanceof ConflictError || error instanceof NotFoundError) return { outcome: 'conflict', detail: error.message };
+    if (error instanceof InvalidInput) return invalid(error);
+    if (error instanceof Conflict || error instanceof NotFound) return { outcome: 'conflict', detail: error.message };
     return { outcome: 'error', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
 }

@@ -1,28 +1,27 @@
-import type { Job } from '../api/schemas.ts';
-import { attemptInputOf, type PinterestApi, type PinterestPin } from '../adapters/pinterest-client.ts';
-import type { JobMessage } from '../adapters/sqs-job-queue.ts';
-import { classMaxAttempts, maxCrashes, type RetryPolicy } from '../domain/backoff.ts';
-import { classifyAttempt, type AttemptInput, type Classification } from '../domain/classify.ts';
+import { maxCrashes, type RetryPolicy } from '../domain/backoff.ts';
+import { classifyAttempt, requiresReauthorization, type AttemptInput, type Classification } from '../domain/classify.ts';
 import type { Clock } from '../domain/clock.ts';
-import { sentPinOf, transition, type JobRecord, type SentPin } from '../domain/job.ts';
-import { recordOutcome, unknownCount, type AttemptOutcome } from '../domain/outcome.ts';
+import { sentPinOf, transition, type Job, type JobRecord } from '../domain/job.ts';
+import { crashOutcome, deadlineOutcome, recordOutcome, verificationOutcome, type AttemptOutcome } from '../domain/outcome.ts';
 import { pacingSignalOf, type PacedCall } from '../domain/pacing.ts';
-import { findMatchingPins, parsePinterestTime } from '../domain/pin-match.ts';
 import { isCurrentMessage } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
+import { needsVerification, unknownCount, verificationBudgetSpent } from '../domain/retry-policy.ts';
 import {
   AppCredentialsMissingError,
+  PinterestError,
   TokenRefreshError,
   type AccountRecord,
+  type JobMessage,
   type JobQueue,
   type JobStore,
   type PacedAccount,
   type Pacer,
+  type PinterestApi,
   type TenantStore,
   type TokenProvider,
 } from './ports.ts';
-
-export { attemptsInCurrentRun, pinUrl } from '../domain/outcome.ts';
+import { boardsOf, verifyOnBoards, withSentPin } from './publish-verification.ts';
 
 /**
  * The worker's use case: one publish-queue message → at most one Pinterest create.
@@ -40,17 +39,17 @@ export { attemptsInCurrentRun, pinUrl } from '../domain/outcome.ts';
  * 4. Claim: `queued → running` with a conditional write on the job's version and a lease; a second
  *    worker holding the same message loses the write and stops.
  * 5. If an earlier attempt's outcome is unknown (timeout, dropped connection, crashed worker), list the
- *    board(s) and look for every version of the pin the job has sent before creating anything. Each
- *    listing takes a token of the account's read budget.
+ *    board(s) and look for every version of the pin the job has sent before creating anything
+ *    (lambdas/use-cases/publish-verification.ts). Each listing takes a token of the account's read budget.
  * 6. Take the write token (the app's, then the account's) immediately before the create — after the
  *    token refresh and the listings, so their latency never moves a create into a later window. In the
  *    rare case it is not there (the app bucket, a lost race), the claim is released: the job is queued
  *    again without an attempt.
  * 7. Create, classify the result (lambdas/domain/classify.ts), tell the pacer what it means for the
  *    account (a 429: Retry-After hold or lower-limit verdict; never for a listing's 429 on the write
- *    budget), record the attempt and the next status (lambdas/domain/outcome.ts). An exception after the
- *    claim is recorded too — as a crash that may be retried a bounded number of times — instead of
- *    leaving the job running for a redelivery to find.
+ *    budget), record the attempt and the next status (lambdas/domain/outcome.ts; retry or fail is
+ *    lambdas/domain/retry-policy.ts's call). An exception after the claim is recorded too — as a crash that
+ *    may be retried a bounded number of times — instead of leaving the job running for a redelivery to find.
  */
 
 export interface PublishDeps {
@@ -97,11 +96,6 @@ export type PublishResult =
 
 /** The longest the worker sleeps for a token instead of parking the job in the delay queue. */
 export const MAX_SLEEP_MS = 1000;
-
-/** How many board pages (250 pins each) a verification reads per board at most. */
-const VERIFY_MAX_PAGES = 4;
-/** How many of the account's succeeded jobs (newest first) a verification reads to rule out their pins. */
-const OWNED_PINS_MAX_JOBS = 1000;
 
 const UNBOUNDED: PublishInvocation = { remainingMs: () => Number.POSITIVE_INFINITY };
 
@@ -190,7 +184,7 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
     outcome = crashOutcome(leased, thrown, progress.createSent, deps.policy);
   }
   const finished = recordOutcome(leased, outcome, { now: deps.clock.now(), policy: deps.policy, random: deps.random });
-  if (outcome.classification?.reason === 'reauthorization_required') {
+  if (requiresReauthorization(outcome.classification)) {
     await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString(), progress.connectionId);
   }
   // Before the job's next message can exist: a Retry-After hold must be in place when it arrives.
@@ -262,12 +256,6 @@ async function pacedToken(deps: PublishDeps, invocation: PublishInvocation, ask:
   return decision;
 }
 
-function withSentPin(sent: readonly SentPin[] | undefined, pin: SentPin): readonly SentPin[] {
-  const list = sent ?? [];
-  const key = JSON.stringify(pin);
-  return list.some((p) => JSON.stringify(p) === key) ? list : [...list, pin];
-}
-
 /**
  * The running job's Pinterest calls. Pinterest and token errors become outcomes here; anything else
  * (our own bug, a secret that cannot be read) propagates to publishJob, which records it as a crash.
@@ -283,7 +271,7 @@ async function attempt(
   const { job } = record;
   const context = { boardId: job.pin.board_id, accountId: job.account_id, ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}) };
   let refreshed = false;
-  for (;;) {
+  while (true) {
     try {
       progress.call = { kind: 'other' };
       const access = await deps.tokens.accessToken(record.tenantId, job.account_id, {
@@ -292,21 +280,20 @@ async function attempt(
       });
       progress.connectionId = access.connectionId;
       if (needsVerification(job)) {
-        const found = await verify(deps, access.token, record, async () => {
+        const found = await verifyOnBoards(deps, access.token, record, async () => {
           await pacedToken(deps, invocation, () => deps.pacer.takeRead(pacing.account));
           progress.call = { kind: 'read' };
         });
         if (found.kind === 'found') return { pin: found.pin, verified: true, classification: null };
         if (found.kind === 'ambiguous') {
-          return verificationFailure(record, { kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds }, context);
+          return verificationOutcome({ kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds }, boardsOf(record), context);
         }
-        const unknowns = unknownCount(record);
-        if (unknowns >= classMaxAttempts('unknown', deps.policy)) {
-          return verificationFailure(record, { kind: 'verification', result: 'not_found', unknowns }, context);
+        if (verificationBudgetSpent(record, deps.policy)) {
+          return verificationOutcome({ kind: 'verification', result: 'not_found', unknowns: unknownCount(record) }, boardsOf(record), context);
         }
       }
       // Never send a create that Lambda might cut off: that would make the outcome unknown.
-      if (invocation.remainingMs() < deps.callBudgetMs) return deadlineBeforeCreate(invocation.remainingMs());
+      if (invocation.remainingMs() < deps.callBudgetMs) return deadlineOutcome(invocation.remainingMs());
       // The write token, at send time: nothing but this create lies between the grant and the request.
       const grant = await pacedToken(deps, invocation, () => deps.pacer.takeWrite(pacing.account, pacing.slotMs));
       progress.call = { kind: 'create', grantAtMs: grant.grantAtMs ?? deps.clock.now().getTime() };
@@ -332,116 +319,6 @@ async function attempt(
 function inputOf(error: unknown): AttemptInput | null {
   if (error instanceof TokenRefreshError) return { kind: 'token_refresh_failed', status: error.status };
   if (error instanceof AppCredentialsMissingError) return { kind: 'app_credentials_missing' };
-  const input = attemptInputOf(error);
-  return input.kind === 'crash' ? null : input;
-}
-
-function verificationFailure(record: JobRecord, input: Extract<AttemptInput, { kind: 'verification' }>, context: { boardId: string }): AttemptOutcome {
-  const boards = [...new Set(intentsOf(record).map((p) => p.board_id))].join(', ');
-  const message =
-    input.result === 'ambiguous'
-      ? `${input.candidatePinIds.length} pins on board ${boards} match this job and no other job recorded them: ${input.candidatePinIds.join(', ')}`
-      : `Pinterest never confirmed the pin in ${input.unknowns} attempts and it is not on board ${boards}`;
-  return { pin: null, input, message, classification: classifyAttempt(input, context) };
-}
-
-/** The attempt ran out of invocation time before its create was sent: a clean retry_now. */
-function deadlineBeforeCreate(remainingMs: number): AttemptOutcome {
-  return {
-    pin: null,
-    input: { kind: 'transport', phase: 'before_send' },
-    message: `the worker stopped before sending the create: ${remainingMs} ms left in the invocation`,
-    classification: { outcome: 'retry_now', reason: 'worker_deadline', route: null, retryAfterSeconds: null, remediation: null },
-  };
-}
-
-/**
- * An exception after the claim: classified by whether a create may have left the process, and failed to
- * engineering once the run's crash budget is spent. The message names the error's class and text with
- * anything token-like removed (parser errors quote their input, which may be a secret).
- */
-function crashOutcome(record: JobRecord, error: unknown, createSent: boolean, policy: RetryPolicy): AttemptOutcome {
-  const crashes = (record.crashCount ?? 0) + 1;
-  const input: AttemptInput = { kind: 'crash', phase: createSent ? 'after_send' : 'before_send', retriesLeft: crashes < maxCrashes(policy) };
-  return {
-    pin: null,
-    input,
-    classification: classifyAttempt(input),
-    message: `worker crash ${crashes} of at most ${maxCrashes(policy)} in this run, ${createSent ? 'after sending the create' : 'before any create was sent'}: ${describeError(error)}`,
-    crashed: true,
-  };
-}
-
-/** `Class: message`, without quoted input and without anything shaped like a Pinterest token; bounded. */
-export function describeError(error: unknown): string {
-  const name = error instanceof Error ? error.name : typeof error;
-  const raw = error instanceof Error ? error.message : String(error);
-  const text = raw
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '"…"')
-    .replace(/\bpin[a-z]?_[A-Za-z0-9._~+/=-]+/g, '[redacted]')
-    .replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return `${name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
-}
-
-/**
- * An earlier attempt may have created the pin: look before creating again. `unknown` says so; a `bug`
- * (a crash, an unexpected answer) may have too, so a requeued job that failed that way is checked as well.
- */
-function needsVerification(job: Job): boolean {
-  return job.attempts.some((a) => a.outcome === 'unknown' || a.outcome === 'bug');
-}
-
-/** Every version of the pin this job may have sent (older stored jobs: the current pin only). */
-function intentsOf(record: JobRecord): readonly SentPin[] {
-  return withSentPin(record.sentPins, sentPinOf(record.job.pin));
-}
-
-type Verification = { kind: 'found'; pin: PinterestPin } | { kind: 'none' } | { kind: 'ambiguous'; pinIds: string[] };
-
-/**
- * Looks for the pin on every board the job sent it to, matching any version it was sent with, then rules
- * out pins that other jobs of the account recorded as theirs. One candidate left: found. Several: ambiguous
- * — never guessed. Reads the board listing (org_read) only, `beforeRead` each page (the read budget);
- * creates nothing.
- */
-async function verify(deps: PublishDeps, token: string, record: JobRecord, beforeRead: () => Promise<void>): Promise<Verification> {
-  const { job } = record;
-  const firstStarted = new Date(job.attempts[0]!.started_at);
-  const intents = intentsOf(record);
-  const candidates = new Map<string, PinterestPin>();
-  for (const boardId of new Set(intents.map((p) => p.board_id))) {
-    const onBoard = intents.filter((p) => p.board_id === boardId);
-    let bookmark: string | undefined;
-    for (let page = 0; page < VERIFY_MAX_PAGES; page++) {
-      await beforeRead();
-      const result = await deps.pinterest.listBoardPins(token, boardId, { pageSize: 250, ...(bookmark ? { bookmark } : {}) });
-      for (const pin of findMatchingPins(result.items, onBoard, firstStarted)) candidates.set(pin.id, pin);
-      // Newest first: once a page reaches back before the first attempt, older pages cannot match.
-      const oldest = parsePinterestTime(result.items.at(-1)?.created_at);
-      if (!result.bookmark || (oldest !== null && oldest < firstStarted.getTime() - 120_000)) break;
-      bookmark = result.bookmark;
-    }
-  }
-  if (candidates.size === 0) return { kind: 'none' };
-  const owned = await pinIdsOfOtherJobs(deps.jobs, record);
-  const ours = [...candidates.values()].filter((pin) => !owned.has(pin.id));
-  if (ours.length === 0) return { kind: 'none' };
-  if (ours.length === 1) return { kind: 'found', pin: ours[0]! };
-  return { kind: 'ambiguous', pinIds: ours.map((pin) => pin.id) };
-}
-
-/** Pin ids recorded by the account's other succeeded jobs (the newest OWNED_PINS_MAX_JOBS of them). */
-async function pinIdsOfOtherJobs(jobs: JobStore, record: JobRecord): Promise<Set<string>> {
-  const owned = new Set<string>();
-  let cursor: string | undefined;
-  let read = 0;
-  do {
-    const page = await jobs.list(record.tenantId, { status: 'succeeded', accountId: record.job.account_id }, { limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const other of page.items) {
-      if (other.job.id !== record.job.id && other.job.result) owned.add(other.job.result.pin_id);
-    }
-    read += page.items.length;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && read < OWNED_PINS_MAX_JOBS);
-  return owned;
+  if (error instanceof PinterestError) return error.attempt;
+  return null;
 }

@@ -1,5 +1,4 @@
-import type { Incident } from '../api/schemas.ts';
-import { isTerminal, type JobRecord } from '../domain/job.ts';
+import { isTerminal, type Incident, type JobRecord } from '../domain/job.ts';
 import {
   DUE_IMMEDIATELY,
   isCurrentMessage,
@@ -9,8 +8,7 @@ import {
   withIncident,
 } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
-import { parseJobMessage, PoisonMessageError } from '../common/job-message.ts';
-import type { Deps } from './ports.ts';
+import { PoisonMessageError, type DeadLetterSource, type Deps, type JobMessageParser, type PoisonParking } from './ports.ts';
 
 /**
  * Stranded jobs (docs/adr/0009-reconciler.md): no job may stay non-terminal without something that will
@@ -101,13 +99,6 @@ async function reconcileOne(
   return (await deps.jobs.replace(next, record.version, { dueBefore: before })) ? action : 'skipped';
 }
 
-/** Where dead-lettered messages that are not job messages go: kept, with their origin, for a human. */
-export interface PoisonParking {
-  park(message: { readonly body: string; readonly sourceQueue: DeadLetterSource; readonly messageId: string; readonly reason: string; readonly messageGroupId?: string }): Promise<void>;
-}
-
-export type DeadLetterSource = 'publish' | 'delay';
-
 export interface DeadLetter {
   readonly messageId: string;
   readonly body: string;
@@ -123,12 +114,12 @@ export type DeadLetterResult = 'recorded' | 'stale' | 'job_gone' | 'parked';
 const MAX_CONCURRENT_RETRIES = 3;
 
 export async function recordDeadLetter(
-  deps: Pick<Deps, 'jobs' | 'clock'> & { readonly poison: PoisonParking },
+  deps: Pick<Deps, 'jobs' | 'clock'> & { readonly poison: PoisonParking; readonly parseMessage: JobMessageParser },
   dead: DeadLetter,
 ): Promise<DeadLetterResult> {
   let message;
   try {
-    message = parseJobMessage(dead.messageId, dead.body);
+    message = deps.parseMessage(dead.messageId, dead.body);
   } catch (error) {
     if (!(error instanceof PoisonMessageError)) throw error;
     await deps.poison.park({

@@ -1,6 +1,5 @@
-import type { JobMessage } from '../adapters/sqs-job-queue.ts';
 import { transition } from '../domain/job.ts';
-import type { Deps } from './ports.ts';
+import type { Deps, JobMessage } from './ports.ts';
 
 /** A waiting job this close to its time goes back now (SQS delays are whole seconds). */
 const DUE_SLACK_MS = 500;

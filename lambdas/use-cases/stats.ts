@@ -1,7 +1,8 @@
-import { JOB_STATUSES, type JobStatus, type JobStatusCounts, type Stats } from '../api/schemas.ts';
 import type { Clock } from '../domain/clock.ts';
-import { accountRate, type RateView } from './account-rate.ts';
-import type { JobStatistics, TenantDirectory, TenantStore } from './ports.ts';
+import { JOB_STATUSES, type JobStatus } from '../domain/job.ts';
+import { UNFINISHED, type JobStatusCounts, type Stats, type UnfinishedStatus } from '../domain/stats.ts';
+import { accountRate } from './account-rate.ts';
+import type { JobStatistics, RateView, TenantDirectory, TenantStore } from './ports.ts';
 
 /**
  * GET /v1/stats and local mode's live summary: how many of a tenant's jobs are in each status, how many
@@ -25,8 +26,6 @@ export const STATS_LIMITS = {
   /** Counts run this many at a time. */
   concurrency: 8,
 } as const;
-
-export const UNFINISHED: readonly JobStatus[] = ['scheduled', 'queued', 'running', 'retry_scheduled'];
 
 export interface StatsOptions {
   /** The deployment's default pacing limit, for accounts without their own (PACING_ACCOUNT_PER_MINUTE). */
@@ -100,7 +99,7 @@ export async function tenantStats(deps: StatsDeps, tenantId: string, options: St
       mapLimit(UNFINISHED, UNFINISHED.length, (status) => deps.jobs.count(tenantId, { status, accountId: account.accountId }, { maxPages })),
       accountRate(deps, tenantId, account.accountId, options.defaultPerMinute),
     ]);
-    const byStatus = Object.fromEntries(UNFINISHED.map((status, i) => [status, backlog[i]!.count])) as Record<(typeof UNFINISHED)[number], number>;
+    const byStatus = Object.fromEntries(UNFINISHED.map((status, i) => [status, backlog[i]!.count])) as Record<UnfinishedStatus, number>;
     return {
       account_id: account.accountId,
       connection_status: account.connectionStatus,

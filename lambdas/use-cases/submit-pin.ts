@@ -1,7 +1,6 @@
-import type { CreatePinRequest, Job } from '../api/schemas.ts';
+import { AccountNotConnected, IdempotencyKeyReused, PublishAtTooFarAhead } from '../domain/errors.ts';
 import { bodyHash, jobIdFor } from '../domain/ids.ts';
-import { newJob } from '../domain/job.ts';
-import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../common/errors.ts';
+import { newJob, type Job, type SubmitPinCommand } from '../domain/job.ts';
 import type { Deps } from './ports.ts';
 
 /** How far ahead `publish_at` may be: a year keeps scheduled jobs inside anyone's retention window. */
@@ -10,7 +9,7 @@ export const MAX_SCHEDULE_AHEAD_DAYS = 365;
 export interface SubmitPinInput {
   readonly tenantId: string;
   readonly idempotencyKey: string;
-  readonly request: CreatePinRequest;
+  readonly request: SubmitPinCommand;
 }
 
 export interface SubmitPinResult {
@@ -33,18 +32,10 @@ export async function submitPin(
   const { request } = input;
   if (request.publish_at) {
     const ahead = new Date(request.publish_at).getTime() - now.getTime();
-    if (ahead > MAX_SCHEDULE_AHEAD_DAYS * 86_400_000) {
-      throw new ValidationError('publish_at is too far ahead', [
-        { path: 'publish_at', message: `must be within ${MAX_SCHEDULE_AHEAD_DAYS} days from now` },
-      ]);
-    }
+    if (ahead > MAX_SCHEDULE_AHEAD_DAYS * 86_400_000) throw new PublishAtTooFarAhead(MAX_SCHEDULE_AHEAD_DAYS);
   }
   const account = await deps.tenants.getAccount(input.tenantId, request.account_id);
-  if (!account) {
-    throw new NotFoundError(`account ${request.account_id} is not connected`, [
-      { path: 'account_id', message: `connect it first with PUT /v1/accounts/${request.account_id}` },
-    ]);
-  }
+  if (!account) throw new AccountNotConnected(request.account_id);
   const hash = bodyHash(request);
   const record = newJob({
     tenantId: input.tenantId,
@@ -57,8 +48,5 @@ export async function submitPin(
   const outcome = await deps.jobs.create(record);
   if (outcome.created) return { job: record.job, replayed: false };
   if (outcome.existing.bodyHash === hash) return { job: outcome.existing.job, replayed: true };
-  throw new IdempotencyKeyReusedError(
-    `Idempotency-Key was already used for a different request (job ${outcome.existing.job.id})`,
-    [{ path: 'headers.idempotency-key', message: 'use a new key for a different pin, or resend the original body' }],
-  );
+  throw new IdempotencyKeyReused(outcome.existing.job.id);
 }

@@ -1,5 +1,6 @@
 import { EVENT_SOURCE, WEBHOOK_REDELIVERY_EVENT_TYPE, webhookIdOfResourceName } from '../../definitions/webhooks.ts';
-import type { EventPublisher, OutgoingEvent } from './ports.ts';
+import { parseRuleArn } from '../domain/webhook.ts';
+import type { EventPublisher, OutgoingEvent, WebhookDeadLetter, WebhookDeadLetterQueue, WebhookRules } from './ports.ts';
 
 /**
  * Replaying the webhook dead-letter queue (`npm run admin -- webhooks replay`, docs/webhooks.md).
@@ -17,33 +18,6 @@ import type { EventPublisher, OutgoingEvent } from './ports.ts';
  * An event sent once in this run is not sent again if it comes back (its redelivery failed again, or the
  * queue held it twice): the run always ends, and the new dead letter waits for the next one.
  */
-
-/** One message of the webhook DLQ. */
-export interface DeadLetter {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  /** Message attributes (ERROR_CODE, ERROR_MESSAGE, RULE_ARN, TARGET_ARN, RETRY_ATTEMPTS, …) as strings. */
-  readonly attributes: Readonly<Record<string, string>>;
-}
-
-/** The webhook dead-letter queue. */
-export interface WebhookDeadLetterQueue {
-  /** Roughly how many messages are visible now (for progress only). */
-  countVisible(): Promise<number>;
-  /** Up to 10 visible messages, hidden for `hideSeconds`; none when the queue has no visible message. */
-  receive(hideSeconds: number): Promise<DeadLetter[]>;
-  /** Deletes them; answers the message ids that could not be deleted. */
-  delete(messages: readonly DeadLetter[]): Promise<string[]>;
-  /** Makes them visible again at once. */
-  release(messages: readonly DeadLetter[]): Promise<void>;
-}
-
-/** The subscriptions' rules. */
-export interface WebhookRules {
-  /** Whether the rule still exists: a redelivery for a deleted subscription would match no rule and be lost. */
-  exists(ruleArn: string): Promise<boolean>;
-}
 
 export interface ReplayDeps {
   readonly deadLetters: WebhookDeadLetterQueue;
@@ -105,7 +79,7 @@ export interface ReplayReport {
 export const DEFAULT_HIDE_SECONDS = 300;
 
 interface Candidate {
-  readonly message: DeadLetter;
+  readonly message: WebhookDeadLetter;
   readonly base: Omit<ReplayedMessage, 'outcome' | 'reason'>;
   readonly event: OutgoingEvent;
   readonly key: string;
@@ -115,19 +89,12 @@ type Classified = { readonly kind: 'candidate'; readonly candidate: Candidate } 
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `arn:…:rule/<bus>/<name>` (a custom bus) or `arn:…:rule/<name>` (the default bus). */
-export function parseRuleArn(arn: string): { readonly bus: string; readonly name: string } | undefined {
-  const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
-  if (!match) return undefined;
-  return { bus: match[1] ?? 'default', name: match[2]! };
-}
-
 export async function replayWebhookDeadLetters(deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
   const hideSeconds = options.hideSeconds ?? DEFAULT_HIDE_SECONDS;
   const dryRun = options.dryRun ?? false;
   const entries: ReplayedMessage[] = [];
   /** Read in this run (by message id), with the latest receipt handle; those still in the queue are released at the end. */
-  const held = new Map<string, DeadLetter>();
+  const held = new Map<string, WebhookDeadLetter>();
   const seen = new Set<string>();
   /** `<webhook id> <event id>` sent (or listed, in a dry run) in this run. */
   const sent = new Set<string>();
@@ -149,7 +116,7 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
     return known;
   };
 
-  async function classify(message: DeadLetter): Promise<Classified> {
+  async function classify(message: WebhookDeadLetter): Promise<Classified> {
     const attributes = message.attributes;
     const failure = {
       ...(attributes['ERROR_CODE'] !== undefined ? { error_code: attributes['ERROR_CODE'] } : {}),
@@ -201,7 +168,7 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
   for (;;) {
     const batch = await deps.deadLetters.receive(hideSeconds);
     if (batch.length === 0) break;
-    const fresh: DeadLetter[] = [];
+    const fresh: WebhookDeadLetter[] = [];
     for (const message of batch) {
       // Seen before (its hiding ran out during a long run): keep the new receipt handle, handle it once.
       held.set(message.messageId, message);

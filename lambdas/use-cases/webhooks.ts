@@ -1,15 +1,27 @@
-import type { CreateWebhookRequest, Webhook, WebhookWithSecret } from '../api/schemas.ts';
-import {
-  EVENTBRIDGE_QUOTAS,
-  WEBHOOK_ID_PATTERN,
-  WEBHOOK_RULE_QUOTA_MARGIN,
-  WEBHOOK_TEST_EVENT_TYPE,
-} from '../../definitions/webhooks.ts';
+import { WEBHOOK_ID_PATTERN, WEBHOOK_RULE_QUOTA_MARGIN, WEBHOOK_TEST_EVENT_TYPE } from '../../definitions/webhooks.ts';
 import type { Clock } from '../domain/clock.ts';
+import {
+  InvalidWebhookUrl,
+  WebhookDeletedDuringCreate,
+  WebhookLimitReached,
+  WebhookNotFound,
+  WebhookQuotaExceeded,
+  WebhookRuleQuotaNearlyFull,
+} from '../domain/errors.ts';
 import { EVENT_SCHEMA_VERSION } from '../domain/events.ts';
-import { isLeftover, newestFirst, newTestEventId, newWebhookId, newWebhookSecret, type WebhookRecord, type WebhookResources } from '../domain/webhook.ts';
+import {
+  isLeftover,
+  newestFirst,
+  newTestEventId,
+  newWebhookId,
+  newWebhookSecret,
+  type CreateWebhookCommand,
+  type Webhook,
+  type WebhookRecord,
+  type WebhookResources,
+  type WebhookWithSecret,
+} from '../domain/webhook.ts';
 import { checkWebhookUrl, HostNotFoundError, WebhookUrlError } from '../domain/webhook-url.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../common/errors.ts';
 import {
   WebhookQuotaError,
   WebhookResourceMissingError,
@@ -45,20 +57,17 @@ export interface WebhookDeps {
   readonly warn?: (message: string, details: Record<string, unknown>) => void;
 }
 
-const notFound = (webhookId: string) => new NotFoundError(`webhook ${webhookId} not found`);
-
 /** The public view: never the secret, the status or where the resources live. */
 export function publicWebhook(record: WebhookRecord): Webhook {
   return { id: record.id, url: record.url, events: [...record.events], description: record.description, created_at: record.created_at };
 }
 
-/** The URL rules, the host's addresses included; a broken rule is a 400 on `url`. */
+/** The URL rules, the host's addresses included; a broken rule is InvalidWebhookUrl. */
 async function checkedUrl(deps: Pick<WebhookDeps, 'resolver' | 'limits'>, text: string): Promise<string> {
   try {
     return await checkWebhookUrl(text, (host) => deps.resolver.resolve(host), { allowLoopback: deps.limits.allowLoopback });
   } catch (error) {
-    if (error instanceof WebhookUrlError) throw new ValidationError('invalid webhook url', [{ path: 'url', message: error.message }]);
-    if (error instanceof HostNotFoundError) throw new ValidationError('invalid webhook url', [{ path: 'url', message: error.message }]);
+    if (error instanceof WebhookUrlError || error instanceof HostNotFoundError) throw new InvalidWebhookUrl(error.message);
     throw error;
   }
 }
@@ -83,7 +92,7 @@ async function removeLeftover(deps: WebhookDeps, record: WebhookRecord): Promise
   await removeEverything(deps, record.tenantId, record.id);
 }
 
-export async function createWebhook(deps: WebhookDeps, tenantId: string, request: CreateWebhookRequest): Promise<WebhookWithSecret> {
+export async function createWebhook(deps: WebhookDeps, tenantId: string, request: CreateWebhookCommand): Promise<WebhookWithSecret> {
   const url = await checkedUrl(deps, request.url);
 
   const live: WebhookRecord[] = [];
@@ -91,21 +100,10 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, request
     if (!isLeftover(record, deps.clock.now())) live.push(record);
     else await removeLeftover(deps, record).catch((error: unknown) => deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }));
   }
-  if (live.length >= deps.limits.maxPerTenant) {
-    throw new ConflictError(
-      `this tenant already has ${live.length} webhook subscriptions, the most allowed (webhooks.maxPerTenant = ${deps.limits.maxPerTenant}); ` +
-        'delete one first, or subscribe one URL to several events',
-    );
-  }
+  if (live.length >= deps.limits.maxPerTenant) throw new WebhookLimitReached(live.length, deps.limits.maxPerTenant);
   const rules = await deps.provisioner.countRules();
   const ceiling = deps.limits.ruleQuota - WEBHOOK_RULE_QUOTA_MARGIN;
-  if (rules >= ceiling) {
-    throw new ConflictError(
-      `the deployment has ${rules} webhook subscriptions and is near EventBridge's quota of ${deps.limits.ruleQuota} rules per event bus ` +
-        `(each subscription is one rule; new ones stop ${WEBHOOK_RULE_QUOTA_MARGIN} short of it). The operator can request a higher ` +
-        '"Maximum number of rules per event bus" in Service Quotas and then raise webhooks.ruleQuota in cdk.json',
-    );
-  }
+  if (rules >= ceiling) throw new WebhookRuleQuotaNearlyFull(rules, deps.limits.ruleQuota, WEBHOOK_RULE_QUOTA_MARGIN);
 
   const now = deps.clock.now().toISOString();
   const record: WebhookRecord = {
@@ -137,7 +135,7 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, request
     await deps.provisioner.putTarget(id, apiDestinationArn);
     const resources: WebhookResources = { connectionArn, apiDestinationArn, ruleArn };
     if (!(await deps.webhooks.activate(tenantId, id, resources, deps.clock.now().toISOString()))) {
-      throw new ConflictError(`webhook ${id} was deleted while it was being created`);
+      throw new WebhookDeletedDuringCreate(id);
     }
     return { ...publicWebhook(record), secret };
   } catch (error) {
@@ -164,13 +162,7 @@ async function undoCreate(deps: WebhookDeps, record: WebhookRecord, undo: readon
 }
 
 function translate(error: unknown): unknown {
-  if (error instanceof WebhookQuotaError) {
-    return new ConflictError(
-      `EventBridge refused the subscription: ${error.message} (quotas: ${EVENTBRIDGE_QUOTAS.rulesPerBus} rules per bus, ` +
-        `${EVENTBRIDGE_QUOTAS.connections} connections and ${EVENTBRIDGE_QUOTAS.apiDestinations} API destinations per account and Region, adjustable in Service Quotas)`,
-    );
-  }
-  return error;
+  return error instanceof WebhookQuotaError ? new WebhookQuotaExceeded(error.message) : error;
 }
 
 /** The tenant's active subscriptions, newest first; leftovers met on the way are removed. */
@@ -185,17 +177,17 @@ export async function listWebhooks(deps: WebhookDeps, tenantId: string): Promise
   return { items };
 }
 
-/** The active subscription, or 404 (another tenant's, unknown, still being created, or a leftover — which is removed). */
+/** The active subscription, or WebhookNotFound (another tenant's, unknown, still being created, or a leftover — which is removed). */
 async function activeRecord(deps: WebhookDeps, tenantId: string, webhookId: string): Promise<WebhookRecord> {
-  if (!WEBHOOK_ID_PATTERN.test(webhookId)) throw notFound(webhookId);
+  if (!WEBHOOK_ID_PATTERN.test(webhookId)) throw new WebhookNotFound(webhookId);
   const record = await deps.webhooks.get(tenantId, webhookId);
-  if (!record) throw notFound(webhookId);
+  if (!record) throw new WebhookNotFound(webhookId);
   if (record.status === 'active') return record;
   if (isLeftover(record, deps.clock.now())) {
-    // Best effort: the answer is a 404 either way, and the next request tries again.
+    // Best effort: the answer is WebhookNotFound either way, and the next request tries again.
     await removeLeftover(deps, record).catch((error: unknown) => deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }));
   }
-  throw notFound(webhookId);
+  throw new WebhookNotFound(webhookId);
 }
 
 export async function getWebhook(deps: WebhookDeps, tenantId: string, webhookId: string): Promise<Webhook> {
@@ -207,11 +199,11 @@ export async function getWebhook(deps: WebhookDeps, tenantId: string, webhookId:
  * target, rule, API destination and connection, then the item. A retry after a failure finishes the job.
  */
 export async function deleteWebhook(deps: WebhookDeps, tenantId: string, webhookId: string): Promise<void> {
-  if (!WEBHOOK_ID_PATTERN.test(webhookId)) throw notFound(webhookId);
+  if (!WEBHOOK_ID_PATTERN.test(webhookId)) throw new WebhookNotFound(webhookId);
   const record = await deps.webhooks.get(tenantId, webhookId);
-  if (!record) throw notFound(webhookId);
+  if (!record) throw new WebhookNotFound(webhookId);
   if (record.status !== 'deleting' && !(await deps.webhooks.markDeleting(tenantId, webhookId, deps.clock.now().toISOString()))) {
-    throw notFound(webhookId);
+    throw new WebhookNotFound(webhookId);
   }
   await removeEverything(deps, tenantId, webhookId);
 }
@@ -223,7 +215,7 @@ export async function rotateWebhookSecret(deps: WebhookDeps, tenantId: string, w
   try {
     await deps.provisioner.rotateSecret(webhookId, secret);
   } catch (error) {
-    if (error instanceof WebhookResourceMissingError) throw notFound(webhookId);
+    if (error instanceof WebhookResourceMissingError) throw new WebhookNotFound(webhookId);
     throw error;
   }
   return { ...publicWebhook(record), secret };

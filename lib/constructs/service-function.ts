@@ -9,13 +9,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  ENV_FOR_ACCESS,
-  ENV_FOR_EVERY_FUNCTION,
-  functionEnvironment,
-  type Access,
-  type FunctionDefinition,
-} from '../../definitions/functions.ts';
+import type { Access } from '../../definitions/access.ts';
+import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, functionEnvironment, type FunctionDefinition } from '../../definitions/functions.ts';
 import { TENANT_ITEM_GRANTS, type ItemGrant } from '../../definitions/item-access.ts';
 import type { ResourceValues, SettingValues } from '../../definitions/settings.ts';
 import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../definitions/metrics.ts';

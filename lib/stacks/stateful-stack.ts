@@ -11,8 +11,23 @@ import { PinterestAppCredentials } from '../constructs/pinterest-app-credentials
 import { PublishQueues } from '../constructs/publish-queues.ts';
 import { StaticWebhookSubscriptions } from '../constructs/static-webhooks.ts';
 import { Webhooks } from '../constructs/webhooks.ts';
-import { WEBHOOK_DLQ } from '../../definitions/queues.ts';
+import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../../definitions/queues.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../definitions/webhooks.ts';
+
+/**
+ * The queues the admin CLI works on (`npm run admin -- queues`, `dlq redrive`; bin/ops.ts) and the variable it
+ * reads each URL from: each gets a stack output `<logicalName>Url` naming that variable, so an operator
+ * exports the outputs rather than look the URLs up (`--stage` finds the queues by their generated names
+ * instead). The webhook DLQ's output, `WebhookDeadLetterQueueUrl`, is made with the webhook outputs.
+ */
+const ADMIN_QUEUE_OUTPUTS: ReadonlyArray<{ readonly queue: QueueDefinition; readonly variable: string; readonly what: string }> = [
+  { queue: PUBLISH_QUEUE, variable: 'PUBLISH_QUEUE_URL', what: 'Publish queue' },
+  { queue: PUBLISH_DLQ, variable: 'PUBLISH_DLQ_URL', what: 'Publish dead-letter queue' },
+  { queue: DELAY_QUEUE, variable: 'DELAY_QUEUE_URL', what: 'Delay queue' },
+  { queue: DELAY_DLQ, variable: 'DELAY_DLQ_URL', what: 'Delay dead-letter queue' },
+  { queue: OUTBOX_DLQ, variable: 'OUTBOX_DLQ_URL', what: 'Outbox dead-letter queue' },
+  { queue: POISON_QUEUE, variable: 'POISON_QUEUE_URL', what: 'Poison queue' },
+];
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -121,12 +136,20 @@ export class StatefulStack extends Stack {
       description: 'Tenants table (TENANTS_TABLE_NAME): the admin CLI creates tenants and API keys here',
       value: this.tables.tenantsTable.tableName,
     });
+    for (const { queue, variable, what } of ADMIN_QUEUE_OUTPUTS) {
+      const built = this.queues.queues.get(queue.logicalName);
+      if (!built) throw new Error(`no queue ${queue.logicalName} (definitions/queues.ts QUEUES)`);
+      new CfnOutput(this, `${queue.logicalName}Url`, {
+        description: `${what} (${variable} for npm run admin -- queues, dlq redrive)`,
+        value: built.queueUrl,
+      });
+    }
     new CfnOutput(this, 'EventBusName', {
       description: 'Job events bus (EVENT_BUS_NAME)',
       value: this.eventBus.eventBusName,
     });
     new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
-      description: 'Webhook DLQ: deliveries that ran out of retries (replay with npm run admin -- webhooks replay)',
+      description: 'Webhook DLQ (WEBHOOK_DLQ_URL): deliveries that ran out of retries (replay with npm run admin -- webhooks replay)',
       value: webhookDeadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'WebhookNamePrefix', {

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { alarmThresholds, type StageConfig } from '../config.ts';
 import { PublicApi, type PublicRoute } from '../constructs/public-api.ts';
 import { JobOutbox } from '../constructs/job-outbox.ts';
-import { Observability } from '../constructs/observability.ts';
+import { Observability } from '../constructs/observability/observability.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
 import { ServiceFunction, type ServiceResources } from '../constructs/service-function.ts';
 import { StrandedJobs } from '../constructs/stranded-jobs.ts';
@@ -30,7 +30,7 @@ export function constructIdFor(name: string): string {
  * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
  * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, the publish and
  * delay queue consumers, and the stranded-job backstop (reconciler schedule, dead-letter queue consumer).
- * Also the stage's dashboard and alarms (lib/constructs/observability.ts): they follow the functions.
+ * Also the stage's dashboard and alarms (lib/constructs/observability/): they follow the functions.
  */
 export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
@@ -61,7 +61,7 @@ export class StatelessStack extends Stack {
       pinterestAppCredentials: stateful.pinterestAppCredentials,
       webhooks: stateful.webhooks,
       settings,
-      // The namespace the dashboard and alarms read (lib/constructs/observability.ts).
+      // The namespace the dashboard and alarms read (lib/constructs/observability/).
       metricsNamespace: metricsNamespace(stage),
     };
     const functions = new Map<FunctionName, ServiceFunction>();

@@ -30,19 +30,16 @@ import {
   type RunningStandIn,
 } from './aws-json-server.ts';
 import { createApiDestinationsStore, type ApiDestinationSnapshot, type ConnectionSnapshot } from './eventbridge/connections.ts';
-import {
-  createDeliveryEngine,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_RETRY_TIMING,
-  type DeliveryAttempt,
-  type FailedDelivery,
-  type RetryTiming,
-} from './eventbridge/delivery.ts';
+import type { FailedDelivery } from './eventbridge/dead-letter.ts';
+import { createDeliveryEngine, DEFAULT_REQUEST_TIMEOUT_MS, type DeliveryAttempt } from './eventbridge/delivery.ts';
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from './eventbridge/delivery-timing.ts';
 import { createRulesStore, type RuleSnapshot, type StoredTarget } from './eventbridge/rules.ts';
 import { ACCOUNT, BUS_ARN_PREFIX, DEFAULT_BUS, REGION, type BusEvent, type EventListener } from './eventbridge/types.ts';
 
 export type { ApiDestinationSnapshot, ConnectionSnapshot } from './eventbridge/connections.ts';
-export type { DeliveryAttempt, ExhaustedRetryCondition, FailedDelivery, RetryTiming } from './eventbridge/delivery.ts';
+export type { ExhaustedRetryCondition, FailedDelivery } from './eventbridge/dead-letter.ts';
+export type { DeliveryAttempt } from './eventbridge/delivery.ts';
+export type { RetryTiming } from './eventbridge/delivery-timing.ts';
 export type { RuleSnapshot, StoredTarget } from './eventbridge/rules.ts';
 export type { BusEvent, EventEnvelope, EventListener } from './eventbridge/types.ts';
 

@@ -5,6 +5,7 @@ import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/constructs/pinter
 import { expectedQueueProperties } from '../../lib/constructs/publish-queues.ts';
 import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE, QUEUES, WORKER_TIMEOUT_SECONDS } from '../../definitions/queues.ts';
 import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../definitions/tables.ts';
+import { OPS_USAGE } from '../../bin/ops.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
@@ -249,6 +250,29 @@ describe('StatefulStack', () => {
     });
     dev.statefulTemplate.hasOutput('JobsTableName', { Value: { Ref: logicalIdOf(dev, dev.stateful.tables.jobsTable) } });
     dev.statefulTemplate.hasOutput('EventBusName', { Value: Match.anyValue() });
+  });
+
+  it('outputs the URL of each queue the admin CLI works on, naming the variable it reads it from', () => {
+    const q = dev.stateful.queues;
+    const expected: Array<[output: string, variable: string, queue: { node: { defaultChild?: unknown } }]> = [
+      ['PublishQueueUrl', 'PUBLISH_QUEUE_URL', q.publishQueue],
+      ['PublishDeadLetterQueueUrl', 'PUBLISH_DLQ_URL', q.publishDeadLetterQueue],
+      ['DelayQueueUrl', 'DELAY_QUEUE_URL', q.delayQueue],
+      ['DelayDeadLetterQueueUrl', 'DELAY_DLQ_URL', q.delayDeadLetterQueue],
+      ['OutboxDeadLetterQueueUrl', 'OUTBOX_DLQ_URL', q.outboxDeadLetterQueue],
+      ['PoisonMessageQueueUrl', 'POISON_QUEUE_URL', q.poisonQueue],
+      ['WebhookDeadLetterQueueUrl', 'WEBHOOK_DLQ_URL', dev.stateful.webhooks.deadLetterQueue],
+    ];
+    for (const [output, variable, queue] of expected) {
+      dev.statefulTemplate.hasOutput(output, { Value: { Ref: logicalIdOf(dev, queue) }, Description: Match.stringLikeRegexp(`\\(${variable}\\b`) });
+    }
+    // Every queue variable the CLI's usage names has its output, and no output names another.
+    const outputs = dev.statefulTemplate.toJSON().Outputs as Record<string, { Description?: string }>;
+    const described = Object.values(outputs).flatMap((o) => o.Description?.match(/\b[A-Z_]+_URL\b/g) ?? []);
+    const used = OPS_USAGE.match(/\b[A-Z_]+_URL\b/g) ?? [];
+    expect(used.length).toBeGreaterThan(0);
+    expect(new Set(described)).toEqual(new Set(used));
+    expect(new Set(used)).toEqual(new Set(expected.map(([, variable]) => variable)));
   });
 });
 

@@ -83,6 +83,7 @@ async function receiveMessageOf(jobId: string): Promise<Message> {
 async function stopQueueConsumers(): Promise<void> {
   await stopConsumers?.();
   stopConsumers = undefined;
+  // Nothing shows a poll the emulator still holds: wait out its 1 s, twice over; the tests then wait on what they receive.
   await new Promise((r) => setTimeout(r, 2000));
 }
 
@@ -191,7 +192,7 @@ describe('admin operations commands against a local pipeline', () => {
     expect(done).toMatchObject({ status: 'succeeded', incidents: [] });
     expect(done.attempts).toHaveLength(1);
     expect(pipeline.sandbox!.pins().filter((p) => p.title === 'pin ops-dead-lettered')).toHaveLength(1);
-    await waitFor(async () => Object.values(await depths()).every((d) => d!.visible + d!.in_flight === 0), { what: 'every queue empty', timeoutMs: 20_000 });
+    await waitFor(depths, { until: (all) => Object.values(all).every((d) => d!.visible + d!.in_flight === 0), what: 'every queue empty', timeoutMs: 20_000 });
   }, 90_000);
 
   it('a job whose message was lost is nudged through the reconciler use case and completes', async () => {

@@ -1,10 +1,10 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
-import type { PinterestApi } from '../../lambdas/adapters/pinterest-client.ts';
+import type { PinterestApi } from '../../lambdas/use-cases/ports.ts';
 import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, drainQueue, testPipeline, waitForJob, type Caller } from './harness.ts';
+import { callerFor, drainQueue, testPipeline, waitFor, waitForJob, type Caller } from './harness.ts';
 
 /**
  * Workers that crash. Two kinds:
@@ -126,12 +126,11 @@ it('a handler that crashes every time ends failed/engineering after the crash bu
 
   // Nothing left behind for the job: no stray message on the publish or delay queue.
   expect(await messagesOn(pipeline.queueUrls.delay)).toBe(0);
-  const parked: Awaited<ReturnType<typeof drainQueue>> = [];
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && parked.length === 0) {
-    parked.push(...(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)));
-    if (parked.length === 0) await new Promise((r) => setTimeout(r, 500));
-  }
+  const parked = await waitFor(() => drainQueue(pipeline, pipeline.queueUrls.publishDlq), {
+    until: (messages) => messages.length > 0,
+    what: 'the garbage message in the publish DLQ',
+    everyMs: 500,
+  });
   expect(parked.map((m) => m.Body)).toEqual(['{not json']); // the poison only
   expect(await messagesOn(pipeline.queueUrls.publish)).toBe(0);
 }, 120_000);

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline.ts';
 import { startSqsPoller, type SqsPoller } from '../../local/sqs-poller.ts';
+import { waitFor } from './wait.ts';
+
+export { waitFor, type WaitOptions } from './wait.ts';
 
 /** A pipeline over the shared emulators, with its own tables and queues. */
 export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 'namePrefix' | 'port'> = {}): Promise<Pipeline> {
@@ -67,7 +70,7 @@ export function pin(overrides: Record<string, unknown> = {}) {
  * On a FIFO queue that is at most one batch (10) per message group: the group is blocked after it.
  */
 export async function drainQueue(pipeline: Pipeline, queueUrl: string): Promise<Message[]> {
-  const sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const sqs = sqsOf(pipeline);
   const all: Message[] = [];
   for (;;) {
     const out = await sqs.send(
@@ -82,29 +85,61 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 /** Polls GET /v1/jobs/{id} until the job is terminal (the client's view: POST, then poll). */
 export async function waitForJob(api: Caller, jobId: string, timeoutMs = 30_000): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await api('GET', `/v1/jobs/${jobId}`)).body as Job;
-    if (TERMINAL.includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job.attempts)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitFor(async () => (await api('GET', `/v1/jobs/${jobId}`)).body as Job, {
+    until: (job) => TERMINAL.includes(job.status),
+    what: `job ${jobId} to end (succeeded, failed or cancelled)`,
+    timeoutMs,
+    show: (job) => (job?.status ? `${job.status}, attempts ${JSON.stringify(job.attempts)}` : JSON.stringify(job)),
+  });
 }
 
-/** The handlers' view of a pipeline's SQS (for moving messages by hand). */
+const sqsClients = new WeakMap<Pipeline, SQSClient>();
+
+/** The handlers' view of a pipeline's SQS (for moving messages by hand), one client per pipeline. */
 export function sqsOf(pipeline: Pipeline): SQSClient {
-  return new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  let client = sqsClients.get(pipeline);
+  if (!client) {
+    client = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    sqsClients.set(pipeline, client);
+  }
+  return client;
 }
 
-/** Polls `probe` until it returns a value (not undefined/false); fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, options: { what: string; timeoutMs?: number; everyMs?: number }): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${options.what}`);
-    await new Promise((r) => setTimeout(r, options.everyMs ?? 100));
-  }
+export type QueueName = keyof Pipeline['queueUrls'];
+
+/** What fauxqs counts on a queue: receivable now, received and not deleted, sent with a delay still running. */
+export async function queueDepth(pipeline: Pipeline, queue: QueueName): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const out = await sqsOf(pipeline).send(
+    new GetQueueAttributesCommand({
+      QueueUrl: pipeline.queueUrls[queue],
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
+  return { visible: count('ApproximateNumberOfMessages'), inFlight: count('ApproximateNumberOfMessagesNotVisible'), delayed: count('ApproximateNumberOfMessagesDelayed') };
+}
+
+/** Reads in a row that must all find the pipeline idle before it counts as idle. */
+const IDLE_READS = 3;
+
+/**
+ * Waits until the pipeline has nothing left to do for its jobs: every job change relayed (so every message
+ * it owes is sent) and the publish and delay queues empty — nothing visible, in flight or delayed — on
+ * IDLE_READS reads in a row. One read is not enough: a job's next step can sit between two places (the
+ * stream, then a queue; one queue, then the other) while the other is read.
+ */
+export async function waitForPipelineIdle(pipeline: Pipeline, timeoutMs = 30_000): Promise<void> {
+  let idleReads = 0;
+  await waitFor(
+    async () => {
+      await pipeline.relayDrained(timeoutMs);
+      const [publish, delay] = await Promise.all([queueDepth(pipeline, 'publish'), queueDepth(pipeline, 'delay')]);
+      const idle = [publish, delay].every((d) => d.visible + d.inFlight + d.delayed === 0);
+      idleReads = idle ? idleReads + 1 : 0;
+      return { publish, delay, idleReads };
+    },
+    { until: (read) => read.idleReads >= IDLE_READS, what: 'the pipeline to be idle (every change relayed, the publish and delay queues empty)', timeoutMs },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, drainQueue, pin, testPipeline, type Caller } from './harness.ts';
+import { callerFor, drainQueue, pin, testPipeline, waitFor, type Caller } from './harness.ts';
 
 /** Intake, jobs and accounts API over real HTTP against DynamoDB Local, fauxqs and the stand-ins. */
 let pipeline: Pipeline;
@@ -167,7 +167,8 @@ describe('GET /v1/jobs', () => {
       const account = i % 2 === 0 ? 'a1' : 'a2';
       const created = await mine('POST', '/v1/pins', { body: pin({ account_id: account, title: `n${i}` }), headers: { 'Idempotency-Key': `list-${i}` } });
       ids.push(created.body.id);
-      await new Promise((r) => setTimeout(r, 3)); // distinct created_at
+      const createdAt = Date.parse(created.body.created_at);
+      await waitFor(() => Date.now(), { until: (now) => now > createdAt, what: 'the clock to pass the last created_at (distinct sort keys)', everyMs: 1 });
     }
     await mine('POST', `/v1/jobs/${ids[0]}/cancel`);
 

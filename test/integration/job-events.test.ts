@@ -85,7 +85,21 @@ async function outboxMarked(p: Pipeline, jobId: string): Promise<boolean> {
   return item.Item?.['pending_enqueue_pk'] !== undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Sweeps until `done` says the sweep did its work (a sweep within the 1 s grace does nothing), and returns
+ * what each sweep answered (messages re-sent).
+ */
+async function sweepUntil(p: Pipeline, done: () => Promise<boolean>, what: string): Promise<number[]> {
+  const sent: number[] = [];
+  await waitFor(
+    async () => {
+      sent.push(await p.sweepNow());
+      return done();
+    },
+    { what, timeoutMs: 10_000 },
+  );
+  return sent;
+}
 
 describe('job events', () => {
   it('a job that goes queued → running → succeeded yields exactly those events, in order, with the documented detail and no secrets', async () => {
@@ -158,13 +172,12 @@ describe('job events', () => {
     pipeline = await testPipeline({ worker: false, relay: false, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 } });
     await connect(pipeline);
     const job = await submit(pipeline, 'events-relay-dead');
-    await sleep(300);
+    expect(await outboxMarked(pipeline, job.id)).toBe(true); // written, owed, and nothing runs that could publish it
     expect(eventsOf(pipeline, job.id)).toEqual([]);
-    expect(await outboxMarked(pipeline, job.id)).toBe(true);
 
     // Act
-    await sleep(1_000); // past the grace period
-    expect(await pipeline.sweepNow()).toBe(1);
+    const sent = await sweepUntil(pipeline, async () => eventsOf(pipeline!, job.id).length > 0, 'a sweep past the grace to publish job.queued');
+    expect(sent.filter((n) => n > 0)).toEqual([1]);
 
     // Assess
     const events = eventsOf(pipeline, job.id);
@@ -180,11 +193,12 @@ describe('job events', () => {
     const api = await connect(pipeline);
     const created = await submit(pipeline, 'events-moved-on');
 
-    await sleep(1_200);
-    expect(await pipeline.sweepNow()).toBe(1); // the message (and job.queued): the worker takes it from there
+    // The message (and job.queued): the worker takes it from there.
+    const first = await sweepUntil(pipeline, async () => eventsOf(pipeline!, created.id).length > 0, 'a sweep past the grace to send the job');
+    expect(first.filter((n) => n > 0)).toEqual([1]);
     const job = await waitForJob(api, created.id);
-    await sleep(1_200);
-    await pipeline.sweepNow();
+    const rest = await sweepUntil(pipeline, async () => !(await outboxMarked(pipeline!, job.id)), 'sweeps to publish the events of running and succeeded');
+    expect(rest.every((n) => n === 0)).toBe(true); // a terminal job owes no message
 
     expect(job.status).toBe('succeeded');
     const events = eventsOf(pipeline, job.id);
@@ -211,8 +225,8 @@ describe('job events', () => {
     ]);
     expect(await outboxMarked(pipeline, job.id)).toBe(true);
 
-    await sleep(1_200);
-    expect(await pipeline.sweepNow()).toBe(0); // the message was sent and confirmed before the publish failed
+    const sent = await sweepUntil(pipeline, async () => eventsOf(pipeline!, job.id).length > 0, 'a sweep past the grace to publish job.queued');
+    expect(sent.every((n) => n === 0)).toBe(true); // the message was sent and confirmed before the publish failed
 
     expect(eventsOf(pipeline, job.id).map((e) => detailOf(e).id)).toEqual([eventIdFor(pipeline.tenantId, job.id, job.created_at, 1)]);
     const messages = (await drainQueue(pipeline, pipeline.queueUrls.publish)).filter((m) => JSON.parse(m.Body!).job_id === job.id);
@@ -241,10 +255,11 @@ describe('job events', () => {
     pipeline = await testPipeline({ worker: false, reconciler: { intervalMs: 3_600_000, graceSeconds: 1 } });
     const api = await connect(pipeline);
     const job = await submit(pipeline, 'events-redispatch');
-    await waitFor(async () => eventsOf(pipeline!, job.id).length === 1, { what: 'job.queued', timeoutMs: 10_000 });
+    await waitFor(() => eventsOf(pipeline!, job.id).length, { until: (n) => n === 1, what: 'job.queued on the bus', timeoutMs: 10_000 });
 
-    await sleep(1_200);
-    expect(await pipeline.reconcileNow()).toMatchObject({ redispatched: 1 });
+    // A reconciliation within the job's 1 s grace examines nothing: reconcile until one takes the job.
+    const reconciled = await waitFor(() => pipeline!.reconcileNow(), { until: (r) => r.examined > 0, what: 'a reconciliation past the grace', timeoutMs: 10_000 });
+    expect(reconciled).toMatchObject({ redispatched: 1 });
     await pipeline.relayDrained(20_000);
 
     const now = (await api('GET', `/v1/jobs/${job.id}`)).body as Job;

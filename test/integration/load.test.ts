@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox, SandboxRequestLog } from '../../local/pinterest-sandbox.ts';
-import { callerFor, drainQueue, testPipeline, type Caller } from './harness.ts';
+import { callerFor, drainQueue, testPipeline, waitFor, type Caller } from './harness.ts';
 
 /**
  * The promise under load (issue "Execution"): never over a per-account limit in any rolling 60 s window
@@ -57,15 +57,16 @@ async function submitMany(jobs: Array<{ user: string; board: string; key: string
   return ids;
 }
 
+const isOpen = (job: Job) => !['succeeded', 'failed', 'cancelled'].includes(job.status);
+
 async function waitTerminal(ids: string[], timeoutMs: number): Promise<Job[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const jobs = await Promise.all(ids.map(async (id) => (await api('GET', `/v1/jobs/${id}`)).body as Job));
-    const open = jobs.filter((j) => !['succeeded', 'failed', 'cancelled'].includes(j.status));
-    if (open.length === 0) return jobs;
-    if (Date.now() > deadline) throw new Error(`${open.length} jobs not terminal, e.g. ${JSON.stringify(open[0])}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
+  return waitFor(() => Promise.all(ids.map(async (id) => (await api('GET', `/v1/jobs/${id}`)).body as Job)), {
+    until: (jobs) => !jobs.some(isOpen),
+    what: `${ids.length} jobs to end`,
+    timeoutMs,
+    everyMs: 1_000,
+    show: (jobs) => `${jobs.filter(isOpen).length} not terminal, e.g. ${JSON.stringify(jobs.find(isOpen))}`,
+  });
 }
 
 /** The most requests in any closed 60 s window [t, t + 60 s] starting at a request. */

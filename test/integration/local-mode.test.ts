@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from './wait.ts';
 
 /**
  * `npm start` as a user runs it: the real entry point in a child process, the curl commands it prints
@@ -38,18 +39,14 @@ async function startLocal(args: string[] = [], env: Record<string, string> = {})
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const ready = /^pinrelay ready on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
-      if (ready) {
-        clearInterval(timer);
-        resolve(ready[1]!);
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`npm start exited early:\n${output}`));
-      }
-    }, 100);
-  });
+  const ready = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      return /^pinrelay ready on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output) ?? undefined;
+    },
+    { what: 'the "pinrelay ready on" line', timeoutMs: 60_000, show: () => output.slice(-1_000) },
+  );
+  const apiUrl = ready[1]!;
   return { child, output: () => output, apiUrl, stateFile };
 }
 
@@ -87,14 +84,6 @@ const commandOf = (pid: number) => {
     return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`;
   } catch {
     return `${pid} (gone)`;
-  }
-};
-
-const until = async (condition: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
   }
 };
 
@@ -145,7 +134,7 @@ describe('npm start', () => {
     const ports = [Number(new URL(local.apiUrl).port), Number(new URL(state.dynamodbEndpoint).port)];
     expect(await ctrlC(local)).toBe(0);
     // Children exit on their own signal/stdin close; give them a moment (esbuild's service, the JVM).
-    await until(() => children.filter(alive).length === 0, 5_000).catch(() => undefined);
+    await waitFor(() => children.filter(alive).map(commandOf), { until: (left) => left.length === 0, what: 'every process npm start started to exit', timeoutMs: 5_000 });
     expect(children.filter(alive).map(commandOf)).toEqual([]);
     for (const port of ports) expect(await listening(port)).toBe(false);
     expect(existsSync(local.stateFile)).toBe(false);

@@ -2,7 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqsClient } from '../../lambdas/common/clients.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, drainQueue, pin, testPipeline } from './harness.ts';
+import { callerFor, drainQueue, pin, testPipeline, waitFor } from './harness.ts';
 
 /**
  * No job may be written and never enqueued: intake only writes the job; the jobs-table stream relay sends
@@ -54,6 +54,14 @@ async function pendingMarker(p: Pipeline, jobId: string): Promise<boolean> {
   return item.Item!['pending_enqueue_pk'] !== undefined;
 }
 
+/**
+ * Sweeps until a sweep sends something, and returns how many messages that one sent: a sweep within the
+ * 1 s grace sends nothing and changes nothing, so this waits for the grace without guessing its end.
+ */
+function sweepOnceGraceIsOver(p: Pipeline): Promise<number> {
+  return waitFor(() => p.sweepNow(), { until: (sent) => sent > 0, what: 'a sweep that re-sends the job (once its 1 s grace is over)', timeoutMs: 10_000 });
+}
+
 describe('outbox', () => {
   it('still enqueues the job exactly once when SQS fails between the job write and the send', async () => {
     pipeline = await testPipeline({ worker: false });
@@ -74,8 +82,7 @@ describe('outbox', () => {
     expect(await messagesFor(pipeline, jobId)).toHaveLength(0);
     expect(await pendingMarker(pipeline, jobId)).toBe(true);
 
-    await new Promise((r) => setTimeout(r, 1_200)); // past the grace period
-    expect(await pipeline.sweepNow()).toBe(1);
+    expect(await sweepOnceGraceIsOver(pipeline)).toBe(1);
     expect(await messagesFor(pipeline, jobId)).toHaveLength(1);
     expect(await pendingMarker(pipeline, jobId)).toBe(false);
     expect(await pipeline.sweepNow()).toBe(0); // confirmed: nothing left to re-send
@@ -93,8 +100,7 @@ describe('outbox', () => {
     expect(JSON.parse(parked[0]!.Body!)).toMatchObject({ condition: 'RetryAttemptsExhausted', keys: [{ pk: { S: `JOB#${pipeline.tenantId}#${jobId}` } }] });
     expect(await messagesFor(pipeline, jobId)).toHaveLength(0);
 
-    await new Promise((r) => setTimeout(r, 1_200));
-    expect(await pipeline.sweepNow()).toBe(1);
+    expect(await sweepOnceGraceIsOver(pipeline)).toBe(1);
     expect(await messagesFor(pipeline, jobId)).toHaveLength(1);
   });
 

@@ -84,7 +84,7 @@ describe('reads and writes have separate budgets', () => {
     // The first create happens but its answer is lost (unknown): the retry must list the board first.
     sandbox.inject({ kind: 'drop_after_create' }, { match: { user } });
     const [lost] = await submit(accountId, boardId, ['verify-me']);
-    await waitFor(async () => ((await api('GET', `/v1/jobs/${lost!.id}`)).body as Job).status === 'retry_scheduled', { what: 'the unknown outcome', timeoutMs: 20_000 });
+    await waitFor(async () => ((await api('GET', `/v1/jobs/${lost!.id}`)).body as Job).status, { until: (status) => status === 'retry_scheduled', what: 'the unknown outcome', timeoutMs: 20_000 });
 
     // Its verification listing is refused (429 code 8, no Retry-After); meanwhile other jobs of the account go on creating.
     sandbox.inject({ kind: 'rate_limit' }, { match: { user, path: '/v5/boards/.*/pins' } });
@@ -115,7 +115,7 @@ describe('fairness', () => {
   it('a hot account’s backlog does not delay another account’s first attempt by more than a few seconds', async () => {
     const hot = await account(60);
     await submit(hot.accountId, hot.boardId, Array.from({ length: 40 }, (_, i) => `hot-${i}`));
-    await waitFor(async () => creates(hot.user).length >= 3, { what: 'the hot backlog to start', timeoutMs: 20_000 });
+    await waitFor(() => creates(hot.user).length, { until: (n) => n >= 3, what: 'the hot backlog to start (3 creates)', timeoutMs: 20_000 });
 
     const cold = await Promise.all([account(60), account(60), account(60)]);
     const submittedAt = Date.now();

@@ -1,8 +1,9 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
-import { SANDBOX_DEMO_USER, type Pipeline } from '../../local/pipeline.ts';
+import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox } from '../../local/pinterest-sandbox.ts';
-import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';
+import { callerFor, sqsOf, testPipeline, waitFor, waitForJob, waitForPipelineIdle, type Caller } from './harness.ts';
 
 const settle = (jobId: string, timeoutMs?: number) => waitForJob(api, jobId, timeoutMs);
 
@@ -42,6 +43,9 @@ async function account(rate?: number): Promise<{ accountId: string; boardId: str
   return { accountId: `acct-${accounts}`, boardId, user };
 }
 
+/** The creates (POST /v5/pins) Pinterest received for `user`, answered or not. */
+const createsOf = (user: string) => sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins');
+
 async function submit(accountId: string, boardId: string, key: string, extra: Record<string, unknown> = {}): Promise<Job> {
   const created = await api('POST', '/v1/pins', {
     body: {
@@ -57,7 +61,6 @@ async function submit(accountId: string, boardId: string, key: string, extra: Re
   expect(created.status).toBe(202);
   return created.body as Job;
 }
-
 
 describe('publishing', () => {
   it('happy path: queued → running → succeeded with the pin id, in seconds', async () => {
@@ -141,18 +144,20 @@ describe('publishing', () => {
     const { accountId, boardId, user } = await account();
     sandbox.inject({ kind: 'slow', delayMs: 1_000 }, { match: { user } });
     const created = await submit(accountId, boardId, 'dup-delivery');
-    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    const sqs = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = sqsOf(pipeline);
     const body = JSON.stringify({ job_id: created.id, tenant_id: pipeline.tenantId, version: 1 });
-    await new Promise((r) => setTimeout(r, 300)); // the first delivery is now mid-attempt
+    await waitFor(() => createsOf(user).length, { until: (n) => n > 0, what: 'the first delivery to be mid-attempt (its create held by Pinterest for 1 s)' });
     await Promise.all([
       sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: `${pipeline.tenantId}#${accountId}`, MessageDeduplicationId: 'dup-a' })),
       sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: 'another-group', MessageDeduplicationId: 'dup-b' })),
     ]);
-    const job = await settle(created.id);
-    await new Promise((r) => setTimeout(r, 1_500)); // let the duplicates be processed
+    await settle(created.id);
+    await waitForPipelineIdle(pipeline); // both copies handled, nothing held back for later
+
+    const job = (await api('GET', `/v1/jobs/${created.id}`)).body as Job;
     expect(job.status).toBe('succeeded');
     expect(job.attempt_count).toBe(1);
+    expect(createsOf(user)).toHaveLength(1);
     expect(sandbox.pins({ boardId })).toHaveLength(1);
   });
 
@@ -166,7 +171,8 @@ describe('publishing', () => {
     const job = await settle(later.id, 30_000);
     expect(job.status).toBe('succeeded');
     expect(Date.parse(job.attempts[0]!.started_at)).toBeGreaterThanOrEqual(at.getTime());
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The cancelled job's message left the delay queue with the other's: wait until it has been handled too.
+    await waitForPipelineIdle(pipeline);
     expect((await api('GET', `/v1/jobs/${cancelledJob.id}`)).body.status).toBe('cancelled');
     expect(sandbox.pins({ boardId }).map((p) => p.title)).toEqual(['pin scheduled-runs']);
   });

@@ -3,6 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startSqsPoller, type SqsPoller } from '../../local/sqs-poller.ts';
+import { waitFor } from './wait.ts';
 
 /**
  * local/sqs-poller.ts must behave like a Lambda SQS event source mapping with ReportBatchItemFailures,
@@ -55,13 +56,9 @@ async function visibleCount(url: string): Promise<number> {
   return Number(attrs.Attributes!['ApproximateNumberOfMessages']) + Number(attrs.Attributes!['ApproximateNumberOfMessagesNotVisible']);
 }
 
-const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+/** Reads every 50 ms, up to 15 s, until `done` says so. */
+const until = <T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000) =>
+  waitFor(read, { until: done, what, timeoutMs, everyMs: 50 });
 
 describe('local SQS event source mapping', () => {
   it('delivers every message once in batches of at most 10 and deletes what succeeded', async () => {
@@ -78,8 +75,8 @@ describe('local SQS event source mapping', () => {
         return { batchItemFailures: [] };
       },
     });
-    await until(() => seen.length >= 25);
-    await until(async () => (await visibleCount(q.url)) === 0);
+    await until(() => seen.length, (n) => n >= 25, 'all 25 messages handled');
+    await until(() => visibleCount(q.url), (n) => n === 0, 'the queue to be empty');
     expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `m${i}`).sort());
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
   });
@@ -103,8 +100,8 @@ describe('local SQS event source mapping', () => {
         return { batchItemFailures: failures };
       },
     });
-    await until(() => deliveries.filter((d) => d.body === 'bad').length === 2);
-    await until(async () => (await visibleCount(q.url)) === 0);
+    await until(() => deliveries.filter((d) => d.body === 'bad').length, (n) => n === 2, 'the failed message to come back once');
+    await until(() => visibleCount(q.url), (n) => n === 0, 'the queue to be empty');
     expect(deliveries.filter((d) => d.body.startsWith('ok'))).toHaveLength(2);
     const retry = deliveries.filter((d) => d.body === 'bad')[1]!;
     expect(retry.receiveCount).toBe('2');
@@ -124,7 +121,7 @@ describe('local SQS event source mapping', () => {
         throw new Error('handler crashed');
       },
     });
-    await until(async () => (await visibleCount(q.dlqUrl!)) === 1, 20_000);
+    await until(() => visibleCount(q.dlqUrl!), (n) => n === 1, 'the poison message in the DLQ', 20_000);
     expect(calls).toBe(2);
     expect(errors).toHaveLength(2);
     expect(await visibleCount(q.url)).toBe(0);
@@ -138,11 +135,11 @@ describe('local SQS event source mapping', () => {
       sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'test', concurrency: 2,
       handler: async (event) => {
         for (const r of event.Records) order.push(r.body);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 50)); // work that keeps the group's message in flight
         return { batchItemFailures: [] };
       },
     });
-    await until(() => order.length === 6);
+    await until(() => order.length, (n) => n === 6, 'all six messages handled');
     for (const g of ['a', 'b', 'c']) expect(order.filter((b) => b.startsWith(g))).toEqual([`${g}1`, `${g}2`]);
   });
 });

@@ -16,11 +16,20 @@ let other: Caller;
 const lines: string[] = [];
 let live: { stop(): Promise<void> } | undefined;
 let sampler: ReturnType<typeof pipelineSampler> | undefined;
+/** Samples the live summary has started: one at a time, so the one before the last has printed (or not). */
+let samplesStarted = 0;
 
 beforeAll(async () => {
   pipeline = await testPipeline({ pacing: { accountPerMinute: 30, appPerSecond: 100 } });
   sampler = pipelineSampler(pipeline);
-  live = startLiveSummary({ sample: sampler.sample, print: (line) => lines.push(line), intervalMs: 250 });
+  live = startLiveSummary({
+    sample: () => {
+      samplesStarted++;
+      return sampler!.sample();
+    },
+    print: (line) => lines.push(line),
+    intervalMs: 250,
+  });
   const tenant = await pipeline.createTenant('stats');
   api = callerFor(pipeline, tenant.apiKey);
   other = callerFor(pipeline, (await pipeline.createTenant('stats-other')).apiKey);
@@ -92,7 +101,7 @@ describe('GET /v1/stats', () => {
 
     // The other tenant sees only its own job.
     const theirs = (await other('GET', '/v1/stats')).body as Stats;
-    await waitFor(async () => ((await other('GET', '/v1/stats')).body as Stats).counts.succeeded === 1, { what: "the other tenant's job to succeed" });
+    await waitFor(async () => ((await other('GET', '/v1/stats')).body as Stats).counts, { until: (counts) => counts.succeeded === 1, what: "the other tenant's job to succeed" });
     expect(theirs.total).toBe(1);
     expect(theirs.accounts.map((a) => a.account_id)).toEqual(['theirs']);
 
@@ -106,13 +115,14 @@ describe('GET /v1/stats', () => {
   it('the live summary printed while the jobs moved, and is quiet now that they stopped', async () => {
     // Every tenant of the pipeline: 4 succeeded (3 + the other tenant's), 1 failed, 1 scheduled, 1 cancelled.
     const final = '0 queued · 0 running · 0 retrying · 4 succeeded · 1 failed';
-    await waitFor(async () => lines.some((l) => l.includes(final)), { what: `a summary line with ${final}`, timeoutMs: 10_000 });
+    await waitFor(() => lines.at(-1), { until: () => lines.some((l) => l.includes(final)), what: `a summary line with ${final}`, timeoutMs: 10_000 });
     console.log(`[stats] live summary lines:\n${lines.join('\n')}`);
     expect(lines.every((l) => /^\[\d\d:\d\d:\d\dZ\] jobs: \d+ queued · \d+ running · \d+ retrying · \d+ succeeded · \d+ failed · \d+\/min( · \d+ scheduled)?( · \d+ cancelled)?$/.test(l))).toBe(true);
     expect(lines.length).toBeGreaterThanOrEqual(2); // it printed while jobs moved, not only at the end
     expect(lines.at(-1)).toMatch(/4 succeeded · 1 failed · [1-9]\d*\/min · 1 scheduled · 1 cancelled$/);
     const printed = lines.length;
-    await new Promise((r) => setTimeout(r, 1500)); // six more samples: nothing changed, nothing printed
-    expect(lines).toHaveLength(printed);
+    const from = samplesStarted;
+    await waitFor(() => samplesStarted, { until: (n) => n >= from + 7, what: 'six more samples taken and judged', timeoutMs: 10_000 });
+    expect(lines).toHaveLength(printed); // nothing changed, nothing printed
   }, 30_000);
 });

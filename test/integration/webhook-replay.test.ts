@@ -105,7 +105,7 @@ describe('webhooks replay', () => {
     for (const id of jobIds) await waitForJob(api, id);
     const testEventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
 
-    await waitFor(async () => deadLettered(sub.id).length >= 4, { what: 'four dead-lettered events', timeoutMs: 20_000 });
+    await waitFor(() => deadLettered(sub.id).length, { until: (n) => n >= 4, what: 'four dead-lettered events', timeoutMs: 20_000 });
     await pipeline.events.idle();
     expect(await dlqDepth()).toBe(4);
     const refused = hook.deliveries();
@@ -157,7 +157,7 @@ describe('webhooks replay', () => {
     const one = await subscribe(api, first.url, ['job.failed']);
     const two = await subscribe(api, second.url, ['job.failed']);
     for (const sub of [one, two, one]) expect((await api('POST', `/v1/webhooks/${sub.id}/test`)).status).toBe(202);
-    await waitFor(async () => deadLettered(one.id).length === 2 && deadLettered(two.id).length === 1, { what: 'three dead-lettered test events' });
+    await waitFor(() => [deadLettered(one.id).length, deadLettered(two.id).length], { until: ([a, b]) => a === 2 && b === 1, what: 'three dead-lettered test events (2 + 1)' });
     await pipeline.events.idle();
     expect(await dlqDepth()).toBe(3);
     first.fix();

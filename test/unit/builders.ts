@@ -2,14 +2,9 @@ import type { Context } from 'aws-lambda';
 import type { CreatePinRequest, JobStatus } from '../../lambdas/api/schemas.ts';
 import { bodyHash, jobIdFor } from '../../lambdas/domain/ids.ts';
 import { newJob, transition, type JobRecord } from '../../lambdas/domain/job.ts';
-import {
-  PinterestHttpError,
-  PinterestTransportError,
-  type PinterestOperation,
-  type PinterestPin,
-  type SendPhase,
-} from '../../lambdas/adapters/pinterest-client.ts';
-import type { JobMessage } from '../../lambdas/adapters/sqs-job-queue.ts';
+import { PinterestHttpError, PinterestTransportError } from '../../lambdas/adapters/pinterest/errors.ts';
+import type { SendPhase } from '../../lambdas/adapters/pinterest/send-phase.ts';
+import type { JobMessage, PinterestOperation, PinterestPin } from '../../lambdas/use-cases/ports.ts';
 
 /** Builders shared by the unit tests: one valid request, jobs in any status, a Lambda context. */
 

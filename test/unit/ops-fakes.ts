@@ -1,5 +1,4 @@
-import type { AccountRate } from '../../lambdas/api/schemas.ts';
-import type { RateView } from '../../lambdas/use-cases/account-rate.ts';
+import type { AccountRate } from '../../lambdas/domain/account.ts';
 import type {
   AccountSummary,
   JobCount,
@@ -12,12 +11,13 @@ import type {
   OverdueJobs,
   QueueAdmin,
   QueueDepth,
+  RateView,
   TenantDirectory,
 } from '../../lambdas/use-cases/ports.ts';
 import { InMemoryJobStore, InMemoryTenantStore } from './fakes.ts';
 
 /**
- * In-memory fakes of the operators' ports (lambdas/use-cases/ports.ts, "operations and statistics"), over
+ * In-memory fakes of the operators' ports (lambdas/use-cases/ports/: jobs, tenants, queues, pacing), over
  * the same rows as the job and tenant store fakes, so a use case's writes show up in its counts.
  */
 

@@ -3,11 +3,11 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
-import { DynamoJobStore, OPTIONAL_ATTRIBUTES, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
-import { transition } from '../../../lambdas/domain/job.ts';
+import { OPTIONAL_ATTRIBUTES, toItem } from '../../../lambdas/adapters/dynamo-job-item.ts';
+import { DynamoJobStore } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { InvalidCursor } from '../../../lambdas/domain/errors.ts';
+import { JOB_STATUSES, transition, type JobStatus } from '../../../lambdas/domain/job.ts';
 import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
-import { ValidationError } from '../../../lambdas/common/errors.ts';
 import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -334,7 +334,7 @@ describe('DynamoJobStore.list', () => {
   ] as const)('rejects a cursor with %s before querying', async (_what, cursor, filter) => {
     const attempt = store.list(TENANT, filter, { limit: 10, cursor });
 
-    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidCursor);
     await expect(attempt).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
   });

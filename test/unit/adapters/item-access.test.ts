@@ -5,7 +5,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo-tenant-store.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { FUNCTIONS, type Access, type FunctionDefinition } from '../../../definitions/functions.ts';
+import type { Access } from '../../../definitions/access.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../../definitions/functions.ts';
 import { TENANT_ITEM_GRANTS, matchesLeadingKey, type ItemAction, type ItemScopedAccess } from '../../../definitions/item-access.ts';
 import { ACCOUNT, T0, TENANT } from '../builders.ts';
 

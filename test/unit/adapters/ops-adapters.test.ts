@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoJobStore, toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { toItem } from '../../../lambdas/adapters/dynamo-job-item.ts';
+import { DynamoJobStore } from '../../../lambdas/adapters/dynamo-job-store.ts';
 import { DynamoTenantDirectory } from '../../../lambdas/adapters/dynamo-tenant-directory.ts';
 import { SqsQueueAdmin } from '../../../lambdas/adapters/sqs-queue-admin.ts';
 import { jobRecord, TENANT } from '../builders.ts';

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RefreshedTokens } from '../../../lambdas/adapters/pinterest-client.ts';
+import { PinterestResponseError } from '../../../lambdas/adapters/pinterest/errors.ts';
 import {
   REFRESH_AHEAD_MS,
   ROTATION_NOT_STORED_METRIC,
@@ -9,7 +9,7 @@ import {
   type SecretsTokenProviderOptions,
 } from '../../../lambdas/adapters/secrets-token-provider.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { AppCredentialsMissingError, TokenRefreshError, type AccountTokens } from '../../../lambdas/use-cases/ports.ts';
+import { AppCredentialsMissingError, TokenRefreshError, type AccountTokens, type RefreshedTokens } from '../../../lambdas/use-cases/ports.ts';
 import { ACCOUNT, httpError, T0, TENANT, transportError } from '../builders.ts';
 import { ScriptedPinterest } from '../fakes.ts';
 
@@ -401,7 +401,8 @@ describe('SecretsTokenProvider: refresh failures', () => {
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
   });
 
-  it.each([400, 401, 403])('TokenRefreshError(%i) when Pinterest refuses the refresh token', async (status) => {
+  // The classifier decides (lambdas/domain/classify.ts refreshTokenRefused): any answer but a 429 or a 5xx.
+  it.each([400, 401, 403, 302])('TokenRefreshError(%i) when Pinterest refuses the refresh token', async (status) => {
     stores({});
     pinterest.refreshes.push(httpError(status, { operation: 'refresh_token' }));
 
@@ -417,6 +418,7 @@ describe('SecretsTokenProvider: refresh failures', () => {
     ['500', httpError(500, { operation: 'refresh_token' })],
     ['503', httpError(503, { operation: 'refresh_token' })],
     ['a transport failure', transportError('after_send', 'refresh_token')],
+    ['a 2xx that is not a token response', new PinterestResponseError('refresh_token', 200, 'Pinterest token refresh answered HTTP 200 without a string access_token', null)],
   ])('rethrows %s as it is: transient, the stored tokens stay valid', async (_what, failure) => {
     stores({});
     pinterest.refreshes.push(failure);

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeWebhookRules } from '../../../lambdas/adapters/eventbridge-webhook-rules.ts';
 import { SqsWebhookDeadLetterQueue } from '../../../lambdas/adapters/sqs-webhook-dead-letters.ts';
-import type { DeadLetter } from '../../../lambdas/use-cases/webhook-replay.ts';
+import type { WebhookDeadLetter } from '../../../lambdas/use-cases/ports.ts';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Pinrelay-dev-Stateful-QueuesWebhookDeadLetterQueue';
 const sqs = mockClient(SQSClient);
@@ -18,7 +18,7 @@ const eb = mockClient(EventBridgeClient);
 const queue = new SqsWebhookDeadLetterQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL);
 const rules = new EventBridgeWebhookRules(new EventBridgeClient({ region: 'eu-west-1' }));
 
-const letter = (n: number): DeadLetter => ({ messageId: `m${n}`, receiptHandle: `r${n}`, body: '{}', attributes: {} });
+const letter = (n: number): WebhookDeadLetter => ({ messageId: `m${n}`, receiptHandle: `r${n}`, body: '{}', attributes: {} });
 
 beforeEach(() => {
   sqs.reset();

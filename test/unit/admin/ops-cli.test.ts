@@ -1,10 +1,13 @@
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runOpsCommand, type OpsValues } from '../../../bin/ops.ts';
+import type { OpsValues } from '../../../bin/ops-target.ts';
+import { runOpsCommand } from '../../../bin/ops.ts';
 import type { QueuesReport } from '../../../lambdas/use-cases/ops-queues.ts';
 
 const sqs = mockClient(SQSClient);
+const ddb = mockClient(DynamoDBDocumentClient);
 const BASE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/';
 /** How CloudFormation names the stage's queues (stack name, construct path + hash, random suffix). */
 const STAGE_QUEUES = [
@@ -25,6 +28,7 @@ async function cli(command: string, sub: string | undefined, values: OpsValues, 
 }
 
 beforeEach(() => {
+  ddb.reset();
   sqs.reset();
   sqs.on(ListQueuesCommand).resolves({ QueueUrls: STAGE_QUEUES });
   sqs.on(GetQueueAttributesCommand).callsFake(async (input: { QueueUrl: string }) => ({
@@ -69,5 +73,15 @@ describe('admin operations commands: where things are in AWS', () => {
     expect(await cli('rate', undefined, { tenant: 't' }, { TENANTS_TABLE_NAME: 'Tenants' })).toMatchObject({ code: 2, stderr: expect.stringContaining('rate needs --tenant T and --account A') });
     expect(await cli('jobs', 'requeue', { tenant: 't', set: ['board_id'] }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('expected FIELD=VALUE') });
     expect(await cli('jobs', 'explode', {}, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command: jobs explode') });
+  });
+
+  it('jobs requeue refuses corrections that are not valid pin fields, dry run or not, before reading anything: exit 2 naming each one', async () => {
+    for (const apply of [false, true]) {
+      const tooLong = await cli('jobs', 'requeue', { tenant: 't', set: [`title=${'x'.repeat(101)}`], apply }, { JOBS_TABLE_NAME: 'Jobs' });
+      expect(tooLong).toMatchObject({ code: 2, stderr: 'admin: invalid corrections\n  pin.title: must be at most 100 characters\n' });
+      const unknown = await cli('jobs', 'requeue', { tenant: 't', set: ['colour=red'], apply }, { JOBS_TABLE_NAME: 'Jobs' });
+      expect(unknown).toMatchObject({ code: 2, stderr: expect.stringMatching(/^admin: invalid corrections\n {2}pin: .*colour/) });
+    }
+    expect(ddb.calls()).toHaveLength(0);
   });
 });

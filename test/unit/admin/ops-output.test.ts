@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatFailedJobs, formatNudge, formatQueues, formatRedrive, formatRequeue, formatStuck } from '../../../bin/ops-output.ts';
-import { parseCorrections, UsageError } from '../../../bin/ops.ts';
+import { UsageError } from '../../../bin/ops-target.ts';
+import { InvalidCorrections, parseCorrections } from '../../../bin/ops.ts';
 import type { FailedJob, FailedJobsReport, StuckReport } from '../../../lambdas/use-cases/ops-jobs.ts';
 import type { RedriveReport } from '../../../lambdas/use-cases/ops-queues.ts';
 
@@ -182,5 +183,13 @@ describe('parseCorrections', () => {
     });
     expect(() => parseCorrections(['board_id'])).toThrow(UsageError);
     expect(() => parseCorrections(['media_source={oops'])).toThrow(/does not parse/);
+  });
+
+  it('checks them like a requeue body\'s pin: each problem at its path, and fields that are not pin fields', () => {
+    expect(() => parseCorrections([`title=${'x'.repeat(101)}`])).toThrow(
+      expect.objectContaining({ name: 'InvalidCorrections', message: 'invalid corrections', details: [{ path: 'pin.title', message: 'must be at most 100 characters' }] }),
+    );
+    expect(() => parseCorrections(['colour=red'])).toThrow(InvalidCorrections);
+    expect(() => parseCorrections(['colour=red'])).toThrow(expect.objectContaining({ details: [expect.objectContaining({ path: 'pin' })] }));
   });
 });

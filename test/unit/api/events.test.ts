@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
 import { eventSchemaDocument, JobEvent, WebhookDelivery } from '../../../lambdas/api/events.ts';
 import { jobEventFor, jobEventOf, statusChangeOf, type JobEventDetail } from '../../../lambdas/domain/events.ts';
-import { transition } from '../../../lambdas/domain/job.ts';
+import { JOB_STATUSES, transition } from '../../../lambdas/domain/job.ts';
 import { WEBHOOK_INPUT_PATHS } from '../../../definitions/webhooks.ts';
 import { jobRecord, pinRequest } from '../builders.ts';
 

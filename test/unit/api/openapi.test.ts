@@ -82,7 +82,7 @@ describe('openApiDocument', () => {
   // Clients generated from /v1/openapi.json must know Pinterest's limits (JSON Schema maxLength counts code
   // points, exactly Pinterest's rule).
   it('documents the Pinterest text limits', () => {
-    const pin = (doc.components?.schemas as Record<string, { properties: Record<string, { maxLength?: number }> }>)['CreatePinRequest']!;
+    const pin = (doc.components!.schemas as Record<string, { properties: Record<string, { maxLength?: number }> }>)['CreatePinRequest']!;
     expect(pin.properties['title']?.maxLength).toBe(100);
     expect(pin.properties['description']?.maxLength).toBe(800);
     expect(pin.properties['alt_text']?.maxLength).toBe(500);

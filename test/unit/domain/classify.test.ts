@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { OUTCOMES } from '../../../lambdas/api/schemas.ts';
-import { classifyAttempt, type AttemptInput, type Classification } from '../../../lambdas/domain/classify.ts';
+import { OUTCOMES } from '../../../lambdas/domain/job.ts';
+import {
+  classifyAttempt,
+  refreshTokenRefused,
+  requiresReauthorization,
+  type AttemptInput,
+  type Classification,
+} from '../../../lambdas/domain/classify.ts';
 
 const http = (status: number, code: number | null = null, retryAfterSeconds: number | null = null): AttemptInput => ({
   kind: 'http',
@@ -22,6 +28,7 @@ describe('classifyAttempt: the outcome table, row by row', () => {
     ['408 request timeout', http(408), 'retry_now', 'request_timeout', null],
     ['transport before_send', { kind: 'transport', phase: 'before_send' }, 'retry_now', 'network_error', null],
     ['refresh endpoint 5xx', { kind: 'token_refresh_failed', status: 503 }, 'retry_now', 'server_error', null],
+    ['the invocation ends before the create is sent', { kind: 'deadline' }, 'retry_now', 'worker_deadline', null],
     // retry_later
     ['429 without code', http(429), 'retry_later', 'rate_limited', null],
     ['429 code 8', http(429, 8), 'retry_later', 'rate_limited', null],
@@ -149,5 +156,40 @@ describe('classifyAttempt: remediation names what ops must check', () => {
 
     // Assess
     for (const fragment of fragments) expect(remediation).toContain(fragment);
+  });
+});
+
+describe('refreshTokenRefused: what a failed token refresh means for the account (the token provider asks)', () => {
+  it.each([
+    [400, true],
+    [401, true],
+    [403, true],
+    [404, true],
+    [302, true], // an answer that is no refusal to retry: the tokens cannot be refreshed as they are
+    [null, true], // no refresh possible at all
+    [429, false],
+    [500, false],
+    [503, false],
+    [599, false],
+  ] as const)('status %s ⇒ refused: %s', (status, refused) => {
+    // Act
+    const result = refreshTokenRefused({ kind: 'token_refresh_failed', status });
+
+    // Assess: the provider's verdict and the job's outcome never disagree
+    expect(result).toBe(refused);
+    expect(classifyAttempt({ kind: 'token_refresh_failed', status }).outcome).toBe(refused ? 'needs_human' : status === 429 ? 'retry_later' : 'retry_now');
+  });
+});
+
+describe('requiresReauthorization: the outcomes that mark the account for reconnecting', () => {
+  it.each([
+    ['a dead refresh token', classifyAttempt({ kind: 'token_refresh_failed', status: 400 }), true],
+    ['a second 401 right after a refresh', classifyAttempt(http(401), { afterRefresh: true }), true],
+    ['a first 401 (refresh and retry)', classifyAttempt(http(401)), false],
+    ['placeholder app credentials (the account is fine)', classifyAttempt({ kind: 'app_credentials_missing' }), false],
+    ['a forbidden board', classifyAttempt(http(403)), false],
+    ['a success', null, false],
+  ] as const)('%s ⇒ %s', (_what, classification, expected) => {
+    expect(requiresReauthorization(classification)).toBe(expected);
   });
 });

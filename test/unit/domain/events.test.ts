@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
 import {
   EVENT_ID_PATTERN,
   EVENT_SCHEMA_VERSION,
@@ -11,7 +10,7 @@ import {
   jobEventOf,
   statusChangeOf,
 } from '../../../lambdas/domain/events.ts';
-import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { JOB_STATUSES, transition, type JobRecord, type JobStatus } from '../../../lambdas/domain/job.ts';
 import { redispatched, stranded, withIncident } from '../../../lambdas/domain/reconciliation.ts';
 import { jobRecord, pinRequest, T0, TENANT, OTHER_TENANT } from '../builders.ts';
 

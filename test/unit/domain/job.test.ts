@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
 import {
   CANCELLABLE,
   canTransition,
   IllegalTransitionError,
   isTerminal,
+  JOB_STATUSES,
   newJob,
   OWES_MESSAGE,
   pinFieldsOf,
   TERMINAL,
   transition,
   type JobRecord,
+  type JobStatus,
 } from '../../../lambdas/domain/job.ts';
 import { pinRequest, T0, TENANT } from '../builders.ts';
 

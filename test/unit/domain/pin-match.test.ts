@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PinterestPin } from '../../../lambdas/adapters/pinterest-client.ts';
-import type { PinFields } from '../../../lambdas/api/schemas.ts';
+import type { PinterestPin } from '../../../lambdas/use-cases/ports.ts';
+import type { PinFields } from '../../../lambdas/domain/pin.ts';
 import { findMatchingPin, normalizeLink, parsePinterestTime, type PinCandidate } from '../../../lambdas/domain/pin-match.ts';
 
 const BOARD = '549755885175';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
-import { transition } from '../../../lambdas/domain/job.ts';
+import { JOB_STATUSES, transition } from '../../../lambdas/domain/job.ts';
 import {
   expectedMoveBy,
   isCurrentMessage,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY_TIMING, parseRetryAfter, RateLimiter } from '../../../local/stand-ins/eventbridge/delivery.ts';
+import { backoffDelay, DEFAULT_RETRY_TIMING, parseRetryAfter, RateLimiter } from '../../../local/stand-ins/eventbridge/delivery-timing.ts';
 
 describe('retry backoff', () => {
   const timing = { ...DEFAULT_RETRY_TIMING, jitter: 0 };

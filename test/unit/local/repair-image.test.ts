@@ -1,6 +1,6 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { toItem } from '../../../lambdas/adapters/dynamo-job-store.ts';
+import { toItem } from '../../../lambdas/adapters/dynamo-job-item.ts';
 import { repairImage } from '../../../local/stream-poller.ts';
 import { jobRecord } from '../builders.ts';
 

@@ -11,9 +11,8 @@ import {
   REJECTION_CODE_VALUES,
   TERMINAL_STATUS_VALUES,
 } from '../../../definitions/metrics.ts';
-import { JobFailure, OUTCOMES } from '../../../lambdas/api/schemas.ts';
-import { TERMINAL } from '../../../lambdas/domain/job.ts';
-import type { ErrorCode } from '../../../lambdas/common/errors.ts';
+import { JobFailure, type ErrorCode } from '../../../lambdas/api/schemas.ts';
+import { OUTCOMES, TERMINAL } from '../../../lambdas/domain/job.ts';
 import type { ReleaseResult } from '../../../lambdas/use-cases/release-due.ts';
 import type { DeadLetterResult } from '../../../lambdas/use-cases/reconcile.ts';
 

@@ -19,7 +19,7 @@ let deps: ReturnType<typeof fakeDeps>;
 let handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 let b: typeof import('../builders.ts');
 let transition: typeof import('../../../lambdas/domain/job.ts')['transition'];
-let toItem: typeof import('../../../lambdas/adapters/dynamo-job-store.ts')['toItem'];
+let toItem: typeof import('../../../lambdas/adapters/dynamo-job-item.ts')['toItem'];
 let f: typeof import('../fakes.ts');
 let out: Captured;
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   ({ handler } = (await import('../../../lambdas/relay-outbox/handler.ts')) as never);
   b = await import('../builders.ts');
   ({ transition } = await import('../../../lambdas/domain/job.ts'));
-  ({ toItem } = await import('../../../lambdas/adapters/dynamo-job-store.ts'));
+  ({ toItem } = await import('../../../lambdas/adapters/dynamo-job-item.ts'));
   f = await import('../fakes.ts');
 });
 afterAll(() => {

@@ -1,7 +1,7 @@
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobRecord } from '../../../lambdas/domain/job.ts';
-import type { PinterestPin } from '../../../lambdas/adapters/pinterest-client.ts';
+import type { PinterestPin } from '../../../lambdas/use-cases/ports.ts';
 import { ACCOUNT, TENANT } from '../builders.ts';
 import type { fakePublishDeps, Step } from '../fakes.ts';
 import { captureOutput, freshPowertools, logRecords, metricPoints, metricSum, TEST_NAMESPACE, type Captured } from './powertools-output.ts';

@@ -12,15 +12,26 @@ vi.hoisted(() => {
 
 import { CreatePinRequest } from '../../../lambdas/api/schemas.ts';
 import {
-  ApiError,
-  ConflictError,
-  IdempotencyKeyReusedError,
-  NotFoundError,
+  InvalidRequestError,
   PayloadTooLargeError,
+  refusalOf,
   UnauthorizedError,
   UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../../lambdas/common/errors.ts';
+} from '../../../lambdas/common/http-errors.ts';
+import * as domainErrors from '../../../lambdas/domain/errors.ts';
+import {
+  AccountNotConnected,
+  Conflict,
+  DomainError,
+  IdempotencyKeyReused,
+  InvalidInput,
+  InvalidPinFields,
+  JobNotCancellable,
+  JobNotFound,
+  NotFound,
+  PublishAtTooFarAhead,
+  type ErrorDetail,
+} from '../../../lambdas/domain/errors.ts';
 import { httpHandler, json, MAX_BODY_BYTES, parseJsonBody, tenantOf, zodDetails, type ApiRequest, type ApiResponse } from '../../../lambdas/common/http.ts';
 import { lambdaContext } from '../builders.ts';
 
@@ -44,6 +55,16 @@ function apiRequest(contentType: string | undefined, body: string | null): ApiRe
 
 const anything = z.unknown();
 
+/** What `call` throws (it must throw). */
+function thrownBy(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
 describe('parseJsonBody', () => {
   it.each([['application/json'], ['application/json; charset=utf-8'], ['Application/JSON;charset="UTF8"'], ['application/merge-patch+json']])(
     'accepts Content-Type %j',
@@ -57,7 +78,7 @@ describe('parseJsonBody', () => {
     (contentType) => {
       const call = () => parseJsonBody(apiRequest(contentType, '{}'), anything);
       expect(call).toThrow(UnsupportedMediaTypeError);
-      expect(call).toThrow(expect.objectContaining({ statusCode: 415, code: 'unsupported_media_type' }));
+      expect(refusalOf(thrownBy(call))).toMatchObject({ status: 415, error: { code: 'unsupported_media_type' } });
     },
   );
 
@@ -66,7 +87,7 @@ describe('parseJsonBody', () => {
   });
 
   it.each([[null], ['']])('rejects an empty body (%j) with 400', (body) => {
-    expect(() => parseJsonBody(apiRequest('application/json', body), anything)).toThrow(ValidationError);
+    expect(() => parseJsonBody(apiRequest('application/json', body), anything)).toThrow(InvalidRequestError);
   });
 
   it('accepts exactly 256 KB and rejects one byte more with 413, counting bytes not characters', () => {
@@ -76,9 +97,10 @@ describe('parseJsonBody', () => {
     expect(MAX_BODY_BYTES).toBe(262_144);
     expect(parseJsonBody(apiRequest('application/json', exactly), anything)).toHaveLength(MAX_BODY_BYTES - 2);
     expect(() => parseJsonBody(apiRequest('application/json', `${exactly} `), anything)).toThrow(PayloadTooLargeError);
-    expect(() => parseJsonBody(apiRequest('application/json', multibyte), anything)).toThrow(
-      expect.objectContaining({ statusCode: 413, code: 'payload_too_large' }),
-    );
+    expect(refusalOf(thrownBy(() => parseJsonBody(apiRequest('application/json', multibyte), anything)))).toMatchObject({
+      status: 413,
+      error: { code: 'payload_too_large' },
+    });
   });
 
   // Bad input is always a 4xx with details: the 413 says what the limit is, at `(root)`.
@@ -88,9 +110,10 @@ describe('parseJsonBody', () => {
   });
 
   it.each([['{'], ['{"a":1,}'], ["{'a':1}"], ['undefined']])('rejects malformed JSON %j with 400', (body) => {
-    expect(() => parseJsonBody(apiRequest('application/json', body), anything)).toThrow(
-      expect.objectContaining({ statusCode: 400, code: 'validation_error', details: [expect.objectContaining({ path: '(root)' })] }),
-    );
+    expect(refusalOf(thrownBy(() => parseJsonBody(apiRequest('application/json', body), anything)))).toMatchObject({
+      status: 400,
+      error: { code: 'validation_error', details: [expect.objectContaining({ path: '(root)' })] },
+    });
   });
 
   // JSON.parse's own messages quote the text around the error ("Unexpected token '}', "{"access_token":"pina_…"…
@@ -109,8 +132,8 @@ describe('parseJsonBody', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(ValidationError);
-    const error = thrown as ValidationError;
+    expect(thrown).toBeInstanceOf(InvalidRequestError);
+    const error = thrown as InvalidRequestError;
     expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/SECRET|4242|pina|access_token/);
     expect(error.details).toEqual([{ path: '(root)', message: expect.stringMatching(/^not valid JSON( \(at character \d+\))?$/) }]);
   });
@@ -207,7 +230,10 @@ describe('httpHandler', () => {
   it('reads lower-cased headers from `headers` when multiValueHeaders is absent', async () => {
     let seen: ApiRequest | undefined;
     const { multiValueHeaders: _drop, ...event } = proxyEvent();
-    await invoke(async (req) => ((seen = req), json(204, undefined)), event as APIGatewayProxyEvent);
+    await invoke(async (req) => {
+      seen = req;
+      return json(204, undefined);
+    }, event as APIGatewayProxyEvent);
     expect(seen!.headers['idempotency-key']).toBe('cms-4411-pinterest');
     expect(seen!.headers['Idempotency-Key']).toBeUndefined();
   });
@@ -227,24 +253,53 @@ describe('httpHandler', () => {
     expect(result).toEqual({ statusCode: 204, headers: { 'Cache-Control': 'no-store' }, body: '' });
   });
 
-  it.each<[string, ApiError, number]>([
-    ['validation_error', new ValidationError('invalid request body', [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]), 400],
-    ['unauthorized', new UnauthorizedError('missing or invalid API key'), 401],
-    ['not_found', new NotFoundError('job job_1 not found'), 404],
-    ['conflict', new ConflictError('job job_1 is running'), 409],
-    ['payload_too_large', new PayloadTooLargeError('too big'), 413],
-    ['unsupported_media_type', new UnsupportedMediaTypeError('json only', [{ path: 'headers.content-type', message: 'got none' }]), 415],
-    ['idempotency_key_reused', new IdempotencyKeyReusedError('key reused'), 422],
-  ])('maps a thrown %s to its envelope', async (code, error, status) => {
+  const reused: readonly ErrorDetail[] = [{ path: 'headers.idempotency-key', message: 'use a new key for a different pin, or resend the original body' }];
+  it.each<[string, DomainError | InvalidRequestError, number, readonly ErrorDetail[]]>([
+    ['validation_error', new InvalidRequestError('invalid request body', [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]), 400, [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]],
+    ['validation_error', new PublishAtTooFarAhead(365), 400, [{ path: 'publish_at', message: 'must be within 365 days from now' }]],
+    ['validation_error', new InvalidPinFields([{ path: 'pin.title', message: 'must be at most 100 characters' }]), 400, [{ path: 'pin.title', message: 'must be at most 100 characters' }]],
+    ['unauthorized', new UnauthorizedError('missing or invalid API key'), 401, []],
+    ['not_found', new JobNotFound('job_1'), 404, []],
+    ['not_found', new AccountNotConnected('acme'), 404, [{ path: 'account_id', message: 'connect it first with PUT /v1/accounts/acme' }]],
+    ['conflict', new JobNotCancellable('job_1', 'running'), 409, []],
+    ['payload_too_large', new PayloadTooLargeError('too big'), 413, []],
+    ['unsupported_media_type', new UnsupportedMediaTypeError('json only', [{ path: 'headers.content-type', message: 'got none' }]), 415, [{ path: 'headers.content-type', message: 'got none' }]],
+    ['idempotency_key_reused', new IdempotencyKeyReused('job_1'), 422, reused],
+  ])('maps a thrown %s to its envelope', async (code, error, status, details) => {
     const result = await invoke(async () => {
       throw error;
     });
 
     expect(result.statusCode).toBe(status);
     expect(result.headers).toMatchObject({ 'Content-Type': JSON_TYPE });
-    expect(JSON.parse(result.body)).toEqual({
-      error: { code, message: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) },
-    });
+    expect(JSON.parse(result.body)).toEqual({ error: { code, message: error.message, ...(details.length > 0 ? { details } : {}) } });
+  });
+
+  it('keeps the messages callers see (the domain errors say them now)', () => {
+    expect(new JobNotFound('job_1').message).toBe('job job_1 not found');
+    expect(new JobNotCancellable('job_1', 'running').message).toBe('job job_1 is running; only queued, scheduled or retry_scheduled jobs can be cancelled');
+    expect(new IdempotencyKeyReused('job_1').message).toBe('Idempotency-Key was already used for a different request (job job_1)');
+    expect(new AccountNotConnected('acme').message).toBe('account acme is not connected');
+  });
+
+  it('answers every domain error with a 4xx: each one belongs to a family the table maps', () => {
+    const families = new Map<unknown, number>([
+      [InvalidInput, 400],
+      [NotFound, 404],
+      [Conflict, 409],
+      [IdempotencyKeyReused, 422],
+    ]);
+    const classes = (Object.values(domainErrors) as unknown[]).filter(
+      (value): value is abstract new (...args: never[]) => DomainError => typeof value === 'function' && value.prototype instanceof DomainError,
+    );
+    expect(classes.length).toBeGreaterThan(15);
+    for (const type of classes) {
+      // An instance without running the constructor: the mapping looks only at the class.
+      const instance = Object.assign(Object.create(type.prototype) as DomainError, { message: type.name, details: [] });
+      const family = [...families.keys()].find((f) => instance instanceof (f as typeof DomainError));
+      expect(family, `${type.name} is in no family`).toBeDefined();
+      expect(refusalOf(instance)?.status, type.name).toBe(families.get(family));
+    }
   });
 
   it.each([[new Error('connect ECONNREFUSED 10.0.3.7:8000 password=hunter2')], ['a thrown string with hunter2']])(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../../lambdas/domain/ids.ts';
-import { parseJobMessage, PoisonMessageError } from '../../../lambdas/common/job-message.ts';
+import { parseJobMessage } from '../../../lambdas/common/job-message.ts';
+import { PoisonMessageError } from '../../../lambdas/use-cases/ports.ts';
 import { TENANT } from '../builders.ts';
 
 const MESSAGE_ID = '059f36b4-87a3-44ab-83d2-661975830a7d';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CONNECTION_ID_PATTERN } from '../../../lambdas/domain/ids.ts';
-import { NotFoundError } from '../../../lambdas/common/errors.ts';
+import { AccountNotFound } from '../../../lambdas/domain/errors.ts';
 import { connectAccount, getAccount } from '../../../lambdas/use-cases/accounts.ts';
 import { ACCOUNT, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';
@@ -126,9 +126,9 @@ describe('getAccount', () => {
     ['another tenant', OTHER_TENANT, ACCOUNT],
     ['an unknown account', TENANT, 'other-account'],
     ['a malformed account id', TENANT, '../x'],
-  ])('answers 404 for %s', async (_what, tenant, account) => {
+  ])('answers AccountNotFound for %s', async (_what, tenant, account) => {
     await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access' });
 
-    await expect(getAccount(deps, tenant, account)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getAccount(deps, tenant, account)).rejects.toBeInstanceOf(AccountNotFound);
   });
 });

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
-import { transition } from '../../../lambdas/domain/job.ts';
-import { ConflictError, NotFoundError } from '../../../lambdas/common/errors.ts';
-import { cancelJob, getJob, listJobs } from '../../../lambdas/use-cases/jobs.ts';
+import { pinProblems } from '../../../lambdas/api/schemas.ts';
+import { InvalidPinFields, JobKeptChanging, JobNotCancellable, JobNotFound, JobNotRequeueable } from '../../../lambdas/domain/errors.ts';
+import { JOB_STATUSES, transition } from '../../../lambdas/domain/job.ts';
+import type { PinProblem } from '../../../lambdas/domain/pin.ts';
+import { cancelJob, getJob, listJobs, requeueJob } from '../../../lambdas/use-cases/jobs.ts';
 import { jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';
 
@@ -25,14 +26,14 @@ describe('getJob', () => {
     ['another tenant’s job', OTHER_TENANT, () => jobRecord().job.id],
     ['an unknown id', TENANT, () => jobRecord({ key: 'never-used' }).job.id],
     ['a malformed id', TENANT, () => '../../etc/passwd'],
-  ])('answers 404 for %s', async (_what, tenant, id) => {
+  ])('answers JobNotFound for %s', async (_what, tenant, id) => {
     deps.jobs.seed(jobRecord());
 
-    await expect(getJob(deps, tenant, id())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getJob(deps, tenant, id())).rejects.toBeInstanceOf(JobNotFound);
   });
 
   it('does not even look up a malformed id', async () => {
-    await expect(getJob(deps, TENANT, 'job_SHORT')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getJob(deps, TENANT, 'job_SHORT')).rejects.toBeInstanceOf(JobNotFound);
     expect(deps.log).toEqual([]);
   });
 });
@@ -50,7 +51,7 @@ describe('listJobs', () => {
     const onlyFailed = await listJobs(deps, TENANT, { limit: 10, status: 'failed', account_id: 'acme-main' });
 
     expect(all).toEqual({ items: [failed.job], next_cursor: expect.any(String) });
-    expect(next).toEqual({ items: [queued.job], next_cursor: null });
+    expect(next).toEqual({ items: [queued.job], next_cursor: expect.any(String) }); // a full page has a cursor, as a DynamoDB query answers
     expect(onlyFailed.items).toEqual([failed.job]);
   });
 });
@@ -72,12 +73,12 @@ describe('cancelJob', () => {
   });
 
   it.each(JOB_STATUSES.filter((s) => !['queued', 'scheduled', 'retry_scheduled'].includes(s)))(
-    'answers 409 for a %s job and leaves it alone',
+    'refuses a %s job as not cancellable and leaves it alone',
     async (status) => {
       const record = jobRecord({ status });
       deps.jobs.seed(record);
 
-      await expect(cancelJob(deps, TENANT, record.job.id)).rejects.toBeInstanceOf(ConflictError);
+      await expect(cancelJob(deps, TENANT, record.job.id)).rejects.toBeInstanceOf(JobNotCancellable);
       expect(deps.jobs.stored(TENANT, record.job.id)).toEqual(record);
     },
   );
@@ -86,9 +87,9 @@ describe('cancelJob', () => {
     ['an unknown id', TENANT, jobRecord({ key: 'never-used' }).job.id],
     ['another tenant’s job', OTHER_TENANT, jobRecord().job.id],
     ['a malformed id', TENANT, 'job_x'],
-  ])('answers 404 for %s', async (_what, tenant, id) => {
+  ])('refuses %s as not found', async (_what, tenant, id) => {
     deps.jobs.seed(jobRecord());
-    await expect(cancelJob(deps, tenant, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(cancelJob(deps, tenant, id)).rejects.toBeInstanceOf(JobNotFound);
     expect(deps.jobs.stored(TENANT, jobRecord().job.id)?.job.status).toBe('queued');
   });
 
@@ -110,16 +111,16 @@ describe('cancelJob', () => {
     expect(deps.log.filter((l) => l.startsWith('jobs.replace'))).toHaveLength(2);
   });
 
-  it('answers 409 when the job became running concurrently', async () => {
+  it('refuses the job as not cancellable when it became running concurrently', async () => {
     const record = jobRecord();
     deps.jobs.seed(record);
     deps.jobs.beforeNextReplace = () => deps.jobs.seed(transition(record, 'running', new Date(T0)));
 
-    await expect(cancelJob(deps, TENANT, record.job.id)).rejects.toBeInstanceOf(ConflictError);
+    await expect(cancelJob(deps, TENANT, record.job.id)).rejects.toBeInstanceOf(JobNotCancellable);
     expect(deps.jobs.stored(TENANT, record.job.id)?.job.status).toBe('running');
   });
 
-  it('gives up with 409 when the job keeps changing', async () => {
+  it('gives up (JobKeptChanging) when the job keeps changing', async () => {
     const record = jobRecord();
     deps.jobs.seed(record);
     let version = record.version;
@@ -130,7 +131,56 @@ describe('cancelJob', () => {
     };
     deps.jobs.beforeNextReplace = bump;
 
-    await expect(cancelJob(deps, TENANT, record.job.id)).rejects.toThrow(/kept changing/);
+    const attempt = cancelJob(deps, TENANT, record.job.id);
+    await expect(attempt).rejects.toThrow(/kept changing/);
+    await expect(attempt).rejects.toBeInstanceOf(JobKeptChanging);
     expect(deps.jobs.stored(TENANT, record.job.id)?.job.status).toBe('queued');
+  });
+});
+
+describe('requeueJob', () => {
+  const failedRecord = () => transition(jobRecord({ status: 'running' }), 'failed', new Date(T0), { attempt_count: 1 });
+
+  it('merges the corrections into the stored pin, checks the whole pin with the rules it is given, and queues the job again', async () => {
+    const record = failedRecord();
+    deps.jobs.seed(record);
+    const checked: unknown[] = [];
+    const checkPin = (pin: unknown): PinProblem[] => {
+      checked.push(pin);
+      return pinProblems(pin);
+    };
+
+    const job = await requeueJob({ ...deps, checkPin }, TENANT, record.job.id, { board_id: '1111111111' });
+
+    expect(checked).toEqual([{ ...record.job.pin, board_id: '1111111111' }]);
+    expect(job).toMatchObject({ status: 'queued', failure: null, pin: { ...record.job.pin, board_id: '1111111111' } });
+    expect(deps.jobs.stored(TENANT, record.job.id)?.job).toEqual(job);
+  });
+
+  it('refuses a merged pin the rules reject, every problem at its path under pin, and writes nothing', async () => {
+    const record = failedRecord();
+    deps.jobs.seed(record);
+
+    const attempt = requeueJob({ ...deps, checkPin: pinProblems }, TENANT, record.job.id, { title: 'x'.repeat(101), board_id: 'abc' });
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidPinFields);
+    await expect(attempt).rejects.toMatchObject({
+      message: 'the corrected pin is invalid',
+      details: [
+        { path: 'pin.board_id', message: 'board_id must be a string of digits' },
+        { path: 'pin.title', message: 'must be at most 100 characters' },
+      ],
+    });
+    expect(deps.jobs.stored(TENANT, record.job.id)).toEqual(record);
+  });
+
+  it.each(JOB_STATUSES.filter((s) => s !== 'failed'))('refuses a %s job as not requeueable', async (status) => {
+    const record = jobRecord({ status });
+    deps.jobs.seed(record);
+
+    const attempt = requeueJob({ ...deps, checkPin: pinProblems }, TENANT, record.job.id);
+
+    await expect(attempt).rejects.toBeInstanceOf(JobNotRequeueable);
+    await expect(attempt).rejects.toThrow(`job ${record.job.id} is ${status}; only failed jobs can be requeued`);
   });
 });

@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../../lambdas/api/schemas.ts';
+import { pinProblems } from '../../../lambdas/api/schemas.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { transition, type Job, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { DUE_IMMEDIATELY } from '../../../lambdas/domain/reconciliation.ts';
-import { ValidationError } from '../../../lambdas/common/errors.ts';
 import {
   listFailedJobs,
   listStuckJobs,
@@ -67,7 +66,9 @@ beforeEach(() => {
   for (const tenantId of [TENANT, OTHER_TENANT]) tenants.tenants.set(tenantId, { tenantId, name: tenantId, createdAt: T0 });
 });
 
-const seed = (...records: JobRecord[]) => records.forEach((r) => jobs.seed(r, null));
+const seed = (...records: JobRecord[]) => {
+  for (const r of records) jobs.seed(r, null);
+};
 
 describe('listFailedJobs', () => {
   it('lists the failed jobs of every tenant by route with reason and remediation; other statuses are not listed', async () => {
@@ -139,14 +140,19 @@ describe('requeueFailedJobs', () => {
     seed(a, b);
     const before = structuredClone([...jobs.rows.values()].map((r) => r.record));
 
-    const report = await requeueFailedJobs({ jobs, clock }, { tenantId: TENANT, reason: 'board_not_found', corrections: { board_id: '1111111111' }, limit: 100, apply: false });
+    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, reason: 'board_not_found', corrections: { board_id: '1111111111' }, limit: 100, apply: false });
 
     expect(report).toMatchObject({ dry_run: true, matched: 2, would_requeue: 2, requeued: 0, not_requeued: 0, corrections: { board_id: '1111111111' } });
     expect([...jobs.rows.values()].map((r) => r.record)).toEqual(before);
 
-    // Corrections that are invalid by themselves are refused before anything is read, dry run or not.
-    const invalid = requeueFailedJobs({ jobs, clock }, { tenantId: TENANT, corrections: { title: 'x'.repeat(101) }, limit: 100, apply: false });
-    await expect(invalid).rejects.toMatchObject({ name: 'ValidationError', details: [{ path: 'pin.title' }] });
+    // The merged pin is checked with the pin rules it is given, job by job, as a real run would.
+    const invalid = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, corrections: { title: 'x'.repeat(101) }, limit: 100, apply: false });
+    expect(invalid).toMatchObject({ dry_run: true, matched: 2, would_requeue: 0, not_requeued: 2 });
+    expect(invalid.jobs.map((j) => [j.outcome, j.detail])).toEqual([
+      ['invalid', 'pin.title: must be at most 100 characters'],
+      ['invalid', 'pin.title: must be at most 100 characters'],
+    ]);
+    expect([...jobs.rows.values()].map((r) => r.record)).toEqual(before);
   });
 
   it('--apply requeues each match through the requeue use case: queued again, corrections merged, failure cleared, same job and key', async () => {
@@ -156,7 +162,7 @@ describe('requeueFailedJobs', () => {
     const progress: string[] = [];
 
     const report = await requeueFailedJobs(
-      { jobs, clock },
+      { jobs, clock, checkPin: pinProblems },
       { tenantId: TENANT, route: 'ops', corrections: { board_id: '1111111111' }, limit: 100, apply: true, onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.requeued}`) },
     );
 
@@ -180,7 +186,7 @@ describe('requeueFailedJobs', () => {
       jobs.seed({ ...transition(stored, 'queued', new Date(at(30_000))) }, null);
     };
 
-    const report = await requeueFailedJobs({ jobs, clock }, { tenantId: TENANT, limit: 100, apply: true });
+    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, limit: 100, apply: true });
 
     expect(report.jobs.map((j) => [j.job_id, j.outcome])).toEqual([
       [b.job.id, 'conflict'],
@@ -190,9 +196,11 @@ describe('requeueFailedJobs', () => {
     expect(report).toMatchObject({ requeued: 1, not_requeued: 1 });
   });
 
-  it('refuses corrections that are not pin fields, before reading anything', async () => {
+  it('with --apply, a merged pin the rules refuse is reported invalid (through the requeue use case) and the job stays failed', async () => {
     seed(failed('a', BOARD_404));
-    await expect(requeueFailedJobs({ jobs, clock }, { tenantId: TENANT, corrections: { colour: 'red' } as never, limit: 100, apply: true })).rejects.toBeInstanceOf(ValidationError);
+    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, corrections: { board_id: 'abc' }, limit: 100, apply: true });
+    expect(report.jobs.map((j) => [j.outcome, j.detail])).toEqual([['invalid', 'pin.board_id: board_id must be a string of digits']]);
+    expect(report).toMatchObject({ requeued: 0, not_requeued: 1 });
     expect(jobs.stored(TENANT, failed('a', BOARD_404).job.id)!.job.status).toBe('failed');
   });
 
@@ -200,7 +208,7 @@ describe('requeueFailedJobs', () => {
     const a = failed('a', BOARD_404);
     const b = failed('b', BOARD_404);
     seed(a, b);
-    const report = await requeueFailedJobs({ jobs, clock }, { tenantId: TENANT, jobIds: [b.job.id, 'job_doesnotexist000000000000'], limit: 100, apply: true });
+    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, jobIds: [b.job.id, 'job_doesnotexist000000000000'], limit: 100, apply: true });
     expect(report.jobs.map((j) => j.job_id)).toEqual([b.job.id]);
     expect(jobs.stored(TENANT, a.job.id)!.job.status).toBe('failed');
   });

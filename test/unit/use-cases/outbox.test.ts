@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JOB_STATUSES } from '../../../lambdas/api/schemas.ts';
 import { jobEventFor, jobEventOf, statusChangeOf } from '../../../lambdas/domain/events.ts';
-import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { JOB_STATUSES, transition, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
 import { EventsNotPublishedError, inJobOrder, relayJobChange, sweepPendingOutbox } from '../../../lambdas/use-cases/outbox.ts';
 import { jobRecord, T0, TENANT } from '../builders.ts';

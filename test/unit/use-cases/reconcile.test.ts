@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JobStatus } from '../../../lambdas/api/schemas.ts';
-import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { transition, type JobRecord, type JobStatus } from '../../../lambdas/domain/job.ts';
 import { DUE_IMMEDIATELY } from '../../../lambdas/domain/reconciliation.ts';
-import { reconcileStranded, recordDeadLetter, type DeadLetter, type PoisonParking, type ReconcileOptions } from '../../../lambdas/use-cases/reconcile.ts';
+import type { PoisonParking } from '../../../lambdas/use-cases/ports.ts';
+import { reconcileStranded, recordDeadLetter, type DeadLetter, type ReconcileOptions } from '../../../lambdas/use-cases/reconcile.ts';
+import { parseJobMessage } from '../../../lambdas/common/job-message.ts';
 import { claimedRecord, jobRecord, T0, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';
 
@@ -20,9 +21,9 @@ class RecordingParking implements PoisonParking {
   }
 }
 
-let deps: ReturnType<typeof fakeDeps> & { poison: RecordingParking };
+let deps: ReturnType<typeof fakeDeps> & { poison: RecordingParking; parseMessage: typeof parseJobMessage };
 beforeEach(() => {
-  deps = { ...fakeDeps(T0), poison: new RecordingParking() };
+  deps = { ...fakeDeps(T0), poison: new RecordingParking(), parseMessage: parseJobMessage };
 });
 
 const stored = (record: JobRecord) => deps.jobs.stored(TENANT, record.job.id)!;

@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JOB_STATUSES, type JobStatus } from '../../../lambdas/api/schemas.ts';
-import { transition, type JobRecord } from '../../../lambdas/domain/job.ts';
+import { JOB_STATUSES, transition, type JobRecord, type JobStatus } from '../../../lambdas/domain/job.ts';
 import { releaseDue } from '../../../lambdas/use-cases/release-due.ts';
 import { jobMessage, jobRecord, TENANT } from '../builders.ts';
 import { fakeDeps } from '../fakes.ts';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../../lambdas/domain/ids.ts';
-import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../../lambdas/common/errors.ts';
+import { AccountNotConnected, IdempotencyKeyReused, PublishAtTooFarAhead } from '../../../lambdas/domain/errors.ts';
 import { MAX_SCHEDULE_AHEAD_DAYS, submitPin } from '../../../lambdas/use-cases/submit-pin.ts';
 import { ACCOUNT, OTHER_TENANT, pinRequest, T0, TENANT } from '../builders.ts';
 import { accountRecord, fakeDeps } from '../fakes.ts';
@@ -52,7 +52,7 @@ describe('submitPin', () => {
 
     const attempt = submitPin(deps, { tenantId: TENANT, idempotencyKey: 'cms-4411', request: pinRequest({ title: 'Walnut chair' }) });
 
-    await expect(attempt).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(attempt).rejects.toBeInstanceOf(IdempotencyKeyReused);
     await expect(attempt).rejects.toThrow(first.job.id);
     expect(deps.jobs.stored(TENANT, first.job.id)?.job).toEqual(first.job);
   });
@@ -67,17 +67,17 @@ describe('submitPin', () => {
     expect(theirs.job.id).not.toBe(mine.job.id);
   });
 
-  it('answers 404 for an account that is not connected, and stores nothing', async () => {
+  it('refuses an account that is not connected, and stores nothing', async () => {
     const attempt = submitPin(deps, { tenantId: TENANT, idempotencyKey: 'k', request: pinRequest({ account_id: 'not-connected' }) });
 
-    await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+    await expect(attempt).rejects.toBeInstanceOf(AccountNotConnected);
     await expect(attempt).rejects.toMatchObject({ details: [{ path: 'account_id' }] });
     expect(deps.jobs.rows.size).toBe(0);
   });
 
   it("does not see another tenant's account", async () => {
     const attempt = submitPin(deps, { tenantId: OTHER_TENANT, idempotencyKey: 'k', request: pinRequest() });
-    await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+    await expect(attempt).rejects.toBeInstanceOf(AccountNotConnected);
   });
 
   it.each([
@@ -98,7 +98,7 @@ describe('submitPin', () => {
 
     const attempt = submitPin(deps, { tenantId: TENANT, idempotencyKey: 'k', request: pinRequest({ publish_at: publishAt }) });
 
-    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toBeInstanceOf(PublishAtTooFarAhead);
     await expect(attempt).rejects.toMatchObject({ details: [{ path: 'publish_at' }] });
     expect(deps.jobs.rows.size).toBe(0);
     expect(deps.log).toEqual([]);

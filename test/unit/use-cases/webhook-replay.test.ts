@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { EventPublisher, OutgoingEvent, PublishResult } from '../../../lambdas/use-cases/ports.ts';
-import {
-  replayWebhookDeadLetters,
-  type DeadLetter,
-  type ReplayDeps,
-  type WebhookDeadLetterQueue,
-  type WebhookRules,
-} from '../../../lambdas/use-cases/webhook-replay.ts';
+import type {
+  EventPublisher,
+  OutgoingEvent,
+  PublishResult,
+  WebhookDeadLetter,
+  WebhookDeadLetterQueue,
+  WebhookRules,
+} from '../../../lambdas/use-cases/ports.ts';
+import { replayWebhookDeadLetters, type ReplayDeps } from '../../../lambdas/use-cases/webhook-replay.ts';
 
 const PREFIX = 'pinrelay-dev-wh-';
 const BUS = 'PinrelaydevStatefulJobEvents1A2B3C4D';
@@ -76,7 +77,7 @@ class FakeDeadLetterQueue implements WebhookDeadLetterQueue {
     return this.visible().length;
   }
 
-  async receive(hideSeconds: number): Promise<DeadLetter[]> {
+  async receive(hideSeconds: number): Promise<WebhookDeadLetter[]> {
     this.receives++;
     this.hideSecondsSeen.push(hideSeconds);
     return this.visible()
@@ -88,7 +89,7 @@ class FakeDeadLetterQueue implements WebhookDeadLetterQueue {
       });
   }
 
-  async delete(messages: readonly DeadLetter[]) {
+  async delete(messages: readonly WebhookDeadLetter[]) {
     const failed: string[] = [];
     for (const message of messages) {
       const index = this.messages.findIndex((m) => m.messageId === message.messageId && m.receipt === message.receiptHandle);
@@ -98,7 +99,7 @@ class FakeDeadLetterQueue implements WebhookDeadLetterQueue {
     return failed;
   }
 
-  async release(messages: readonly DeadLetter[]) {
+  async release(messages: readonly WebhookDeadLetter[]) {
     for (const message of messages) {
       const found = this.messages.find((m) => m.messageId === message.messageId && m.receipt === message.receiptHandle);
       if (found) found.visible = true;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { WEBHOOK_ID_PATTERN, WEBHOOK_PROVISIONING_STALE_SECONDS, WEBHOOK_RULE_QUOTA_MARGIN } from '../../../definitions/webhooks.ts';
 import type { WebhookRecord } from '../../../lambdas/domain/webhook.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../../lambdas/common/errors.ts';
+import {
+  InvalidWebhookUrl,
+  WebhookDeletedDuringCreate,
+  WebhookLimitReached,
+  WebhookNotFound,
+  WebhookQuotaExceeded,
+  WebhookRuleQuotaNearlyFull,
+} from '../../../lambdas/domain/errors.ts';
 import { WebhookQuotaError } from '../../../lambdas/use-cases/ports.ts';
 import {
   createWebhook,
@@ -113,7 +120,7 @@ describe('createWebhook', () => {
     expect(deps.warnings).toEqual([]);
   });
 
-  it('activation fails (a DELETE marked it meanwhile): everything made is undone and the caller gets a 409', async () => {
+  it('activation fails (a DELETE marked it meanwhile): everything made is undone and the caller is told it was deleted', async () => {
     const deps = fakeWebhookDeps(T0);
     const originalTarget = deps.provisioner.putTarget.bind(deps.provisioner);
     deps.provisioner.putTarget = async (id, arn) => {
@@ -121,7 +128,7 @@ describe('createWebhook', () => {
       await deps.webhooks.markDeleting(TENANT, id, T0); // the concurrent DELETE's first step
     };
 
-    await expect(createWebhook(deps, TENANT, request())).rejects.toBeInstanceOf(ConflictError);
+    await expect(createWebhook(deps, TENANT, request())).rejects.toBeInstanceOf(WebhookDeletedDuringCreate);
 
     expect(deps.provisioner.resourceCount).toBe(0);
     expect(deps.webhooks.rows.size).toBe(0);
@@ -151,25 +158,25 @@ describe('createWebhook', () => {
     expect((await listWebhooks({ ...deps, warn: () => undefined }, TENANT)).items).toEqual([]);
 
     deps.provisioner.failOn.clear();
-    await expect(getWebhook(deps, TENANT, record!.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, record!.id)).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.provisioner.resourceCount).toBe(0);
     expect(deps.webhooks.rows.size).toBe(0);
   });
 
-  it('EventBridge refuses for a full quota: 409 naming the quotas, nothing left', async () => {
+  it('EventBridge refuses for a full quota: a conflict naming the quotas, nothing left', async () => {
     const deps = fakeWebhookDeps(T0);
     deps.provisioner.failOn.set('createApiDestination', new WebhookQuotaError('API destination: The requested resource exceeds the maximum number allowed.'));
 
     const error = await createWebhook(deps, TENANT, request()).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toBeInstanceOf(WebhookQuotaExceeded);
     expect((error as Error).message).toMatch(/EventBridge refused the subscription: API destination: .*3000 API destinations.*Service Quotas/);
     expect(deps.provisioner.resourceCount).toBe(0);
     expect(deps.webhooks.rows.size).toBe(0);
   });
 
   describe('limits', () => {
-    it('per tenant: at webhooks.maxPerTenant the next create is a 409 saying so; other tenants are not counted', async () => {
+    it('per tenant: at webhooks.maxPerTenant the next create is refused saying so; other tenants are not counted', async () => {
       const deps = fakeWebhookDeps(T0, { limits: { maxPerTenant: 2 } });
       await createWebhook(deps, TENANT, request());
       await createWebhook(deps, OTHER_TENANT, request());
@@ -178,7 +185,7 @@ describe('createWebhook', () => {
 
       const error = await createWebhook(deps, TENANT, request()).catch((e: unknown) => e);
 
-      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toBeInstanceOf(WebhookLimitReached);
       expect((error as Error).message).toBe(
         'this tenant already has 2 webhook subscriptions, the most allowed (webhooks.maxPerTenant = 2); delete one first, or subscribe one URL to several events',
       );
@@ -193,7 +200,7 @@ describe('createWebhook', () => {
       deps.webhooks.seed(stored(ID(3), 'deleting', T0));
 
       await createWebhook(deps, TENANT, request());
-      await expect(createWebhook(deps, TENANT, request())).rejects.toBeInstanceOf(ConflictError);
+      await expect(createWebhook(deps, TENANT, request())).rejects.toBeInstanceOf(WebhookLimitReached);
 
       expect(deps.webhooks.rows.has(`${TENANT}/${ID(1)}`)).toBe(true);
       expect(deps.webhooks.rows.has(`${TENANT}/${ID(2)}`)).toBe(false);
@@ -218,7 +225,7 @@ describe('createWebhook', () => {
         expect(outcome).toBe('accepted');
         return;
       }
-      expect(outcome).toBeInstanceOf(ConflictError);
+      expect(outcome).toBeInstanceOf(WebhookRuleQuotaNearlyFull);
       expect((outcome as Error).message).toBe(
         `the deployment has ${rules} webhook subscriptions and is near EventBridge's quota of ${ruleQuota} rules per event bus ` +
           `(each subscription is one rule; new ones stop ${WEBHOOK_RULE_QUOTA_MARGIN} short of it). The operator can request a higher ` +
@@ -228,7 +235,7 @@ describe('createWebhook', () => {
     });
   });
 
-  describe('URL rules: a 400 on `url`, before anything is stored or made', () => {
+  describe('URL rules: InvalidWebhookUrl on `url`, before anything is stored or made', () => {
     it.each([
       ['http://hooks.example.com/x', 'must use https://'],
       ['https://user:pw@hooks.example.com/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
@@ -242,8 +249,8 @@ describe('createWebhook', () => {
 
       const error = await createWebhook(deps, TENANT, request({ url })).catch((e: unknown) => e);
 
-      expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).details).toEqual([{ path: 'url', message }]);
+      expect(error).toBeInstanceOf(InvalidWebhookUrl);
+      expect((error as InvalidWebhookUrl).details).toEqual([{ path: 'url', message }]);
       expect(deps.log).toEqual([]);
     });
 
@@ -272,16 +279,16 @@ describe('listWebhooks / getWebhook', () => {
     expect(await getWebhook(deps, TENANT, first.id)).toEqual(publicFirst);
   });
 
-  it('another tenant\'s id, an unknown id and a malformed id are all 404', async () => {
+  it('another tenant\'s id, an unknown id and a malformed id are all not found', async () => {
     const deps = fakeWebhookDeps(T0);
     const mine = await createWebhook(deps, TENANT, request());
 
     for (const id of [mine.id, ID(5), 'whk_nope', '../x']) {
-      await expect(getWebhook(deps, OTHER_TENANT, id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(getWebhook(deps, OTHER_TENANT, id)).rejects.toBeInstanceOf(WebhookNotFound);
     }
   });
 
-  it('a subscription still being created is a 404 and is left alone; one whose create died is removed with everything it made', async () => {
+  it('a subscription still being created is not found and is left alone; one whose create died is removed with everything it made', async () => {
     const deps = fakeWebhookDeps(T0);
     deps.webhooks.seed(stored(ID(1), 'provisioning', T0));
     await deps.provisioner.createConnection(ID(1), 'whsec_x');
@@ -289,12 +296,12 @@ describe('listWebhooks / getWebhook', () => {
     await deps.provisioner.createConnection(ID(2), 'whsec_y');
     await deps.provisioner.putRule(ID(2), TENANT, ['job.failed']);
 
-    await expect(getWebhook(deps, TENANT, ID(1))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, ID(1))).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.webhooks.rows.get(`${TENANT}/${ID(1)}`)?.status).toBe('provisioning');
     expect(deps.provisioner.leftFor(ID(1))).toEqual(['connection']);
 
     deps.clock.advance(WEBHOOK_PROVISIONING_STALE_SECONDS * 1000);
-    await expect(getWebhook(deps, TENANT, ID(2))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, ID(2))).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.webhooks.rows.has(`${TENANT}/${ID(2)}`)).toBe(false);
     expect(deps.provisioner.leftFor(ID(2))).toEqual([]);
 
@@ -306,18 +313,18 @@ describe('listWebhooks / getWebhook', () => {
 });
 
 describe('leftovers whose clean-up fails', () => {
-  it('GET still answers 404 (and warns); the leftover stays marked deleting for the next try', async () => {
+  it('GET still answers not found (and warns); the leftover stays marked deleting for the next try', async () => {
     const deps = fakeWebhookDeps(T0);
     deps.webhooks.seed(stored(ID(4), 'deleting', T0));
     await deps.provisioner.createConnection(ID(4), 'whsec_z');
     deps.provisioner.failOn.set('deleteConnection', new Error('throttled'));
 
-    await expect(getWebhook(deps, TENANT, ID(4))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, ID(4))).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.warnings).toEqual(['a leftover webhook could not be removed yet']);
     expect(deps.webhooks.rows.get(`${TENANT}/${ID(4)}`)?.status).toBe('deleting');
 
     deps.provisioner.failOn.clear();
-    await expect(getWebhook(deps, TENANT, ID(4))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, ID(4))).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.webhooks.rows.size).toBe(0);
     expect(deps.provisioner.resourceCount).toBe(0);
   });
@@ -342,14 +349,14 @@ describe('deleteWebhook', () => {
     ]);
     expect(deps.provisioner.resourceCount).toBe(0);
     expect(deps.webhooks.rows.size).toBe(0);
-    await expect(getWebhook(deps, TENANT, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getWebhook(deps, TENANT, id)).rejects.toBeInstanceOf(WebhookNotFound);
   });
 
-  it("another tenant's id is a 404 and removes nothing", async () => {
+  it("another tenant's id is not found and removes nothing", async () => {
     const deps = fakeWebhookDeps(T0);
     const { id } = await createWebhook(deps, TENANT, request());
 
-    await expect(deleteWebhook(deps, OTHER_TENANT, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(deleteWebhook(deps, OTHER_TENANT, id)).rejects.toBeInstanceOf(WebhookNotFound);
     expect(deps.provisioner.leftFor(id)).toEqual(['connection', 'api destination', 'rule', 'target']);
   });
 
@@ -379,7 +386,7 @@ describe('rotateWebhookSecret', () => {
     expect(rotated.secret).not.toBe(created.secret);
     expect(deps.provisioner.connections.get(created.id)).toBe(rotated.secret);
     expect(JSON.stringify(await getWebhook(deps, TENANT, created.id))).not.toContain('whsec_');
-    await expect(rotateWebhookSecret(deps, OTHER_TENANT, created.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(rotateWebhookSecret(deps, OTHER_TENANT, created.id)).rejects.toBeInstanceOf(WebhookNotFound);
   });
 });
 
@@ -407,6 +414,6 @@ describe('testWebhook', () => {
         },
       },
     ]);
-    await expect(testWebhook(deps, OTHER_TENANT, created.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(testWebhook(deps, OTHER_TENANT, created.id)).rejects.toBeInstanceOf(WebhookNotFound);
   });
 });

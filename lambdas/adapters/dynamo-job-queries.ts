@@ -1,0 +1,55 @@
+import { indexNamed, JOBS_TABLE, type IndexDefinition } from '../../definitions/tables.ts';
+import { InvalidCursor } from '../domain/errors.ts';
+import { jobKey, LISTING_PARTITION, type Item } from './dynamo-job-item.ts';
+import type { JobFilter } from '../use-cases/ports.ts';
+
+/** Which of the jobs table's indexes a query reads, by name (definitions/tables.ts), and its listing cursors. */
+
+export const BY_TENANT = indexNamed(JOBS_TABLE, 'by_tenant');
+export const BY_STATUS = indexNamed(JOBS_TABLE, 'by_status');
+export const BY_ACCOUNT = indexNamed(JOBS_TABLE, 'by_account');
+export const BY_ACCOUNT_STATUS = indexNamed(JOBS_TABLE, 'by_account_status');
+export const BY_PENDING_ENQUEUE = indexNamed(JOBS_TABLE, 'by_pending_enqueue');
+export const BY_DUE = indexNamed(JOBS_TABLE, 'by_due');
+
+/** A listing index and the one partition of it a query reads; every listing index sorts by `list_sk` (created_at#id). */
+export interface IndexChoice {
+  readonly indexName: string;
+  readonly partitionAttribute: string;
+  readonly partitionValue: string;
+  readonly sortAttribute: string;
+}
+
+/** The listing index for a tenant's jobs, narrowed by status and/or account. */
+export function indexFor(tenantId: string, filter: JobFilter): IndexChoice {
+  const choose = (index: IndexDefinition, partitionValue: string): IndexChoice => {
+    if (!index.sortKey) throw new Error(`${index.indexName} has no sort key: it is not a listing index`);
+    return { indexName: index.indexName, partitionAttribute: index.partitionKey, partitionValue, sortAttribute: index.sortKey };
+  };
+  if (filter.status && filter.accountId) return choose(BY_ACCOUNT_STATUS, LISTING_PARTITION.accountStatus(tenantId, filter.accountId, filter.status));
+  if (filter.status) return choose(BY_STATUS, LISTING_PARTITION.status(tenantId, filter.status));
+  if (filter.accountId) return choose(BY_ACCOUNT, LISTING_PARTITION.account(tenantId, filter.accountId));
+  return choose(BY_TENANT, LISTING_PARTITION.tenant(tenantId));
+}
+
+/** Cursors are the index's LastEvaluatedKey, checked on the way back in so they cannot cross tenants or filters. */
+export function encodeCursor(key: Item): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, tenantId: string, index: IndexChoice): Item {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursor();
+  }
+  if (!key || typeof key !== 'object' || Array.isArray(key)) throw new InvalidCursor();
+  const k = key as Item;
+  const names = Object.keys(k).sort();
+  const expected = [index.sortAttribute, JOBS_TABLE.key.partitionKey, index.partitionAttribute].sort();
+  if (names.join() !== expected.join() || !names.every((n) => typeof k[n] === 'string')) throw new InvalidCursor();
+  if (k[index.partitionAttribute] !== index.partitionValue) throw new InvalidCursor();
+  if (!(k[JOBS_TABLE.key.partitionKey] as string).startsWith(jobKey(tenantId, ''))) throw new InvalidCursor();
+  return k;
+}
