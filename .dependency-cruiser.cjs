@@ -22,7 +22,8 @@ module.exports = {
     },
     {
       name: 'use-cases-see-ports-only',
-      comment: 'Use cases talk to the world through their ports (lambdas/use-cases/ports*): never an adapter, the HTTP contract, the wiring or an SDK.',
+      comment:
+        'Use cases talk to the world through their ports (lambdas/use-cases/ports*): never an adapter, the HTTP contract, the wiring or an SDK.',
       severity: 'error',
       from: { path: '^lambdas/use-cases/' },
       to: { pathNot: ['^lambdas/use-cases/', '^lambdas/domain/', '^definitions/', '^(node:)?crypto$'] },
@@ -36,7 +37,7 @@ module.exports = {
     },
     {
       name: 'stored-items-are-not-the-public-json',
-      comment: 'Adapters map domain objects to their own stored or wire shapes; the public API schemas are the HTTP layer\'s.',
+      comment: "Adapters map domain objects to their own stored or wire shapes; the public API schemas are the HTTP layer's.",
       severity: 'error',
       from: { path: '^lambdas/adapters/' },
       to: { path: '^lambdas/api/' },
@@ -84,7 +85,7 @@ module.exports = {
     },
     {
       name: 'sandbox-is-an-independent-oracle',
-      comment: 'The Pinterest sandbox plays Pinterest in tests: it must not share pinrelay\'s own schemas or domain rules.',
+      comment: "The Pinterest sandbox plays Pinterest in tests: it must not share pinrelay's own schemas or domain rules.",
       severity: 'error',
       from: { path: '^local/pinterest-sandbox' },
       to: { path: '^lambdas/' },
@@ -115,7 +116,11 @@ module.exports = {
     exclude: { path: ['^cdk\\.out', '^node_modules'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -53,7 +53,11 @@ let accounts = 0;
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${pipeline!.apiUrl}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${pipeline!.apiKey}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    headers: {
+      Authorization: `Bearer ${pipeline!.apiKey}`,
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -65,9 +69,18 @@ async function connect(limit: number, real: number, options: { retryAfter?: bool
   accounts++;
   const user = `bench${accounts}`;
   const boardId = `${500000 + accounts}`;
-  const tokens = sandbox.addUser({ username: user, boards: [boardId], ratePerMinute: real, rateLimitRetryAfter: options.retryAfter ?? true });
+  const tokens = sandbox.addUser({
+    username: user,
+    boards: [boardId],
+    ratePerMinute: real,
+    rateLimitRetryAfter: options.retryAfter ?? true,
+  });
   const accountId = `bench-${accounts}`;
-  const put = await call('PUT', `/v1/accounts/${accountId}`, { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, rate_limit_per_minute: limit });
+  const put = await call('PUT', `/v1/accounts/${accountId}`, {
+    access_token: tokens.accessToken,
+    refresh_token: tokens.refreshToken,
+    rate_limit_per_minute: limit,
+  });
   if (put.status !== 200) throw new Error(`PUT account answered ${put.status}`);
   return { user, boardId, accountId };
 }
@@ -81,7 +94,13 @@ async function submit(accountId: string, boardId: string, count: number, prefix 
         return call(
           'POST',
           '/v1/pins',
-          { account_id: accountId, board_id: boardId, title: key, link: `https://shop.example.com/${key}`, media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` } },
+          {
+            account_id: accountId,
+            board_id: boardId,
+            title: key,
+            link: `https://shop.example.com/${key}`,
+            media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` },
+          },
           { 'Idempotency-Key': key },
         );
       }),
@@ -106,12 +125,14 @@ async function until(what: string, probe: () => boolean, timeoutMs: number): Pro
   return true;
 }
 
-const createsOf = (user: string): SandboxRequestLog[] => sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins');
+const createsOf = (user: string): SandboxRequestLog[] =>
+  sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins');
 const pinsOf = (user: string) => sandbox.pins({ user }).length;
 
 async function jobs(ids: readonly string[]): Promise<Job[]> {
   const out: Job[] = [];
-  for (let i = 0; i < ids.length; i += 25) out.push(...(await Promise.all(ids.slice(i, i + 25).map(async (id) => (await call('GET', `/v1/jobs/${id}`)).body as Job))));
+  for (let i = 0; i < ids.length; i += 25)
+    out.push(...(await Promise.all(ids.slice(i, i + 25).map(async (id) => (await call('GET', `/v1/jobs/${id}`)).body as Job))));
   return out;
 }
 
@@ -160,19 +181,43 @@ async function backlogFigures(user: string, ids: readonly string[], limit: numbe
   };
 }
 
-async function measure(scenario: string, setup: string, target: string, body: () => Promise<{ figures: Row['figures']; met: boolean }>): Promise<Row> {
+async function measure(
+  scenario: string,
+  setup: string,
+  target: string,
+  body: () => Promise<{ figures: Row['figures']; met: boolean }>,
+): Promise<Row> {
   console.error(`\n▶ ${scenario}: ${setup}`);
   const before = loadavg()[0]!;
   const started = Date.now();
   const { figures, met } = await body();
-  const row: Row = { scenario, setup, figures, target, met, durationSeconds: Math.round((Date.now() - started) / 1000), loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) } };
+  const row: Row = {
+    scenario,
+    setup,
+    figures,
+    target,
+    met,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
+  };
   console.error(`  ${met ? 'met' : 'NOT met'}: ${JSON.stringify(figures)}`);
   return row;
 }
 
 const LIMIT = 60;
 
-async function backlogScenario(scenario: string, setup: string, target: string, options: { real: number; faults: boolean; retryAfter?: boolean; check: (f: Awaited<ReturnType<typeof backlogFigures>>) => boolean; basis?: number }) {
+async function backlogScenario(
+  scenario: string,
+  setup: string,
+  target: string,
+  options: {
+    real: number;
+    faults: boolean;
+    retryAfter?: boolean;
+    check: (f: Awaited<ReturnType<typeof backlogFigures>>) => boolean;
+    basis?: number;
+  },
+) {
   return measure(scenario, setup, target, async () => {
     const { user, boardId, accountId } = await connect(LIMIT, options.real, { retryAfter: options.retryAfter ?? true });
     if (options.faults) {
@@ -189,103 +234,156 @@ async function backlogScenario(scenario: string, setup: string, target: string, 
 
 async function main(): Promise<void> {
   const started = new Date();
-  console.error(`pinrelay pacing benchmark: ${selected.join(', ')} (${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-  pipeline = await startPipeline({ port: 0, reconciler: false, pacing: { accountPerMinute: LIMIT, appPerSecond: 100 }, log: () => undefined });
+  console.error(
+    `pinrelay pacing benchmark: ${selected.join(', ')} (${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
+  pipeline = await startPipeline({
+    port: 0,
+    reconciler: false,
+    pacing: { accountPerMinute: LIMIT, appPerSecond: 100 },
+    log: () => undefined,
+  });
   sandbox = pipeline.sandbox!;
   const rows: Row[] = [];
 
   for (const name of selected) {
     if (name === 'no-faults') {
       rows.push(
-        await backlogScenario('no-faults', `${BACKLOG}-job backlog, one account, limit ${LIMIT}/min, no faults`, '≥ 0.96 × limit; no 60 s window over the limit', {
-          real: LIMIT,
-          faults: false,
-          check: (f) => f.sustained_of_limit >= 0.96 && f.peak_60s <= LIMIT,
-        }),
+        await backlogScenario(
+          'no-faults',
+          `${BACKLOG}-job backlog, one account, limit ${LIMIT}/min, no faults`,
+          '≥ 0.96 × limit; no 60 s window over the limit',
+          {
+            real: LIMIT,
+            faults: false,
+            check: (f) => f.sustained_of_limit >= 0.96 && f.peak_60s <= LIMIT,
+          },
+        ),
       );
     } else if (name === 'faults') {
       rows.push(
-        await backlogScenario('faults', `${BACKLOG}-job backlog, one account, limit ${LIMIT}/min, 10 % HTTP 500 + 5 % 429 code 8 without Retry-After`, 'sustained ≥ 0.9 × limit; no 60 s window over the limit', {
-          real: LIMIT,
-          faults: true,
-          check: (f) => f.sustained_of_limit >= 0.9 && f.peak_60s <= LIMIT,
-        }),
+        await backlogScenario(
+          'faults',
+          `${BACKLOG}-job backlog, one account, limit ${LIMIT}/min, 10 % HTTP 500 + 5 % 429 code 8 without Retry-After`,
+          'sustained ≥ 0.9 × limit; no 60 s window over the limit',
+          {
+            real: LIMIT,
+            faults: true,
+            check: (f) => f.sustained_of_limit >= 0.9 && f.peak_60s <= LIMIT,
+          },
+        ),
       );
     } else if (name === 'real-limit') {
       rows.push(
-        await backlogScenario('real-limit', `same faults, Pinterest's real limit 30/min (429 without Retry-After) while configured ${LIMIT}/min`, 'sustained ≥ 0.8 × 30; 429s ≤ 10 % of creates', {
-          real: 30,
-          retryAfter: false,
-          faults: true,
-          basis: 30,
-          check: (f) => f.sustained_of_limit >= 0.8 && f.share_429 <= 0.1,
-        }),
+        await backlogScenario(
+          'real-limit',
+          `same faults, Pinterest's real limit 30/min (429 without Retry-After) while configured ${LIMIT}/min`,
+          'sustained ≥ 0.8 × 30; 429s ≤ 10 % of creates',
+          {
+            real: 30,
+            retryAfter: false,
+            faults: true,
+            basis: 30,
+            check: (f) => f.sustained_of_limit >= 0.8 && f.share_429 <= 0.1,
+          },
+        ),
       );
     } else if (name === 'retry-after') {
       rows.push(
-        await measure('retry-after', `40 jobs, limit ${LIMIT}/min, 429 with Retry-After: 20 on the 10th create`, 'zero creates for that account inside those 20 s', async () => {
-          const { user, boardId, accountId } = await connect(LIMIT, LIMIT);
-          sandbox.inject({ kind: 'rate_limit', retryAfterSeconds: 20 }, { nth: 10, match: { user } });
-          const ids = await submit(accountId, boardId, 40);
-          await until(`40 pins of ${user}`, () => pinsOf(user) >= 40, 10 * 60_000);
-          const sent = createsOf(user);
-          const refused = sent.find((r) => r.fault === 'rate_limit')!;
-          const inside = sent.filter((r) => r.at > refused.at && r.at < refused.at + 20_000).length;
-          const next = sent.find((r) => r.at > refused.at);
-          const after = sent.filter((r) => r.at >= refused.at + 20_000);
-          const all = await jobs(ids);
-          return {
-            figures: {
-              creates: sent.length,
-              creates_inside_hold: inside,
-              next_create_after_s: next ? round((next.at - refused.at) / 1000, 2) : null,
-              rate_after_hold_per_min: round(rate(after, after[0]!.at, after.at(-1)!.at)),
-              succeeded: all.filter((j) => j.status === 'succeeded').length,
-              peak_60s: peak(sent),
-            },
-            met: inside === 0,
-          };
-        }),
+        await measure(
+          'retry-after',
+          `40 jobs, limit ${LIMIT}/min, 429 with Retry-After: 20 on the 10th create`,
+          'zero creates for that account inside those 20 s',
+          async () => {
+            const { user, boardId, accountId } = await connect(LIMIT, LIMIT);
+            sandbox.inject({ kind: 'rate_limit', retryAfterSeconds: 20 }, { nth: 10, match: { user } });
+            const ids = await submit(accountId, boardId, 40);
+            await until(`40 pins of ${user}`, () => pinsOf(user) >= 40, 10 * 60_000);
+            const sent = createsOf(user);
+            const refused = sent.find((r) => r.fault === 'rate_limit')!;
+            const inside = sent.filter((r) => r.at > refused.at && r.at < refused.at + 20_000).length;
+            const next = sent.find((r) => r.at > refused.at);
+            const after = sent.filter((r) => r.at >= refused.at + 20_000);
+            const all = await jobs(ids);
+            return {
+              figures: {
+                creates: sent.length,
+                creates_inside_hold: inside,
+                next_create_after_s: next ? round((next.at - refused.at) / 1000, 2) : null,
+                rate_after_hold_per_min: round(rate(after, after[0]!.at, after.at(-1)!.at)),
+                succeeded: all.filter((j) => j.status === 'succeeded').length,
+                peak_60s: peak(sent),
+              },
+              met: inside === 0,
+            };
+          },
+        ),
       );
     } else if (name === 'fairness') {
       rows.push(
-        await measure('fairness', `20 accounts × 10 jobs, equal load, limit ${LIMIT}/min, submitted account after account`, 'slowest ÷ fastest account completion ≤ 1.5', async () => {
-          const connected: Awaited<ReturnType<typeof connect>>[] = [];
-          for (let i = 0; i < 20; i++) connected.push(await connect(LIMIT, LIMIT));
-          const start = Date.now();
-          for (const c of connected) await submit(c.accountId, c.boardId, 10);
-          await until('200 pins', () => connected.every((c) => pinsOf(c.user) >= 10), 10 * 60_000);
-          const completion = connected.map((c) => (createsOf(c.user).filter((r) => r.status === 201).at(-1)!.at - start) / 1000);
-          const firstAttempt = connected.map((c) => (createsOf(c.user)[0]!.at - start) / 1000);
-          const ratio = Math.max(...completion) / Math.min(...completion);
-          return {
-            figures: {
-              fastest_s: round(Math.min(...completion)),
-              slowest_s: round(Math.max(...completion)),
-              slowest_over_fastest: round(ratio, 2),
-              latest_first_attempt_s: round(Math.max(...firstAttempt)),
-            },
-            met: ratio <= 1.5,
-          };
-        }),
+        await measure(
+          'fairness',
+          `20 accounts × 10 jobs, equal load, limit ${LIMIT}/min, submitted account after account`,
+          'slowest ÷ fastest account completion ≤ 1.5',
+          async () => {
+            const connected: Awaited<ReturnType<typeof connect>>[] = [];
+            for (let i = 0; i < 20; i++) connected.push(await connect(LIMIT, LIMIT));
+            const start = Date.now();
+            for (const c of connected) await submit(c.accountId, c.boardId, 10);
+            await until('200 pins', () => connected.every((c) => pinsOf(c.user) >= 10), 10 * 60_000);
+            const completion = connected.map(
+              (c) =>
+                (createsOf(c.user)
+                  .filter((r) => r.status === 201)
+                  .at(-1)!.at -
+                  start) /
+                1000,
+            );
+            const firstAttempt = connected.map((c) => (createsOf(c.user)[0]!.at - start) / 1000);
+            const ratio = Math.max(...completion) / Math.min(...completion);
+            return {
+              figures: {
+                fastest_s: round(Math.min(...completion)),
+                slowest_s: round(Math.max(...completion)),
+                slowest_over_fastest: round(ratio, 2),
+                latest_first_attempt_s: round(Math.max(...firstAttempt)),
+              },
+              met: ratio <= 1.5,
+            };
+          },
+        ),
       );
     } else if (name === 'hot-cold') {
       rows.push(
-        await measure('hot-cold', `one hot account with a 100-job backlog at ${LIMIT}/min, then 5 other accounts submit one job each`, 'each first attempt within a few seconds (≤ 5 s)', async () => {
-          const hot = await connect(LIMIT, LIMIT);
-          const hotIds = await submit(hot.accountId, hot.boardId, 100);
-          await until('the hot backlog to start', () => createsOf(hot.user).length >= 5, 60_000);
-          const cold: Awaited<ReturnType<typeof connect>>[] = [];
-          for (let i = 0; i < 5; i++) cold.push(await connect(LIMIT, LIMIT));
-          const submittedAt = Date.now();
-          await Promise.all(cold.map((c) => submit(c.accountId, c.boardId, 1)));
-          await until('the cold jobs', () => cold.every((c) => pinsOf(c.user) >= 1), 60_000);
-          const delays = cold.map((c) => (createsOf(c.user)[0]!.at - submittedAt) / 1000);
-          const hotLeft = 100 - pinsOf(hot.user);
-          // The hot backlog is not part of any other measurement: cancel what is still waiting.
-          await Promise.all(hotIds.map((id) => call('POST', `/v1/jobs/${id}/cancel`)));
-          return { figures: { worst_first_attempt_s: round(Math.max(...delays), 2), mean_first_attempt_s: round(delays.reduce((a, b) => a + b, 0) / delays.length, 2), hot_jobs_still_waiting: hotLeft }, met: Math.max(...delays) <= 5 };
-        }),
+        await measure(
+          'hot-cold',
+          `one hot account with a 100-job backlog at ${LIMIT}/min, then 5 other accounts submit one job each`,
+          'each first attempt within a few seconds (≤ 5 s)',
+          async () => {
+            const hot = await connect(LIMIT, LIMIT);
+            const hotIds = await submit(hot.accountId, hot.boardId, 100);
+            await until('the hot backlog to start', () => createsOf(hot.user).length >= 5, 60_000);
+            const cold: Awaited<ReturnType<typeof connect>>[] = [];
+            for (let i = 0; i < 5; i++) cold.push(await connect(LIMIT, LIMIT));
+            const submittedAt = Date.now();
+            await Promise.all(cold.map((c) => submit(c.accountId, c.boardId, 1)));
+            await until('the cold jobs', () => cold.every((c) => pinsOf(c.user) >= 1), 60_000);
+            const delays = cold.map((c) => (createsOf(c.user)[0]!.at - submittedAt) / 1000);
+            const hotLeft = 100 - pinsOf(hot.user);
+            // The hot backlog is not part of any other measurement: cancel what is still waiting.
+            await Promise.all(hotIds.map((id) => call('POST', `/v1/jobs/${id}/cancel`)));
+            return {
+              figures: {
+                worst_first_attempt_s: round(Math.max(...delays), 2),
+                mean_first_attempt_s: round(delays.reduce((a, b) => a + b, 0) / delays.length, 2),
+                hot_jobs_still_waiting: hotLeft,
+              },
+              met: Math.max(...delays) <= 5,
+            };
+          },
+        ),
       );
     }
   }
@@ -299,7 +397,10 @@ async function main(): Promise<void> {
   } catch {
     /* not a checkout */
   }
-  writeFileSync(out, `${JSON.stringify({ started: started.toISOString(), commit, cores: cpus().length, node: process.version, backlog: BACKLOG, rows }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ started: started.toISOString(), commit, cores: cpus().length, node: process.version, backlog: BACKLOG, rows }, null, 2)}\n`,
+  );
   console.error(`\nwrote ${out}`);
 }
 
@@ -307,7 +408,10 @@ function printTable(rows: readonly Row[]): void {
   const lines = [
     '| scenario | target | measured | met | load (1 min) |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario}: ${r.setup} | ${r.target} | ${summary(r)} | ${r.met ? 'yes' : 'NO'} | ${r.loadAverage.before} → ${r.loadAverage.after} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario}: ${r.setup} | ${r.target} | ${summary(r)} | ${r.met ? 'yes' : 'NO'} | ${r.loadAverage.before} → ${r.loadAverage.after} |`,
+    ),
   ];
   console.log(`\n${lines.join('\n')}`);
 }

@@ -107,16 +107,21 @@ if (!argument) fail(USAGE);
 /** `webhooks replay`: exit code 0 when everything it tried went through, 1 when something failed (it stays in the queue). */
 async function replayCommand(): Promise<number> {
   const subscription = values.subscription;
-  if (subscription !== undefined && !isWebhookId(subscription)) fail(`--subscription ${subscription}: not a webhook id (whk_… or whs_<name>)`);
+  if (subscription !== undefined && !isWebhookId(subscription))
+    fail(`--subscription ${subscription}: not a webhook id (whk_… or whs_<name>)`);
   if (local && !local.sqsEndpoint) fail('the running npm start is older than webhooks replay: restart it');
   // Local mode means the running `npm start`: its state file wins over the environment (flags win over both).
   const pick = (flag: string | undefined, env: string, fromState: string | undefined) => flag ?? (local ? fromState : process.env[env]);
   const queueUrl = pick(values['queue-url'], 'WEBHOOK_DLQ_URL', local?.webhookDeadLetterQueueUrl);
   const eventBusName = pick(values['event-bus'], 'EVENT_BUS_NAME', local?.eventBusName);
   const namePrefix = pick(values['name-prefix'], 'WEBHOOK_NAME_PREFIX', local?.webhookNamePrefix);
-  if (!queueUrl) fail('which webhook DLQ? set WEBHOOK_DLQ_URL (the WebhookDeadLetterQueueUrl stack output), pass --queue-url, or use --local');
+  if (!queueUrl)
+    fail('which webhook DLQ? set WEBHOOK_DLQ_URL (the WebhookDeadLetterQueueUrl stack output), pass --queue-url, or use --local');
   if (!eventBusName) fail('which event bus? set EVENT_BUS_NAME (the EventBusName stack output), pass --event-bus, or use --local');
-  if (!namePrefix) fail('which deployment? set WEBHOOK_NAME_PREFIX (the WebhookNamePrefix stack output, pinrelay-<stage>-wh-), pass --name-prefix, or use --local');
+  if (!namePrefix)
+    fail(
+      'which deployment? set WEBHOOK_NAME_PREFIX (the WebhookNamePrefix stack output, pinrelay-<stage>-wh-), pass --name-prefix, or use --local',
+    );
 
   const dryRun = values['dry-run'];
   const tty = process.stderr.isTTY === true;

@@ -100,7 +100,8 @@ export interface DashboardWidget {
 /** The (only) dashboard of the stateless template, its references made readable. */
 export function dashboardOf(templates: { stateful: Template; stateless: Template }): { name: string; widgets: DashboardWidget[] } {
   const dashboards = Object.values(templates.stateless.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
-  if (dashboards.length !== 1) throw new Error(`expected one AWS::CloudWatch::Dashboard in the stateless stack, found ${dashboards.length}`);
+  if (dashboards.length !== 1)
+    throw new Error(`expected one AWS::CloudWatch::Dashboard in the stateless stack, found ${dashboards.length}`);
   const props = dashboards[0]!.Properties ?? {};
   const body = props['DashboardBody'] as Json;
   // Placeholders land inside JSON strings: keep them free of quotes and backslashes.
@@ -192,7 +193,11 @@ export function thresholds(widget: DashboardWidget): Array<{ label: string; valu
   const annotations = widget.properties['annotations'] as { horizontal?: Array<Record<string, Json>> } | undefined;
   return (annotations?.horizontal ?? [])
     .filter((a) => a['visible'] !== false && typeof a['value'] === 'number')
-    .map((a) => ({ label: String(a['label'] ?? ''), value: a['value'] as number, color: typeof a['color'] === 'string' ? a['color'] : '#d62728' }));
+    .map((a) => ({
+      label: String(a['label'] ?? ''),
+      value: a['value'] as number,
+      color: typeof a['color'] === 'string' ? a['color'] : '#d62728',
+    }));
 }
 
 function drawWidget(widget: DashboardWidget): string {
@@ -214,7 +219,9 @@ function drawWidget(widget: DashboardWidget): string {
   }
   out.push(`<rect x='${x}' y='${y}' width='${w}' height='${h}' rx='3' fill='#ffffff' stroke='#d5dbdb'/>`);
   const title = String(widget.properties['title'] ?? '');
-  out.push(`<text x='${x + 8}' y='${y + 16}' ${FONT} font-size='12' font-weight='bold' fill='#16191f'>${escape(fit(title, w - 16, 6.6))}</text>`);
+  out.push(
+    `<text x='${x + 8}' y='${y + 16}' ${FONT} font-size='12' font-weight='bold' fill='#16191f'>${escape(fit(title, w - 16, 6.6))}</text>`,
+  );
   out.push(`<text x='${x + 8}' y='${y + 29}' ${FONT} font-size='9' fill='#687078'>${escape(widgetKind(widget))}</text>`);
   const top = y + 36;
   const bottom = y + h - 6;
@@ -244,7 +251,9 @@ function drawWidget(widget: DashboardWidget): string {
     query.forEach((line, i) => {
       const ly = top + 24 + i * 14;
       if (ly > bottom) return;
-      out.push(`<text x='${x + 8}' y='${ly}' font-family='Menlo, Consolas, monospace' font-size='9.5' fill='#16191f'>${escape(fit(`| ${line}`, w - 16, 5.8))}</text>`);
+      out.push(
+        `<text x='${x + 8}' y='${ly}' font-family='Menlo, Consolas, monospace' font-size='9.5' fill='#16191f'>${escape(fit(`| ${line}`, w - 16, 5.8))}</text>`,
+      );
     });
     return out.join('');
   }
@@ -262,7 +271,9 @@ function drawWidget(widget: DashboardWidget): string {
   const max = Math.max(0, ...lines.map((l) => l.value)) || 1;
   for (const line of lines) {
     const ly = Math.round(plot.y + plot.h - 6 - (line.value / (max * 1.25)) * (plot.h - 12));
-    out.push(`<line x1='${plot.x}' y1='${ly}' x2='${plot.x + plot.w}' y2='${ly}' stroke='${line.color}' stroke-dasharray='4 3' stroke-width='1.2'/>`);
+    out.push(
+      `<line x1='${plot.x}' y1='${ly}' x2='${plot.x + plot.w}' y2='${ly}' stroke='${line.color}' stroke-dasharray='4 3' stroke-width='1.2'/>`,
+    );
   }
   const entries = [
     ...labels.map((label, i) => ({ label, color: PALETTE[i % PALETTE.length]!, dashed: false })),

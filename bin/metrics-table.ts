@@ -17,7 +17,8 @@ if (args[0] === '--check') {
     process.exit(2);
   }
   const stale = files.filter((file) => !readFileSync(file, 'utf8').includes(table));
-  for (const file of stale) console.error(`${file}: the metrics table differs from definitions/metrics.ts (print it with npx tsx bin/metrics-table.ts)`);
+  for (const file of stale)
+    console.error(`${file}: the metrics table differs from definitions/metrics.ts (print it with npx tsx bin/metrics-table.ts)`);
   process.exit(stale.length > 0 ? 1 : 0);
 }
 console.log(table);

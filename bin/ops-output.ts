@@ -23,13 +23,16 @@ function filterText(filter: FailedJobsReport['filter']): string {
 export function formatFailedJobs(report: FailedJobsReport): string {
   const scope = report.filter.tenant_id ? `tenant ${report.filter.tenant_id}` : `${plural(report.tenants.length, 'tenant')}`;
   if (report.jobs.length === 0) return `No failed jobs in ${scope}${filterText(report.filter)}.`;
-  const lines = [`Failed jobs in ${scope}${filterText(report.filter)}: ${report.jobs.length}${report.truncated ? ` (the first ${report.filter.limit}; more match: raise --limit)` : ''}, newest first per tenant`];
+  const lines = [
+    `Failed jobs in ${scope}${filterText(report.filter)}: ${report.jobs.length}${report.truncated ? ` (the first ${report.filter.limit}; more match: raise --limit)` : ''}, newest first per tenant`,
+  ];
   for (const route of report.by_route) {
     lines.push('', `route ${route.route} (${route.count})`);
     for (const { reason, count } of route.reasons) {
       lines.push(`  ${reason} (${count})`);
       for (const job of report.jobs.filter((j) => j.route === route.route && j.reason === reason)) {
-        const http = job.http_status !== null ? ` · HTTP ${job.http_status}${job.error_code !== null ? ` code ${job.error_code}` : ''}` : '';
+        const http =
+          job.http_status !== null ? ` · HTTP ${job.http_status}${job.error_code !== null ? ` code ${job.error_code}` : ''}` : '';
         lines.push(
           `    ${job.job_id}  tenant ${job.tenant_id} · account ${job.account_id} · board ${job.board_id}${http} · failed ${job.failed_at} · ${plural(job.attempt_count, 'attempt')}`,
           `      → ${job.remediation}`,
@@ -54,16 +57,21 @@ export function formatRequeue(report: BulkRequeueReport): string {
   if (report.matched === 0) return `No failed jobs match in ${scope}: nothing to requeue.`;
   const lines: string[] = [];
   if (report.dry_run) {
-    lines.push(`Dry run: would requeue ${report.would_requeue} of ${plural(report.matched, 'failed job')} in ${scope}${withText}; nothing written (add --apply):`);
+    lines.push(
+      `Dry run: would requeue ${report.would_requeue} of ${plural(report.matched, 'failed job')} in ${scope}${withText}; nothing written (add --apply):`,
+    );
   } else {
     lines.push(`Requeued ${report.requeued} of ${plural(report.matched, 'failed job')} in ${scope}${withText}:`);
   }
   for (const job of report.jobs) {
-    lines.push(`  ${job.job_id}  account ${job.account_id} · ${job.route}/${job.reason} · ${job.outcome.replace('_', ' ')}${job.detail ? `: ${job.detail}` : ''}`);
+    lines.push(
+      `  ${job.job_id}  account ${job.account_id} · ${job.route}/${job.reason} · ${job.outcome.replace('_', ' ')}${job.detail ? `: ${job.detail}` : ''}`,
+    );
   }
   if (report.not_requeued > 0) lines.push(`Not requeued: ${report.not_requeued} (see above; a conflict is a job that is no longer failed)`);
   if (report.truncated) lines.push(`More failed jobs match than --limit ${report.filter.limit}: run again for the rest.`);
-  if (!report.dry_run && report.requeued > 0) lines.push('Each requeued job is queued again under its Idempotency-Key: follow it with GET /v1/jobs/{job_id}.');
+  if (!report.dry_run && report.requeued > 0)
+    lines.push('Each requeued job is queued again under its Idempotency-Key: follow it with GET /v1/jobs/{job_id}.');
   return lines.join('\n');
 }
 
@@ -92,13 +100,17 @@ export function formatStuck(report: StuckReport): string {
 export function formatNudge(report: NudgeReport): string {
   if (report.dry_run) {
     if (report.stuck.jobs.length === 0) return formatStuck(report.stuck);
-    return [`Dry run: the reconciliation would take ${plural(report.stuck.jobs.length, 'job')} (add --apply):`, ...stuckLines(report.stuck)].join('\n');
+    return [
+      `Dry run: the reconciliation would take ${plural(report.stuck.jobs.length, 'job')} (add --apply):`,
+      ...stuckLines(report.stuck),
+    ].join('\n');
   }
   const r = report.result!;
   const lines = [
     `Reconciled now: examined ${r.examined}, re-dispatched ${r.redispatched}, leases recovered ${r.recovered}, failed as stranded ${r.stranded}, skipped ${r.skipped} (moved on meanwhile).`,
   ];
-  if (r.redispatched > 0) lines.push('A re-dispatched job gets a fresh queue message from the outbox; each step is in its incidents (GET /v1/jobs/{job_id}).');
+  if (r.redispatched > 0)
+    lines.push('A re-dispatched job gets a fresh queue message from the outbox; each step is in its incidents (GET /v1/jobs/{job_id}).');
   for (const e of r.errors) lines.push(`  error on ${e.job_id}: ${e.error}`);
   return lines.join('\n');
 }
@@ -115,7 +127,10 @@ export function formatRedrive(report: RedriveReport): string {
         ? `The ${from} is empty (${depthText(report.before.dead_letter)}): nothing to redrive.`
         : `Dry run: would move ${plural(n, 'message')} from the ${from} back to the ${to} queue (now ${depthText(report.before.source)}); nothing moved (add --apply).`,
     ];
-    if (report.task) lines.push(`Latest move task: ${report.task.status}, ${report.task.moved} moved${report.task.failureReason ? ` (${report.task.failureReason})` : ''}.`);
+    if (report.task)
+      lines.push(
+        `Latest move task: ${report.task.status}, ${report.task.moved} moved${report.task.failureReason ? ` (${report.task.failureReason})` : ''}.`,
+      );
     return lines.join('\n');
   }
   const how =
@@ -124,8 +139,10 @@ export function formatRedrive(report: RedriveReport): string {
       : 'by receive, send, delete (this SQS has no message move tasks)';
   const lines = [`Moved ${plural(report.moved, 'message')} from the ${from} back to the ${to} queue ${how}.`];
   if (report.after) lines.push(`Now: ${from} ${depthText(report.after.dead_letter)}; ${to} ${depthText(report.after.source)}.`);
-  if (report.failed > 0) lines.push(`Not moved (still in the ${from}): ${report.failed}${report.task?.failureReason ? ` — ${report.task.failureReason}` : ''}.`);
-  if (report.not_deleted > 0) lines.push(`Sent but not deleted from the ${from} (a second copy; the worker drops the stale one): ${report.not_deleted}.`);
+  if (report.failed > 0)
+    lines.push(`Not moved (still in the ${from}): ${report.failed}${report.task?.failureReason ? ` — ${report.task.failureReason}` : ''}.`);
+  if (report.not_deleted > 0)
+    lines.push(`Sent but not deleted from the ${from} (a second copy; the worker drops the stale one): ${report.not_deleted}.`);
   if (report.still_running) lines.push(`The move task is still running: run the same command again (a dry run) to see it.`);
   return lines.join('\n');
 }
@@ -140,13 +157,20 @@ export function formatQueues(report: QueuesReport): string {
   ]);
   const header = ['queue', 'visible', 'in flight', 'delayed', 'consumer'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   lines.push('Oldest-message age is not in the SQS API: CloudWatch ApproximateAgeOfOldestMessage (the dashboard) has it.');
   for (const q of report.queues) {
     const waiting = q.depth ? q.depth.visible + q.depth.in_flight : 0;
     if (waiting === 0) continue;
-    if (q.queue === 'publish_dlq' || q.queue === 'delay_dlq') lines.push(`${q.label}: ${waiting} waiting; redrive: ${ADMIN} dlq redrive --queue ${q.queue === 'publish_dlq' ? 'publish' : 'delay'}`);
+    if (q.queue === 'publish_dlq' || q.queue === 'delay_dlq')
+      lines.push(
+        `${q.label}: ${waiting} waiting; redrive: ${ADMIN} dlq redrive --queue ${q.queue === 'publish_dlq' ? 'publish' : 'delay'}`,
+      );
     if (q.queue === 'webhook_dlq') lines.push(`${q.label}: ${waiting} waiting; replay: ${ADMIN} webhooks replay --dry-run`);
   }
   if (report.not_configured.length > 0) lines.push(`Not configured (not shown): ${report.not_configured.join(', ')}`);
@@ -162,6 +186,7 @@ export function formatRate(tenantId: string, accountId: string, rate: AccountRat
     `  last minute: ${rate.sent_last_minute} sent, ${rate.unproven_last_minute} unproven (429, 5xx or no answer)${rate.held_until ? `; held until ${rate.held_until} (Retry-After)` : ''}`,
     `  reads: ${rate.read.limit}/min, ${n3(rate.read.tokens)} of ${n3(rate.read.capacity)} tokens${rate.read.held_until ? `, held until ${rate.read.held_until}` : ''}`,
   ];
-  if (rate.adaptive) lines.push(`  adaptive: Pinterest accepted ${rate.adaptive.ceiling}/min before refusing (since ${rate.adaptive.since})`);
+  if (rate.adaptive)
+    lines.push(`  adaptive: Pinterest accepted ${rate.adaptive.ceiling}/min before refusing (since ${rate.adaptive.since})`);
   return lines.join('\n');
 }

@@ -108,9 +108,12 @@ export class OpsTarget {
   }
 
   dynamoClient(): DynamoDBDocumentClient {
-    this.dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(this.common(this.io.local ? this.io.local.dynamodbEndpoint : this.values.endpoint)), {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    this.dynamo ??= DynamoDBDocumentClient.from(
+      new DynamoDBClient(this.common(this.io.local ? this.io.local.dynamodbEndpoint : this.values.endpoint)),
+      {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      },
+    );
     return this.dynamo;
   }
 
@@ -121,13 +124,15 @@ export class OpsTarget {
 
   jobsTable(): string {
     const name = this.io.local ? this.io.local.jobsTable : (this.values['jobs-table'] ?? this.io.env['JOBS_TABLE_NAME']);
-    if (!name) throw new UsageError('which jobs table? set JOBS_TABLE_NAME (the JobsTableName stack output), pass --jobs-table, or use --local');
+    if (!name)
+      throw new UsageError('which jobs table? set JOBS_TABLE_NAME (the JobsTableName stack output), pass --jobs-table, or use --local');
     return name;
   }
 
   tenantsTable(): string {
     const name = this.io.local ? this.io.local.tenantsTable : (this.values.table ?? this.io.env['TENANTS_TABLE_NAME']);
-    if (!name) throw new UsageError('which tenants table? set TENANTS_TABLE_NAME (the TenantsTableName stack output), pass --table, or use --local');
+    if (!name)
+      throw new UsageError('which tenants table? set TENANTS_TABLE_NAME (the TenantsTableName stack output), pass --table, or use --local');
     return name;
   }
 
@@ -161,7 +166,9 @@ export class OpsTarget {
     const urls: string[] = [];
     let next: string | undefined;
     do {
-      const out = await this.sqsClient().send(new ListQueuesCommand({ QueueNamePrefix: `Pinrelay-${stage}-Stateful-`, MaxResults: 1000, ...(next ? { NextToken: next } : {}) }));
+      const out = await this.sqsClient().send(
+        new ListQueuesCommand({ QueueNamePrefix: `Pinrelay-${stage}-Stateful-`, MaxResults: 1000, ...(next ? { NextToken: next } : {}) }),
+      );
       urls.push(...(out.QueueUrls ?? []));
       next = out.NextToken;
     } while (next);

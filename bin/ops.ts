@@ -195,7 +195,13 @@ export async function runOpsCommand(command: string, sub: string | undefined, va
         const rate = await accountRate(
           {
             tenants: new DynamoTenantStore(t.dynamoClient(), t.tenantsTable()),
-            pacer: new DynamoPacer(t.dynamoClient(), t.tenantsTable(), systemClock, settings.PACING_APP_PER_SECOND, settings.PACING_READ_PER_MINUTE),
+            pacer: new DynamoPacer(
+              t.dynamoClient(),
+              t.tenantsTable(),
+              systemClock,
+              settings.PACING_APP_PER_SECOND,
+              settings.PACING_READ_PER_MINUTE,
+            ),
           },
           values.tenant,
           values.account,

@@ -47,7 +47,10 @@ export async function runWebhookReplay(target: ReplayTarget, options: RunReplayO
 }
 
 /** The progress line: `replayed 12/40` (a dry run: `read 12/40`), and how many stay in the queue. */
-export function progressText(progress: { readonly done: number; readonly total: number; readonly replayed: number }, dryRun: boolean): string {
+export function progressText(
+  progress: { readonly done: number; readonly total: number; readonly replayed: number },
+  dryRun: boolean,
+): string {
   if (dryRun) return `read ${progress.done}/${progress.total}`;
   const other = progress.done - progress.replayed;
   return `replayed ${progress.replayed}/${progress.total}${other > 0 ? ` (${other} not replayed)` : ''}`;
@@ -68,15 +71,24 @@ export function formatReplayReport(report: ReplayReport): string {
   if (report.seen === 0) return 'The webhook dead-letter queue is empty: nothing to replay.';
   if (report.dry_run) {
     const would = report.messages.filter((m) => m.outcome === 'would_replay');
-    lines.push(`Dry run: would replay ${plural(would.length, 'event')} of ${report.seen} read${scope}; nothing sent, nothing deleted${would.length > 0 ? ':' : '.'}`);
+    lines.push(
+      `Dry run: would replay ${plural(would.length, 'event')} of ${report.seen} read${scope}; nothing sent, nothing deleted${would.length > 0 ? ':' : '.'}`,
+    );
     for (const m of would) {
-      lines.push(`  ${m.event_id} ${m.type ?? '?'} → ${m.webhook_id} (tenant ${m.tenant_id}; failed with ${m.error_code ?? '?'}${m.error_message ? `: ${m.error_message}` : ''})`);
+      lines.push(
+        `  ${m.event_id} ${m.type ?? '?'} → ${m.webhook_id} (tenant ${m.tenant_id}; failed with ${m.error_code ?? '?'}${m.error_message ? `: ${m.error_message}` : ''})`,
+      );
     }
   } else {
-    lines.push(`Replayed ${plural(report.replayed, 'event')} of ${report.seen} read${scope}${report.replayed > 0 ? ', each to its own subscription:' : '.'}`);
+    lines.push(
+      `Replayed ${plural(report.replayed, 'event')} of ${report.seen} read${scope}${report.replayed > 0 ? ', each to its own subscription:' : '.'}`,
+    );
     const replayed = report.messages.filter((m) => m.outcome === 'replayed');
     for (const [webhookId, n] of countBy(replayed, (m) => m.webhook_id ?? '?')) {
-      const types = countBy(replayed.filter((m) => m.webhook_id === webhookId), (m) => m.type ?? '?').map(([type, k]) => `${type} ${k}`);
+      const types = countBy(
+        replayed.filter((m) => m.webhook_id === webhookId),
+        (m) => m.type ?? '?',
+      ).map(([type, k]) => `${type} ${k}`);
       lines.push(`  ${webhookId}: ${n} (${types.join(', ')})`);
     }
   }

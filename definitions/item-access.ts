@@ -54,6 +54,11 @@ export const TENANT_ITEM_GRANTS: Readonly<Record<ItemScopedAccess, readonly Item
 
 /** IAM StringLike on one pattern (`*` any run of characters, `?` one character). */
 export function matchesLeadingKey(pattern: string, partitionKey: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return regex.test(partitionKey);
 }

@@ -216,7 +216,7 @@ export const METRICS = {
     unit: 'Milliseconds',
     breakdown: breakdown('status', TERMINAL_STATUS_VALUES),
     emittedBy: ['relay-outbox'],
-    meaning: 'from a job\'s creation to its terminal status, by that status',
+    meaning: "from a job's creation to its terminal status, by that status",
   },
   JobsDispatched: {
     name: 'JobsDispatched',

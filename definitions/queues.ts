@@ -91,7 +91,15 @@ export const WEBHOOK_DLQ = {
 } as const satisfies QueueDefinition;
 
 /** Dead-letter queues first: a queue's redrive target must exist before it. */
-export const QUEUES: readonly QueueDefinition[] = [PUBLISH_DLQ, PUBLISH_QUEUE, DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, WEBHOOK_DLQ];
+export const QUEUES: readonly QueueDefinition[] = [
+  PUBLISH_DLQ,
+  PUBLISH_QUEUE,
+  DELAY_DLQ,
+  DELAY_QUEUE,
+  OUTBOX_DLQ,
+  POISON_QUEUE,
+  WEBHOOK_DLQ,
+];
 
 /** SQS's physical name for a logical queue in local mode (FIFO names must end in .fifo). */
 export function localQueueName(def: QueueDefinition): string {

@@ -42,8 +42,23 @@ export {
   type SettingTree,
   type SettingValue,
 } from './settings/setting-kinds.ts';
-export { LOG_LEVELS, SETTINGS, SETTING_ENTRIES, encodeSetting, settingValue, type SettingValues, type Settings } from './settings/catalogue.ts';
-export { localSettingSchema, localSettingsSchema, runtimeSettingFields, runtimeSettingSchema, stageSettingFields, stageSettingSchema } from './settings/schemas.ts';
+export {
+  LOG_LEVELS,
+  SETTINGS,
+  SETTING_ENTRIES,
+  encodeSetting,
+  settingValue,
+  type SettingValues,
+  type Settings,
+} from './settings/catalogue.ts';
+export {
+  localSettingSchema,
+  localSettingsSchema,
+  runtimeSettingFields,
+  runtimeSettingSchema,
+  stageSettingFields,
+  stageSettingSchema,
+} from './settings/schemas.ts';
 export {
   RESOURCE_VARIABLES,
   envNamesForAccess,

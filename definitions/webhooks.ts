@@ -59,7 +59,11 @@ export const WEBHOOK_INPUT_TEMPLATE = '{"id": <id>, "type": <type>, "created_at"
  * subscription alone (`detail.webhook_id`: test events and redeliveries). Job events never carry
  * `webhook_id`, so they reach a subscription only through the type list.
  */
-export function webhookEventPattern(input: { tenantId: string; webhookId: string; events: readonly JobEventType[] }): Record<string, unknown> {
+export function webhookEventPattern(input: {
+  tenantId: string;
+  webhookId: string;
+  events: readonly JobEventType[];
+}): Record<string, unknown> {
   return {
     source: [EVENT_SOURCE],
     detail: { tenant_id: [input.tenantId] },
@@ -74,7 +78,8 @@ export function webhookEventPattern(input: { tenantId: string; webhookId: string
  */
 export function webhookResourceName(prefix: string, webhookId: string): string {
   const name = `${prefix}${webhookId}`;
-  if (!/^[\.\-_A-Za-z0-9]{1,64}$/.test(name)) throw new RangeError(`webhook resource name ${JSON.stringify(name)} is not a valid EventBridge name`);
+  if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name))
+    throw new RangeError(`webhook resource name ${JSON.stringify(name)} is not a valid EventBridge name`);
   return name;
 }
 
@@ -95,7 +100,9 @@ export const STATIC_WEBHOOK_ID_PATTERN = /^whs_[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 /** The webhook id of a static subscription: `whs_<name>`. */
 export function staticWebhookId(name: string): string {
   if (name.length > STATIC_WEBHOOK_NAME_MAX_LENGTH || !STATIC_WEBHOOK_NAME_PATTERN.test(name)) {
-    throw new RangeError(`static webhook name ${JSON.stringify(name)} must be lower-case words (crm-sync) of at most ${STATIC_WEBHOOK_NAME_MAX_LENGTH} characters`);
+    throw new RangeError(
+      `static webhook name ${JSON.stringify(name)} must be lower-case words (crm-sync) of at most ${STATIC_WEBHOOK_NAME_MAX_LENGTH} characters`,
+    );
   }
   return `whs_${name}`;
 }
@@ -166,7 +173,11 @@ export function webhookConnectionAuth(secret: string) {
  * AWS::Events::Rule Target has the same members): the API destination, the role EventBridge assumes to
  * invoke it, the receiver's headers and body, the retry policy and the dead-letter queue.
  */
-export function webhookTarget(input: { readonly apiDestinationArn: string; readonly roleArn: string; readonly deadLetterQueueArn: string }) {
+export function webhookTarget(input: {
+  readonly apiDestinationArn: string;
+  readonly roleArn: string;
+  readonly deadLetterQueueArn: string;
+}) {
   return {
     Id: WEBHOOK_TARGET_ID,
     Arn: input.apiDestinationArn,

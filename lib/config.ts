@@ -53,7 +53,10 @@ export const staticWebhookSubscriptionSchema = z.strictObject({
   name: z
     .string()
     .max(STATIC_WEBHOOK_NAME_MAX_LENGTH, `at most ${STATIC_WEBHOOK_NAME_MAX_LENGTH} characters`)
-    .regex(STATIC_WEBHOOK_NAME_PATTERN, 'lower-case letters and digits in words separated by single "-", starting with a letter (crm-sync)'),
+    .regex(
+      STATIC_WEBHOOK_NAME_PATTERN,
+      'lower-case letters and digits in words separated by single "-", starting with a letter (crm-sync)',
+    ),
   /** The tenant whose job events are delivered (the rule matches `detail.tenant_id`). */
   tenantId: z.string().regex(TENANT_ID_PATTERN, 'a tenant id as create-tenant prints it (ten_ + 16 characters)'),
   url: staticWebhookUrlSchema,
@@ -88,7 +91,11 @@ const staticWebhookSubscriptionsSchema = z.array(staticWebhookSubscriptionSchema
     const output = staticWebhookOutputName(subscription.name);
     const clash = outputs.get(output);
     if (clash !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${subscription.name}" and "${clash}" would share the stack output name ${output}: rename one` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        message: `"${subscription.name}" and "${clash}" would share the stack output name ${output}: rename one`,
+      });
       return;
     }
     outputs.set(output, subscription.name);
@@ -99,27 +106,26 @@ const staticWebhookSubscriptionsSchema = z.array(staticWebhookSubscriptionSchema
  * Alarm thresholds, each with its default (docs/deploy.md's stage table lists them). Counts are per
  * 15 minutes; percentages are 0–100. A partial object keeps the other defaults.
  */
-export const alarmThresholdsSchema = z
-  .strictObject({
-    /** Oldest message in the FIFO publish queue (seconds): workers are not draining it. */
-    publishQueueOldestMessageSeconds: z.number().int().min(60).max(1_209_600).default(900),
-    /** Oldest message in the delay queue (seconds); a hold is at most 900 s per hop, so keep this above that. */
-    delayQueueOldestMessageSeconds: z.number().int().min(960).max(1_209_600).default(1800),
-    /** Failed jobs as a share of finished jobs (succeeded + failed) in 15 minutes. */
-    failedJobsPercent: z.number().gt(0).max(100).default(10),
-    /** Finished jobs needed in those 15 minutes before the failed share counts (fewer: no alarm). */
-    failedJobsMinimum: z.number().int().min(1).max(100_000).default(5),
-    /** Invocations ending in an error, per function, over 5 minutes (two 5-minute periods out of three). */
-    lambdaErrorsPercent: z.number().gt(0).max(100).default(5),
-    /** API responses that are 5xx, over 5 minutes (two periods out of three). */
-    apiServerErrorsPercent: z.number().gt(0).max(100).default(5),
-    /** Pinterest answers with HTTP 429 in 15 minutes, whole app. */
-    rateLimitedPer15Minutes: z.number().int().min(0).max(1_000_000).default(20),
-    /** Failed token refreshes in 15 minutes, whole app. */
-    tokenRefreshFailuresPer15Minutes: z.number().int().min(0).max(100_000).default(2),
-    /** Webhook deliveries that failed for good (EventBridge FailedInvocations on the job events bus) in 15 minutes. */
-    webhookFailuresPer15Minutes: z.number().int().min(0).max(1_000_000).default(10),
-  });
+export const alarmThresholdsSchema = z.strictObject({
+  /** Oldest message in the FIFO publish queue (seconds): workers are not draining it. */
+  publishQueueOldestMessageSeconds: z.number().int().min(60).max(1_209_600).default(900),
+  /** Oldest message in the delay queue (seconds); a hold is at most 900 s per hop, so keep this above that. */
+  delayQueueOldestMessageSeconds: z.number().int().min(960).max(1_209_600).default(1800),
+  /** Failed jobs as a share of finished jobs (succeeded + failed) in 15 minutes. */
+  failedJobsPercent: z.number().gt(0).max(100).default(10),
+  /** Finished jobs needed in those 15 minutes before the failed share counts (fewer: no alarm). */
+  failedJobsMinimum: z.number().int().min(1).max(100_000).default(5),
+  /** Invocations ending in an error, per function, over 5 minutes (two 5-minute periods out of three). */
+  lambdaErrorsPercent: z.number().gt(0).max(100).default(5),
+  /** API responses that are 5xx, over 5 minutes (two periods out of three). */
+  apiServerErrorsPercent: z.number().gt(0).max(100).default(5),
+  /** Pinterest answers with HTTP 429 in 15 minutes, whole app. */
+  rateLimitedPer15Minutes: z.number().int().min(0).max(1_000_000).default(20),
+  /** Failed token refreshes in 15 minutes, whole app. */
+  tokenRefreshFailuresPer15Minutes: z.number().int().min(0).max(100_000).default(2),
+  /** Webhook deliveries that failed for good (EventBridge FailedInvocations on the job events bus) in 15 minutes. */
+  webhookFailuresPer15Minutes: z.number().int().min(0).max(1_000_000).default(10),
+});
 export type AlarmThresholdsInput = z.input<typeof alarmThresholdsSchema>;
 export type AlarmThresholds = z.output<typeof alarmThresholdsSchema>;
 
@@ -135,10 +141,7 @@ export function alarmThresholds(settings: { readonly alarms?: AlarmThresholdsInp
  * (lib/constructs/static-webhooks.ts). Not a runtime setting: no function reads it.
  */
 const settingFields = stageSettingFields();
-const webhooksField = settingFields.webhooks
-  .unwrap()
-  .extend({ subscriptions: staticWebhookSubscriptionsSchema.optional() })
-  .prefault({});
+const webhooksField = settingFields.webhooks.unwrap().extend({ subscriptions: staticWebhookSubscriptionsSchema.optional() }).prefault({});
 
 export const stageSettingsSchema = z.strictObject({
   /** AWS account to pin the stacks to; unset = environment-agnostic (account taken from the deploy credentials). */

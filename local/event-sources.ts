@@ -116,7 +116,10 @@ export async function startWorker(input: {
 
 /** sweep-outbox, runnable at will and, unless `intervalMs` is false, on an interval. */
 export async function startSweeper(intervalMs: number | false, log: Log): Promise<{ sweepNow: () => Promise<number>; stop: Stop }> {
-  const handler = (await import('../lambdas/sweep-outbox/handler.ts')).handler as unknown as (e: unknown, c: Context) => Promise<{ redispatched: number }>;
+  const handler = (await import('../lambdas/sweep-outbox/handler.ts')).handler as unknown as (
+    e: unknown,
+    c: Context,
+  ) => Promise<{ redispatched: number }>;
   const sweepNow = async () => (await handler({}, lambdaContext('sweep-outbox'))).redispatched;
   if (intervalMs === false) return { sweepNow, stop: async () => undefined };
   const timer = setInterval(() => {

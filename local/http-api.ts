@@ -166,9 +166,7 @@ export async function startLocalApi(options: { host: string; port: number; onErr
     const url = parseRequestUrl(req.url);
     if (!url) return sendGateway(res, 'DEFAULT_4XX', requestId);
     const method = req.method ?? 'GET';
-    const match = routes
-      .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
-      .find(({ r, m }) => m !== null && r.route.method === method);
+    const match = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find(({ r, m }) => m !== null && r.route.method === method);
     if (!match?.m) return sendGateway(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     const { r: mounted, m } = match;
 

@@ -25,7 +25,14 @@ const ACTIVE = ['scheduled', 'queued', 'running', 'retry_scheduled'] as const;
 
 export function formatSummary(sample: SummarySample, at: Date): string {
   const c = sample.counts;
-  const parts = [`${c.queued} queued`, `${c.running} running`, `${c.retry_scheduled} retrying`, `${c.succeeded} succeeded`, `${c.failed} failed`, `${sample.finishedLastMinute}/min`];
+  const parts = [
+    `${c.queued} queued`,
+    `${c.running} running`,
+    `${c.retry_scheduled} retrying`,
+    `${c.succeeded} succeeded`,
+    `${c.failed} failed`,
+    `${sample.finishedLastMinute}/min`,
+  ];
   if (c.scheduled > 0) parts.push(`${c.scheduled} scheduled`);
   if (c.cancelled > 0) parts.push(`${c.cancelled} cancelled`);
   return `[${at.toISOString().slice(11, 19)}Z] jobs: ${parts.join(' · ')}`;
@@ -96,9 +103,16 @@ export function startLiveSummary(options: LiveSummaryOptions): { stop(): Promise
  * Samples a local pipeline's jobs table: every tenant's counts by status, summed, and the jobs finished in
  * the last minute. `close()` releases the client.
  */
-export function pipelineSampler(pipeline: { readonly endpoints: { readonly dynamodb: string }; readonly tableNames: { readonly jobs: string; readonly tenants: string } }) {
+export function pipelineSampler(pipeline: {
+  readonly endpoints: { readonly dynamodb: string };
+  readonly tableNames: { readonly jobs: string; readonly tenants: string };
+}) {
   const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint: pipeline.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
   );
   const jobs = new DynamoJobStore(client, pipeline.tableNames.jobs, 30);
   const directory = new DynamoTenantDirectory(client, pipeline.tableNames.tenants);

@@ -70,7 +70,8 @@ export async function startPinterestSandbox(options: SandboxOptions = {}): Promi
   const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   assertPositiveInteger(accessTokenTtlSeconds, 'accessTokenTtlSeconds');
   if (options.readRatePerMinute !== undefined) assertPositiveInteger(options.readRatePerMinute, 'readRatePerMinute');
-  if (options.rateLimitRetryAfter !== undefined && typeof options.rateLimitRetryAfter !== 'boolean') throw new TypeError('rateLimitRetryAfter must be a boolean.');
+  if (options.rateLimitRetryAfter !== undefined && typeof options.rateLimitRetryAfter !== 'boolean')
+    throw new TypeError('rateLimitRetryAfter must be a boolean.');
 
   const sandbox = new Sandbox({
     clientId: options.clientId ?? SANDBOX_CLIENT_ID,

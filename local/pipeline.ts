@@ -22,12 +22,7 @@ import { startLocalApi } from './http-api.ts';
 import { provision } from './provision.ts';
 import { startOutboxRelay, startStrandedJobBackstop, startSweeper, startWorker, type ReconcileResult } from './event-sources.ts';
 import { persistSecrets, storeAppCredentials } from './secrets.ts';
-import {
-  SANDBOX_CLIENT_ID,
-  SANDBOX_CLIENT_SECRET,
-  startPinterestSandbox,
-  type PinterestSandbox,
-} from './pinterest-sandbox.ts';
+import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPinterestSandbox, type PinterestSandbox } from './pinterest-sandbox.ts';
 import type { PinterestApi } from '../lambdas/use-cases/ports.ts';
 
 /** The sandbox's demo user: `npm start`'s printed curl commands connect it as account `demo`. */
@@ -236,7 +231,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const api = await startLocalApi({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3000,
-      onError: (e) => log(`api: ${e instanceof Error ? `${e.stack} ${JSON.stringify((e as { errors?: unknown[] }).errors?.map(String))}` : String(e)}`),
+      onError: (e) =>
+        log(`api: ${e instanceof Error ? `${e.stack} ${JSON.stringify((e as { errors?: unknown[] }).errors?.map(String))}` : String(e)}`),
     });
     stops.push(api.stop);
 
@@ -264,7 +260,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     stops.push(stopSweeper);
 
     const reconciler = options.reconciler ?? { intervalMs: 60_000 };
-    const backstop = await startStrandedJobBackstop({ sqs: sqsAdmin, provisioned, intervalMs: reconciler ? reconciler.intervalMs : false, log });
+    const backstop = await startStrandedJobBackstop({
+      sqs: sqsAdmin,
+      provisioned,
+      intervalMs: reconciler ? reconciler.intervalMs : false,
+      log,
+    });
     stops.push(...backstop.stops);
     const { reconcileNow } = backstop;
 

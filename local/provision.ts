@@ -118,7 +118,9 @@ export async function provision(
         QueueName: `${namePrefix}${localQueueName(def)}`,
         Attributes: {
           ...createQueueAttributes(def, arnOf),
-          ...(visibilityOverrides[def.logicalName] !== undefined ? { VisibilityTimeout: String(visibilityOverrides[def.logicalName]) } : {}),
+          ...(visibilityOverrides[def.logicalName] !== undefined
+            ? { VisibilityTimeout: String(visibilityOverrides[def.logicalName]) }
+            : {}),
         },
       }),
     );

@@ -50,7 +50,10 @@ export async function persistSecrets(secrets: SecretsManagerStandIn, file: strin
  * that the worker reads through PINTEREST_APP_SECRET_ARN. With --data a restart finds the saved secret
  * and gives it the credentials of this run. Returns the secret's ARN.
  */
-export async function storeAppCredentials(endpoint: string, app: { readonly clientId: string; readonly clientSecret: string }): Promise<string> {
+export async function storeAppCredentials(
+  endpoint: string,
+  app: { readonly clientId: string; readonly clientSecret: string },
+): Promise<string> {
   const client = new SecretsManagerClient({ endpoint, region: REGION, credentials });
   const value = JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret });
   try {

@@ -78,8 +78,14 @@ try {
     ...(values.data ? { dataDir: values.data } : {}),
     ...(process.env['LOCAL_API_KEY'] ? { apiKey: process.env['LOCAL_API_KEY'] } : {}),
     logLevel: process.env['LOG_LEVEL'] ?? 'INFO',
-    ...(pinterestBase ? { pinterest: { baseUrl: pinterestBase, clientId: env['PINTEREST_CLIENT_ID']!, clientSecret: env['PINTEREST_CLIENT_SECRET']! } } : {}),
-    pacing: { accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10, appPerSecond: num('PACING_APP_PER_SECOND') ?? 10, readPerMinute: num('PACING_READ_PER_MINUTE') ?? 100 },
+    ...(pinterestBase
+      ? { pinterest: { baseUrl: pinterestBase, clientId: env['PINTEREST_CLIENT_ID']!, clientSecret: env['PINTEREST_CLIENT_SECRET']! } }
+      : {}),
+    pacing: {
+      accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10,
+      appPerSecond: num('PACING_APP_PER_SECOND') ?? 10,
+      readPerMinute: num('PACING_READ_PER_MINUTE') ?? 100,
+    },
     retry: { baseSeconds: num('RETRY_BASE_SECONDS') ?? 5, maxAttempts: num('RETRY_MAX_ATTEMPTS') ?? 5 },
     pinterestTimeoutMs: num('PINTEREST_TIMEOUT_MS') ?? 10_000,
   });

@@ -72,7 +72,9 @@ async function getRecordsRaw(endpoint: string, shardIterator: string): Promise<{
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) {
     const error = new Error(String(body['message'] ?? body['Message'] ?? response.statusText));
-    error.name = String(body['__type'] ?? 'StreamsError').split('#').pop()!;
+    error.name = String(body['__type'] ?? 'StreamsError')
+      .split('#')
+      .pop()!;
     throw error;
   }
   return body as { Records?: StreamRecord[]; NextShardIterator?: string };
@@ -194,7 +196,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     options.onError?.(failure);
     if (shard.failures > retryAttempts) {
       const givenUp = shard.pending.slice(0, batch.length - succeeded);
-      await options.onFailure?.(givenUp.map((r) => toLambdaRecord(r, options.streamArn)), failure);
+      await options.onFailure?.(
+        givenUp.map((r) => toLambdaRecord(r, options.streamArn)),
+        failure,
+      );
       checkpoint(shard, givenUp[givenUp.length - 1]!);
       shard.pending = shard.pending.slice(givenUp.length);
       shard.failures = 0;
@@ -225,7 +230,6 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
         shard.iterator = undefined;
         return true; // not idle: records may be waiting behind the fresh iterator
-
       }
       throw error;
     }

@@ -75,7 +75,11 @@ export interface WebhookReceiverOptions {
    * Decide the answer to an authenticated, non-duplicate delivery yourself (after `failFirst`);
    * undefined = the usual 204. `number` counts such deliveries from 1.
    */
-  respond?: (delivery: { readonly number: number; readonly headers: IncomingHttpHeaders; readonly body: string }) => ReceiverAnswer | undefined;
+  respond?: (delivery: {
+    readonly number: number;
+    readonly headers: IncomingHttpHeaders;
+    readonly body: string;
+  }) => ReceiverAnswer | undefined;
   /** Where the printed blocks go; `() => {}` silences. @default console.log */
   log?: (text: string) => void;
 }
@@ -166,7 +170,20 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
       duplicate,
       status,
     });
-    log(printBlock({ number, receivedAt, method: request.method ?? '', path: request.url ?? '/', webhookId, webhookTimestamp, body, json, status, note }));
+    log(
+      printBlock({
+        number,
+        receivedAt,
+        method: request.method ?? '',
+        path: request.url ?? '/',
+        webhookId,
+        webhookTimestamp,
+        body,
+        json,
+        status,
+        note,
+      }),
+    );
 
     if (delayMs > 0) {
       await new Promise<void>((resolve) => {
@@ -249,7 +266,13 @@ function printBlock(delivery: {
   const timestamp = delivery.webhookTimestamp;
   const asDate = timestamp !== undefined && /^\d+$/.test(timestamp) ? ` (${new Date(Number(timestamp) * 1000).toISOString()})` : '';
   const body =
-    delivery.body === undefined ? '(body too large)' : delivery.json ? JSON.stringify(delivery.json.value, null, 2) : delivery.body === '' ? '(no body)' : delivery.body;
+    delivery.body === undefined
+      ? '(body too large)'
+      : delivery.json
+        ? JSON.stringify(delivery.json.value, null, 2)
+        : delivery.body === ''
+          ? '(no body)'
+          : delivery.body;
   return [
     `── delivery #${delivery.number} · ${delivery.receivedAt.toISOString()} ──────────────────────────`,
     `${delivery.method} ${delivery.path}`,

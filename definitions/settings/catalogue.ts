@@ -79,7 +79,7 @@ export const SETTINGS = {
   pacing: {
     accountPerMinute: integer({
       env: 'PACING_ACCOUNT_PER_MINUTE',
-      meaning: "requests per rolling minute per Pinterest account, for accounts without their own rate_limit_per_minute",
+      meaning: 'requests per rolling minute per Pinterest account, for accounts without their own rate_limit_per_minute',
       unit: 'requests/minute',
       min: 1,
       max: 100_000,
@@ -152,8 +152,7 @@ export const SETTINGS = {
     }),
     ruleQuota: integer({
       env: 'WEBHOOKS_RULE_QUOTA',
-      meaning:
-        "the account's EventBridge rules-per-bus quota (Service Quotas); subscriptions (one rule each) stop 10 rules short of it",
+      meaning: "the account's EventBridge rules-per-bus quota (Service Quotas); subscriptions (one rule each) stop 10 rules short of it",
       unit: 'rules',
       min: 20,
       max: 100_000,

@@ -19,7 +19,11 @@ export const RESOURCE_VARIABLES = {
     access: ['secrets:read', 'secrets:rotate', 'secrets:write'],
     schema: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/, 'secret name characters only'),
   },
-  ACCOUNT_SECRET_KMS_KEY_ID: { meaning: 'KMS key new account secrets are encrypted with', access: ['secrets:write'], schema: z.string().min(1) },
+  ACCOUNT_SECRET_KMS_KEY_ID: {
+    meaning: 'KMS key new account secrets are encrypted with',
+    access: ['secrets:write'],
+    schema: z.string().min(1),
+  },
   PUBLISH_QUEUE_URL: { meaning: 'FIFO publish queue', access: ['publish-queue:send'], schema: z.url() },
   DELAY_QUEUE_URL: { meaning: 'delay queue', access: ['delay-queue:send'], schema: z.url() },
   EVENT_BUS_NAME: { meaning: 'job events bus', access: ['events:put', 'webhooks:manage'], schema: z.string().min(1) },
@@ -65,7 +69,9 @@ type ResourceFields = { [K in ResourceVariable]: z.ZodOptional<(typeof RESOURCE_
 
 /** The runtime env schema's fields for the resource variables: each optional (only the functions with the access get it). */
 export function runtimeResourceFields(): ResourceFields {
-  return Object.fromEntries(Object.entries(RESOURCE_VARIABLES).map(([name, v]) => [name, v.schema.optional()])) as unknown as ResourceFields;
+  return Object.fromEntries(
+    Object.entries(RESOURCE_VARIABLES).map(([name, v]) => [name, v.schema.optional()]),
+  ) as unknown as ResourceFields;
 }
 
 /** Every variable an access kind gives a function: resource variables first, then settings. */

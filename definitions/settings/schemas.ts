@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { SETTINGS, SETTING_ENTRIES, type Settings } from './catalogue.ts';
-import { isSetting, type ChoiceSetting, type NumberSetting, type OriginSetting, type Setting, type SettingTree, type SettingValue } from './setting-kinds.ts';
+import {
+  isSetting,
+  type ChoiceSetting,
+  type NumberSetting,
+  type OriginSetting,
+  type Setting,
+  type SettingTree,
+  type SettingValue,
+} from './setting-kinds.ts';
 
 /**
  * The zod schemas derived from the catalogue: a stage's (cdk.json, the deployed ranges), local mode's and a
@@ -33,7 +41,11 @@ function numberSchema(setting: NumberSetting, narrowing: Narrowing): z.ZodNumber
 function originSchema(setting: OriginSetting, narrowing: Narrowing): z.ZodType<string, string> {
   const httpsOnly = narrowing === 'stage' && setting.deploy.httpsOnly;
   return z
-    .url(httpsOnly ? { protocol: /^https$/, error: `an https:// URL (${setting.deploy.why})` } : { protocol: /^https?$/, error: 'an http(s):// URL' })
+    .url(
+      httpsOnly
+        ? { protocol: /^https$/, error: `an https:// URL (${setting.deploy.why})` }
+        : { protocol: /^https?$/, error: 'an http(s):// URL' },
+    )
     .refine(isOrigin, { message: 'an origin without a path (no /v5)' });
 }
 
@@ -117,5 +129,7 @@ type RuntimeFields<T extends SettingTree> = {
 
 /** The runtime env schema's fields for the settings (lambdas/common/config.ts spreads them into its schema). */
 export function runtimeSettingFields(): RuntimeFields<Settings> {
-  return Object.fromEntries(SETTING_ENTRIES.map(({ setting }) => [setting.env, runtimeSettingSchema(setting)])) as unknown as RuntimeFields<Settings>;
+  return Object.fromEntries(
+    SETTING_ENTRIES.map(({ setting }) => [setting.env, runtimeSettingSchema(setting)]),
+  ) as unknown as RuntimeFields<Settings>;
 }

@@ -23,7 +23,15 @@ export const PENDING_PARTITION = 'PENDING';
  * Attributes toItem writes for some versions only: replace removes those the new version does not have.
  * A new one belongs here too (test/unit/adapters/dynamo-job-store.test.ts checks toItem against this list).
  */
-export const OPTIONAL_ATTRIBUTES = ['due_pk', 'due_at', 'lease_until', 'run_after_attempt', 'crash_count', 'sent_pins', 'expires_at_epoch'] as const;
+export const OPTIONAL_ATTRIBUTES = [
+  'due_pk',
+  'due_at',
+  'lease_until',
+  'run_after_attempt',
+  'crash_count',
+  'sent_pins',
+  'expires_at_epoch',
+] as const;
 /** The due index's one partition: every non-terminal job (ADR 0009 on when to shard it). */
 export const DUE_PARTITION = 'DUE';
 

@@ -26,7 +26,8 @@ export function indexFor(tenantId: string, filter: JobFilter): IndexChoice {
     if (!index.sortKey) throw new Error(`${index.indexName} has no sort key: it is not a listing index`);
     return { indexName: index.indexName, partitionAttribute: index.partitionKey, partitionValue, sortAttribute: index.sortKey };
   };
-  if (filter.status && filter.accountId) return choose(BY_ACCOUNT_STATUS, LISTING_PARTITION.accountStatus(tenantId, filter.accountId, filter.status));
+  if (filter.status && filter.accountId)
+    return choose(BY_ACCOUNT_STATUS, LISTING_PARTITION.accountStatus(tenantId, filter.accountId, filter.status));
   if (filter.status) return choose(BY_STATUS, LISTING_PARTITION.status(tenantId, filter.status));
   if (filter.accountId) return choose(BY_ACCOUNT, LISTING_PARTITION.account(tenantId, filter.accountId));
   return choose(BY_TENANT, LISTING_PARTITION.tenant(tenantId));

@@ -1,16 +1,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PUBLISH_QUEUE } from '../../definitions/queues.ts';
 import type { Incident, JobRecord } from '../domain/job.ts';
 import { encodeOutboxEntry, type OutboxEntry } from '../domain/outbox.ts';
-import type { CreateOutcome, JobCount, JobCountQuery, JobFilter, JobPage, JobStore, OverdueJob, PendingOutbox } from '../use-cases/ports.ts';
+import type {
+  CreateOutcome,
+  JobCount,
+  JobCountQuery,
+  JobFilter,
+  JobPage,
+  JobStore,
+  OverdueJob,
+  PendingOutbox,
+} from '../use-cases/ports.ts';
 import {
   DUE_PARTITION,
   fromItem,
@@ -102,7 +105,9 @@ export class DynamoJobStore implements JobStore {
       if (attribute === 'pk' || attribute === OUTBOX) continue;
       names[`#${attribute}`] = attribute;
       values[`:${attribute}`] = value;
-      set.push(attribute === PENDING_SINCE ? `#${attribute} = if_not_exists(#${attribute}, :${attribute})` : `#${attribute} = :${attribute}`);
+      set.push(
+        attribute === PENDING_SINCE ? `#${attribute} = if_not_exists(#${attribute}, :${attribute})` : `#${attribute} = :${attribute}`,
+      );
     }
     const remove = OPTIONAL_ATTRIBUTES.filter((attribute) => !(attribute in item));
     for (const attribute of remove) names[`#${attribute}`] = attribute;
@@ -158,7 +163,11 @@ export class DynamoJobStore implements JobStore {
         UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
         ConditionExpression: `size(#outbox) = :n AND ${encoded.map((_, i) => `contains(#outbox, :e${i})`).join(' AND ')}`,
         ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
-        ExpressionAttributeValues: { ':done': new Set(encoded), ':n': encoded.length, ...Object.fromEntries(encoded.map((e, i) => [`:e${i}`, e])) },
+        ExpressionAttributeValues: {
+          ':done': new Set(encoded),
+          ':n': encoded.length,
+          ...Object.fromEntries(encoded.map((e, i) => [`:e${i}`, e])),
+        },
       });
       if (onlyThese) return;
       // More is owed (or the job is gone, or already confirmed): remove these, then see whether anything is left.
@@ -191,7 +200,10 @@ export class DynamoJobStore implements JobStore {
     return (out.Items ?? []).map((item) => ({ record: fromItem(item), entries: outboxOf(item) }));
   }
   async extendDue(tenantId: string, jobId: string, version: number, dueAt: Date): Promise<boolean> {
-    return this.updateIfCurrent(tenantId, jobId, version, 'SET due_pk = :duePk, due_at = :due', { ':duePk': DUE_PARTITION, ':due': dueAt.toISOString() });
+    return this.updateIfCurrent(tenantId, jobId, version, 'SET due_pk = :duePk, due_at = :due', {
+      ':duePk': DUE_PARTITION,
+      ':due': dueAt.toISOString(),
+    });
   }
 
   async addIncident(tenantId: string, jobId: string, version: number, incident: Incident, dueAt?: Date): Promise<boolean> {
@@ -240,7 +252,13 @@ export class DynamoJobStore implements JobStore {
           Key: { pk: jobKey(tenantId, jobId) },
           UpdateExpression: updateExpression,
           ConditionExpression: 'version = :v AND NOT (#status IN (:succeeded, :failed, :cancelled))',
-          ExpressionAttributeValues: { ':v': version, ':succeeded': 'succeeded', ':failed': 'failed', ':cancelled': 'cancelled', ...values },
+          ExpressionAttributeValues: {
+            ':v': version,
+            ':succeeded': 'succeeded',
+            ':failed': 'failed',
+            ':cancelled': 'cancelled',
+            ...values,
+          },
           ExpressionAttributeNames: { '#status': 'status', ...names },
         }),
       );

@@ -106,11 +106,18 @@ export class DynamoPacer implements Pacer, RateView {
   }
 
   /** Read, decide, write the account's item; `step` sees both budgets and returns both (unchanged ones as read). */
-  private updateAccount<R>(account: PacedAccount, step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountState }, contended: R): Promise<R> {
+  private updateAccount<R>(
+    account: PacedAccount,
+    step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountState },
+    contended: R,
+  ): Promise<R> {
     return this.update(this.accountBucket(account), decodeAccount, encodeAccount, (stored, nowMs) => step(stored ?? {}, nowMs), contended);
   }
 
-  async admit(account: PacedAccount, options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean }): Promise<PaceDecision> {
+  async admit(
+    account: PacedAccount,
+    options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean },
+  ): Promise<PaceDecision> {
     return this.updateAccount(
       account,
       (stored, nowMs) => {
@@ -119,7 +126,9 @@ export class DynamoPacer implements Pacer, RateView {
           const read = decideRead(stored.read, this.readPerMinute, nowMs, { take: false });
           if (read.kind === 'wait') return { result: { granted: false, waitMs: read.waitMs } };
         }
-        const decision = answer(decideWrite(stored.write, account.limitPerMinute, nowMs, { reservedSlotMs: options.reservedSlotMs, take: false, reserve: true }));
+        const decision = answer(
+          decideWrite(stored.write, account.limitPerMinute, nowMs, { reservedSlotMs: options.reservedSlotMs, take: false, reserve: true }),
+        );
         return { result: decision.result, ...(decision.write ? { write: { ...stored, write: decision.write } } : {}) };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
@@ -147,7 +156,10 @@ export class DynamoPacer implements Pacer, RateView {
       account,
       (stored, nowMs) => {
         const decided = answer(decideRead(stored.read, this.readPerMinute, nowMs, { take: true }));
-        return { result: decided.result, ...(decided.write ? { write: { write: moved(stored.write, account, nowMs), read: decided.write } } : {}) };
+        return {
+          result: decided.result,
+          ...(decided.write ? { write: { write: moved(stored.write, account, nowMs), read: decided.write } } : {}),
+        };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
     );
@@ -158,7 +170,13 @@ export class DynamoPacer implements Pacer, RateView {
       account,
       (stored, nowMs) => {
         if (signal.bucket === 'read') {
-          return { result: undefined, write: { write: moved(stored.write, account, nowMs), read: reportRead(stored.read, this.readPerMinute, nowMs, signal.retryAfterSeconds) } };
+          return {
+            result: undefined,
+            write: {
+              write: moved(stored.write, account, nowMs),
+              read: reportRead(stored.read, this.readPerMinute, nowMs, signal.retryAfterSeconds),
+            },
+          };
         }
         return { result: undefined, write: { ...stored, write: reportWrite(stored.write, account.limitPerMinute, nowMs, signal) } };
       },
@@ -199,7 +217,9 @@ export class DynamoPacer implements Pacer, RateView {
         const params = this.appBucket();
         const result = take(stored ?? initialBucket(params, nowMs), params, nowMs);
         // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
-        return result.granted ? { result: { granted: true, waitMs: 0 }, write: result.state } : { result: { granted: false, waitMs: result.waitMs } };
+        return result.granted
+          ? { result: { granted: true, waitMs: 0 }, write: result.state }
+          : { result: { granted: false, waitMs: result.waitMs } };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
     );
@@ -310,8 +330,11 @@ function decodeWrite(item: Item): WriteState {
   const floor = optionalNumber(item, 'limit_floor');
   const ceiling = optionalNumber(item, 'limit_ceiling');
   const sinceMs = optionalNumber(item, 'limit_since_ms');
-  const limit: LimitState | undefined = floor !== undefined && ceiling !== undefined && sinceMs !== undefined ? { floor, ceiling, sinceMs } : undefined;
-  const log = Array.isArray(item['log']) ? (item['log'] as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])]) : [];
+  const limit: LimitState | undefined =
+    floor !== undefined && ceiling !== undefined && sinceMs !== undefined ? { floor, ceiling, sinceMs } : undefined;
+  const log = Array.isArray(item['log'])
+    ? (item['log'] as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])])
+    : [];
   const recent = Array.isArray(item['recent'])
     ? (item['recent'] as unknown[][]).map((e): RecentCreate => ({ grantAtMs: Number(e[0]), refused: Number(e[1]) === 1 }))
     : [];

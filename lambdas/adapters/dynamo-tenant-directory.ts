@@ -47,7 +47,13 @@ export class DynamoTenantDirectory implements TenantDirectory {
           TableName: this.tableName,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :account)',
           ProjectionExpression: '#account, #status, #limit',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#account': 'account_id', '#status': 'connection_status', '#limit': 'rate_limit_per_minute' },
+          ExpressionAttributeNames: {
+            '#pk': 'pk',
+            '#sk': 'sk',
+            '#account': 'account_id',
+            '#status': 'connection_status',
+            '#limit': 'rate_limit_per_minute',
+          },
           ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':account': 'ACCOUNT#' },
           // One more than asked: tells whether there are more.
           Limit: limit + 1 - accounts.length,

@@ -25,7 +25,13 @@ export class DynamoTenantStore implements TenantStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { pk: tenantPk(tenant.tenantId), sk: 'TENANT', tenant_id: tenant.tenantId, name: tenant.name, created_at: tenant.createdAt },
+              Item: {
+                pk: tenantPk(tenant.tenantId),
+                sk: 'TENANT',
+                tenant_id: tenant.tenantId,
+                name: tenant.name,
+                created_at: tenant.createdAt,
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -96,7 +102,11 @@ export class DynamoTenantStore implements TenantStore {
           Key: { pk: tenantPk(tenantId), sk: `ACCOUNT#${accountId}` },
           UpdateExpression: 'SET connection_status = :s, updated_at = :at',
           ConditionExpression: `attribute_exists(pk) AND ${sameConnection}`,
-          ExpressionAttributeValues: { ':s': 'reauthorization_required', ':at': at, ...(connectionId === null ? {} : { ':c': connectionId }) },
+          ExpressionAttributeValues: {
+            ':s': 'reauthorization_required',
+            ':at': at,
+            ...(connectionId === null ? {} : { ':c': connectionId }),
+          },
         }),
       );
       return true;

@@ -75,7 +75,11 @@ export class EventBridgeWebhookProvisioner implements WebhookProvisioner {
   async createConnection(webhookId: string, secret: string): Promise<string> {
     const out = await creating('connection', () =>
       this.client.send(
-        new CreateConnectionCommand({ Name: this.name(webhookId), Description: `pinrelay webhook ${webhookId}`, ...webhookConnectionAuth(secret) }),
+        new CreateConnectionCommand({
+          Name: this.name(webhookId),
+          Description: `pinrelay webhook ${webhookId}`,
+          ...webhookConnectionAuth(secret),
+        }),
       ),
     );
     if (!out.ConnectionArn) throw new Error(`CreateConnection returned no ARN for ${webhookId}`);
@@ -130,7 +134,9 @@ export class EventBridgeWebhookProvisioner implements WebhookProvisioner {
     // PutTargets reports a refused target in its answer, not as an error.
     const failed = out.FailedEntries?.[0];
     if ((out.FailedEntryCount ?? 0) > 0 || failed) {
-      throw new Error(`PutTargets refused the target of ${webhookId}: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim());
+      throw new Error(
+        `PutTargets refused the target of ${webhookId}: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(),
+      );
     }
   }
 
@@ -147,7 +153,9 @@ export class EventBridgeWebhookProvisioner implements WebhookProvisioner {
   }
 
   async deleteRule(webhookId: string): Promise<void> {
-    await ignoringMissing(() => this.client.send(new DeleteRuleCommand({ Name: this.name(webhookId), EventBusName: this.config.eventBusName })));
+    await ignoringMissing(() =>
+      this.client.send(new DeleteRuleCommand({ Name: this.name(webhookId), EventBusName: this.config.eventBusName })),
+    );
   }
 
   async deleteApiDestination(webhookId: string): Promise<void> {
@@ -184,7 +192,12 @@ export class EventBridgeWebhookProvisioner implements WebhookProvisioner {
     let nextToken: string | undefined;
     do {
       const out = await this.client.send(
-        new ListRulesCommand({ EventBusName: this.config.eventBusName, NamePrefix: this.config.namePrefix, Limit: 100, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new ListRulesCommand({
+          EventBusName: this.config.eventBusName,
+          NamePrefix: this.config.namePrefix,
+          Limit: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       count += out.Rules?.length ?? 0;
       nextToken = out.NextToken;

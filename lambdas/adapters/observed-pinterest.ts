@@ -17,13 +17,22 @@ export interface PinterestCall {
  * same results and the same errors reach the caller. A failing `onCall` is ignored. Token refreshes go
  * through the token provider, which reports them itself.
  */
-export function observedPinterest(api: PinterestApi, onCall: (call: PinterestCall) => void, now: () => number = () => performance.now()): PinterestApi {
+export function observedPinterest(
+  api: PinterestApi,
+  onCall: (call: PinterestCall) => void,
+  now: () => number = () => performance.now(),
+): PinterestApi {
   async function timed<T>(call: PinterestCall['call'], request: () => Promise<T>): Promise<T> {
     const started = now();
     const report = (error: unknown) => {
       const refused = error instanceof PinterestHttpError ? error : null;
       try {
-        onCall({ call, durationMs: Math.max(0, now() - started), status: refused?.status ?? null, retryAfter: refused?.retryAfterSeconds != null });
+        onCall({
+          call,
+          durationMs: Math.max(0, now() - started),
+          status: refused?.status ?? null,
+          retryAfter: refused?.retryAfterSeconds != null,
+        });
       } catch {
         // Observing must never change an attempt's outcome.
       }

@@ -118,7 +118,8 @@ export class SecretsTokenProvider implements TokenProvider {
     await this.storeUnsaved(key);
     const cached = this.cache.get(key);
     const refused = options.forceRefresh ? (cached?.tokens.access_token ?? null) : null;
-    const otherConnection = options.connectionId !== undefined && cached !== undefined && connectionOf(cached.tokens) !== options.connectionId;
+    const otherConnection =
+      options.connectionId !== undefined && cached !== undefined && connectionOf(cached.tokens) !== options.connectionId;
     // After a 401 the cache is not trusted: the vault may hold a reconnect's tokens, or another container's refresh.
     const tokens = await this.load(key, Boolean(options.forceRefresh) || otherConnection);
     const now = this.clock.now().getTime();
@@ -173,7 +174,11 @@ export class SecretsTokenProvider implements TokenProvider {
   private reconcile(key: string, stored: AccountTokens): AccountTokens {
     const unsaved = this.unsaved.get(key);
     if (!unsaved) return stored;
-    if (connectionOf(stored) === connectionOf(unsaved.tokens) && stored.refresh_token !== null && unsaved.retired.has(stored.refresh_token)) {
+    if (
+      connectionOf(stored) === connectionOf(unsaved.tokens) &&
+      stored.refresh_token !== null &&
+      unsaved.retired.has(stored.refresh_token)
+    ) {
       return unsaved.tokens;
     }
     this.unsaved.delete(key);
@@ -187,7 +192,10 @@ export class SecretsTokenProvider implements TokenProvider {
       throw error;
     };
     if (!tokens.refresh_token) {
-      return failed('no_refresh_token', new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored', connection));
+      return failed(
+        'no_refresh_token',
+        new TokenRefreshError(null, 'the access token expired or was refused and no refresh token is stored', connection),
+      );
     }
     if (tokens.refresh_token_expires_at && new Date(tokens.refresh_token_expires_at).getTime() <= now) {
       return failed('refresh_token_expired', new TokenRefreshError(null, 'the refresh token has expired', connection));
@@ -202,7 +210,10 @@ export class SecretsTokenProvider implements TokenProvider {
       // (a 429, a 5xx, no answer) is transient and reaches the worker as it is.
       const attempt = error instanceof PinterestError ? error.attempt : null;
       if (attempt?.kind === 'token_refresh_failed' && refreshTokenRefused(attempt)) {
-        return failed('refused', new TokenRefreshError(attempt.status, `Pinterest refused the refresh token (HTTP ${attempt.status})`, connection));
+        return failed(
+          'refused',
+          new TokenRefreshError(attempt.status, `Pinterest refused the refresh token (HTTP ${attempt.status})`, connection),
+        );
       }
       this.count(METRICS.TokenRefreshFailures.name, 'transient');
       throw error;
@@ -249,11 +260,14 @@ export class SecretsTokenProvider implements TokenProvider {
         if (attempt < this.storeAttempts) await this.sleep(this.storeBackoffMs * 2 ** (attempt - 1));
       }
     }
-    this.logger.error('rotated account tokens could not be stored; this container keeps them and retries on its next call for the account', {
-      secret_name: key,
-      attempts: this.storeAttempts,
-      error: describe(lastError),
-    });
+    this.logger.error(
+      'rotated account tokens could not be stored; this container keeps them and retries on its next call for the account',
+      {
+        secret_name: key,
+        attempts: this.storeAttempts,
+        error: describe(lastError),
+      },
+    );
     this.count(ROTATION_NOT_STORED_METRIC);
   }
 }

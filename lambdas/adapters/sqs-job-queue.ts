@@ -72,8 +72,6 @@ export class SqsJobQueue implements JobQueue {
   async hold(record: JobRecord, now: Date): Promise<void> {
     const due = record.job.next_attempt_at ? new Date(record.job.next_attempt_at).getTime() : now.getTime();
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((due - now.getTime()) / 1000)));
-    await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record), DelaySeconds: delay }),
-    );
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.delayQueueUrl, MessageBody: body(record), DelaySeconds: delay }));
   }
 }

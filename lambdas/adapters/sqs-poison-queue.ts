@@ -14,7 +14,13 @@ export class SqsPoisonQueue implements PoisonParking {
     private readonly queueUrl: string,
   ) {}
 
-  async park(message: { body: string; sourceQueue: DeadLetterSource; messageId: string; reason: string; messageGroupId?: string }): Promise<void> {
+  async park(message: {
+    body: string;
+    sourceQueue: DeadLetterSource;
+    messageId: string;
+    reason: string;
+    messageGroupId?: string;
+  }): Promise<void> {
     const text = (value: string) => ({ DataType: 'String', StringValue: value });
     await this.client.send(
       new SendMessageCommand({

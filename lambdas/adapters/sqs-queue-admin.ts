@@ -107,7 +107,11 @@ export class SqsQueueAdmin implements QueueAdmin {
     };
   }
 
-  async moveByHand(from: OpsQueue, to: OpsQueue, onBatch?: (moved: number, failed: number) => void): Promise<{ moved: number; failed: number; notDeleted: number }> {
+  async moveByHand(
+    from: OpsQueue,
+    to: OpsQueue,
+    onBatch?: (moved: number, failed: number) => void,
+  ): Promise<{ moved: number; failed: number; notDeleted: number }> {
     const source = this.location(from);
     const destination = this.location(to);
     const seen = new Set<string>();
@@ -139,7 +143,9 @@ export class SqsQueueAdmin implements QueueAdmin {
           Entries: batch.map((m, i) => ({
             Id: String(i),
             MessageBody: m.Body ?? '',
-            ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length > 0 ? { MessageAttributes: copyAttributes(m.MessageAttributes) } : {}),
+            ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length > 0
+              ? { MessageAttributes: copyAttributes(m.MessageAttributes) }
+              : {}),
             ...(destination.fifo
               ? {
                   MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive',
@@ -156,7 +162,10 @@ export class SqsQueueAdmin implements QueueAdmin {
       failed += batch.length - toDelete.length;
       if (toDelete.length > 0) {
         const deleted = await this.client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: source.url, Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: source.url,
+            Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
         );
         moved += toDelete.length;
         // Sent but not deleted: in both queues now (a job message twice is harmless: the worker drops the stale one).

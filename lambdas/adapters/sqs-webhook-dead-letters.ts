@@ -28,7 +28,9 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
   ) {}
 
   async countVisible(): Promise<number> {
-    const out = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const out = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) || 0;
   }
 
@@ -57,7 +59,10 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
     for (const chunk of chunks(messages)) {
       try {
         const out = await this.client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+          }),
         );
         for (const entry of out.Failed ?? []) failed.push(chunk[Number(entry.Id)]!.messageId);
       } catch {

@@ -33,7 +33,8 @@ export const EventImageBase64Source = z
     is_standard: z.boolean().optional(),
   })
   .strict()
-  .openapi('EventImageBase64Source').meta({ description: 'An inline image as events carry it: its digest and size instead of the bytes.' });
+  .openapi('EventImageBase64Source')
+  .meta({ description: 'An inline image as events carry it: its digest and size instead of the bytes.' });
 
 export const EventMediaSource = z
   .discriminatedUnion('source_type', [ImageUrlSource, EventImageBase64Source, MultipleImageUrlsSource, VideoIdSource])
@@ -41,27 +42,35 @@ export const EventMediaSource = z
 
 export const EventPin = PinFields.extend({ media_source: EventMediaSource }).openapi('EventPin');
 
-export const EventJob = Job.extend({ pin: EventPin }).openapi('EventJob').meta({
-  description:
-    'The job, as GET /v1/jobs/{job_id} answers it, except that inline image bytes are replaced by their digest. Normally the job right ' +
-    'after the change the event is about; an event published late (by the outbox safety net) carries the job as it was then, so its ' +
-    'status may already be a later one. Keep the job with the greatest `updated_at`.',
-});
+export const EventJob = Job.extend({ pin: EventPin })
+  .openapi('EventJob')
+  .meta({
+    description:
+      'The job, as GET /v1/jobs/{job_id} answers it, except that inline image bytes are replaced by their digest. Normally the job right ' +
+      'after the change the event is about; an event published late (by the outbox safety net) carries the job as it was then, so its ' +
+      'status may already be a later one. Keep the job with the greatest `updated_at`.',
+  });
 
-export const JobEventType = z.enum(JOB_EVENT_TYPES).openapi('JobEventType').meta({ description: '`job.` and the status the job moved to.' });
+export const JobEventType = z
+  .enum(JOB_EVENT_TYPES)
+  .openapi('JobEventType')
+  .meta({ description: '`job.` and the status the job moved to.' });
 
 export const JobEvent = z
   .object({
     id: eventId,
     type: JobEventType,
-    schema_version: z.literal(EVENT_SCHEMA_VERSION).meta({ description: 'Raised only for changes a receiver must adapt to; added fields keep it.' }),
+    schema_version: z
+      .literal(EVENT_SCHEMA_VERSION)
+      .meta({ description: 'Raised only for changes a receiver must adapt to; added fields keep it.' }),
     created_at: isoTime('When the status changed.'),
     timestamp: z.number().int().meta({ description: '`created_at` in Unix seconds.' }),
     tenant_id: z.string(),
     data: z.object({ job: EventJob }).strict(),
   })
   .strict()
-  .openapi('JobEvent').meta({
+  .openapi('JobEvent')
+  .meta({
     description:
       'The `detail` of a job event on the pinrelay EventBridge bus (`source` "pinrelay", `detail-type` = `type`). One per job status ' +
       'change, at least once: the same `id` may arrive more than once. Events of one job are published in order, but may arrive out of ' +
@@ -76,7 +85,8 @@ export const JobEventDelivery = z
     data: z.object({ job: EventJob }).strict(),
   })
   .strict()
-  .openapi('JobEventDelivery').meta({ description: 'The body of a webhook delivery of a job event (headers: `webhook-id` = `id`, `webhook-timestamp`).' });
+  .openapi('JobEventDelivery')
+  .meta({ description: 'The body of a webhook delivery of a job event (headers: `webhook-id` = `id`, `webhook-timestamp`).' });
 
 export const WebhookTestDelivery = z
   .object({
@@ -92,11 +102,13 @@ export const WebhookTestDelivery = z
       .strict(),
   })
   .strict()
-  .openapi('WebhookTestDelivery').meta({ description: 'The body of the delivery POST /v1/webhooks/{webhook_id}/test sends to that subscription only.' });
+  .openapi('WebhookTestDelivery')
+  .meta({ description: 'The body of the delivery POST /v1/webhooks/{webhook_id}/test sends to that subscription only.' });
 
 export const WebhookDelivery = z
   .discriminatedUnion('type', [JobEventDelivery, WebhookTestDelivery])
-  .openapi('WebhookDelivery').meta({
+  .openapi('WebhookDelivery')
+  .meta({
     description:
       'The JSON body pinrelay POSTs to a webhook subscription: `{id, type, created_at, data}`. At least once: dedupe on `id` ' +
       '(also in the `webhook-id` header).',
@@ -132,7 +144,7 @@ function build() {
     description:
       'JobEvent: the `detail` of a job event on the pinrelay EventBridge bus (source "pinrelay", detail-type = its `type`), one per job ' +
       'status change. WebhookDelivery: the JSON body POSTed to a webhook subscription. Both arrive at least once: dedupe on `id`; ' +
-      'order a job\'s events by `data.job.updated_at`. Fields may be added without a new `schema_version`: accept unknown properties.',
+      "order a job's events by `data.job.updated_at`. Fields may be added without a new `schema_version`: accept unknown properties.",
     $defs: defs,
     anyOf: [{ $ref: '#/$defs/JobEvent' }, { $ref: '#/$defs/WebhookDelivery' }],
   };

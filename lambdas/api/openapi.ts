@@ -107,7 +107,10 @@ function build() {
     security,
     request: { query: ListJobsQuery },
     responses: {
-      200: { description: 'A page of jobs; pass `next_cursor` back as `cursor` for the next.', content: { 'application/json': { schema: JobList } } },
+      200: {
+        description: 'A page of jobs; pass `next_cursor` back as `cursor` for the next.',
+        content: { 'application/json': { schema: JobList } },
+      },
       ...common,
     },
   });

@@ -43,7 +43,8 @@ export function inSchemaOrder(schema: z.ZodType, value: unknown): unknown {
     return inSchemaOrder(schema.unwrap() as z.ZodType, value);
   }
   if (schema instanceof z.ZodPipe) return inSchemaOrder(schema.out as z.ZodType, value);
-  if (schema instanceof z.ZodArray) return Array.isArray(value) ? value.map((item) => inSchemaOrder(schema.element as z.ZodType, item)) : value;
+  if (schema instanceof z.ZodArray)
+    return Array.isArray(value) ? value.map((item) => inSchemaOrder(schema.element as z.ZodType, item)) : value;
   if (schema instanceof z.ZodDiscriminatedUnion && isRecord(value)) {
     const option = optionFor(schema, value);
     return option ? inSchemaOrder(option, value) : value;

@@ -30,10 +30,17 @@ export function registerWebhookPaths(
     security,
     request: { body: { content: { 'application/json': { schema: CreateWebhookRequest } } } },
     responses: {
-      201: { description: 'The subscription, with its secret (shown only here).', content: { 'application/json': { schema: WebhookWithSecret } } },
-      400: error('Invalid input, or a URL that is not https://, carries credentials, or points (or resolves) to a private, loopback, link-local or metadata address.'),
+      201: {
+        description: 'The subscription, with its secret (shown only here).',
+        content: { 'application/json': { schema: WebhookWithSecret } },
+      },
+      400: error(
+        'Invalid input, or a URL that is not https://, carries credentials, or points (or resolves) to a private, loopback, link-local or metadata address.',
+      ),
       401: unauthorized,
-      409: error('`conflict`: the tenant has `webhooks.maxPerTenant` subscriptions already, or the deployment is near the EventBridge rules quota.'),
+      409: error(
+        '`conflict`: the tenant has `webhooks.maxPerTenant` subscriptions already, or the deployment is near the EventBridge rules quota.',
+      ),
       413: error('Body larger than 256 KB.'),
       415: error('Content-Type is not application/json.'),
     },
@@ -72,11 +79,15 @@ export function registerWebhookPaths(
     method: 'post',
     path: '/v1/webhooks/{webhook_id}/rotate-secret',
     summary: 'Replace the secret',
-    description: 'The next request EventBridge makes (retries of earlier events included) carries the new secret; the old one stops at once.',
+    description:
+      'The next request EventBridge makes (retries of earlier events included) carries the new secret; the old one stops at once.',
     security,
     request: { params: webhookParam },
     responses: {
-      200: { description: 'The subscription with its new secret (shown only here).', content: { 'application/json': { schema: WebhookWithSecret } } },
+      200: {
+        description: 'The subscription with its new secret (shown only here).',
+        content: { 'application/json': { schema: WebhookWithSecret } },
+      },
       401: unauthorized,
       404: notFound,
     },

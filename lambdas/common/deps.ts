@@ -97,7 +97,8 @@ async function pinterestCredentials(): Promise<AppCredentials> {
     }
     return { clientId: value.client_id, clientSecret: value.client_secret };
   }
-  if (c.PINTEREST_CLIENT_ID && c.PINTEREST_CLIENT_SECRET) return { clientId: c.PINTEREST_CLIENT_ID, clientSecret: c.PINTEREST_CLIENT_SECRET };
+  if (c.PINTEREST_CLIENT_ID && c.PINTEREST_CLIENT_SECRET)
+    return { clientId: c.PINTEREST_CLIENT_ID, clientSecret: c.PINTEREST_CLIENT_SECRET };
   throw new ConfigError('no Pinterest app credentials: set PINTEREST_APP_SECRET_ARN or PINTEREST_CLIENT_ID/PINTEREST_CLIENT_SECRET');
 }
 
@@ -139,7 +140,9 @@ export class AppCredentialsRefresher implements Pick<PinterestApi, 'refreshAcces
         this.client = this.build(this.credentials);
       } catch (error) {
         // A half-written secret: the job fails as "credentials missing", which tells the operator where to look.
-        logger.error('the Pinterest app credentials could not be read again', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('the Pinterest app credentials could not be read again', {
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     return !isPlaceholder(this.credentials);

@@ -101,7 +101,10 @@ export function parseJsonBody<S extends z.ZodType>(req: ApiRequest, schema: S): 
   if (!contentType || !/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
     // The header is the caller's text: say what is expected rather than repeating what was sent.
     throw new UnsupportedMediaTypeError('Content-Type must be application/json', [
-      { path: 'headers.content-type', message: contentType ? 'not a JSON media type; send application/json' : 'missing; send application/json' },
+      {
+        path: 'headers.content-type',
+        message: contentType ? 'not a JSON media type; send application/json' : 'missing; send application/json',
+      },
     ]);
   }
   const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
@@ -160,9 +163,7 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
   }
   logger.error('unhandled error', error as Error);
   count(METRICS.UnhandledApiErrors);
-  return render(
-    json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId} when reporting it` } }),
-  );
+  return render(json(500, { error: { code: 'internal', message: `internal error; quote request id ${requestId} when reporting it` } }));
 }
 
 /** 2xx, 4xx or 5xx: the status class of an answer (handlers never redirect). */

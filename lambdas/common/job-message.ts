@@ -21,6 +21,7 @@ export function parseJobMessage(messageId: string, body: string): JobMessage {
     throw new PoisonMessageError(messageId, 'body is not JSON');
   }
   const parsed = JobMessageSchema.safeParse(value);
-  if (!parsed.success) throw new PoisonMessageError(messageId, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new PoisonMessageError(messageId, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;
 }

@@ -47,7 +47,9 @@ export interface JobKeys {
 const ANNOTATED = ['job_id', 'tenant_id', 'account_id'] as const;
 
 const definedKeys = (keys: JobKeys): Record<string, string> =>
-  Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length > 0));
+  Object.fromEntries(
+    Object.entries(keys).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length > 0),
+  );
 
 /**
  * For a handler working on one job at a time: the keys go on every later log line of the invocation
@@ -76,7 +78,12 @@ export function clearJobContext(): void {
  * a time (the FIFO worker); records handled side by side just get their annotated subsegment. Without
  * tracing (local mode, tests) it only runs `work`.
  */
-export async function inJobSegment<T>(name: string, keys: JobKeys, work: () => Promise<T>, options: { current?: boolean } = {}): Promise<T> {
+export async function inJobSegment<T>(
+  name: string,
+  keys: JobKeys,
+  work: () => Promise<T>,
+  options: { current?: boolean } = {},
+): Promise<T> {
   if (!tracer.isTracingEnabled()) return work();
   const parent = tracer.getSegment();
   if (!parent) return work();

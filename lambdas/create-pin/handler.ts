@@ -23,7 +23,9 @@ async function intake(req: ApiRequest): Promise<ApiResponse> {
   setJobContext({ job_id: job.id });
   logger.info(replayed ? 'idempotent replay' : 'job accepted', { status: job.status });
   count(replayed ? METRICS.JobsReplayed : METRICS.JobsAccepted);
-  return replayed ? json(200, jobJson(job), { 'Idempotent-Replayed': 'true' }) : json(202, jobJson(job), { Location: `/v1/jobs/${job.id}` });
+  return replayed
+    ? json(200, jobJson(job), { 'Idempotent-Replayed': 'true' })
+    : json(202, jobJson(job), { Location: `/v1/jobs/${job.id}` });
 }
 
 export const handler = httpHandler(async (req) => {

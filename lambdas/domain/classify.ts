@@ -120,9 +120,7 @@ export function classifyAttempt(input: AttemptInput, context: ClassifyContext = 
     case 'http':
       return classifyHttp(input.status, input.code, input.retryAfterSeconds, context);
     case 'transport':
-      return input.phase === 'before_send'
-        ? retry('retry_now', 'network_error')
-        : retry('unknown', 'timeout_or_dropped');
+      return input.phase === 'before_send' ? retry('retry_now', 'network_error') : retry('unknown', 'timeout_or_dropped');
     case 'bad_response':
       if (input.operation !== 'refresh_token') return retry('unknown', 'unreadable_response');
       return failure(
@@ -170,10 +168,7 @@ export function refreshTokenRefused(input: Extract<AttemptInput, { kind: 'token_
   return requiresReauthorization(classifyAttempt(input));
 }
 
-function classifyVerification(
-  input: Extract<AttemptInput, { kind: 'verification' }>,
-  context: ClassifyContext,
-): Classification {
+function classifyVerification(input: Extract<AttemptInput, { kind: 'verification' }>, context: ClassifyContext): Classification {
   const board = context.boardId ? `board ${context.boardId}` : 'the board';
   if (input.result === 'not_found') {
     return failure(
@@ -213,7 +208,12 @@ function classifyHttp(status: number, code: number | null, retryAfterSeconds: nu
       return { ...retry('retry_now', 'unauthorized'), refreshToken: true };
     case 403:
       if (code === PINTEREST_CODE.imageTooSmall) {
-        return failure('stop', 'image_too_small', 'client', 'Pinterest rejected the image as too small: submit a larger image, then requeue the job.');
+        return failure(
+          'stop',
+          'image_too_small',
+          'client',
+          'Pinterest rejected the image as too small: submit a larger image, then requeue the job.',
+        );
       }
       if (code === PINTEREST_CODE.brokenImage) {
         return failure(

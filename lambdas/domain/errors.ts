@@ -93,7 +93,9 @@ export class AccountNotFound extends NotFound {
 /** A pin for an account the tenant never connected. */
 export class AccountNotConnected extends NotFound {
   constructor(readonly accountId: string) {
-    super(`account ${accountId} is not connected`, [{ path: 'account_id', message: `connect it first with PUT /v1/accounts/${accountId}` }]);
+    super(`account ${accountId} is not connected`, [
+      { path: 'account_id', message: `connect it first with PUT /v1/accounts/${accountId}` },
+    ]);
   }
 }
 

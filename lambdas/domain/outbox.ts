@@ -35,7 +35,12 @@ export function decodeOutboxEntry(text: string): OutboxEntry | null {
   if (!Number.isSafeInteger(version) || version < 1) return null;
   if (parts[0] === 'message' && parts.length === 2) return { kind: 'message', version };
   const [, , status, at] = parts;
-  if (parts[0] === 'event' && parts.length === 4 && (JOB_STATUSES as readonly string[]).includes(status!) && !Number.isNaN(Date.parse(at!))) {
+  if (
+    parts[0] === 'event' &&
+    parts.length === 4 &&
+    (JOB_STATUSES as readonly string[]).includes(status!) &&
+    !Number.isNaN(Date.parse(at!))
+  ) {
     return { kind: 'event', version, status: status as JobStatus, at: at! };
   }
   return null;

@@ -96,7 +96,11 @@ export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, contex
   const at = now.toISOString();
   const attempts = [...record.job.attempts];
   const last = attempts[attempts.length - 1]!;
-  const done: JobRecord = { ...record, leaseUntil: null, ...(outcome.pin === null && outcome.crashed ? { crashCount: (record.crashCount ?? 0) + 1 } : {}) };
+  const done: JobRecord = {
+    ...record,
+    leaseUntil: null,
+    ...(outcome.pin === null && outcome.crashed ? { crashCount: (record.crashCount ?? 0) + 1 } : {}),
+  };
 
   if (outcome.classification === null) {
     attempts[attempts.length - 1] = { ...last, finished_at: at, outcome: 'succeeded' };
@@ -109,7 +113,14 @@ export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, contex
 
   const { classification, input } = outcome;
   const { httpStatus, errorCode } = statusAndCode(input);
-  const finished = { ...last, finished_at: at, outcome: classification.outcome, http_status: httpStatus, error_code: errorCode, error_message: outcome.message };
+  const finished = {
+    ...last,
+    finished_at: at,
+    outcome: classification.outcome,
+    http_status: httpStatus,
+    error_code: errorCode,
+    error_message: outcome.message,
+  };
   const decision = decideRetry(record, classification, context);
 
   if (decision.retry) {

@@ -162,7 +162,12 @@ function normalized(state: WriteState, configured: number, tMs: number): WriteSt
  * Before the claim (`take: false, reserve: true`): may the job start now? At send time (`take: true,
  * reserve: false`): the token, or how long until it.
  */
-export function decideWrite(stored: WriteState | undefined, configured: number, nowMs: number, request: WriteRequest): Decision<WriteState> {
+export function decideWrite(
+  stored: WriteState | undefined,
+  configured: number,
+  nowMs: number,
+  request: WriteRequest,
+): Decision<WriteState> {
   const state = stored ?? initialWriteState(configured, nowMs);
   const { limit, params } = writeLimit(state, configured, nowMs);
   const intervalMs = Math.ceil(1000 / params.refillPerSecond);
@@ -233,7 +238,12 @@ export function readParams(readPerMinute: number): BucketParams {
 }
 
 /** A read token, or how long until one (reads reserve no slots). */
-export function decideRead(stored: ReadState | undefined, readPerMinute: number, nowMs: number, request: { take: boolean }): Decision<ReadState> {
+export function decideRead(
+  stored: ReadState | undefined,
+  readPerMinute: number,
+  nowMs: number,
+  request: { take: boolean },
+): Decision<ReadState> {
   const params = readParams(readPerMinute);
   const state = stored ?? { bucket: initialBucket(params, nowMs) };
   const holdWait = state.holdUntilMs !== undefined ? Math.max(0, state.holdUntilMs - nowMs) : 0;
@@ -245,7 +255,12 @@ export function decideRead(stored: ReadState | undefined, readPerMinute: number,
 }
 
 /** A 429 on a read: reads pause for Retry-After, or READ_HOLD_MS without one. Writes are untouched. */
-export function reportRead(stored: ReadState | undefined, readPerMinute: number, nowMs: number, retryAfterSeconds: number | null): ReadState {
+export function reportRead(
+  stored: ReadState | undefined,
+  readPerMinute: number,
+  nowMs: number,
+  retryAfterSeconds: number | null,
+): ReadState {
   const params = readParams(readPerMinute);
   const state = stored ?? { bucket: initialBucket(params, nowMs) };
   const until = nowMs + (retryAfterSeconds !== null && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : READ_HOLD_MS);
@@ -268,9 +283,12 @@ export type PacingSignal =
 export function pacingSignalOf(classification: Classification | null, call: PacedCall): PacingSignal | null {
   if (classification === null || call.kind === 'other') return null;
   const rateLimited = classification.reason === 'rate_limited';
-  if (call.kind === 'read') return rateLimited ? { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: classification.retryAfterSeconds } : null;
-  if (rateLimited) return { bucket: 'write', kind: 'rate_limited', grantAtMs: call.grantAtMs, retryAfterSeconds: classification.retryAfterSeconds };
-  if (classification.outcome === 'retry_now' || classification.outcome === 'unknown') return { bucket: 'write', kind: 'unproven', grantAtMs: call.grantAtMs };
+  if (call.kind === 'read')
+    return rateLimited ? { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: classification.retryAfterSeconds } : null;
+  if (rateLimited)
+    return { bucket: 'write', kind: 'rate_limited', grantAtMs: call.grantAtMs, retryAfterSeconds: classification.retryAfterSeconds };
+  if (classification.outcome === 'retry_now' || classification.outcome === 'unknown')
+    return { bucket: 'write', kind: 'unproven', grantAtMs: call.grantAtMs };
   return null;
 }
 
@@ -291,4 +309,3 @@ export function describeWrite(stored: WriteState | undefined, configured: number
     adaptive: state.limit && effectiveLimit(configured, state.limit, nowMs) < Math.floor(configured) ? state.limit : null,
   };
 }
-

@@ -61,4 +61,3 @@ export interface PinProblem {
   readonly path: readonly string[];
   readonly message: string;
 }
-

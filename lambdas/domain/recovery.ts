@@ -22,7 +22,13 @@ export function recoverExpiredLease(record: JobRecord, now: Date, options: { max
     'Whether Pinterest created the pin is unknown: the board is checked before any new create.';
   const attempts = record.job.attempts.map((a, i, all) =>
     i === all.length - 1 && a.finished_at === null
-      ? { ...a, finished_at: at, outcome: classification.outcome, error_message: message, retry_at: classification.outcome === 'bug' ? null : at }
+      ? {
+          ...a,
+          finished_at: at,
+          outcome: classification.outcome,
+          error_message: message,
+          retry_at: classification.outcome === 'bug' ? null : at,
+        }
       : a,
   );
   const base: JobRecord = { ...record, leaseUntil: null, crashCount: crashes };

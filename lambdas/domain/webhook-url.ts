@@ -47,15 +47,7 @@ export class WebhookUrlError extends Error {
 }
 
 /** What kind of address an IP is, and the range that says so. */
-export type AddressKind =
-  | 'public'
-  | 'private'
-  | 'loopback'
-  | 'link-local'
-  | 'unspecified'
-  | 'multicast'
-  | 'reserved'
-  | 'metadata';
+export type AddressKind = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'multicast' | 'reserved' | 'metadata';
 
 export interface AddressClass {
   readonly kind: AddressKind;
@@ -224,18 +216,25 @@ const LOCAL_HTTP_HOSTS = new Set(['127.0.0.1', 'localhost']);
  * The static rules (no resolution): the parsed URL and, for a host name, the name to resolve. Throws
  * WebhookUrlError.
  */
-export function parseWebhookUrl(text: string, options: WebhookUrlOptions): { readonly url: URL; readonly hostname: string; readonly ip?: string } {
+export function parseWebhookUrl(
+  text: string,
+  options: WebhookUrlOptions,
+): { readonly url: URL; readonly hostname: string; readonly ip?: string } {
   if (text.length > MAX_WEBHOOK_URL_LENGTH) throw new WebhookUrlError(`must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`);
   if (/[\s\u0000-\u001f\u007f]/.test(text)) throw new WebhookUrlError('must not contain whitespace or control characters');
   // The text itself must be absolute: `https:/x` or `https:x` would be repaired by the parser.
-  if (!/^https?:\/\/[^/\\]/i.test(text)) throw new WebhookUrlError(options.allowLoopback ? 'must be an absolute https:// (or local http://) URL' : 'must be an absolute https:// URL');
+  if (!/^https?:\/\/[^/\\]/i.test(text))
+    throw new WebhookUrlError(
+      options.allowLoopback ? 'must be an absolute https:// (or local http://) URL' : 'must be an absolute https:// URL',
+    );
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new WebhookUrlError('must be an absolute https:// URL');
   }
-  if (url.username !== '' || url.password !== '') throw new WebhookUrlError('must not contain a user name or password (the subscription secret authenticates deliveries)');
+  if (url.username !== '' || url.password !== '')
+    throw new WebhookUrlError('must not contain a user name or password (the subscription secret authenticates deliveries)');
   if (url.hash !== '' || text.includes('#')) throw new WebhookUrlError('must not contain a fragment (#…): it is never sent');
   if (text.includes('*')) throw new WebhookUrlError('must not contain "*" (EventBridge reads it as a path parameter)');
   const hostname = url.hostname.toLowerCase();

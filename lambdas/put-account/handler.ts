@@ -10,9 +10,10 @@ import { connectAccount } from '../use-cases/accounts.ts';
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
   const accountId = req.pathParameters['account_id'] ?? '';
-  if (!AccountId.safeParse(accountId).success) throw new InvalidRequestError('invalid account_id in the path', [
-    { path: 'account_id', message: 'letters, digits, ".", "_" or "-" (1–64), starting with a letter or digit' },
-  ]);
+  if (!AccountId.safeParse(accountId).success)
+    throw new InvalidRequestError('invalid account_id in the path', [
+      { path: 'account_id', message: 'letters, digits, ".", "_" or "-" (1–64), starting with a letter or digit' },
+    ]);
   setJobContext({ account_id: accountId });
   const body = parseJsonBody(req, PutAccountRequest);
   const account = await connectAccount({ tenants: tenantStore(), vault: tokenVault(), clock }, tenantId, accountId, body);

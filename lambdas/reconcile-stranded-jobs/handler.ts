@@ -24,7 +24,10 @@ const reconcile = async (): Promise<Omit<ReconcileReport, 'errors'>> => {
   emit(METRICS.ReconcilerStranded, report.stranded);
   if (report.redispatched + report.recovered + report.stranded > 0) logger.warn('reconciler moved stranded jobs', { ...report });
   if (errors.length > 0) {
-    throw new AggregateError(errors.map((e) => e.error), `reconciler failed on ${errors.length} job(s): ${errors.map((e) => e.jobId).join(', ')}`);
+    throw new AggregateError(
+      errors.map((e) => e.error),
+      `reconciler failed on ${errors.length} job(s): ${errors.map((e) => e.jobId).join(', ')}`,
+    );
   }
   return report;
 };

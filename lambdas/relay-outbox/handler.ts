@@ -82,14 +82,17 @@ async function relayRecord(record: DynamoDBRecord): Promise<void> {
     const { dispatched, event } = await relayJobChange({ jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock }, change);
     if (dispatched) count(METRICS.JobsDispatched);
     if (event) count(METRICS.JobEventsPublished, 'relay');
-    if (after && (!change.before || change.before.version !== after.version)) observeChange(change.before, after, { dispatched, eventId: event?.id });
+    if (after && (!change.before || change.before.version !== after.version))
+      observeChange(change.before, after, { dispatched, eventId: event?.id });
   });
 }
 
 const relay = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { failed, errors } = await inJobOrder(event.Records, itemOf, relayRecord);
   for (const error of errors) {
-    logger.error('a job change could not be relayed; the stream retries it', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    logger.error('a job change could not be relayed; the stream retries it', {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
   if (failed.length > 0) emit(METRICS.JobChangesFailed, failed.length);
   return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) };

@@ -59,7 +59,11 @@ export interface FailedJobsReport {
   /** More failed jobs match than `limit`: the list stops there. */
   readonly truncated: boolean;
   /** The listed jobs by route, then reason (routes and reasons in a fixed order: ops, client, engineering; reasons by count). */
-  readonly by_route: readonly { readonly route: FailureRoute; readonly count: number; readonly reasons: readonly { readonly reason: string; readonly count: number }[] }[];
+  readonly by_route: readonly {
+    readonly route: FailureRoute;
+    readonly count: number;
+    readonly reasons: readonly { readonly reason: string; readonly count: number }[];
+  }[];
 }
 
 export interface FailedJobsDeps {
@@ -89,7 +93,11 @@ export function failedJobOf(tenantId: string, job: Job): FailedJob {
 }
 
 function matches(entry: FailedJob, filter: FailedJobsFilter): boolean {
-  return (!filter.route || entry.route === filter.route) && (!filter.reason || entry.reason === filter.reason) && (!filter.accountId || entry.account_id === filter.accountId);
+  return (
+    (!filter.route || entry.route === filter.route) &&
+    (!filter.reason || entry.reason === filter.reason) &&
+    (!filter.accountId || entry.account_id === filter.accountId)
+  );
 }
 
 /** The tenant's failed jobs, newest first, page by page (by_status, or by_account_status with an account). */
@@ -103,7 +111,11 @@ async function* failedJobsOf(jobs: Pick<JobStore, 'list' | 'get'>, tenantId: str
   }
   let cursor: string | null = null;
   do {
-    const page = await jobs.list(tenantId, { status: 'failed', ...(filter.accountId ? { accountId: filter.accountId } : {}) }, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    const page = await jobs.list(
+      tenantId,
+      { status: 'failed', ...(filter.accountId ? { accountId: filter.accountId } : {}) },
+      { limit: PAGE, ...(cursor ? { cursor } : {}) },
+    );
     for (const record of page.items) yield failedJobOf(tenantId, record.job);
     cursor = page.nextCursor;
   } while (cursor);
@@ -247,7 +259,10 @@ async function requeueOne(
   failed: FailedJob,
   corrections: PinCorrections,
 ): Promise<{ outcome: RequeueOutcome; detail?: string }> {
-  const invalid = (error: InvalidInput) => ({ outcome: 'invalid' as const, detail: error.details.map((d) => `${d.path}: ${d.message}`).join('; ') || error.message });
+  const invalid = (error: InvalidInput) => ({
+    outcome: 'invalid' as const,
+    detail: error.details.map((d) => `${d.path}: ${d.message}`).join('; ') || error.message,
+  });
   if (!options.apply) {
     const record = await deps.jobs.get(options.tenantId, failed.job_id);
     if (!record || record.job.status !== 'failed') return { outcome: 'conflict', detail: `the job is ${record?.job.status ?? 'gone'}` };
@@ -318,7 +333,10 @@ export interface StuckReport {
   readonly maybe_more: boolean;
 }
 
-export async function listStuckJobs(deps: { readonly jobs: OverdueJobs; readonly clock: Clock }, options: StuckOptions): Promise<StuckReport> {
+export async function listStuckJobs(
+  deps: { readonly jobs: OverdueJobs; readonly clock: Clock },
+  options: StuckOptions,
+): Promise<StuckReport> {
   const now = deps.clock.now();
   const before = new Date(now.getTime() - options.graceSeconds * 1000);
   const overdue = await deps.jobs.listOverdue(before, options.limit);
@@ -381,6 +399,12 @@ export async function nudgeStuckJobs(
   return {
     dry_run: false,
     stuck,
-    result: { ...counts, errors: errors.map((e) => ({ job_id: e.jobId, error: e.error instanceof Error ? `${e.error.name}: ${e.error.message}` : String(e.error) })) },
+    result: {
+      ...counts,
+      errors: errors.map((e) => ({
+        job_id: e.jobId,
+        error: e.error instanceof Error ? `${e.error.name}: ${e.error.message}` : String(e.error),
+      })),
+    },
   };
 }

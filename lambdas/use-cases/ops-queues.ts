@@ -125,7 +125,17 @@ export async function redriveDeadLetters(deps: RedriveDeps, options: RedriveOpti
   const base = { queue: options.queue, from, to, before };
   const total = before.dead_letter.visible;
   if (!options.apply) {
-    return { ...base, dry_run: true, method: null, after: null, moved: 0, failed: 0, not_deleted: 0, task: await deps.queues.latestMoveTask(from), still_running: false };
+    return {
+      ...base,
+      dry_run: true,
+      method: null,
+      after: null,
+      moved: 0,
+      failed: 0,
+      not_deleted: 0,
+      task: await deps.queues.latestMoveTask(from),
+      still_running: false,
+    };
   }
   options.onProgress?.({ moved: 0, total });
 

@@ -17,7 +17,9 @@ export type OutboxDeps = Pick<Deps, 'jobs' | 'queue' | 'clock'> & { readonly eve
 /** Some events were not accepted by the bus; they stay owed (the stream retries the change, the sweeper the job). */
 export class EventsNotPublishedError extends Error {
   constructor(readonly failures: readonly { readonly eventId: string; readonly errorCode: string; readonly errorMessage: string }[]) {
-    super(`the event bus refused ${failures.length} event(s): ${failures.map((f) => `${f.eventId} ${f.errorCode}: ${f.errorMessage}`).join('; ')}`);
+    super(
+      `the event bus refused ${failures.length} event(s): ${failures.map((f) => `${f.eventId} ${f.errorCode}: ${f.errorMessage}`).join('; ')}`,
+    );
     this.name = 'EventsNotPublishedError';
   }
 }

@@ -73,7 +73,11 @@ async function pinIdsOfOtherJobs(jobs: JobStore, record: JobRecord): Promise<Set
   let cursor: string | undefined;
   let read = 0;
   do {
-    const page = await jobs.list(record.tenantId, { status: 'succeeded', accountId: record.job.account_id }, { limit: 100, ...(cursor ? { cursor } : {}) });
+    const page = await jobs.list(
+      record.tenantId,
+      { status: 'succeeded', accountId: record.job.account_id },
+      { limit: 100, ...(cursor ? { cursor } : {}) },
+    );
     for (const other of page.items) {
       if (other.job.id !== record.job.id && other.job.result) owned.add(other.job.result.pin_id);
     }

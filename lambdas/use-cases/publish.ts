@@ -99,13 +99,20 @@ export const MAX_SLEEP_MS = 1000;
 
 const UNBOUNDED: PublishInvocation = { remainingMs: () => Number.POSITIVE_INFINITY };
 
-export async function publishJob(deps: PublishDeps, message: JobMessage, invocation: PublishInvocation = UNBOUNDED): Promise<PublishResult> {
+export async function publishJob(
+  deps: PublishDeps,
+  message: JobMessage,
+  invocation: PublishInvocation = UNBOUNDED,
+): Promise<PublishResult> {
   const record = await deps.jobs.get(message.tenant_id, message.job_id);
   if (!record) return { kind: 'skipped', reason: 'job not found' };
   // A message for another version is stale: the job got a newer message since (a retry, a requeue, a
   // re-dispatch by the reconciler). The redelivery of the message a running job was claimed from is current.
   if (!isCurrentMessage(record, message.version)) {
-    return { kind: 'skipped', reason: `stale message: version ${message.version}, the job is at version ${record.version} (${record.job.status})` };
+    return {
+      kind: 'skipped',
+      reason: `stale message: version ${message.version}, the job is at version ${record.version} (${record.job.status})`,
+    };
   }
   const now = deps.clock.now();
 
@@ -162,7 +169,16 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
     next_attempt_at: null,
     attempts: [
       ...record.job.attempts,
-      { number, started_at: startedAt.toISOString(), finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null },
+      {
+        number,
+        started_at: startedAt.toISOString(),
+        finished_at: null,
+        outcome: null,
+        http_status: null,
+        error_code: null,
+        error_message: null,
+        retry_at: null,
+      },
     ],
   });
   const leased: JobRecord = {
@@ -185,7 +201,12 @@ export async function publishJob(deps: PublishDeps, message: JobMessage, invocat
   }
   const finished = recordOutcome(leased, outcome, { now: deps.clock.now(), policy: deps.policy, random: deps.random });
   if (requiresReauthorization(outcome.classification)) {
-    await deps.tenants.markReauthorizationRequired(leased.tenantId, leased.job.account_id, deps.clock.now().toISOString(), progress.connectionId);
+    await deps.tenants.markReauthorizationRequired(
+      leased.tenantId,
+      leased.job.account_id,
+      deps.clock.now().toISOString(),
+      progress.connectionId,
+    );
   }
   // Before the job's next message can exist: a Retry-After hold must be in place when it arrives.
   await reportToPacer(deps, paced, outcome.classification, progress.call);
@@ -235,18 +256,31 @@ async function releaseClaim(deps: PublishDeps, before: JobRecord, leased: JobRec
 }
 
 /** Tells the pacer what the attempt's last answer means for the account; a failure to store it is only logged. */
-async function reportToPacer(deps: PublishDeps, account: PacedAccount, classification: Classification | null, call: PacedCall): Promise<void> {
+async function reportToPacer(
+  deps: PublishDeps,
+  account: PacedAccount,
+  classification: Classification | null,
+  call: PacedCall,
+): Promise<void> {
   const signal = pacingSignalOf(classification, call);
   if (!signal) return;
   try {
     await deps.pacer.report(account, signal);
   } catch (error) {
-    deps.warn?.('the pacing report could not be stored', { account_id: account.accountId, signal, error: error instanceof Error ? error.message : String(error) });
+    deps.warn?.('the pacing report could not be stored', {
+      account_id: account.accountId,
+      signal,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
 /** Sleeps out a wait of at most MAX_SLEEP_MS and asks again; anything longer defers the job. */
-async function pacedToken(deps: PublishDeps, invocation: PublishInvocation, ask: () => Promise<{ granted: boolean; waitMs: number; grantAtMs?: number }>) {
+async function pacedToken(
+  deps: PublishDeps,
+  invocation: PublishInvocation,
+  ask: () => Promise<{ granted: boolean; waitMs: number; grantAtMs?: number }>,
+) {
   let decision = await ask();
   if (!decision.granted && decision.waitMs <= MAX_SLEEP_MS && invocation.remainingMs() - decision.waitMs >= deps.callBudgetMs) {
     await deps.sleep(decision.waitMs);
@@ -269,7 +303,11 @@ async function attempt(
   pacing: PacingContext,
 ): Promise<AttemptOutcome> {
   const { job } = record;
-  const context = { boardId: job.pin.board_id, accountId: job.account_id, ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}) };
+  const context = {
+    boardId: job.pin.board_id,
+    accountId: job.account_id,
+    ...(job.pin.board_section_id ? { boardSectionId: job.pin.board_section_id } : {}),
+  };
   let refreshed = false;
   while (true) {
     try {
@@ -286,10 +324,18 @@ async function attempt(
         });
         if (found.kind === 'found') return { pin: found.pin, verified: true, classification: null };
         if (found.kind === 'ambiguous') {
-          return verificationOutcome({ kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds }, boardsOf(record), context);
+          return verificationOutcome(
+            { kind: 'verification', result: 'ambiguous', candidatePinIds: found.pinIds },
+            boardsOf(record),
+            context,
+          );
         }
         if (verificationBudgetSpent(record, deps.policy)) {
-          return verificationOutcome({ kind: 'verification', result: 'not_found', unknowns: unknownCount(record) }, boardsOf(record), context);
+          return verificationOutcome(
+            { kind: 'verification', result: 'not_found', unknowns: unknownCount(record) },
+            boardsOf(record),
+            context,
+          );
         }
       }
       // Never send a create that Lambda might cut off: that would make the outcome unknown.

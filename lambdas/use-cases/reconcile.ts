@@ -84,7 +84,9 @@ async function reconcileOne(
       kind: 'lease_expired',
       detail:
         `the worker's claim expired at ${record.leaseUntil ?? 'an unknown time'} and no queue message was left to redeliver the job: ` +
-        (recovered.job.status === 'failed' ? 'the attempt is recorded as unknown and the job failed (too many crashes).' : 'the attempt is recorded as unknown and a retry is scheduled.'),
+        (recovered.job.status === 'failed'
+          ? 'the attempt is recorded as unknown and the job failed (too many crashes).'
+          : 'the attempt is recorded as unknown and a retry is scheduled.'),
     });
     action = 'recovered';
   } else if (redispatchesInCurrentRun(record.job) >= options.maxRedispatches) {

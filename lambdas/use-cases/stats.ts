@@ -80,7 +80,9 @@ export async function finishedSince(
   const createdSince = new Date(now.getTime() - (options.lookbackHours ?? STATS_LIMITS.lookbackHours) * 3_600_000);
   const maxPages = options.maxPages ?? STATS_LIMITS.maxPages;
   const [succeeded, failed] = await Promise.all(
-    (['succeeded', 'failed'] as const).map((status) => deps.jobs.count(tenantId, { status, createdSince, changedSince: since }, { maxPages })),
+    (['succeeded', 'failed'] as const).map((status) =>
+      deps.jobs.count(tenantId, { status, createdSince, changedSince: since }, { maxPages }),
+    ),
   );
   return { succeeded: succeeded!.count, failed: failed!.count, complete: succeeded!.complete && failed!.complete };
 }
@@ -91,12 +93,17 @@ export async function tenantStats(deps: StatsDeps, tenantId: string, options: St
   const since = new Date(now.getTime() - 3_600_000);
   const [{ counts, partial }, lastHour, listed] = await Promise.all([
     jobCounts(deps, tenantId, { maxPages }),
-    finishedSince(deps, tenantId, since, now, { maxPages, ...(options.lookbackHours !== undefined ? { lookbackHours: options.lookbackHours } : {}) }),
+    finishedSince(deps, tenantId, since, now, {
+      maxPages,
+      ...(options.lookbackHours !== undefined ? { lookbackHours: options.lookbackHours } : {}),
+    }),
     deps.directory.listAccounts(tenantId, options.maxAccounts ?? STATS_LIMITS.maxAccounts),
   ]);
   const accounts = await mapLimit(listed.accounts, Math.max(1, Math.floor(STATS_LIMITS.concurrency / 4)), async (account) => {
     const [backlog, rate] = await Promise.all([
-      mapLimit(UNFINISHED, UNFINISHED.length, (status) => deps.jobs.count(tenantId, { status, accountId: account.accountId }, { maxPages })),
+      mapLimit(UNFINISHED, UNFINISHED.length, (status) =>
+        deps.jobs.count(tenantId, { status, accountId: account.accountId }, { maxPages }),
+      ),
       accountRate(deps, tenantId, account.accountId, options.defaultPerMinute),
     ]);
     const byStatus = Object.fromEntries(UNFINISHED.map((status, i) => [status, backlog[i]!.count])) as Record<UnfinishedStatus, number>;

@@ -24,10 +24,7 @@ export interface SubmitPinResult {
  * Enqueueing is not done here: the jobs table stream (outbox) does it, so a crash after the write
  * cannot strand the job (docs/adr/0001-outbox-for-enqueue.md).
  */
-export async function submitPin(
-  deps: Pick<Deps, 'jobs' | 'tenants' | 'clock'>,
-  input: SubmitPinInput,
-): Promise<SubmitPinResult> {
+export async function submitPin(deps: Pick<Deps, 'jobs' | 'tenants' | 'clock'>, input: SubmitPinInput): Promise<SubmitPinResult> {
   const now = deps.clock.now();
   const { request } = input;
   if (request.publish_at) {

@@ -85,7 +85,9 @@ interface Candidate {
   readonly key: string;
 }
 
-type Classified = { readonly kind: 'candidate'; readonly candidate: Candidate } | { readonly kind: 'left'; readonly entry: ReplayedMessage };
+type Classified =
+  | { readonly kind: 'candidate'; readonly candidate: Candidate }
+  | { readonly kind: 'left'; readonly entry: ReplayedMessage };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -104,7 +106,11 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
 
   const total = await deps.deadLetters.countVisible();
   const progress = () =>
-    options.onProgress?.({ done: entries.length, total: Math.max(total, entries.length), replayed: entries.filter((e) => e.outcome === 'replayed').length });
+    options.onProgress?.({
+      done: entries.length,
+      total: Math.max(total, entries.length),
+      replayed: entries.filter((e) => e.outcome === 'replayed').length,
+    });
   progress();
 
   const exists = (ruleArn: string) => {
@@ -134,7 +140,13 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
       event = undefined;
     }
     const detail = isObject(event) ? event['detail'] : undefined;
-    if (!isObject(event) || event['source'] !== EVENT_SOURCE || !isObject(detail) || typeof detail['id'] !== 'string' || typeof detail['tenant_id'] !== 'string') {
+    if (
+      !isObject(event) ||
+      event['source'] !== EVENT_SOURCE ||
+      !isObject(detail) ||
+      typeof detail['id'] !== 'string' ||
+      typeof detail['tenant_id'] !== 'string'
+    ) {
       return left('the body is not a pinrelay event');
     }
     const known = {

@@ -22,13 +22,7 @@ import {
   type WebhookWithSecret,
 } from '../domain/webhook.ts';
 import { checkWebhookUrl, HostNotFoundError, WebhookUrlError } from '../domain/webhook-url.ts';
-import {
-  WebhookQuotaError,
-  WebhookResourceMissingError,
-  type HostResolver,
-  type WebhookProvisioner,
-  type WebhookStore,
-} from './ports.ts';
+import { WebhookQuotaError, WebhookResourceMissingError, type HostResolver, type WebhookProvisioner, type WebhookStore } from './ports.ts';
 
 /**
  * Self-service webhook subscriptions (docs/adr/0011-webhooks.md): each is one EventBridge connection (the
@@ -98,7 +92,10 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, request
   const live: WebhookRecord[] = [];
   for (const record of await deps.webhooks.list(tenantId)) {
     if (!isLeftover(record, deps.clock.now())) live.push(record);
-    else await removeLeftover(deps, record).catch((error: unknown) => deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }));
+    else
+      await removeLeftover(deps, record).catch((error: unknown) =>
+        deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }),
+      );
   }
   if (live.length >= deps.limits.maxPerTenant) throw new WebhookLimitReached(live.length, deps.limits.maxPerTenant);
   const rules = await deps.provisioner.countRules();
@@ -148,7 +145,11 @@ export async function createWebhook(deps: WebhookDeps, tenantId: string, request
  * Undoes a failed create in reverse order, then removes the item. When an undo step fails too, the item
  * is marked `deleting` instead, so it is never shown and the next GET, DELETE or listing removes the rest.
  */
-async function undoCreate(deps: WebhookDeps, record: WebhookRecord, undo: readonly { step: string; run: () => Promise<void> }[]): Promise<void> {
+async function undoCreate(
+  deps: WebhookDeps,
+  record: WebhookRecord,
+  undo: readonly { step: string; run: () => Promise<void> }[],
+): Promise<void> {
   try {
     for (const { run } of [...undo].reverse()) await run();
     await deps.webhooks.remove(record.tenantId, record.id);
@@ -171,7 +172,9 @@ export async function listWebhooks(deps: WebhookDeps, tenantId: string): Promise
   for (const record of (await deps.webhooks.list(tenantId)).sort(newestFirst)) {
     if (record.status === 'active') items.push(publicWebhook(record));
     else if (isLeftover(record, deps.clock.now())) {
-      await removeLeftover(deps, record).catch((error: unknown) => deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }));
+      await removeLeftover(deps, record).catch((error: unknown) =>
+        deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }),
+      );
     }
   }
   return { items };
@@ -185,7 +188,9 @@ async function activeRecord(deps: WebhookDeps, tenantId: string, webhookId: stri
   if (record.status === 'active') return record;
   if (isLeftover(record, deps.clock.now())) {
     // Best effort: the answer is WebhookNotFound either way, and the next request tries again.
-    await removeLeftover(deps, record).catch((error: unknown) => deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }));
+    await removeLeftover(deps, record).catch((error: unknown) =>
+      deps.warn?.('a leftover webhook could not be removed yet', { webhook_id: record.id, error: String(error) }),
+    );
   }
   throw new WebhookNotFound(webhookId);
 }

@@ -100,7 +100,7 @@ export class AccountSecrets extends Construct {
       id: this.prefixWildcardFinding,
       reason:
         'Account secrets are data created at runtime (one per tenant and Pinterest account), not stack resources, so they cannot be listed; ' +
-        'the grant is limited to this stage\'s name prefix and the key is usable only via Secrets Manager.',
+        "the grant is limited to this stage's name prefix and the key is usable only via Secrets Manager.",
     });
   }
 

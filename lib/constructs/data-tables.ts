@@ -2,14 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import {
-  JOBS_TABLE,
-  TABLES,
-  TENANTS_TABLE,
-  keyAttributes,
-  type KeyDefinition,
-  type TableDefinition,
-} from '../../definitions/tables.ts';
+import { JOBS_TABLE, TABLES, TENANTS_TABLE, keyAttributes, type KeyDefinition, type TableDefinition } from '../../definitions/tables.ts';
 
 /**
  * pinrelay's DynamoDB tables, built from `TABLES` (definitions/tables.ts) so the deployed tables
@@ -104,9 +97,7 @@ export function expectedTableProperties(def: TableDefinition): Record<string, un
           })),
         }
       : {}),
-    ...(def.timeToLiveAttribute
-      ? { TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true } }
-      : {}),
+    ...(def.timeToLiveAttribute ? { TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true } } : {}),
     ...(def.stream ? { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
   };
 }

@@ -102,7 +102,7 @@ export class StaticWebhookSubscription extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'A static webhook secret is shared with the receiving system, which has to be given the new value at the same time; a rotation ' +
-        'Lambda cannot do that. The operator rotates it by hand (docs/deploy.md), like a runtime subscription\'s rotate-secret.',
+        "Lambda cannot do that. The operator rotates it by hand (docs/deploy.md), like a runtime subscription's rotate-secret.",
     });
 
     this.connection = new events.Connection(this, 'Connection', {
@@ -124,7 +124,11 @@ export class StaticWebhookSubscription extends Construct {
       ruleName: this.resourceName,
       description: `${described} of tenant ${subscription.tenantId}`,
       eventBus: props.eventBus,
-      eventPattern: webhookEventPattern({ tenantId: subscription.tenantId, webhookId: this.webhookId, events: subscription.events }) as events.EventPattern,
+      eventPattern: webhookEventPattern({
+        tenantId: subscription.tenantId,
+        webhookId: this.webhookId,
+        events: subscription.events,
+      }) as events.EventPattern,
     });
 
     const target = new targets.ApiDestination(this.apiDestination, {
@@ -143,9 +147,15 @@ export class StaticWebhookSubscription extends Construct {
 export class StaticWebhookSubscriptions extends Construct {
   public readonly subscriptions: readonly StaticWebhookSubscription[];
 
-  constructor(scope: Construct, id: string, props: Omit<StaticWebhookSubscriptionProps, 'subscription'> & { readonly subscriptions: readonly StaticWebhookSubscriptionConfig[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: Omit<StaticWebhookSubscriptionProps, 'subscription'> & { readonly subscriptions: readonly StaticWebhookSubscriptionConfig[] },
+  ) {
     super(scope, id);
     const { subscriptions, ...shared } = props;
-    this.subscriptions = subscriptions.map((subscription) => new StaticWebhookSubscription(this, subscription.name, { ...shared, subscription }));
+    this.subscriptions = subscriptions.map(
+      (subscription) => new StaticWebhookSubscription(this, subscription.name, { ...shared, subscription }),
+    );
   }
 }

@@ -55,7 +55,10 @@ export class StrandedJobs extends Construct {
     requireVisibility(props.publishDeadLetterQueue, props.deadLetterFunction, 1);
     requireVisibility(props.delayDeadLetterQueue, props.deadLetterFunction, 1);
     // Order does not matter in a dead-letter queue, so each message stands alone: no FIFO group skipping.
-    this.publishDeadLetterSource = new sources.SqsEventSource(props.publishDeadLetterQueue, { batchSize: 10, reportBatchItemFailures: true });
+    this.publishDeadLetterSource = new sources.SqsEventSource(props.publishDeadLetterQueue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
     this.delayDeadLetterSource = new sources.SqsEventSource(props.delayDeadLetterQueue, { batchSize: 10, reportBatchItemFailures: true });
     props.deadLetterFunction.addEventSource(this.publishDeadLetterSource);
     props.deadLetterFunction.addEventSource(this.delayDeadLetterSource);

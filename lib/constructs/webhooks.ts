@@ -204,14 +204,14 @@ export function grantWebhookManagement(
     {
       id: wildcardFinding(role, arns.anyRule),
       reason:
-        'ListRules (the rules-per-bus quota check before a create) is authorized against the account\'s rules as a whole, not one rule ' +
+        "ListRules (the rules-per-bus quota check before a create) is authorized against the account's rules as a whole, not one rule " +
         'name; it is read-only and limited to this account and Region.',
     },
     {
       id: wildcardFinding(role, arns.connectionSecrets),
       reason:
-        'EventBridge stores each connection\'s API key in a secret it names events!connection/<connection name>/<uuid>, created and ' +
-        'updated with the caller\'s permissions; the grant covers the connections under the deployment prefix only.',
+        "EventBridge stores each connection's API key in a secret it names events!connection/<connection name>/<uuid>, created and " +
+        "updated with the caller's permissions; the grant covers the connections under the deployment prefix only.",
     },
   );
 }

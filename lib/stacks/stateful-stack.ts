@@ -11,7 +11,16 @@ import { PinterestAppCredentials } from '../constructs/pinterest-app-credentials
 import { PublishQueues } from '../constructs/publish-queues.ts';
 import { StaticWebhookSubscriptions } from '../constructs/static-webhooks.ts';
 import { Webhooks } from '../constructs/webhooks.ts';
-import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, POISON_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../../definitions/queues.ts';
+import {
+  DELAY_DLQ,
+  DELAY_QUEUE,
+  OUTBOX_DLQ,
+  POISON_QUEUE,
+  PUBLISH_DLQ,
+  PUBLISH_QUEUE,
+  WEBHOOK_DLQ,
+  type QueueDefinition,
+} from '../../definitions/queues.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../definitions/webhooks.ts';
 
 /**
@@ -87,7 +96,16 @@ export class StatefulStack extends Stack {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.alarmTopic.topicArn],
-        conditions: { ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
     if (settings.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
@@ -153,7 +171,8 @@ export class StatefulStack extends Stack {
       value: webhookDeadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'WebhookNamePrefix', {
-      description: 'Name prefix of every webhook connection, API destination and rule (WEBHOOK_NAME_PREFIX: npm run admin -- webhooks replay)',
+      description:
+        'Name prefix of every webhook connection, API destination and rule (WEBHOOK_NAME_PREFIX: npm run admin -- webhooks replay)',
       value: this.webhooks.namePrefix,
     });
     for (const subscription of this.staticWebhooks.subscriptions) {

@@ -107,7 +107,8 @@ export class StatelessStack extends Stack {
     // Scheduled functions are told apart by name: each schedule feeds its own construct.
     const scheduled = (name: FunctionName) => {
       const fn = functions.get(name);
-      if (!fn || fn.definition.trigger.kind !== 'schedule') throw new Error(`${name} is not a scheduled function in definitions/functions.ts`);
+      if (!fn || fn.definition.trigger.kind !== 'schedule')
+        throw new Error(`${name} is not a scheduled function in definitions/functions.ts`);
       return { fn, everyMinutes: fn.definition.trigger.everyMinutes };
     };
     if (byTrigger('schedule').length !== 2) {

@@ -52,7 +52,8 @@ export class Accounts {
     }
     if (input.ratePerMinute !== undefined) assertPositiveInteger(input.ratePerMinute, 'ratePerMinute');
     if (input.readRatePerMinute !== undefined) assertPositiveInteger(input.readRatePerMinute, 'readRatePerMinute');
-    if (input.rateLimitRetryAfter !== undefined && typeof input.rateLimitRetryAfter !== 'boolean') throw new TypeError('rateLimitRetryAfter must be a boolean.');
+    if (input.rateLimitRetryAfter !== undefined && typeof input.rateLimitRetryAfter !== 'boolean')
+      throw new TypeError('rateLimitRetryAfter must be a boolean.');
     const accessToken = input.accessToken ?? newToken('pina');
     const refreshToken = input.refreshToken ?? newToken('pinr');
     assertToken(accessToken, 'accessToken');
@@ -105,7 +106,10 @@ export class Accounts {
     if (rateLimitRetryAfter !== undefined && rateLimitRetryAfter !== null && typeof rateLimitRetryAfter !== 'boolean') {
       throw new TypeError('rateLimitRetryAfter must be a boolean.');
     }
-    const set = <K extends 'ratePerMinute' | 'readRatePerMinute' | 'rateLimitRetryAfter'>(key: K, value: UserState[K] | null | undefined) => {
+    const set = <K extends 'ratePerMinute' | 'readRatePerMinute' | 'rateLimitRetryAfter'>(
+      key: K,
+      value: UserState[K] | null | undefined,
+    ) => {
       if (value === null) delete user[key];
       else if (value !== undefined) user[key] = value;
     };
@@ -184,7 +188,8 @@ export class Accounts {
 }
 
 function assertToken(token: unknown, name: string): void {
-  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(token)) throw new TypeError(`${name} must be 1-512 printable ASCII characters without spaces.`);
+  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(token))
+    throw new TypeError(`${name} must be 1-512 printable ASCII characters without spaces.`);
 }
 
 function newToken(prefix: 'pina' | 'pinr'): string {

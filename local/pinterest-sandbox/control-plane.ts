@@ -7,7 +7,14 @@ import type { Reply } from './http.ts';
 import type { Fault, FaultMatch, NewUser, PinterestSandbox, UserLimits } from './types.ts';
 import { optional } from './values.ts';
 
-export function controlReply(sandbox: PinterestSandbox, faults: FaultBook, method: string, path: string, query: URLSearchParams, raw: string): Reply {
+export function controlReply(
+  sandbox: PinterestSandbox,
+  faults: FaultBook,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  raw: string,
+): Reply {
   try {
     return controlRoute(sandbox, faults, method, path, query, raw);
   } catch (error) {
@@ -17,11 +24,21 @@ export function controlReply(sandbox: PinterestSandbox, faults: FaultBook, metho
   }
 }
 
-function controlRoute(sandbox: PinterestSandbox, faults: FaultBook, method: string, path: string, query: URLSearchParams, raw: string): Reply {
+function controlRoute(
+  sandbox: PinterestSandbox,
+  faults: FaultBook,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  raw: string,
+): Reply {
   const route = `${method} ${path}`;
   switch (route) {
     case 'GET /_sandbox/pins': {
-      const pins = sandbox.pins({ ...optional('boardId', query.get('board_id') ?? undefined), ...optional('user', query.get('user') ?? undefined) });
+      const pins = sandbox.pins({
+        ...optional('boardId', query.get('board_id') ?? undefined),
+        ...optional('user', query.get('user') ?? undefined),
+      });
       const counts: Record<string, number> = {};
       for (const pin of pins) counts[pin.board_id] = (counts[pin.board_id] ?? 0) + 1;
       return { status: 200, body: { total: pins.length, counts, pins } };
@@ -33,9 +50,11 @@ function controlRoute(sandbox: PinterestSandbox, faults: FaultBook, method: stri
     case 'POST /_sandbox/faults': {
       const body = jsonObject(raw);
       const match = body['match'] === undefined ? undefined : (jsonObjectValue(body['match'], 'match') as FaultMatch);
-      if (match?.path !== undefined && typeof match.path !== 'string') throw new TypeError('match.path must be a string (a regular expression).');
+      if (match?.path !== undefined && typeof match.path !== 'string')
+        throw new TypeError('match.path must be a string (a regular expression).');
       if (body['probability'] !== undefined) {
-        if (body['times'] !== undefined || body['nth'] !== undefined) throw new TypeError('give either times/nth or probability, not both.');
+        if (body['times'] !== undefined || body['nth'] !== undefined)
+          throw new TypeError('give either times/nth or probability, not both.');
         sandbox.injectRate(body['fault'] as Fault, body['probability'] as number, {
           ...optional('seed', body['seed'] as number | undefined),
           ...optional('match', match),
@@ -70,7 +89,8 @@ function controlRoute(sandbox: PinterestSandbox, faults: FaultBook, method: stri
     }
     case 'POST /_sandbox/boards': {
       const body = jsonObject(raw);
-      if (body['sections'] !== undefined && !Array.isArray(body['sections'])) throw new TypeError('sections must be an array of section ids.');
+      if (body['sections'] !== undefined && !Array.isArray(body['sections']))
+        throw new TypeError('sections must be an array of section ids.');
       sandbox.addBoard(body['username'] as string, body['boardId'] as string, body['sections'] as string[] | undefined);
       return { status: 201, body: { ok: true } };
     }

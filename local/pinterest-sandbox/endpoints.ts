@@ -26,7 +26,12 @@ export class PinterestEndpoints {
       return this.route(method, path, query, request, raw);
     } catch (error) {
       if (error instanceof PinterestError) {
-        return { status: error.status, body: { code: error.code, message: error.message }, headers: error.headers, ...(error.limiter ? { limiter: error.limiter } : {}) };
+        return {
+          status: error.status,
+          body: { code: error.code, message: error.message },
+          headers: error.headers,
+          ...(error.limiter ? { limiter: error.limiter } : {}),
+        };
       }
       throw error;
     }
@@ -62,17 +67,25 @@ export class PinterestEndpoints {
   }
 
   private createPin(user: UserState, raw: string): Reply {
-    const rateHeaders = admit(user, 'org_write', user.ratePerMinute ?? this.config.ratePerMinute, this.config.now(), this.withRetryAfter(user));
+    const rateHeaders = admit(
+      user,
+      'org_write',
+      user.ratePerMinute ?? this.config.ratePerMinute,
+      this.config.now(),
+      this.withRetryAfter(user),
+    );
     try {
       const input = parsePinCreate(raw);
       const board = this.accounts.ownedBoard(user.username, input.board_id);
       if (!board) throw PinterestError.of(ERRORS.boardNotFound);
-      if (input.board_section_id !== undefined && !board.sections.has(input.board_section_id)) throw PinterestError.of(ERRORS.sectionNotFound);
+      if (input.board_section_id !== undefined && !board.sections.has(input.board_section_id))
+        throw PinterestError.of(ERRORS.sectionNotFound);
       checkImageContent(input.media_source);
       const record = this.pins.add(user.username, input, this.config.now());
       return { status: 201, body: record.json, headers: rateHeaders };
     } catch (error) {
-      if (error instanceof PinterestError) throw new PinterestError(error.status, error.code, error.message, { ...rateHeaders, ...error.headers });
+      if (error instanceof PinterestError)
+        throw new PinterestError(error.status, error.code, error.message, { ...rateHeaders, ...error.headers });
       throw error;
     }
   }

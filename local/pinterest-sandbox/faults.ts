@@ -55,11 +55,17 @@ export class FaultBook {
     assertPositiveInteger(times, 'times');
     const nth = options.nth ?? 1;
     assertPositiveInteger(nth, 'nth');
-    this.entries.push({ fault: checkFault(fault), match: compileMatch(options.match), remaining: times, ...(nth > 1 ? { skip: nth - 1 } : {}) });
+    this.entries.push({
+      fault: checkFault(fault),
+      match: compileMatch(options.match),
+      remaining: times,
+      ...(nth > 1 ? { skip: nth - 1 } : {}),
+    });
   }
 
   injectRate(fault: Fault, probability: number, options: { seed?: number; match?: FaultMatch } = {}): void {
-    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) throw new TypeError('probability must be a number from 0 to 1.');
+    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))
+      throw new TypeError('probability must be a number from 0 to 1.');
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) throw new TypeError('seed must be an integer.');
     this.entries.push({ fault: checkFault(fault), match: compileMatch(options.match), probability, seed, random: mulberry32(seed) });
@@ -152,7 +158,8 @@ function checkFault(value: unknown): Fault {
   }
   if (kind === 'rate_limit' && fault['retryAfterSeconds'] !== undefined) {
     const seconds = fault['retryAfterSeconds'];
-    if (!Number.isInteger(seconds) || (seconds as number) < 0) throw new TypeError('fault.retryAfterSeconds must be a non-negative integer.');
+    if (!Number.isInteger(seconds) || (seconds as number) < 0)
+      throw new TypeError('fault.retryAfterSeconds must be a non-negative integer.');
   }
   if (kind === 'slow') {
     const delayMs = fault['delayMs'];
@@ -166,7 +173,8 @@ function checkFault(value: unknown): Fault {
 function compileMatch(match: FaultMatch = {}): CompiledMatch {
   if (match === null || typeof match !== 'object') throw new TypeError('match must be an object.');
   const pathGiven = match.path !== undefined;
-  if (match.method !== undefined && (typeof match.method !== 'string' || match.method === '')) throw new TypeError('match.method must be a string.');
+  if (match.method !== undefined && (typeof match.method !== 'string' || match.method === ''))
+    throw new TypeError('match.method must be a string.');
   if (match.user !== undefined && typeof match.user !== 'string') throw new TypeError('match.user must be a string.');
   const method = (match.method ?? (pathGiven ? '*' : 'POST')).toUpperCase();
   let path: RegExp;

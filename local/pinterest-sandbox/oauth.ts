@@ -14,7 +14,8 @@ export function refreshTokens(accounts: Accounts, config: SandboxConfig, request
   const form = new URLSearchParams(raw);
   const grantType = form.get('grant_type');
   if (!grantType) throw invalidParameter('grant_type is required.');
-  if (grantType !== 'refresh_token') throw invalidParameter(`grant_type ${grantType} is not supported by the sandbox (only refresh_token).`);
+  if (grantType !== 'refresh_token')
+    throw invalidParameter(`grant_type ${grantType} is not supported by the sandbox (only refresh_token).`);
   const presented = form.get('refresh_token');
   if (!presented) throw invalidParameter('refresh_token is required.');
   const now = config.now();

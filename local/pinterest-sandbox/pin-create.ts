@@ -36,8 +36,10 @@ export function parsePinCreate(raw: string): PinInput {
   const link = optionalText(input, 'link', LIMITS.link);
   if (link !== undefined && !isHttpUrl(link)) throw PinterestError.of(ERRORS.invalidUrl);
   const dominantColor = optionalText(input, 'dominant_color', 7);
-  if (dominantColor !== undefined && !/^#[0-9A-Fa-f]{6}$/.test(dominantColor)) throw invalidParameter("'dominant_color' must be a hex color like #6E7874.");
-  if (input['media_source'] === undefined || input['media_source'] === null) throw invalidParameter("'media_source' is a required property.");
+  if (dominantColor !== undefined && !/^#[0-9A-Fa-f]{6}$/.test(dominantColor))
+    throw invalidParameter("'dominant_color' must be a hex color like #6E7874.");
+  if (input['media_source'] === undefined || input['media_source'] === null)
+    throw invalidParameter("'media_source' is a required property.");
 
   return {
     board_id: digitString(input, 'board_id')!,
@@ -65,17 +67,21 @@ function parseMediaSource(value: unknown): Record<string, unknown> {
     }
     case 'image_base64': {
       const contentType = source['content_type'];
-      if (contentType !== 'image/jpeg' && contentType !== 'image/png') throw invalidParameter("'media_source.content_type' must be image/jpeg or image/png.");
+      if (contentType !== 'image/jpeg' && contentType !== 'image/png')
+        throw invalidParameter("'media_source.content_type' must be image/jpeg or image/png.");
       const data = source['data'];
-      if (typeof data !== 'string' || data === '' || !/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(data)) throw invalidParameter("'media_source.data' must be base64 image data.");
+      if (typeof data !== 'string' || data === '' || !/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(data))
+        throw invalidParameter("'media_source.data' must be base64 image data.");
       optionalBoolean(source, 'is_standard', 'media_source.is_standard');
       break;
     }
     case 'multiple_image_urls': {
       const items = source['items'];
-      if (!Array.isArray(items) || items.length < 2 || items.length > 5) throw invalidParameter("'media_source.items' must be an array of 2 to 5 images.");
+      if (!Array.isArray(items) || items.length < 2 || items.length > 5)
+        throw invalidParameter("'media_source.items' must be an array of 2 to 5 images.");
       items.forEach((item, index) => {
-        if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidParameter(`'media_source.items[${index}]' must be an object.`);
+        if (item === null || typeof item !== 'object' || Array.isArray(item))
+          throw invalidParameter(`'media_source.items[${index}]' must be an object.`);
         const image = item as Record<string, unknown>;
         requireUrl(image, 'url', `media_source.items[${index}].url`);
         optionalText(image, 'title', LIMITS.title, `media_source.items[${index}].title`);
@@ -91,12 +97,14 @@ function parseMediaSource(value: unknown): Record<string, unknown> {
     }
     case 'video_id': {
       const mediaId = source['media_id'];
-      if (typeof mediaId !== 'string' || !/^\d+$/.test(mediaId)) throw invalidParameter("'media_source.media_id' must be a string of digits.");
+      if (typeof mediaId !== 'string' || !/^\d+$/.test(mediaId))
+        throw invalidParameter("'media_source.media_id' must be a string of digits.");
       const cover = source['cover_image_url'];
       const keyFrame = source['cover_image_key_frame_time'];
       const hasCover = cover !== undefined && cover !== null;
       const hasKeyFrame = keyFrame !== undefined && keyFrame !== null;
-      if (hasCover === hasKeyFrame) throw invalidParameter("'media_source' needs exactly one of cover_image_url and cover_image_key_frame_time.");
+      if (hasCover === hasKeyFrame)
+        throw invalidParameter("'media_source' needs exactly one of cover_image_url and cover_image_key_frame_time.");
       if (hasCover) requireUrl(source, 'cover_image_url', 'media_source.cover_image_url');
       if (hasKeyFrame && !(typeof keyFrame === 'number' && Number.isFinite(keyFrame) && keyFrame >= 0)) {
         throw invalidParameter("'media_source.cover_image_key_frame_time' must be a non-negative number.");
@@ -104,7 +112,9 @@ function parseMediaSource(value: unknown): Record<string, unknown> {
       break;
     }
     default:
-      throw invalidParameter(`'media_source.source_type' ${JSON.stringify(type ?? null)} is not one of image_url, image_base64, multiple_image_urls, video_id.`);
+      throw invalidParameter(
+        `'media_source.source_type' ${JSON.stringify(type ?? null)} is not one of image_url, image_base64, multiple_image_urls, video_id.`,
+      );
   }
   return structuredClone(source);
 }
@@ -114,7 +124,8 @@ export function checkImageContent(source: Record<string, unknown>): void {
   const urls: string[] = [];
   if (typeof source['url'] === 'string') urls.push(source['url']);
   if (typeof source['cover_image_url'] === 'string') urls.push(source['cover_image_url']);
-  if (Array.isArray(source['items'])) for (const item of source['items'] as Array<Record<string, unknown>>) urls.push(item['url'] as string);
+  if (Array.isArray(source['items']))
+    for (const item of source['items'] as Array<Record<string, unknown>>) urls.push(item['url'] as string);
   for (const url of urls) {
     const path = new URL(url).pathname.toLowerCase();
     if (path.includes('too-small')) throw PinterestError.of(ERRORS.imageTooSmall);

@@ -64,7 +64,10 @@ export class PinStore {
   /** Copies of the pins, in creation order. */
   list(filter: { boardId?: string; user?: string } = {}): SandboxPin[] {
     return this.records
-      .filter(({ pin }) => (filter.boardId === undefined || pin.board_id === filter.boardId) && (filter.user === undefined || pin.user === filter.user))
+      .filter(
+        ({ pin }) =>
+          (filter.boardId === undefined || pin.board_id === filter.boardId) && (filter.user === undefined || pin.user === filter.user),
+      )
       .map(({ pin }) => structuredClone(pin));
   }
 

@@ -11,13 +11,7 @@ const RATE_WINDOW_MS = 60_000;
  * count even when they then fail validation, as every call Pinterest answers does.
  * Returns the rate headers of an admitted request; throws the 429 of a refused one.
  */
-export function admit(
-  user: UserState,
-  limiter: Limiter,
-  limit: number,
-  now: number,
-  withRetryAfter: boolean,
-): Record<string, string> {
+export function admit(user: UserState, limiter: Limiter, limit: number, now: number, withRetryAfter: boolean): Record<string, string> {
   const log = limiter === 'org_write' ? 'writes' : 'reads';
   user[log] = user[log].filter((at) => at > now - RATE_WINDOW_MS && at <= now);
   const times = user[log];
@@ -27,7 +21,11 @@ export function admit(
       ERRORS.rateLimited.status,
       ERRORS.rateLimited.code,
       ERRORS.rateLimited.message,
-      { ...(withRetryAfter ? { 'retry-after': String(retryAfter) } : {}), 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0' },
+      {
+        ...(withRetryAfter ? { 'retry-after': String(retryAfter) } : {}),
+        'x-ratelimit-limit': String(limit),
+        'x-ratelimit-remaining': '0',
+      },
       limiter,
     );
   }

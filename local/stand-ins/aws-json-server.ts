@@ -64,8 +64,7 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise<RunningStandIn> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onInternalError =
-    options.onInternalError ??
-    ((error, context) => console.error(`[${options.targetPrefix}.${context.operation}] internal error`, error));
+    options.onInternalError ?? ((error, context) => console.error(`[${options.targetPrefix}.${context.operation}] internal error`, error));
 
   const server = createServer((request, response) => {
     void handle(request, response);
@@ -93,7 +92,13 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
         return;
       }
       onInternalError(error, context);
-      send(response, 500, requestId, { __type: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' }, 'InternalFailure');
+      send(
+        response,
+        500,
+        requestId,
+        { __type: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' },
+        'InternalFailure',
+      );
     }
   }
 
@@ -175,7 +180,10 @@ function send(response: ServerResponse, status: number, requestId: string, paylo
 export function requireString(input: AwsJsonInput, member: string, code = 'ValidationException'): string {
   const value = input[member];
   if (typeof value !== 'string' || value === '') {
-    throw new AwsServiceError(code, `1 validation error detected: Value at '${lowerFirst(member)}' failed to satisfy constraint: Member must not be null`);
+    throw new AwsServiceError(
+      code,
+      `1 validation error detected: Value at '${lowerFirst(member)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -184,7 +192,10 @@ export function optionalString(input: AwsJsonInput, member: string, code = 'Vali
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw new AwsServiceError(code, `1 validation error detected: Value at '${lowerFirst(member)}' failed to satisfy constraint: Member must be a string`);
+    throw new AwsServiceError(
+      code,
+      `1 validation error detected: Value at '${lowerFirst(member)}' failed to satisfy constraint: Member must be a string`,
+    );
   }
   return value;
 }

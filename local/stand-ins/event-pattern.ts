@@ -46,7 +46,9 @@ type Matcher =
   | { readonly kind: 'numeric'; readonly test: (value: number) => boolean }
   | { readonly kind: 'exists'; readonly value: boolean };
 
-type FieldPattern = { readonly kind: 'object'; readonly pattern: ObjectPattern } | { readonly kind: 'leaf'; readonly matchers: readonly Matcher[] };
+type FieldPattern =
+  | { readonly kind: 'object'; readonly pattern: ObjectPattern }
+  | { readonly kind: 'leaf'; readonly matchers: readonly Matcher[] };
 
 interface ObjectPattern {
   readonly fields: ReadonlyMap<string, FieldPattern>;
@@ -197,12 +199,15 @@ function compileAnythingBut(value: unknown, at: string): Matcher {
       return { kind: 'anything-but-string', test: (s) => tests.some((test) => test(s)) };
     }
   }
-  throw new InvalidEventPatternError(`Value of anything-but must be a string, a number, a list of them, or a prefix/suffix/equals-ignore-case/wildcard expression (at "${at}")`);
+  throw new InvalidEventPatternError(
+    `Value of anything-but must be a string, a number, a list of them, or a prefix/suffix/equals-ignore-case/wildcard expression (at "${at}")`,
+  );
 }
 
 function compileNumeric(value: unknown, at: string): (n: number) => boolean {
   const invalid = (why: string) => new InvalidEventPatternError(`Invalid numeric expression: ${why} (at "${at}")`);
-  if (!Array.isArray(value) || value.length === 0 || value.length % 2 !== 0 || value.length > 4) throw invalid('expected [op, number] or [op, number, op, number]');
+  if (!Array.isArray(value) || value.length === 0 || value.length % 2 !== 0 || value.length > 4)
+    throw invalid('expected [op, number] or [op, number, op, number]');
   let equals: number | undefined;
   let lower: { value: number; inclusive: boolean } | undefined;
   let upper: { value: number; inclusive: boolean } | undefined;
@@ -231,7 +236,8 @@ function compileNumeric(value: unknown, at: string): (n: number) => boolean {
     return (n) => n === wanted;
   }
   return (n) =>
-    (!lower || (lower.inclusive ? n >= lower.value : n > lower.value)) && (!upper || (upper.inclusive ? n <= upper.value : n < upper.value));
+    (!lower || (lower.inclusive ? n >= lower.value : n > lower.value)) &&
+    (!upper || (upper.inclusive ? n <= upper.value : n < upper.value));
 }
 
 function wildcardRegex(pattern: string, at: string): RegExp {

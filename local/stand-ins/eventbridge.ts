@@ -109,7 +109,8 @@ interface EntryFailure {
 export async function startEventBridgeStandIn(options: EventBridgeStandInOptions = {}): Promise<EventBridgeStandIn> {
   const now = options.now ?? (() => new Date());
   const onListenerError =
-    options.onListenerError ?? ((error, event) => console.error(`[eventbridge stand-in] listener failed for event ${event.event.id}`, error));
+    options.onListenerError ??
+    ((error, event) => console.error(`[eventbridge stand-in] listener failed for event ${event.event.id}`, error));
 
   const buses = new Map<string, Bus>();
   const addBus = (name: string, description?: string): Bus => {
@@ -124,7 +125,8 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
   const listeners = new Set<EventListener>();
 
   /** Bus names may be given as names or ARNs. */
-  const busNameOf = (nameOrArn: string): string => (nameOrArn.startsWith(BUS_ARN_PREFIX) ? nameOrArn.slice(BUS_ARN_PREFIX.length) : nameOrArn);
+  const busNameOf = (nameOrArn: string): string =>
+    nameOrArn.startsWith(BUS_ARN_PREFIX) ? nameOrArn.slice(BUS_ARN_PREFIX.length) : nameOrArn;
 
   function requireBus(nameOrArn: string | undefined): Bus {
     const name = busNameOf(nameOrArn ?? DEFAULT_BUS);

@@ -214,16 +214,25 @@ export async function startSecretsManagerStandIn(options: SecretsManagerStandInO
       if (versionId !== undefined) {
         version = secret.versions.get(versionId);
         if (!version) {
-          throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
+          );
         }
         if (requestedStage !== undefined && !version.stages.has(requestedStage)) {
-          throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${requestedStage}`);
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for staging label: ${requestedStage}`,
+          );
         }
       } else {
         const stage = requestedStage ?? CURRENT;
         version = [...secret.versions.values()].find((candidate) => candidate.stages.has(stage));
         if (!version) {
-          throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+          );
         }
       }
       return {

@@ -45,7 +45,11 @@ export function readable(record: JobRecord | null): JobRecord | null {
   };
 }
 
-export const incident = (kind: Incident['kind'], seconds: number): Incident => ({ at: iso(seconds), kind, detail: `${kind} in the contract` });
+export const incident = (kind: Incident['kind'], seconds: number): Incident => ({
+  at: iso(seconds),
+  kind,
+  detail: `${kind} in the contract`,
+});
 
 export async function createAll(store: ContractJobStore, records: readonly JobRecord[]): Promise<void> {
   for (const record of records) expect(await store.create(record)).toEqual({ created: true });

@@ -18,7 +18,9 @@ export function describeOutboxAndDueTimes(makeStore: () => Promise<ContractJobSt
       const pending = await store.listPendingOutbox(FAR_FUTURE, 10);
 
       expect(pending.map((p) => p.record)).toEqual([queued]);
-      expect(owed(pending[0])).toEqual(encoded({ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: iso(0) }));
+      expect(owed(pending[0])).toEqual(
+        encoded({ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: iso(0) }),
+      );
       expect(await store.listPendingOutbox(at(0), 10)).toEqual([]); // pending since T0: not before T0
       expect(await store.listPendingOutbox(new Date(at(0).getTime() + 1), 10)).toHaveLength(1);
     });
@@ -35,7 +37,11 @@ export function describeOutboxAndDueTimes(makeStore: () => Promise<ContractJobSt
       expect(more).toEqual([]);
       expect(pending!.record).toEqual(running); // the job as it is now
       expect(owed(pending)).toEqual(
-        encoded({ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: iso(0) }, { kind: 'event', version: 2, status: 'running', at: iso(5) }),
+        encoded(
+          { kind: 'message', version: 1 },
+          { kind: 'event', version: 1, status: 'queued', at: iso(0) },
+          { kind: 'event', version: 2, status: 'running', at: iso(5) },
+        ),
       );
     });
 
@@ -72,7 +78,9 @@ export function describeOutboxAndDueTimes(makeStore: () => Promise<ContractJobSt
 
       const pending = await store.listPendingOutbox(FAR_FUTURE, 10);
       expect(idsOf(pending.map((p) => p.record))).toEqual([other.job.id]);
-      expect(owed(pending[0])).toEqual(encoded({ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: iso(1) }));
+      expect(owed(pending[0])).toEqual(
+        encoded({ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: iso(1) }),
+      );
       expect(await store.get(TENANT, 'job_missing')).toBeNull();
     });
 
@@ -90,7 +98,13 @@ export function describeOutboxAndDueTimes(makeStore: () => Promise<ContractJobSt
   describe('due times', () => {
     it('lists the non-terminal jobs due before `before`, earliest first, at most `limit`, whatever their tenant', async () => {
       const store = await makeStore();
-      const records = [job('k2', 2), job('k1', 1, { tenantId: OTHER_TENANT }), job('k3', 3), job('done', 0, { status: 'succeeded' }), job('gone', 0, { status: 'cancelled' })];
+      const records = [
+        job('k2', 2),
+        job('k1', 1, { tenantId: OTHER_TENANT }),
+        job('k3', 3),
+        job('done', 0, { status: 'succeeded' }),
+        job('gone', 0, { status: 'cancelled' }),
+      ];
       await createAll(store, records);
       const [second, first, third] = records;
 
@@ -156,7 +170,9 @@ export function describeOutboxAndDueTimes(makeStore: () => Promise<ContractJobSt
       const second = incident('redispatched', 6);
 
       expect(await store.addIncident(TENANT, queued.job.id, 1, first)).toBe(true);
-      expect(await store.listOverdue(FAR_FUTURE, 10)).toEqual([{ record: { ...queued, job: { ...queued.job, incidents: [first] } }, dueAt: iso(0) }]);
+      expect(await store.listOverdue(FAR_FUTURE, 10)).toEqual([
+        { record: { ...queued, job: { ...queued.job, incidents: [first] } }, dueAt: iso(0) },
+      ]);
       expect(await store.addIncident(TENANT, queued.job.id, 1, second, new Date(0))).toBe(true);
 
       const withBoth = { ...queued, job: { ...queued.job, incidents: [first, second] } };

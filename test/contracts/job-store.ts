@@ -93,7 +93,9 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
         expect(await store.get(TENANT, queued.job.id)).toEqual(running);
 
         // The next version without them: they are gone, not left over from the last write.
-        const retrying = transition({ ...running, leaseUntil: null, crashCount: 0, sentPins: [] }, 'retry_scheduled', at(2), { next_attempt_at: iso(30) });
+        const retrying = transition({ ...running, leaseUntil: null, crashCount: 0, sentPins: [] }, 'retry_scheduled', at(2), {
+          next_attempt_at: iso(30),
+        });
         expect(await store.replace(retrying, 2)).toBe(true);
         const { leaseUntil: _lease, crashCount: _crashes, sentPins: _sent, ...expected } = retrying;
         expect(readable(await store.get(TENANT, queued.job.id))).toEqual(expected);
@@ -137,7 +139,7 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
     describeOutboxAndDueTimes(makeStore);
 
     describe('list', () => {
-      it('lists the tenant\'s own jobs, newest first', async () => {
+      it("lists the tenant's own jobs, newest first", async () => {
         const store = await makeStore();
         const mine = [job('k1', 1), job('k3', 3), job('k2', 2)];
         await createAll(store, [...mine, job('k4', 4, { tenantId: OTHER_TENANT })]);
@@ -192,7 +194,10 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
 
       it('refuses a cursor from another tenant, from another filter, or that is no cursor at all', async () => {
         const store = await makeStore();
-        await createAll(store, [0, 1, 2].flatMap((i) => [job(`k${i}`, i), job(`k${i}`, i, { tenantId: OTHER_TENANT })]));
+        await createAll(
+          store,
+          [0, 1, 2].flatMap((i) => [job(`k${i}`, i), job(`k${i}`, i, { tenantId: OTHER_TENANT })]),
+        );
         const { nextCursor } = await store.list(TENANT, {}, { limit: 1 });
         expect(nextCursor).not.toBeNull();
         const cursor = nextCursor!;
@@ -201,13 +206,15 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
         await expect(store.list(TENANT, { status: 'queued' }, { limit: 1, cursor })).rejects.toThrow(InvalidCursor);
         await expect(store.list(TENANT, { accountId: 'acme-main' }, { limit: 1, cursor })).rejects.toThrow(InvalidCursor);
         await expect(store.list(TENANT, {}, { limit: 1, cursor: 'not-a-cursor' })).rejects.toThrow(InvalidCursor);
-        await expect(store.list(TENANT, {}, { limit: 1, cursor: Buffer.from('{"pk":1}').toString('base64url') })).rejects.toThrow(InvalidCursor);
+        await expect(store.list(TENANT, {}, { limit: 1, cursor: Buffer.from('{"pk":1}').toString('base64url') })).rejects.toThrow(
+          InvalidCursor,
+        );
         expect((await store.list(TENANT, {}, { limit: 1, cursor })).items).toHaveLength(1);
       });
     });
 
     describe('count (JobStatistics)', () => {
-      it('counts the tenant\'s jobs in a status, optionally of one account, created or changed since a time', async () => {
+      it("counts the tenant's jobs in a status, optionally of one account, created or changed since a time", async () => {
         const store = await makeStore();
         await createAll(store, [
           job('a1', 0, { account: 'a' }),

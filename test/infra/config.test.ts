@@ -29,7 +29,7 @@ describe('stage config (lib/config.ts)', () => {
     });
   });
 
-  it('selects dev when no stage is given, and keeps partial nested objects\' defaults', () => {
+  it("selects dev when no stage is given, and keeps partial nested objects' defaults", () => {
     const { stage, settings } = parseStageConfig(undefined, { dev: { apiThrottle: { rateLimit: 5 }, retry: { maxAttempts: 8 } } });
 
     expect(stage).toBe('dev');
@@ -53,7 +53,12 @@ describe('stage config (lib/config.ts)', () => {
       prod: { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com', workerMaxConcurrency: 50 },
     });
 
-    expect(settings).toMatchObject({ account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.com', workerMaxConcurrency: 50 });
+    expect(settings).toMatchObject({
+      account: '123456789012',
+      region: 'eu-west-1',
+      alarmEmail: 'ops@example.com',
+      workerMaxConcurrency: 50,
+    });
   });
 
   it('names the stage and the path of an invalid field', () => {

@@ -5,7 +5,14 @@ import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../d
 import { QUEUES, localQueueName } from '../../definitions/queues.ts';
 import { RESOURCE_VARIABLES, SETTING_ENTRIES, settingValue, type SettingValues } from '../../definitions/settings.ts';
 import { TABLES } from '../../definitions/tables.ts';
-import { LOCAL_PLATFORM_ENVIRONMENT, localFunctionEnvironment, localFunctionsEnvironment, localResources, localSettings, type LocalSettingsOptions } from '../../local/environment.ts';
+import {
+  LOCAL_PLATFORM_ENVIRONMENT,
+  localFunctionEnvironment,
+  localFunctionsEnvironment,
+  localResources,
+  localSettings,
+  type LocalSettingsOptions,
+} from '../../local/environment.ts';
 import { createQueueAttributes, createTableInput } from '../../local/provision.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
@@ -39,10 +46,22 @@ describe('local tables match the deployed tables', () => {
     );
     expect(local.BillingMode).toBe(deployed['BillingMode']);
     const deployedIndexes = (deployed['GlobalSecondaryIndexes'] ?? []) as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
-    expect(sortBy(local.GlobalSecondaryIndexes, (i) => i.IndexName!).map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection }))).toEqual(
-      sortBy(deployedIndexes, (i) => i.IndexName).map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection })),
+    expect(
+      sortBy(local.GlobalSecondaryIndexes, (i) => i.IndexName!).map((i) => ({
+        IndexName: i.IndexName,
+        KeySchema: i.KeySchema,
+        Projection: i.Projection,
+      })),
+    ).toEqual(
+      sortBy(deployedIndexes, (i) => i.IndexName).map((i) => ({
+        IndexName: i.IndexName,
+        KeySchema: i.KeySchema,
+        Projection: i.Projection,
+      })),
     );
-    expect(local.StreamSpecification?.StreamViewType).toBe((deployed['StreamSpecification'] as { StreamViewType?: string } | undefined)?.StreamViewType);
+    expect(local.StreamSpecification?.StreamViewType).toBe(
+      (deployed['StreamSpecification'] as { StreamViewType?: string } | undefined)?.StreamViewType,
+    );
     // Local mode enables TTL with UpdateTimeToLive on the definition's attribute.
     expect(def.timeToLiveAttribute).toBe((deployed['TimeToLiveSpecification'] as { AttributeName?: string } | undefined)?.AttributeName);
   });
@@ -66,7 +85,9 @@ describe('local queues match the deployed queues', () => {
     expect(local['VisibilityTimeout']).toBe(String(deployed['VisibilityTimeout']));
     expect(local['MessageRetentionPeriod']).toBe(String(deployed['MessageRetentionPeriod']));
 
-    const deployedRedrive = deployed['RedrivePolicy'] as { maxReceiveCount: number; deadLetterTargetArn: { 'Fn::GetAtt': [string, string] } } | undefined;
+    const deployedRedrive = deployed['RedrivePolicy'] as
+      | { maxReceiveCount: number; deadLetterTargetArn: { 'Fn::GetAtt': [string, string] } }
+      | undefined;
     if (!deployedRedrive) {
       expect(local['RedrivePolicy']).toBeUndefined();
       return;
@@ -116,7 +137,9 @@ describe('function environments: the template, the derivation and local mode agr
     qa = synthPinrelay({ stage: 'qa', stages: { qa: STAGE } });
     const provisioned = {
       tables: Object.fromEntries(TABLES.map((t) => [t.logicalName, { name: `local-${t.logicalName}`, streamArn: undefined }])),
-      queues: Object.fromEntries(QUEUES.map((q) => [q.logicalName, { url: `http://127.0.0.1:1/queue/${localQueueName(q)}`, arn: `arn:local:${q.logicalName}` }])),
+      queues: Object.fromEntries(
+        QUEUES.map((q) => [q.logicalName, { url: `http://127.0.0.1:1/queue/${localQueueName(q)}`, arn: `arn:local:${q.logicalName}` }]),
+      ),
     };
     local = {
       settings: localSettings(LOCAL_OPTIONS, STAGE.pinterestApiBaseUrl),
@@ -127,7 +150,8 @@ describe('function environments: the template, the derivation and local mode agr
   const templateVariables = (s: Synthesized, name: string): Record<string, unknown> => {
     const fn = s.stateless.functions.get(name as never)!;
     const id = s.stateless.getLogicalId(fn.function.node.defaultChild as never);
-    return (s.statelessTemplate.toJSON().Resources[id] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    return (s.statelessTemplate.toJSON().Resources[id] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+      .Properties.Environment.Variables;
   };
   const derivedFor = (s: Synthesized, def: FunctionDefinition) =>
     functionEnvironment(def, { settings: s.config.settings, resources: resourceValues(s.stateless.serviceResources) });
@@ -152,7 +176,11 @@ describe('function environments: the template, the derivation and local mode agr
     (name, def) => {
       const deployed = templateVariables(qa, name);
       const localEnv = localFunctionEnvironment(def, local.settings, local.resources);
-      expect(Object.keys(localEnv).sort()).toEqual(Object.keys(deployed).filter((n) => !(n in DEFAULT_ENVIRONMENT)).sort());
+      expect(Object.keys(localEnv).sort()).toEqual(
+        Object.keys(deployed)
+          .filter((n) => !(n in DEFAULT_ENVIRONMENT))
+          .sort(),
+      );
 
       for (const { path, setting } of SETTING_ENTRIES) {
         if (!(setting.env in localEnv)) continue;

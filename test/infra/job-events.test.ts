@@ -17,8 +17,11 @@ beforeAll(() => {
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => dev.stateless.getLogicalId(construct.node.defaultChild as never);
 const fn = (name: string) => dev.stateless.functions.get(name as never)!;
 const variables = (name: string) =>
-  (dev.statelessTemplate.toJSON().Resources[logicalId(fn(name).function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
-    .Properties.Environment.Variables;
+  (
+    dev.statelessTemplate.toJSON().Resources[logicalId(fn(name).function)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }
+  ).Properties.Environment.Variables;
 const statements = (name: string) =>
   resourcesOfType(dev.statelessTemplate, 'AWS::IAM::Policy')
     .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: logicalId(fn(name).role) }]))
@@ -26,7 +29,7 @@ const statements = (name: string) =>
 const putEvents = (name: string) => statements(name).filter((s) => JSON.stringify(s.Action).includes('events:PutEvents'));
 
 describe('job events', () => {
-  it('the bus is the stateful stack\'s JobEvents bus', () => {
+  it("the bus is the stateful stack's JobEvents bus", () => {
     const [bus] = resourcesOfType(dev.statefulTemplate, 'AWS::Events::EventBus');
     expect(bus?.id).toMatch(/^JobEvents/);
   });
@@ -34,11 +37,15 @@ describe('job events', () => {
   it.each(PUBLISHERS)('%s has events:put: EVENT_BUS_NAME and PutEvents on that bus only', (name) => {
     expect((FUNCTIONS as readonly FunctionDefinition[]).find((d) => d.name === name)!.access).toContain('events:put');
     expect(JSON.stringify(variables(name).EVENT_BUS_NAME)).toMatch(/ExportsOutputRefJobEvents/);
-    expect(putEvents(name)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::ImportValue': expect.stringMatching(/JobEvents.*Arn/) } }]);
+    expect(putEvents(name)).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::ImportValue': expect.stringMatching(/JobEvents.*Arn/) } },
+    ]);
   });
 
   it('nothing may put events on any other bus, or on "*"', () => {
-    for (const statement of resourcesOfType(dev.statelessTemplate, 'AWS::IAM::Policy').flatMap((p) => p.props.PolicyDocument.Statement as Array<Record<string, unknown>>)) {
+    for (const statement of resourcesOfType(dev.statelessTemplate, 'AWS::IAM::Policy').flatMap(
+      (p) => p.props.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    )) {
       if (!JSON.stringify(statement.Action).includes('events:PutEvents')) continue;
       expect(JSON.stringify(statement.Resource)).toMatch(/JobEvents.*Arn/);
     }

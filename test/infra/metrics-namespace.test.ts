@@ -18,7 +18,11 @@ import { cdkJsonContext } from './support.ts';
 /** The functions' POWERTOOLS_METRICS_NAMESPACE: the stage's `Pinrelay/<stage>` when the stack passes it, `Pinrelay` otherwise. */
 
 function functionEnvironment(metricsNamespaceOfStage: string | undefined): Record<string, unknown> {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false, treeMetadata: false });
+  const app = new App({
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+    treeMetadata: false,
+  });
   const stack = new Stack(app, 'Harness');
   const tables = new DataTables(stack, 'Tables');
   const queues = new PublishQueues(stack, 'Queues');

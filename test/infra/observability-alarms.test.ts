@@ -1,8 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmThresholds, alarmThresholdsSchema, parseStageConfig, type AlarmThresholds } from '../../lib/config.ts';
-import { ALARMS, RUNBOOK, alarmDescription, lambdaErrorAlarmName, type AlarmKey } from '../../lib/constructs/observability/alarm-catalogue.ts';
+import {
+  ALARMS,
+  RUNBOOK,
+  alarmDescription,
+  lambdaErrorAlarmName,
+  type AlarmKey,
+} from '../../lib/constructs/observability/alarm-catalogue.ts';
 import { METRICS, SERVICE_DIMENSIONS, metricsNamespace } from '../../definitions/metrics.ts';
-import { DEFINITIONS, QA_ALARMS, alarmNamed, alarmsOf, readDoc, synthObservedStages, widgetTitled, type Resource } from './observability-support.ts';
+import {
+  DEFINITIONS,
+  QA_ALARMS,
+  alarmNamed,
+  alarmsOf,
+  readDoc,
+  synthObservedStages,
+  widgetTitled,
+  type Resource,
+} from './observability-support.ts';
 import { resourcesOfType, type Synthesized } from './support.ts';
 
 /**
@@ -29,7 +44,8 @@ function alarmTopicImport(s: Synthesized): { 'Fn::ImportValue': string } {
 
 /** The metrics of an alarm as `namespace/name[stat]` (math: the expression). */
 function alarmMetrics(alarm: Resource): string[] {
-  if (alarm.props.MetricName) return [`${alarm.props.Namespace}/${alarm.props.MetricName}[${alarm.props.Statistic ?? alarm.props.ExtendedStatistic}]`];
+  if (alarm.props.MetricName)
+    return [`${alarm.props.Namespace}/${alarm.props.MetricName}[${alarm.props.Statistic ?? alarm.props.ExtendedStatistic}]`];
   return (alarm.props.Metrics as Array<Record<string, any>>).map((m) =>
     m.MetricStat
       ? `${m.MetricStat.Metric.Namespace}/${m.MetricStat.Metric.MetricName}[${m.MetricStat.Stat}]`
@@ -57,17 +73,37 @@ const EXPECTED: Record<Exclude<AlarmKey, 'lambdaErrors'>, AlarmExpectation> = {
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     period: 300,
-    metrics: () => ['FILL(vp, 0) + FILL(rp, 0)', 'AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]', 'AWS/SQS/NumberOfMessagesReceived[Sum]'],
+    metrics: () => [
+      'FILL(vp, 0) + FILL(rp, 0)',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]',
+      'AWS/SQS/NumberOfMessagesReceived[Sum]',
+    ],
   },
   delayDlq: {
     threshold: () => 0,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     period: 300,
-    metrics: () => ['FILL(vd, 0) + FILL(rd, 0)', 'AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]', 'AWS/SQS/NumberOfMessagesReceived[Sum]'],
+    metrics: () => [
+      'FILL(vd, 0) + FILL(rd, 0)',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]',
+      'AWS/SQS/NumberOfMessagesReceived[Sum]',
+    ],
   },
-  outboxDlq: { threshold: () => 0, evaluationPeriods: 1, datapointsToAlarm: 1, period: 300, metrics: () => ['AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]'] },
-  poisonQueue: { threshold: () => 0, evaluationPeriods: 1, datapointsToAlarm: 1, period: 300, metrics: () => ['AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]'] },
+  outboxDlq: {
+    threshold: () => 0,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    period: 300,
+    metrics: () => ['AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]'],
+  },
+  poisonQueue: {
+    threshold: () => 0,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    period: 300,
+    metrics: () => ['AWS/SQS/ApproximateNumberOfMessagesVisible[Maximum]'],
+  },
   publishQueueAge: {
     threshold: (t) => t.publishQueueOldestMessageSeconds,
     evaluationPeriods: 1,
@@ -129,7 +165,9 @@ const EXPECTED: Record<Exclude<AlarmKey, 'lambdaErrors'>, AlarmExpectation> = {
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     period: 900,
-    metrics: () => [`SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = '{ref}'`],
+    metrics: () => [
+      `SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA("AWS/Events", EventBusName, RuleName) WHERE EventBusName = '{ref}'`,
+    ],
   },
 };
 
@@ -170,34 +208,45 @@ describe('alarms', () => {
 
   it('the functions publish their metrics in the namespace the dashboard and alarms read', () => {
     for (const s of [dev, prod]) {
-      const namespaces = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function').map((f) => f.props.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE);
+      const namespaces = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function').map(
+        (f) => f.props.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE,
+      );
       expect(new Set(namespaces)).toEqual(new Set([metricsNamespace(s.config.stage)]));
     }
   });
 
-  it('custom metrics are the catalogue\'s, in the stage\'s namespace, with the service dimension', () => {
+  it("custom metrics are the catalogue's, in the stage's namespace, with the service dimension", () => {
     const failed = alarmNamed(prod, 'pinrelay-prod-failed-jobs');
     const stats = (failed.props.Metrics as Array<Record<string, any>>).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
     expect(stats.map((m) => m.Namespace)).toEqual(stats.map(() => 'Pinrelay/prod'));
     // Succeeded, and failed for each route: the expression counts ops and engineering against all of them.
-    expect(stats.map((m) => [m.MetricName, Object.fromEntries(m.Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value]))])).toEqual([
+    expect(
+      stats.map((m) => [m.MetricName, Object.fromEntries(m.Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value]))]),
+    ).toEqual([
       ['JobsSucceeded', { ...SERVICE_DIMENSIONS }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'client' }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'ops' }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'engineering' }],
     ]);
     const expression = (failed.props.Metrics as Array<Record<string, any>>).find((m) => m.Expression)!.Expression as string;
-    expect(expression).toBe('IF(FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0) >= 5, 100 * (FILL(fo, 0) + FILL(fe, 0)) / (FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0)), 0)');
+    expect(expression).toBe(
+      'IF(FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0) >= 5, 100 * (FILL(fo, 0) + FILL(fe, 0)) / (FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0)), 0)',
+    );
     expect(JSON.stringify(alarmNamed(qa, 'pinrelay-qa-failed-jobs').props.Metrics)).toContain('>= 9,');
   });
 
   it('the webhook alarms read every rule of the job events bus, by its name', () => {
     const busId = dev.stateful.getLogicalId(dev.stateful.eventBus.node.defaultChild as never);
     const outputs = dev.statefulTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export?: { Name: string } }>;
-    const busExport = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ Ref: busId }) && o.Export)!.Export!.Name;
+    const busExport = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ Ref: busId }) && o.Export)!.Export!
+      .Name;
     for (const name of ['pinrelay-dev-webhook-delivery-failures', 'pinrelay-dev-webhook-events-lost']) {
       const [query] = alarmNamed(dev, name).props.Metrics as Array<Record<string, any>>;
-      expect(query!.Expression['Fn::Join'][1]).toEqual([expect.stringMatching(/WHERE EventBusName = '$/), { 'Fn::ImportValue': busExport }, "'"]);
+      expect(query!.Expression['Fn::Join'][1]).toEqual([
+        expect.stringMatching(/WHERE EventBusName = '$/),
+        { 'Fn::ImportValue': busExport },
+        "'",
+      ]);
       expect(query!.Period).toBe(900);
     }
   });
@@ -251,7 +300,11 @@ describe('alarms', () => {
         .map((a) => `pinrelay-dev-${a.name}`),
       ...DEFINITIONS.map((d) => lambdaErrorAlarmName('dev', d.name)),
     ].sort();
-    expect(alarmsOf(dev).map((a) => a.props.AlarmName).sort()).toEqual(expected);
+    expect(
+      alarmsOf(dev)
+        .map((a) => a.props.AlarmName)
+        .sort(),
+    ).toEqual(expected);
     for (const alarm of alarmsOf(dev)) expect(alarm.props.AlarmDescription).toMatch(/ — docs\/runbook\.md#[a-z0-9-]+$/);
   });
 

@@ -81,7 +81,7 @@ describe('dashboard', () => {
     expect(titles(dashboard(dev).widgets)).toContain(title);
   });
 
-  it('has each section header, the queues\' by name', () => {
+  it("has each section header, the queues' by name", () => {
     const headers = dashboard(dev)
       .widgets.filter((w) => w.type === 'text')
       .map((w) => String(w.properties['markdown']));
@@ -98,13 +98,20 @@ describe('dashboard', () => {
       'API functions (authorizer and routes)',
       'Logs',
     ]) {
-      expect(headers.some((h) => h.includes(header)), header).toBe(true);
+      expect(
+        headers.some((h) => h.includes(header)),
+        header,
+      ).toBe(true);
     }
     // Both queues: depth and oldest-message age, the age with its alarm threshold.
     const ages = dashboard(dev).widgets.filter((w) => w.properties['title'] === 'Oldest Message Age');
     expect(ages.map((w) => thresholds(w).map((t) => t.value))).toEqual([[900], [1800]]);
     expect(dashboard(dev).widgets.filter((w) => w.properties['title'] === 'Message Count')).toHaveLength(2);
-    expect(dashboard(qa).widgets.filter((w) => w.properties['title'] === 'Oldest Message Age').map((w) => thresholds(w)[0]!.value)).toEqual([1200, 2400]);
+    expect(
+      dashboard(qa)
+        .widgets.filter((w) => w.properties['title'] === 'Oldest Message Age')
+        .map((w) => thresholds(w)[0]!.value),
+    ).toEqual([1200, 2400]);
   });
 
   it('API latency is p50 and p99', () => {
@@ -112,12 +119,19 @@ describe('dashboard', () => {
     expect(JSON.stringify(latency.properties['metrics'])).toMatch(/"stat":"p50"[\s\S]*"stat":"p99"/);
   });
 
-  it('intake, outcomes and the other custom graphs use the catalogue\'s metrics in the stage namespace', () => {
+  it("intake, outcomes and the other custom graphs use the catalogue's metrics in the stage namespace", () => {
     const intake = JSON.stringify(widgetTitled(prod, 'Intake: accepted vs replayed').properties['metrics']);
-    for (const name of [METRICS.JobsAccepted.name, METRICS.JobsReplayed.name]) expect(intake).toContain(`["Pinrelay/prod","${name}","service","pinrelay"`);
+    for (const name of [METRICS.JobsAccepted.name, METRICS.JobsReplayed.name])
+      expect(intake).toContain(`["Pinrelay/prod","${name}","service","pinrelay"`);
     expect(metricLabels(widgetTitled(dev, 'Attempts by outcome'))).toEqual([...OUTCOME_VALUES]);
-    expect(JSON.stringify(widgetTitled(dev, 'Attempts by outcome').properties['metrics'])).toContain('"Pinrelay/dev","Attempts","outcome","retry_later","service","pinrelay"');
-    expect(metricLabels(widgetTitled(dev, 'HTTP 429 from Pinterest (per 15 min)'))).toEqual(['429s', 'with Retry-After', 'without Retry-After']);
+    expect(JSON.stringify(widgetTitled(dev, 'Attempts by outcome').properties['metrics'])).toContain(
+      '"Pinrelay/dev","Attempts","outcome","retry_later","service","pinrelay"',
+    );
+    expect(metricLabels(widgetTitled(dev, 'HTTP 429 from Pinterest (per 15 min)'))).toEqual([
+      '429s',
+      'with Retry-After',
+      'without Retry-After',
+    ]);
     expect(metricLabels(widgetTitled(dev, 'Job events published'))).toEqual(['by the relay', 'by the sweeper']);
     // Every custom metric on the dashboard is in the catalogue.
     const names = new Set(Object.values(METRICS).map((m) => m.name));
@@ -128,7 +142,13 @@ describe('dashboard', () => {
 
   it('every dead-letter queue is on the dead-letter graph, with the alarm line', () => {
     const dlq = widgetTitled(dev, 'Dead-letter queues: messages (each alarms above 0)');
-    expect(metricLabels(dlq)).toEqual(['publish DLQ (visible + received)', 'delay DLQ (visible + received)', 'outbox DLQ', 'poison queue', 'webhook DLQ']);
+    expect(metricLabels(dlq)).toEqual([
+      'publish DLQ (visible + received)',
+      'delay DLQ (visible + received)',
+      'outbox DLQ',
+      'poison queue',
+      'webhook DLQ',
+    ]);
     expect(thresholds(dlq)).toEqual([{ label: 'alarm: any message', value: 0, color: '#d62728' }]);
   });
 
@@ -139,19 +159,32 @@ describe('dashboard', () => {
       ['API', DEFINITIONS.filter(isApi)],
     ] as const) {
       const names = members.map((d) => d.name);
-      for (const suffix of ['error % of invocations (each alarms above 5 %)', 'errors', 'throttles', 'duration p99 (ms)', 'concurrent executions']) {
+      for (const suffix of [
+        'error % of invocations (each alarms above 5 %)',
+        'errors',
+        'throttles',
+        'duration p99 (ms)',
+        'concurrent executions',
+      ]) {
         expect(metricLabels(widgetTitled(dev, `${group}: ${suffix}`)), `${group}: ${suffix}`).toEqual(names);
       }
     }
     expect(JSON.stringify(widgetTitled(dev, 'Pipeline: concurrent executions').properties['metrics'])).toContain('"ConcurrentExecutions"');
   });
 
-  it('webhook failures: the bus\'s rules summed, and the ten worst by rule (not one metric per rule)', () => {
+  it("webhook failures: the bus's rules summed, and the ten worst by rule (not one metric per rule)", () => {
     const deliveries = widgetTitled(dev, 'Webhook deliveries, all subscriptions (per 15 min)');
-    expect(metricLabels(deliveries)).toEqual(['delivered or failed', 'failed for good', 'sent to the webhook DLQ', 'lost (the DLQ refused them)']);
+    expect(metricLabels(deliveries)).toEqual([
+      'delivered or failed',
+      'failed for good',
+      'sent to the webhook DLQ',
+      'lost (the DLQ refused them)',
+    ]);
     const text = JSON.stringify(deliveries.properties['metrics']);
     for (const metric of ['Invocations', 'FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq']) {
-      expect(text).toContain(`SELECT SUM(${metric}) FROM SCHEMA(\\"AWS/Events\\", EventBusName, RuleName) WHERE EventBusName = '{JobEvents}'`);
+      expect(text).toContain(
+        `SELECT SUM(${metric}) FROM SCHEMA(\\"AWS/Events\\", EventBusName, RuleName) WHERE EventBusName = '{JobEvents}'`,
+      );
     }
     expect(thresholds(deliveries).map((t) => t.value)).toEqual([10, 0]);
     expect(JSON.stringify(widgetTitled(dev, 'Failed deliveries by subscription rule (top 10)').properties['metrics'])).toContain(
@@ -159,7 +192,7 @@ describe('dashboard', () => {
     );
   });
 
-  it('the log widget queries every function\'s log group', () => {
+  it("the log widget queries every function's log group", () => {
     const logs = widgetTitled(dev, 'Recent errors and warnings, every function (Logs Insights)');
     const query = String(logs.properties['query']);
     expect(query.match(/SOURCE '/g)).toHaveLength(DEFINITIONS.length);
@@ -197,16 +230,37 @@ describe('docs/dashboard.svg', () => {
   });
 
   it('turns references into readable placeholders', () => {
-    const own = { Resources: { Alarm1A2B3C4D: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'pinrelay-x-y' } }, PublishQueue0A1B2C3D: { Type: 'AWS::SQS::Queue' } } };
-    const other = { Outputs: { Out: { Value: { 'Fn::GetAtt': ['PublishQueue0A1B2C3D', 'QueueName'] }, Export: { Name: 'S:ExportsQueue' } } } };
+    const own = {
+      Resources: {
+        Alarm1A2B3C4D: { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: 'pinrelay-x-y' } },
+        PublishQueue0A1B2C3D: { Type: 'AWS::SQS::Queue' },
+      },
+    };
+    const other = {
+      Outputs: { Out: { Value: { 'Fn::GetAtt': ['PublishQueue0A1B2C3D', 'QueueName'] }, Export: { Name: 'S:ExportsQueue' } } },
+    };
     expect(placeholder({ Ref: 'AWS::Region' }, own)).toBe('{region}');
     expect(placeholder({ 'Fn::GetAtt': ['Alarm1A2B3C4D', 'Arn'] }, own)).toBe('pinrelay-x-y');
     expect(placeholder({ Ref: 'PublishQueue0A1B2C3D' }, own)).toBe('{PublishQueue}');
-    expect(placeholder({ 'Fn::ImportValue': 'S:ExportsQueue' }, {}, [{ ...other, Resources: own.Resources }])).toBe('{PublishQueue.QueueName}');
+    expect(placeholder({ 'Fn::ImportValue': 'S:ExportsQueue' }, {}, [{ ...other, Resources: own.Resources }])).toBe(
+      '{PublishQueue.QueueName}',
+    );
     expect(widgetKind({ type: 'metric', x: 0, y: 0, width: 6, height: 6, properties: { stacked: true } })).toBe('stacked area');
-    expect(metricLabels({ type: 'metric', x: 0, y: 0, width: 6, height: 6, properties: { metrics: [['N', 'M', { label: 'shown' }], ['N', 'H', { visible: false }], ['N', 'Bare']] } })).toEqual([
-      'shown',
-      'Bare',
-    ]);
+    expect(
+      metricLabels({
+        type: 'metric',
+        x: 0,
+        y: 0,
+        width: 6,
+        height: 6,
+        properties: {
+          metrics: [
+            ['N', 'M', { label: 'shown' }],
+            ['N', 'H', { visible: false }],
+            ['N', 'Bare'],
+          ],
+        },
+      }),
+    ).toEqual(['shown', 'Bare']);
   });
 });

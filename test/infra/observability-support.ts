@@ -49,8 +49,10 @@ export const alarmNamed = (s: Synthesized, name: string): Resource => {
   expect(found, name).toHaveLength(1);
   return found[0]!;
 };
-export const dashboard = (s: Synthesized) => dashboardOf({ stateful: s.statefulTemplate.toJSON(), stateless: s.statelessTemplate.toJSON() });
-export const titles = (widgets: readonly DashboardWidget[]) => widgets.map((w) => String(w.properties['title'] ?? w.properties['markdown'] ?? ''));
+export const dashboard = (s: Synthesized) =>
+  dashboardOf({ stateful: s.statefulTemplate.toJSON(), stateless: s.statelessTemplate.toJSON() });
+export const titles = (widgets: readonly DashboardWidget[]) =>
+  widgets.map((w) => String(w.properties['title'] ?? w.properties['markdown'] ?? ''));
 export const widgetTitled = (s: Synthesized, title: string): DashboardWidget => {
   const found = dashboard(s).widgets.filter((w) => w.properties['title'] === title);
   expect(found, title).toHaveLength(1);

@@ -70,18 +70,15 @@ describe('StatelessStack', () => {
       expect(JSON.stringify(permissions)).not.toContain('test-invoke-stage');
     });
 
-    it.each(GATEWAY_RESPONSES.map((r) => [r.type, r] as const))(
-      'gateway response %s renders the error envelope as JSON',
-      (type, def) => {
-        dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-          ResponseType: type,
-          StatusCode: 'statusCode' in def ? String(def.statusCode) : Match.absent(),
-          ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/json'" }),
-          ResponseTemplates: { 'application/json': gatewayResponseBody(def) },
-        });
-        expect(JSON.parse(gatewayResponseBody(def))).toEqual({ error: { code: def.code, message: def.message } });
-      },
-    );
+    it.each(GATEWAY_RESPONSES.map((r) => [r.type, r] as const))('gateway response %s renders the error envelope as JSON', (type, def) => {
+      dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: 'statusCode' in def ? String(def.statusCode) : Match.absent(),
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/json'" }),
+        ResponseTemplates: { 'application/json': gatewayResponseBody(def) },
+      });
+      expect(JSON.parse(gatewayResponseBody(def))).toEqual({ error: { code: def.code, message: def.message } });
+    });
 
     it('maps the API Gateway errors to the public error codes', () => {
       const byType = Object.fromEntries(GATEWAY_RESPONSES.map((r) => [r.type, r]));

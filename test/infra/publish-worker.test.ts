@@ -58,11 +58,15 @@ describe('PublishWorker', () => {
 
   it('fails the synth when the publish queue visibility is below 6 × the worker timeout', () => {
     const { stack, props } = harness({ publishVisibility: 179, workerTimeout: 30, delayVisibility: 60, requeueTimeout: 30 });
-    expect(() => new PublishWorker(stack, 'Consumers', props)).toThrow(/Publish.*visibility timeout 179 s is below 6 × the timeout of .*WorkerFn \(30 s\)/);
+    expect(() => new PublishWorker(stack, 'Consumers', props)).toThrow(
+      /Publish.*visibility timeout 179 s is below 6 × the timeout of .*WorkerFn \(30 s\)/,
+    );
   });
 
   it('fails the synth when the delay queue visibility is below the requeue function timeout (Lambda rejects that mapping)', () => {
     const { stack, props } = harness({ publishVisibility: 180, workerTimeout: 30, delayVisibility: 29, requeueTimeout: 30 });
-    expect(() => new PublishWorker(stack, 'Consumers', props)).toThrow(/Delay.*visibility timeout 29 s is below the timeout of .*RequeueFn \(30 s\)/);
+    expect(() => new PublishWorker(stack, 'Consumers', props)).toThrow(
+      /Delay.*visibility timeout 29 s is below the timeout of .*RequeueFn \(30 s\)/,
+    );
   });
 });

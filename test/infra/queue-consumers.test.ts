@@ -61,7 +61,7 @@ describe('StatelessStack', () => {
       expect(sends).toMatch(/QueuesOutboxDeadLetterQueue/);
     });
 
-    it('sweep-outbox runs on a schedule at the definition\'s rate', () => {
+    it("sweep-outbox runs on a schedule at the definition's rate", () => {
       const sweep = byName('sweep-outbox');
       const every = sweep.trigger.kind === 'schedule' ? sweep.trigger.everyMinutes : NaN;
       dev.statelessTemplate.resourceCountIs('AWS::Events::Rule', 2); // the sweeper's and the reconciler's
@@ -88,7 +88,9 @@ describe('StatelessStack', () => {
       expect(mapping.props).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
       expect(mapping.props).not.toHaveProperty('MaximumBatchingWindowInSeconds');
       expect(mapping.props).not.toHaveProperty('ScalingConfig');
-      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesPublishQueue[0-9A-F]{8}Arn/);
+      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(
+        /^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesPublishQueue[0-9A-F]{8}Arn/,
+      );
     });
 
     it('workerMaxConcurrency caps the publish queue mapping', () => {
@@ -100,16 +102,20 @@ describe('StatelessStack', () => {
       const mapping = mappingOf(dev, 'release-due-jobs');
       expect(mapping.props).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
       expect(mapping.props).not.toHaveProperty('MaximumBatchingWindowInSeconds');
-      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesDelayQueue[0-9A-F]{8}Arn/);
+      expect(importedFrom(mapping.props.EventSourceArn)).toMatch(
+        /^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesDelayQueue[0-9A-F]{8}Arn/,
+      );
     });
 
     it('visibility: the worker times out at WORKER_TIMEOUT_SECONDS and the publish queue hides a message 6× that; the delay queue covers release-due-jobs', () => {
       const workerTimeout = functionProps(dev, byName('publish-pin')).Timeout as number;
       const requeueTimeout = functionProps(dev, byName('release-due-jobs')).Timeout as number;
       const visibility = (queue: { node: { defaultChild?: unknown } }) =>
-        (dev.statefulTemplate.toJSON().Resources[dev.stateful.getLogicalId(queue.node.defaultChild as never)] as {
-          Properties: { VisibilityTimeout: number };
-        }).Properties.VisibilityTimeout;
+        (
+          dev.statefulTemplate.toJSON().Resources[dev.stateful.getLogicalId(queue.node.defaultChild as never)] as {
+            Properties: { VisibilityTimeout: number };
+          }
+        ).Properties.VisibilityTimeout;
 
       expect(workerTimeout).toBe(WORKER_TIMEOUT_SECONDS);
       expect(visibility(dev.stateful.queues.publishQueue)).toBe(PUBLISH_QUEUE_VISIBILITY_FACTOR * workerTimeout);
@@ -196,9 +202,14 @@ describe('StatelessStack', () => {
     });
 
     it('publish-pin on the tenants table: account records (read, status update) and pacing buckets only, by partition key', () => {
-      const tenantsArn = { 'Fn::ImportValue': expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttTablesTenantsTable[0-9A-F]{8}Arn/) };
+      const tenantsArn = {
+        'Fn::ImportValue': expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttTablesTenantsTable[0-9A-F]{8}Arn/),
+      };
       const onTenants = policyStatements(dev, byName('publish-pin')).filter((st) => /TablesTenantsTable/.test(JSON.stringify(st.Resource)));
-      const byKeys = (patterns: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      const byKeys = (patterns: string[]) => ({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
+        Null: { 'dynamodb:LeadingKeys': 'false' },
+      });
       expect(onTenants).toEqual([
         { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tenantsArn, Condition: byKeys(['TENANT#*']) },
         {

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmThresholds } from '../../lib/config.ts';
-import { ALARMS, RECENT_PROBLEMS_QUERY, RUNBOOK, WEBHOOK_DLQ_RUNBOOK_ANCHOR, alarmDescription } from '../../lib/constructs/observability/alarm-catalogue.ts';
+import {
+  ALARMS,
+  RECENT_PROBLEMS_QUERY,
+  RUNBOOK,
+  WEBHOOK_DLQ_RUNBOOK_ANCHOR,
+  alarmDescription,
+} from '../../lib/constructs/observability/alarm-catalogue.ts';
 import { dashboard, readDoc, titles } from './observability-support.ts';
 import { synthPinrelay, type Synthesized } from './support.ts';
 
@@ -52,15 +58,16 @@ describe('runbook (docs/runbook.md)', () => {
     }
   });
 
-  it('its log queries use the structured keys and its query for recent problems is the dashboard\'s', () => {
+  it("its log queries use the structured keys and its query for recent problems is the dashboard's", () => {
     expect(runbook).toContain(RECENT_PROBLEMS_QUERY.join('\n| '));
     for (const key of ['job_id', 'tenant_id', 'account_id', 'outcome', 'reason']) expect(runbook).toContain(key);
   });
 
-  it('every admin command it or an alarm description names is in the admin CLI\'s usage, with those flags', () => {
+  it("every admin command it or an alarm description names is in the admin CLI's usage, with those flags", () => {
     // The usage lines of bin/admin.ts and bin/ops.ts, read as text (importing the CLI would run it).
-    const usage = [readDoc('bin/admin.ts'), readDoc('bin/ops.ts')]
-      .flatMap((source) => [...source.matchAll(/'\s*(npm run admin -- [^']+)'/g)].map((m) => m[1]!));
+    const usage = [readDoc('bin/admin.ts'), readDoc('bin/ops.ts')].flatMap((source) =>
+      [...source.matchAll(/'\s*(npm run admin -- [^']+)'/g)].map((m) => m[1]!),
+    );
     const descriptions = Object.values(ALARMS).map(alarmDescription).join('\n');
     const used = [...`${runbook}\n${descriptions}`.matchAll(/`npm run admin -- ([^`]+)`/g)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
     expect(used.length).toBeGreaterThan(20);

@@ -64,8 +64,7 @@ function harness(bundlingStacks: string[] = [], stage: StageSettingsInput = HARN
     webhooks,
     settings: parseStageConfig('test', { test: stage }).settings,
   };
-  const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) =>
-    new ServiceFunction(stack, id, { resources, ...props });
+  const add = (id: string, props: Omit<ServiceFunctionProps, 'resources'>) => new ServiceFunction(stack, id, { resources, ...props });
   return { app, stack, resources, add };
 }
 
@@ -98,13 +97,17 @@ describe('ServiceFunction', () => {
   });
 
   const envOf = (fn: ServiceFunction) =>
-    (template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)] as {
-      Properties: { Environment: { Variables: Record<string, unknown> } };
-    }).Properties.Environment.Variables;
+    (
+      template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }
+    ).Properties.Environment.Variables;
 
   const statementsOf = (fn: ServiceFunction) =>
     Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: stack.getLogicalId(fn.role.node.defaultChild as never) }]))
+      .filter(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: stack.getLogicalId(fn.role.node.defaultChild as never) }]),
+      )
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
 
   it('defaults: NODE_OPTIONS and Powertools settings only, for a function without access', () => {
@@ -129,9 +132,11 @@ describe('ServiceFunction', () => {
   it('the log level is a stage setting every function gets', () => {
     const h = harness([], { ...HARNESS_STAGE, logLevel: 'DEBUG' });
     const fn = h.add('Debug', { definition: definition('get-openapi') });
-    const variables = (Template.fromStack(h.stack).toJSON().Resources[h.stack.getLogicalId(fn.function.node.defaultChild as never)] as {
-      Properties: { Environment: { Variables: Record<string, unknown> } };
-    }).Properties.Environment.Variables;
+    const variables = (
+      Template.fromStack(h.stack).toJSON().Resources[h.stack.getLogicalId(fn.function.node.defaultChild as never)] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }
+    ).Properties.Environment.Variables;
     expect(variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
   });
 
@@ -195,7 +200,9 @@ describe('ServiceFunction', () => {
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: arnOf(stack.node.findChild('Secrets').node.findChild('Key')),
-      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      },
     });
     // Nothing else: no account-secret prefix, no other secret action.
     expect(actionsOf(fns.pinterest!).sort()).toEqual([...baseActions, 'kms:Decrypt', 'secretsmanager:GetSecretValue'].sort());
@@ -215,10 +222,19 @@ describe('ServiceFunction', () => {
   });
 
   const settingsOf = (fn: ServiceFunction) =>
-    Object.fromEntries(Object.entries(envOf(fn)).filter(([name]) => !['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].includes(name)));
+    Object.fromEntries(
+      Object.entries(envOf(fn)).filter(
+        ([name]) => !['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].includes(name),
+      ),
+    );
 
   it('pacing:config → the pacing defaults as strings, no grant', () => {
-    expect(settingsOf(fns.pacing!)).toEqual({ POWERTOOLS_LOG_LEVEL: 'INFO', PACING_ACCOUNT_PER_MINUTE: '12', PACING_APP_PER_SECOND: '3', PACING_READ_PER_MINUTE: '100' });
+    expect(settingsOf(fns.pacing!)).toEqual({
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      PACING_ACCOUNT_PER_MINUTE: '12',
+      PACING_APP_PER_SECOND: '3',
+      PACING_READ_PER_MINUTE: '100',
+    });
     expect(actionsOf(fns.pacing!).sort()).toEqual(baseActions);
   });
 
@@ -247,7 +263,12 @@ describe('ServiceFunction', () => {
     expect(envOf(fns.buckets!).TENANTS_TABLE_NAME).toEqual(refOf(stack.node.findChild('Tables').node.findChild('TenantsTable')));
     const dynamo = statementsOf(fns.buckets!).filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
     expect(dynamo).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tenantsTableArn(), Condition: leadingKeys(['PACING#*']) },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: tenantsTableArn(),
+        Condition: leadingKeys(['PACING#*']),
+      },
     ]);
   });
 

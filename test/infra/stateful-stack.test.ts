@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectedTableProperties } from '../../lib/constructs/data-tables.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../lib/constructs/pinterest-app-credentials.ts';
 import { expectedQueueProperties } from '../../lib/constructs/publish-queues.ts';
-import { DELAY_DLQ, DELAY_QUEUE, OUTBOX_DLQ, PUBLISH_DLQ, PUBLISH_QUEUE, QUEUES, WORKER_TIMEOUT_SECONDS } from '../../definitions/queues.ts';
+import {
+  DELAY_DLQ,
+  DELAY_QUEUE,
+  OUTBOX_DLQ,
+  PUBLISH_DLQ,
+  PUBLISH_QUEUE,
+  QUEUES,
+  WORKER_TIMEOUT_SECONDS,
+} from '../../definitions/queues.ts';
 import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../definitions/tables.ts';
 import { OPS_USAGE } from '../../bin/ops.ts';
 import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
@@ -54,9 +62,7 @@ describe('StatefulStack', () => {
     });
 
     it('tenants table: pk/sk, no GSIs, no TTL, no stream, same fixed settings', () => {
-      const tenants = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find(
-        (t) => t.props.KeySchema.length === 2,
-      );
+      const tenants = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find((t) => t.props.KeySchema.length === 2);
       expect(tenants?.props).toMatchObject({
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
@@ -264,7 +270,10 @@ describe('StatefulStack', () => {
       ['WebhookDeadLetterQueueUrl', 'WEBHOOK_DLQ_URL', dev.stateful.webhooks.deadLetterQueue],
     ];
     for (const [output, variable, queue] of expected) {
-      dev.statefulTemplate.hasOutput(output, { Value: { Ref: logicalIdOf(dev, queue) }, Description: Match.stringLikeRegexp(`\\(${variable}\\b`) });
+      dev.statefulTemplate.hasOutput(output, {
+        Value: { Ref: logicalIdOf(dev, queue) },
+        Description: Match.stringLikeRegexp(`\\(${variable}\\b`),
+      });
     }
     // Every queue variable the CLI's usage names has its output, and no output names another.
     const outputs = dev.statefulTemplate.toJSON().Outputs as Record<string, { Description?: string }>;

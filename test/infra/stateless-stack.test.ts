@@ -66,7 +66,11 @@ describe('StatelessStack', () => {
       '%s: environment is exactly the defaults + every-function settings + ENV_FOR_ACCESS of its access list',
       (_name, def) => {
         const variables = functionProps(dev, def).Environment.Variables as Record<string, unknown>;
-        const expected = new Set([...Object.keys(DEFAULT_ENVIRONMENT), ...ENV_FOR_EVERY_FUNCTION, ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])]);
+        const expected = new Set([
+          ...Object.keys(DEFAULT_ENVIRONMENT),
+          ...ENV_FOR_EVERY_FUNCTION,
+          ...def.access.flatMap((a) => ENV_FOR_ACCESS[a]),
+        ]);
         expect(Object.keys(variables).sort()).toEqual([...expected].sort());
         expect(variables).toMatchObject({ ...DEFAULT_ENVIRONMENT, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('dev') });
       },

@@ -125,9 +125,7 @@ export function dynamoActions(s: Synthesized, name: string): string[] {
 
 /** The method for `METHOD /path`, resolving each AWS::ApiGateway::Resource's path from its parents. */
 export function methodFor(s: Synthesized, httpMethod: string, path: string) {
-  const resources = Object.fromEntries(
-    resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Resource').map((r) => [r.id, r.props]),
-  );
+  const resources = Object.fromEntries(resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Resource').map((r) => [r.id, r.props]));
   const pathOf = (id: string): string => {
     const r = resources[id]!;
     const parent = r.ParentId as { Ref?: string };

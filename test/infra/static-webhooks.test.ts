@@ -26,7 +26,13 @@ const TENANT_A = 'ten_0123456789abcdef';
 const TENANT_B = 'ten_zyxwvtsrqpnmkhgf';
 const PREFIX = 'pinrelay-qa-wh-';
 const SUBSCRIPTIONS = [
-  { name: 'crm-sync', tenantId: TENANT_A, url: 'https://Hooks.Example.com/crm?team=7', events: ['job.succeeded', 'job.failed'], description: 'CRM sync' },
+  {
+    name: 'crm-sync',
+    tenantId: TENANT_A,
+    url: 'https://Hooks.Example.com/crm?team=7',
+    events: ['job.succeeded', 'job.failed'],
+    description: 'CRM sync',
+  },
   { name: 'erp', tenantId: TENANT_B, url: 'https://erp.example.com/in', events: ['job.failed'] },
 ];
 /** The normalised URLs (what EventBridge calls; the runtime create normalises the same way). */
@@ -64,7 +70,8 @@ describe('a stage with two static subscriptions', () => {
     ] as const) {
       qa.statefulTemplate.resourceCountIs(type, count);
     }
-    for (const type of ['AWS::Events::Connection', 'AWS::Events::ApiDestination', 'AWS::Events::Rule']) dev.statefulTemplate.resourceCountIs(type, 0);
+    for (const type of ['AWS::Events::Connection', 'AWS::Events::ApiDestination', 'AWS::Events::Rule'])
+      dev.statefulTemplate.resourceCountIs(type, 0);
     dev.statefulTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
 
     expect(qa.stateful.staticWebhooks.subscriptions.map((s) => [s.webhookId, s.resourceName])).toEqual([
@@ -126,7 +133,9 @@ describe('a stage with two static subscriptions', () => {
       const s = subscription(config.name);
       const rule = propsOf('AWS::Events::Rule', s.rule);
       expect(rule).toMatchObject({ Name: s.resourceName, State: 'ENABLED', EventBusName: ref(qa.stateful.eventBus) });
-      expect(rule.EventPattern).toEqual(webhookEventPattern({ tenantId: config.tenantId, webhookId: s.webhookId, events: config.events as never }));
+      expect(rule.EventPattern).toEqual(
+        webhookEventPattern({ tenantId: config.tenantId, webhookId: s.webhookId, events: config.events as never }),
+      );
       expect(rule.EventPattern.$or[1]).toEqual({ detail: { webhook_id: [`whs_${config.name}`] } });
       expect(rule.Targets).toHaveLength(1);
     }
@@ -186,7 +195,8 @@ describe('a stage with two static subscriptions', () => {
             : value && typeof value === 'object'
               ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapped(v)]))
               : value;
-      const input = (command: Parameters<typeof eb.commandCalls>[0]) => swapped(eb.commandCalls(command)[0]!.args[0].input) as Record<string, any>;
+      const input = (command: Parameters<typeof eb.commandCalls>[0]) =>
+        swapped(eb.commandCalls(command)[0]!.args[0].input) as Record<string, any>;
       return {
         connection: input(CreateConnectionCommand),
         apiDestination: input(CreateApiDestinationCommand),
@@ -213,9 +223,11 @@ describe('a stage with two static subscriptions', () => {
     });
   });
 
-  it('shares the runtime subscriptions\' DLQ policy and target role unchanged (the prefix grants cover them)', () => {
+  it("shares the runtime subscriptions' DLQ policy and target role unchanged (the prefix grants cover them)", () => {
     const policies = (s: Synthesized) =>
-      resourcesOfType(s.statefulTemplate, 'AWS::SQS::QueuePolicy').map((p) => JSON.stringify(p.props.PolicyDocument).replaceAll('pinrelay-dev-wh-', PREFIX));
+      resourcesOfType(s.statefulTemplate, 'AWS::SQS::QueuePolicy').map((p) =>
+        JSON.stringify(p.props.PolicyDocument).replaceAll('pinrelay-dev-wh-', PREFIX),
+      );
     expect(policies(qa)).toEqual(policies(dev));
     const roleId = logicalId(qa.stateful.webhooks.targetRole);
     const statements = resourcesOfType(qa.statefulTemplate, 'AWS::IAM::Policy')
@@ -225,12 +237,25 @@ describe('a stage with two static subscriptions', () => {
       {
         Effect: 'Allow',
         Action: 'events:InvokeApiDestination',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:api-destination/${PREFIX}*`]] },
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':events:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:api-destination/${PREFIX}*`,
+            ],
+          ],
+        },
       },
     ]);
   });
 
-  it('outputs: each secret\'s ARN (for get-secret-value) and the webhook name prefix', () => {
+  it("outputs: each secret's ARN (for get-secret-value) and the webhook name prefix", () => {
     const outputs = qa.statefulTemplate.toJSON().Outputs as Record<string, { Description: string; Value: unknown }>;
     expect(outputs['StaticWebhookCrmSyncSecretArn']).toEqual({
       Description: `Static webhook whs_crm-sync (CRM sync): its ${WEBHOOK_SECRET_HEADER} value (aws secretsmanager get-secret-value --secret-id <this ARN>)`,
@@ -241,11 +266,13 @@ describe('a stage with two static subscriptions', () => {
     expect(Object.keys(outputs).filter((k) => k.startsWith('StaticWebhook'))).toHaveLength(2);
   });
 
-  it('cdk-nag: no unacknowledged finding; the secrets\' rotation finding is acknowledged with a reason; no CDK warnings', () => {
+  it("cdk-nag: no unacknowledged finding; the secrets' rotation finding is acknowledged with a reason; no CDK warnings", () => {
     const findings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(qa.stateful).violations;
     expect(findings.map((f) => `${f.ruleName}: ${f.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
     const acknowledged = qa.stateful.staticWebhooks.subscriptions.map((s) =>
-      s.secret.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data as object).map((k) => k.replace(/^annotation::/i, ''))),
+      s.secret.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object).map((k) => k.replace(/^annotation::/i, ''))),
     );
     expect(acknowledged).toEqual([['AwsSolutions-SMG4'], ['AwsSolutions-SMG4']]);
     // Synthesizing with the plugin registered (as bin/app.ts does) passes, without warnings.
@@ -268,25 +295,56 @@ describe('an invalid static subscription fails the synth with its path', () => {
 
   it.each([
     ['an http:// URL', [{ ...base, url: 'http://erp.example.com/in' }], 'webhooks.subscriptions.0.url: must use https://'],
-    ['the metadata IP', [{ ...base, url: 'https://169.254.169.254/latest/meta-data/' }], 'webhooks.subscriptions.0.url: must not point to a cloud metadata endpoint (169.254.169.254/32)'],
-    ['the metadata IP in decimal', [{ ...base, url: 'https://2852039166/' }], 'webhooks.subscriptions.0.url: must not point to a cloud metadata endpoint'],
-    ['a private IP', [{ ...base, url: 'https://10.1.2.3/hook' }], 'webhooks.subscriptions.0.url: must not point to a private address (10.0.0.0/8)'],
-    ['loopback', [{ ...base, url: 'https://127.0.0.1/hook' }], 'webhooks.subscriptions.0.url: must not point to a loopback address (127.0.0.0/8)'],
+    [
+      'the metadata IP',
+      [{ ...base, url: 'https://169.254.169.254/latest/meta-data/' }],
+      'webhooks.subscriptions.0.url: must not point to a cloud metadata endpoint (169.254.169.254/32)',
+    ],
+    [
+      'the metadata IP in decimal',
+      [{ ...base, url: 'https://2852039166/' }],
+      'webhooks.subscriptions.0.url: must not point to a cloud metadata endpoint',
+    ],
+    [
+      'a private IP',
+      [{ ...base, url: 'https://10.1.2.3/hook' }],
+      'webhooks.subscriptions.0.url: must not point to a private address (10.0.0.0/8)',
+    ],
+    [
+      'loopback',
+      [{ ...base, url: 'https://127.0.0.1/hook' }],
+      'webhooks.subscriptions.0.url: must not point to a loopback address (127.0.0.0/8)',
+    ],
     ['an unknown event', [{ ...base, events: ['job.failed', 'job.exploded'] }], 'webhooks.subscriptions.0.events.1: Invalid option'],
     ['no events', [{ ...base, events: [] }], 'webhooks.subscriptions.0.events: at least one job event'],
     ['a repeated event', [{ ...base, events: ['job.failed', 'job.failed'] }], 'webhooks.subscriptions.0.events: each event at most once'],
-    ['a duplicate name', [base, { ...SUBSCRIPTIONS[0], name: 'erp' }], 'webhooks.subscriptions.1.name: duplicate name "erp" (also subscription 0)'],
-    ['names that share an output name', [{ ...base, name: 'a1b' }, { ...base, name: 'a-1b' }], 'webhooks.subscriptions.1.name: "a-1b" and "a1b" would share the stack output name A1b'],
+    [
+      'a duplicate name',
+      [base, { ...SUBSCRIPTIONS[0], name: 'erp' }],
+      'webhooks.subscriptions.1.name: duplicate name "erp" (also subscription 0)',
+    ],
+    [
+      'names that share an output name',
+      [
+        { ...base, name: 'a1b' },
+        { ...base, name: 'a-1b' },
+      ],
+      'webhooks.subscriptions.1.name: "a-1b" and "a1b" would share the stack output name A1b',
+    ],
     ['a name that is no construct id', [{ ...base, name: 'ERP_Sync' }], 'webhooks.subscriptions.0.name: lower-case letters and digits'],
     ['a name too long for EventBridge', [{ ...base, name: 'a'.repeat(28) }], 'webhooks.subscriptions.0.name: at most 27 characters'],
-    ['a tenant id of the wrong shape', [{ ...base, tenantId: 'acme' }], 'webhooks.subscriptions.0.tenantId: a tenant id as create-tenant prints it'],
+    [
+      'a tenant id of the wrong shape',
+      [{ ...base, tenantId: 'acme' }],
+      'webhooks.subscriptions.0.tenantId: a tenant id as create-tenant prints it',
+    ],
     ['an unknown field', [{ ...base, secret: 'whsec_x' }], 'webhooks.subscriptions.0: Unrecognized key: "secret"'],
   ])('%s', (_what, subscriptions, message) => {
     expect(synth(subscriptions)).toThrow(StageConfigError);
     expect(synth(subscriptions)).toThrow(`pinrelay:stages.qa.${message}`);
   });
 
-  it('the longest name fits EventBridge\'s 64 characters under the longest stage', () => {
+  it("the longest name fits EventBridge's 64 characters under the longest stage", () => {
     const stage = 'a'.repeat(20);
     const name = 'b'.repeat(27);
     const s = synthPinrelay({ stage, stages: { [stage]: { webhooks: { subscriptions: [{ ...base, name }] } } } });

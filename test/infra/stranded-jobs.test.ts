@@ -30,17 +30,20 @@ beforeAll(() => {
   });
 });
 
-const functionId = (s: Synthesized, name: string) => s.stateless.getLogicalId(s.stateless.functions.get(name as never)!.function.node.defaultChild as never);
-const roleId = (s: Synthesized, name: string) => s.stateless.getLogicalId(s.stateless.functions.get(name as never)!.role.node.defaultChild as never);
+const functionId = (s: Synthesized, name: string) =>
+  s.stateless.getLogicalId(s.stateless.functions.get(name as never)!.function.node.defaultChild as never);
+const roleId = (s: Synthesized, name: string) =>
+  s.stateless.getLogicalId(s.stateless.functions.get(name as never)!.role.node.defaultChild as never);
 const variables = (s: Synthesized, name: string): Record<string, unknown> =>
-  (s.statelessTemplate.toJSON().Resources[functionId(s, name)] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
-    .Variables;
+  (s.statelessTemplate.toJSON().Resources[functionId(s, name)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+    .Properties.Environment.Variables;
 const statements = (s: Synthesized, name: string): Array<Record<string, any>> =>
   resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')
     .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId(s, name) }]))
     .flatMap((p) => p.props.PolicyDocument.Statement as Array<Record<string, any>>);
 const actionsOf = (st: Record<string, any>): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
-const allowing = (s: Synthesized, name: string, prefix: string) => statements(s, name).filter((st) => actionsOf(st).some((a) => a.startsWith(prefix)));
+const allowing = (s: Synthesized, name: string, prefix: string) =>
+  statements(s, name).filter((st) => actionsOf(st).some((a) => a.startsWith(prefix)));
 const mappingsOf = (s: Synthesized, name: string) =>
   resourcesOfType(s.statelessTemplate, 'AWS::Lambda::EventSourceMapping').filter(
     (m) => JSON.stringify(m.props.FunctionName) === JSON.stringify({ Ref: functionId(s, name) }),
@@ -80,7 +83,11 @@ describe('reconcile-stranded-jobs', () => {
       RECONCILE_MAX_REDISPATCHES: String(SETTINGS.reconcile.maxRedispatches.default),
       RETRY_MAX_ATTEMPTS: '5',
     });
-    expect([SETTINGS.reconcile.graceSeconds.default, SETTINGS.reconcile.pageLimit.default, SETTINGS.reconcile.maxRedispatches.default]).toEqual([900, 100, 3]);
+    expect([
+      SETTINGS.reconcile.graceSeconds.default,
+      SETTINGS.reconcile.pageLimit.default,
+      SETTINGS.reconcile.maxRedispatches.default,
+    ]).toEqual([900, 100, 3]);
     expect(variables(custom, 'reconcile-stranded-jobs')).toMatchObject({
       RECONCILE_GRACE_SECONDS: '1200',
       RECONCILE_PAGE_LIMIT: '50',
@@ -89,7 +96,9 @@ describe('reconcile-stranded-jobs', () => {
   });
 
   it('a deployed stage refuses a grace under 5 minutes', () => {
-    expect(() => synthPinrelay({ stage: 'qa', stages: { qa: { reconcile: { graceSeconds: 60 } } } })).toThrow(/reconcile\.graceSeconds.*at least 300/s);
+    expect(() => synthPinrelay({ stage: 'qa', stages: { qa: { reconcile: { graceSeconds: 60 } } } })).toThrow(
+      /reconcile\.graceSeconds.*at least 300/s,
+    );
   });
 
   it('reads and writes the jobs table and its indexes (the due index by name), and touches nothing else', () => {
@@ -153,7 +162,9 @@ describe('poison queue', () => {
     expect(poison?.props).toMatchObject({ MessageRetentionPeriod: POISON_QUEUE.retentionSeconds, SqsManagedSseEnabled: true });
     expect(poison?.props.FifoQueue).toBeUndefined();
     expect(poison?.props.RedrivePolicy).toBeUndefined();
-    const consumed = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::EventSourceMapping').map((m) => JSON.stringify(m.props.EventSourceArn));
+    const consumed = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::EventSourceMapping').map((m) =>
+      JSON.stringify(m.props.EventSourceArn),
+    );
     expect(consumed.join()).not.toMatch(/QueuesPoisonMessageQueue/);
   });
 });
@@ -170,7 +181,13 @@ describe('StrandedJobs construct', () => {
     const short = new sqs.Queue(stack, 'Short', { visibilityTimeout: Duration.seconds(10) });
     const ok = new sqs.Queue(stack, 'Ok', { visibilityTimeout: Duration.seconds(30) });
     expect(
-      () => new StrandedJobs(stack, 'Stranded', { reconcileFunction: fn, deadLetterFunction: fn, publishDeadLetterQueue: ok, delayDeadLetterQueue: short }),
+      () =>
+        new StrandedJobs(stack, 'Stranded', {
+          reconcileFunction: fn,
+          deadLetterFunction: fn,
+          publishDeadLetterQueue: ok,
+          delayDeadLetterQueue: short,
+        }),
     ).toThrow(/visibility timeout 10 s is below the timeout/);
   });
 
@@ -182,7 +199,12 @@ describe('StrandedJobs construct', () => {
       code: lambda.Code.fromInline('exports.handler = async () => {}'),
     });
     const [a, b] = ['A', 'B'].map((id) => new sqs.Queue(stack, id));
-    new StrandedJobs(stack, 'Stranded', { reconcileFunction: fn, deadLetterFunction: fn, publishDeadLetterQueue: a!, delayDeadLetterQueue: b! });
+    new StrandedJobs(stack, 'Stranded', {
+      reconcileFunction: fn,
+      deadLetterFunction: fn,
+      publishDeadLetterQueue: a!,
+      delayDeadLetterQueue: b!,
+    });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 });

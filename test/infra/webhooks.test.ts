@@ -58,9 +58,16 @@ describe('stateful stack', () => {
     expect(dev.stateful.queues.queues.get(WEBHOOK_DLQ.logicalName)).toBe(queue);
     const queueId = logicalIdOf(dev, 'stateful', queue);
     const props = resourcesOfType(dev.statefulTemplate, 'AWS::SQS::Queue').find((q) => q.id === queueId)!.props;
-    expect(props).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true, VisibilityTimeout: 30, Tags: [{ Key: 'pinrelay:stage', Value: 'dev' }] });
+    expect(props).toEqual({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 30,
+      Tags: [{ Key: 'pinrelay:stage', Value: 'dev' }],
+    });
 
-    const [policy] = resourcesOfType(dev.statefulTemplate, 'AWS::SQS::QueuePolicy').filter((p) => JSON.stringify(p.props.Queues) === JSON.stringify([{ Ref: queueId }]));
+    const [policy] = resourcesOfType(dev.statefulTemplate, 'AWS::SQS::QueuePolicy').filter(
+      (p) => JSON.stringify(p.props.Queues) === JSON.stringify([{ Ref: queueId }]),
+    );
     expect(policy!.props.PolicyDocument.Statement).toEqual([
       {
         Effect: 'Deny',
@@ -106,7 +113,9 @@ describe('stateful stack', () => {
       AlarmDescription: WEBHOOK_DLQ_ALARM_DESCRIPTION,
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(dev, 'stateful', dev.stateful.webhooks.deadLetterQueue), 'QueueName'] } }],
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(dev, 'stateful', dev.stateful.webhooks.deadLetterQueue), 'QueueName'] } },
+      ],
       Statistic: 'Maximum',
       Period: 300,
       EvaluationPeriods: 1,
@@ -145,7 +154,7 @@ describe('stateful stack', () => {
     });
   });
 
-  it('the target role: assumed by EventBridge for this account only, may invoke the prefix\'s API destinations and nothing else', () => {
+  it("the target role: assumed by EventBridge for this account only, may invoke the prefix's API destinations and nothing else", () => {
     const roleId = logicalIdOf(dev, 'stateful', dev.stateful.webhooks.targetRole);
     const role = resourcesOfType(dev.statefulTemplate, 'AWS::IAM::Role').find((r) => r.id === roleId)!.props;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -160,17 +169,23 @@ describe('stateful stack', () => {
     const statements = resourcesOfType(dev.statefulTemplate, 'AWS::IAM::Policy')
       .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => p.props.PolicyDocument.Statement);
-    expect(statements).toEqual([{ Effect: 'Allow', Action: 'events:InvokeApiDestination', Resource: arnJoin('events', `:api-destination/${PREFIX}*`) }]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'events:InvokeApiDestination', Resource: arnJoin('events', `:api-destination/${PREFIX}*`) },
+    ]);
   });
 
   it('outputs the webhook DLQ URL (for the replay command)', () => {
-    dev.statefulTemplate.hasOutput('WebhookDeadLetterQueueUrl', { Value: { Ref: logicalIdOf(dev, 'stateful', dev.stateful.webhooks.deadLetterQueue) } });
+    dev.statefulTemplate.hasOutput('WebhookDeadLetterQueueUrl', {
+      Value: { Ref: logicalIdOf(dev, 'stateful', dev.stateful.webhooks.deadLetterQueue) },
+    });
   });
 });
 
 describe('webhook functions', () => {
   it('the six API functions and their routes', () => {
-    expect(WEBHOOK_FUNCTIONS.map((d) => [d.name, d.trigger.kind === 'api' ? d.trigger.routes.map((r) => `${r.method} ${r.path}`) : []])).toEqual([
+    expect(
+      WEBHOOK_FUNCTIONS.map((d) => [d.name, d.trigger.kind === 'api' ? d.trigger.routes.map((r) => `${r.method} ${r.path}`) : []]),
+    ).toEqual([
       ['create-webhook', ['POST /v1/webhooks']],
       ['list-webhooks', ['GET /v1/webhooks']],
       ['get-webhook', ['GET /v1/webhooks/{webhook_id}']],
@@ -184,29 +199,34 @@ describe('webhook functions', () => {
     expect(WEBHOOK_PROVISIONING_STALE_SECONDS).toBeGreaterThanOrEqual(2 * (create.timeoutSeconds ?? 10));
   });
 
-  it.each(WEBHOOK_FUNCTIONS.map((d) => [d.name] as const))('%s: environment = bus, prefix, target role, DLQ, strict URLs, the webhook settings', (name) => {
-    const fn = dev.stateless.functions.get(name as never)!;
-    const variables = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::Function').find((f) => f.id === logicalIdOf(dev, 'stateless', fn.function))!.props
-      .Environment.Variables as Record<string, unknown>;
-    expect(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, imported(v)]))).toEqual({
-      ...DEFAULT_ENVIRONMENT,
-      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('dev'),
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      EVENT_BUS_NAME: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputRefJobEvents/),
-      WEBHOOK_NAME_PREFIX: PREFIX,
-      WEBHOOK_TARGET_ROLE_ARN: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttWebhooksTargetRole.*Arn/),
-      WEBHOOK_DLQ_ARN: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesWebhookDeadLetterQueue.*Arn/),
-      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'false',
-      WEBHOOKS_MAX_PER_TENANT: '10',
-      WEBHOOKS_RULE_QUOTA: '300',
-      WEBHOOKS_INVOCATION_RATE_LIMIT_PER_SECOND: '10',
-    });
-  });
+  it.each(WEBHOOK_FUNCTIONS.map((d) => [d.name] as const))(
+    '%s: environment = bus, prefix, target role, DLQ, strict URLs, the webhook settings',
+    (name) => {
+      const fn = dev.stateless.functions.get(name as never)!;
+      const variables = resourcesOfType(dev.statelessTemplate, 'AWS::Lambda::Function').find(
+        (f) => f.id === logicalIdOf(dev, 'stateless', fn.function),
+      )!.props.Environment.Variables as Record<string, unknown>;
+      expect(Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, imported(v)]))).toEqual({
+        ...DEFAULT_ENVIRONMENT,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('dev'),
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        EVENT_BUS_NAME: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputRefJobEvents/),
+        WEBHOOK_NAME_PREFIX: PREFIX,
+        WEBHOOK_TARGET_ROLE_ARN: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttWebhooksTargetRole.*Arn/),
+        WEBHOOK_DLQ_ARN: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttQueuesWebhookDeadLetterQueue.*Arn/),
+        WEBHOOK_ALLOW_LOOPBACK_HTTP: 'false',
+        WEBHOOKS_MAX_PER_TENANT: '10',
+        WEBHOOKS_RULE_QUOTA: '300',
+        WEBHOOKS_INVOCATION_RATE_LIMIT_PER_SECOND: '10',
+      });
+    },
+  );
 
   it('stage settings reach them', () => {
     const fn = qa.stateless.functions.get('create-webhook' as never)!;
-    const variables = resourcesOfType(qa.statelessTemplate, 'AWS::Lambda::Function').find((f) => f.id === logicalIdOf(qa, 'stateless', fn.function))!.props
-      .Environment.Variables;
+    const variables = resourcesOfType(qa.statelessTemplate, 'AWS::Lambda::Function').find(
+      (f) => f.id === logicalIdOf(qa, 'stateless', fn.function),
+    )!.props.Environment.Variables;
     expect(variables).toMatchObject({
       WEBHOOK_NAME_PREFIX: 'pinrelay-qa-wh-',
       WEBHOOKS_MAX_PER_TENANT: '3',
@@ -219,21 +239,33 @@ describe('webhook functions', () => {
     const fn = dev.stateless.functions.get(name as never)!;
     const statements = statementsOf(dev, name).map((st) => ({ ...st, ...(st.Resource ? { Resource: imported(st.Resource) } : {}) }));
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalIdOf(dev, 'stateless', fn.logGroup), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logicalIdOf(dev, 'stateless', fn.logGroup), 'Arn'] },
+      },
       { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
       {
         Effect: 'Allow',
         Action: ['events:CreateApiDestination', 'events:CreateConnection', 'events:DeleteConnection', 'events:UpdateConnection'],
         Resource: arnJoin('events', `:connection/${PREFIX}*`),
       },
-      { Effect: 'Allow', Action: ['events:CreateApiDestination', 'events:DeleteApiDestination'], Resource: arnJoin('events', `:api-destination/${PREFIX}*`) },
+      {
+        Effect: 'Allow',
+        Action: ['events:CreateApiDestination', 'events:DeleteApiDestination'],
+        Resource: arnJoin('events', `:api-destination/${PREFIX}*`),
+      },
       {
         Effect: 'Allow',
         Action: ['events:DeleteRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'],
         Resource: arnJoin('events', `:rule/*/${PREFIX}*`),
       },
       { Effect: 'Allow', Action: 'events:ListRules', Resource: arnJoin('events', ':rule/*') },
-      { Effect: 'Allow', Action: 'events:PutEvents', Resource: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttJobEvents.*Arn/) },
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: expect.stringMatching(/^Pinrelay-dev-Stateful:ExportsOutputFnGetAttJobEvents.*Arn/),
+      },
       {
         Effect: 'Allow',
         Action: [
@@ -268,22 +300,70 @@ describe('webhook functions', () => {
   const ACCOUNT_ARN = (service: string, rest: string) => `arn:aws:${service}:eu-west-1:123456789012:${rest}`;
   const NAME = webhookResourceName(PREFIX, ID);
   const CALLS: ReadonlyArray<{ readonly call: string; readonly action: string; readonly arn: string }> = [
-    { call: 'CreateConnection', action: 'events:CreateConnection', arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`) },
-    { call: 'CreateConnection (its secret)', action: 'secretsmanager:CreateSecret', arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`) },
-    { call: 'CreateApiDestination', action: 'events:CreateApiDestination', arn: ACCOUNT_ARN('events', `api-destination/${NAME}/7d1e2f30-1111-4222-8333-444455556666`) },
-    { call: 'CreateApiDestination (its connection)', action: 'events:CreateApiDestination', arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`) },
+    {
+      call: 'CreateConnection',
+      action: 'events:CreateConnection',
+      arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`),
+    },
+    {
+      call: 'CreateConnection (its secret)',
+      action: 'secretsmanager:CreateSecret',
+      arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`),
+    },
+    {
+      call: 'CreateApiDestination',
+      action: 'events:CreateApiDestination',
+      arn: ACCOUNT_ARN('events', `api-destination/${NAME}/7d1e2f30-1111-4222-8333-444455556666`),
+    },
+    {
+      call: 'CreateApiDestination (its connection)',
+      action: 'events:CreateApiDestination',
+      arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`),
+    },
     { call: 'PutRule', action: 'events:PutRule', arn: ACCOUNT_ARN('events', `rule/PinrelaydevStatefulJobEvents1A2B3C4D/${NAME}`) },
     { call: 'PutTargets', action: 'events:PutTargets', arn: ACCOUNT_ARN('events', `rule/PinrelaydevStatefulJobEvents1A2B3C4D/${NAME}`) },
     { call: 'ListRules', action: 'events:ListRules', arn: ACCOUNT_ARN('events', 'rule/*') },
-    { call: 'UpdateConnection', action: 'events:UpdateConnection', arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`) },
-    { call: 'UpdateConnection (its secret)', action: 'secretsmanager:PutSecretValue', arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`) },
-    { call: 'UpdateConnection (its secret)', action: 'secretsmanager:UpdateSecret', arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`) },
-    { call: 'RemoveTargets', action: 'events:RemoveTargets', arn: ACCOUNT_ARN('events', `rule/PinrelaydevStatefulJobEvents1A2B3C4D/${NAME}`) },
+    {
+      call: 'UpdateConnection',
+      action: 'events:UpdateConnection',
+      arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`),
+    },
+    {
+      call: 'UpdateConnection (its secret)',
+      action: 'secretsmanager:PutSecretValue',
+      arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`),
+    },
+    {
+      call: 'UpdateConnection (its secret)',
+      action: 'secretsmanager:UpdateSecret',
+      arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`),
+    },
+    {
+      call: 'RemoveTargets',
+      action: 'events:RemoveTargets',
+      arn: ACCOUNT_ARN('events', `rule/PinrelaydevStatefulJobEvents1A2B3C4D/${NAME}`),
+    },
     { call: 'DeleteRule', action: 'events:DeleteRule', arn: ACCOUNT_ARN('events', `rule/PinrelaydevStatefulJobEvents1A2B3C4D/${NAME}`) },
-    { call: 'DeleteApiDestination', action: 'events:DeleteApiDestination', arn: ACCOUNT_ARN('events', `api-destination/${NAME}/7d1e2f30-1111-4222-8333-444455556666`) },
-    { call: 'DeleteConnection', action: 'events:DeleteConnection', arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`) },
-    { call: 'DeleteConnection (its secret)', action: 'secretsmanager:DeleteSecret', arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`) },
-    { call: 'DeleteConnection (its secret)', action: 'secretsmanager:DescribeSecret', arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`) },
+    {
+      call: 'DeleteApiDestination',
+      action: 'events:DeleteApiDestination',
+      arn: ACCOUNT_ARN('events', `api-destination/${NAME}/7d1e2f30-1111-4222-8333-444455556666`),
+    },
+    {
+      call: 'DeleteConnection',
+      action: 'events:DeleteConnection',
+      arn: ACCOUNT_ARN('events', `connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666`),
+    },
+    {
+      call: 'DeleteConnection (its secret)',
+      action: 'secretsmanager:DeleteSecret',
+      arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`),
+    },
+    {
+      call: 'DeleteConnection (its secret)',
+      action: 'secretsmanager:DescribeSecret',
+      arn: ACCOUNT_ARN('secretsmanager', `secret:events!connection/${NAME}/0f5c7b6e-1111-4222-8333-444455556666-AbCdEf`),
+    },
   ];
 
   /** IAM's wildcard match of a resource pattern (CDK's Fn::Join over pseudo parameters rendered for eu-west-1). */
@@ -310,15 +390,20 @@ describe('webhook functions', () => {
     });
   }
 
-  it.each(WEBHOOK_FUNCTIONS.map((d) => [d.name] as const))('%s: may make every call the adapters make, on the resources create makes', (name) => {
-    const statements = statementsOf(dev, name);
-    for (const { call, action, arn } of CALLS) expect(allows(statements, action, arn), `${call}: ${action} on ${arn}`).toBe(true);
-  });
+  it.each(WEBHOOK_FUNCTIONS.map((d) => [d.name] as const))(
+    '%s: may make every call the adapters make, on the resources create makes',
+    (name) => {
+      const statements = statementsOf(dev, name);
+      for (const { call, action, arn } of CALLS) expect(allows(statements, action, arn), `${call}: ${action} on ${arn}`).toBe(true);
+    },
+  );
 
   it('delete-webhook can remove every kind of resource create-webhook makes (a connection and its secret, a destination, a rule and its target)', () => {
     const create = statementsOf(dev, 'create-webhook');
     const remove = statementsOf(dev, 'delete-webhook');
-    const made = CALLS.filter((c) => /^(CreateConnection|CreateApiDestination|PutRule|PutTargets)/.test(c.call) && !c.call.includes('its connection'));
+    const made = CALLS.filter(
+      (c) => /^(CreateConnection|CreateApiDestination|PutRule|PutTargets)/.test(c.call) && !c.call.includes('its connection'),
+    );
     const removal: Record<string, string> = {
       'events:CreateConnection': 'events:DeleteConnection',
       'secretsmanager:CreateSecret': 'secretsmanager:DeleteSecret',
@@ -333,20 +418,27 @@ describe('webhook functions', () => {
     }
   });
 
-  it('nothing outside the prefix: another deployment\'s or a hand-made connection, destination, rule or secret is out of reach', () => {
+  it("nothing outside the prefix: another deployment's or a hand-made connection, destination, rule or secret is out of reach", () => {
     const statements = statementsOf(dev, 'delete-webhook');
     for (const { action, arn } of CALLS.filter((c) => c.action !== 'events:ListRules')) {
       const foreign = arn.replace(PREFIX, 'pinrelay-prod-wh-');
       expect(allows(statements, action, foreign), `${action} on ${foreign}`).toBe(false);
     }
     expect(allows(statements, 'events:PutRule', ACCOUNT_ARN('events', 'rule/default/my-own-rule'))).toBe(false);
-    expect(allows(statements, 'secretsmanager:DeleteSecret', ACCOUNT_ARN('secretsmanager', 'secret:pinrelay/dev/accounts/t/a-AbCdEf'))).toBe(false);
+    expect(
+      allows(statements, 'secretsmanager:DeleteSecret', ACCOUNT_ARN('secretsmanager', 'secret:pinrelay/dev/accounts/t/a-AbCdEf')),
+    ).toBe(false);
   });
 
   it('no other function may manage webhooks or pass the target role', () => {
     for (const def of DEFINITIONS.filter((d) => !d.access.includes('webhooks:manage'))) {
       const actions = statementsOf(dev, def.name).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
-      expect(actions.filter((a: string) => /^events:(Create|Delete|Update|Put(Rule|Targets)|RemoveTargets|ListRules)|^iam:PassRole|^secretsmanager:DeleteSecret/.test(a)), def.name).toEqual([]);
+      expect(
+        actions.filter((a: string) =>
+          /^events:(Create|Delete|Update|Put(Rule|Targets)|RemoveTargets|ListRules)|^iam:PassRole|^secretsmanager:DeleteSecret/.test(a),
+        ),
+        def.name,
+      ).toEqual([]);
     }
   });
 
@@ -357,6 +449,10 @@ describe('webhook functions', () => {
         expect(dev.stateless.publicApi.methods.get(`${route.method} ${route.path}`), `${route.method} ${route.path}`).toBeDefined();
       }
     }
-    dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'DELETE', AuthorizationType: 'CUSTOM', AuthorizerId: Match.anyValue() });
+    dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'DELETE',
+      AuthorizationType: 'CUSTOM',
+      AuthorizerId: Match.anyValue(),
+    });
   });
 });

@@ -28,7 +28,11 @@ beforeAll(async () => {
       }) as typeof stream.write),
     );
   }
-  pipeline = await testPipeline({ retry: { baseSeconds: 0.5, maxAttempts: 3 }, pacing: { accountPerMinute: 600, appPerSecond: 100 }, logLevel: 'DEBUG' });
+  pipeline = await testPipeline({
+    retry: { baseSeconds: 0.5, maxAttempts: 3 },
+    pacing: { accountPerMinute: 600, appPerSecond: 100 },
+    logLevel: 'DEBUG',
+  });
   sandbox = pipeline.sandbox!;
   api = callerFor(pipeline, pipeline.apiKey);
 });
@@ -43,24 +47,34 @@ const issued: string[] = [];
 async function connect(user: string, board: string, extra: Record<string, unknown> = {}, userOptions: Record<string, unknown> = {}) {
   const tokens = sandbox.addUser({ username: user, boards: [board], ...userOptions });
   issued.push(tokens.accessToken, tokens.refreshToken);
-  const put = await api('PUT', `/v1/accounts/${user}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, ...extra } });
+  const put = await api('PUT', `/v1/accounts/${user}`, {
+    body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, ...extra },
+  });
   expect(put.status).toBe(200);
   return tokens;
 }
 
 async function publish(account: string, board: string, key: string): Promise<Job> {
   const created = await api('POST', '/v1/pins', {
-    body: { account_id: account, board_id: board, title: key, link: `https://e.com/${key}`, media_source: { source_type: 'image_url', url: `https://e.com/${key}.jpg` } },
+    body: {
+      account_id: account,
+      board_id: board,
+      title: key,
+      link: `https://e.com/${key}`,
+      media_source: { source_type: 'image_url', url: `https://e.com/${key}.jpg` },
+    },
     headers: { 'Idempotency-Key': key },
   });
   expect(created.status).toBe(202);
   return created.body as Job;
 }
 
-
 function storedTokens(account: string) {
   const secret = pipeline.secrets.secrets().find((s) => s.name.endsWith(`/${pipeline.tenantId}/${account}`))!;
-  return JSON.parse(secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!.secretString!) as { access_token: string; refresh_token: string };
+  return JSON.parse(secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!.secretString!) as {
+    access_token: string;
+    refresh_token: string;
+  };
 }
 
 describe('account tokens', () => {
@@ -108,7 +122,9 @@ describe('account tokens', () => {
     const fresh = sandbox.addUser({ username: 'reconnected' });
     issued.push(fresh.accessToken, fresh.refreshToken);
     const seen = sandbox.requests().length;
-    const put = await api('PUT', '/v1/accounts/reconnected', { body: { access_token: fresh.accessToken, refresh_token: fresh.refreshToken } });
+    const put = await api('PUT', '/v1/accounts/reconnected', {
+      body: { access_token: fresh.accessToken, refresh_token: fresh.refreshToken },
+    });
     expect(put.status).toBe(200);
     expect(put.body).not.toHaveProperty('connection_id');
 
@@ -128,7 +144,12 @@ describe('requeue', () => {
   it('re-runs a failed job with a corrected board under the same key; attempts continue', async () => {
     await connect('fixer', '304');
     const created = await api('POST', '/v1/pins', {
-      body: { account_id: 'fixer', board_id: '999', title: 'wrong board', media_source: { source_type: 'image_url', url: 'https://e.com/w.jpg' } },
+      body: {
+        account_id: 'fixer',
+        board_id: '999',
+        title: 'wrong board',
+        media_source: { source_type: 'image_url', url: 'https://e.com/w.jpg' },
+      },
       headers: { 'Idempotency-Key': 'requeue-1' },
     });
     const failed = await settle(created.body.id);
@@ -145,7 +166,12 @@ describe('requeue', () => {
     expect((await api('POST', `/v1/jobs/${failed.id}/requeue`)).status).toBe(409); // succeeded: nothing to re-run
     // The original request still replays as this job.
     const replay = await api('POST', '/v1/pins', {
-      body: { account_id: 'fixer', board_id: '999', title: 'wrong board', media_source: { source_type: 'image_url', url: 'https://e.com/w.jpg' } },
+      body: {
+        account_id: 'fixer',
+        board_id: '999',
+        title: 'wrong board',
+        media_source: { source_type: 'image_url', url: 'https://e.com/w.jpg' },
+      },
       headers: { 'Idempotency-Key': 'requeue-1' },
     });
     expect(replay.status).toBe(200);
@@ -167,7 +193,11 @@ describe('secrecy', () => {
   it('no token appears in any log line, job record or table item', async () => {
     expect(issued.length).toBeGreaterThanOrEqual(8);
     expect(logged.length).toBeGreaterThan(1000); // DEBUG logs were captured
-    const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const dynamo = new DynamoDBClient({
+      endpoint: pipeline.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     const tables = JSON.stringify([
       (await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.jobs }))).Items,
       (await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.tenants }))).Items,

@@ -31,7 +31,9 @@ afterAll(async () => {
 
 async function connect(user: string, board: string, extra: Record<string, unknown> = {}) {
   const tokens = sandbox.addUser({ username: user, boards: [board] });
-  const put = await api('PUT', `/v1/accounts/${user}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, ...extra } });
+  const put = await api('PUT', `/v1/accounts/${user}`, {
+    body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, ...extra },
+  });
   expect(put.status).toBe(200);
   return tokens;
 }

@@ -67,7 +67,13 @@ async function connect(username: string, board: string) {
 
 async function submit(account: string, board: string, title: string, key: string): Promise<string> {
   const created = await api('POST', '/v1/pins', {
-    body: { account_id: account, board_id: board, title, link: `https://e.com/${key}`, media_source: { source_type: 'image_url', url: 'https://e.com/c.jpg' } },
+    body: {
+      account_id: account,
+      board_id: board,
+      title,
+      link: `https://e.com/${key}`,
+      media_source: { source_type: 'image_url', url: 'https://e.com/c.jpg' },
+    },
     headers: { 'Idempotency-Key': key },
   });
   expect(created.status).toBe(202);
@@ -76,10 +82,17 @@ async function submit(account: string, board: string, title: string, key: string
 
 async function messagesOn(queueUrl: string): Promise<number> {
   const out = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
   );
   const a = out.Attributes ?? {};
-  return Number(a['ApproximateNumberOfMessages'] ?? 0) + Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0) + Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0);
+  return (
+    Number(a['ApproximateNumberOfMessages'] ?? 0) +
+    Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0) +
+    Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0)
+  );
 }
 
 it('a worker that dies after the create (nothing recorded, lease expires) ⇒ succeeded with exactly one pin, verified', async () => {
@@ -105,14 +118,24 @@ it('an exception after the create ⇒ recorded at once as unknown, then verified
   expect(job.status).toBe('succeeded');
   expect(pipeline.sandbox!.pins({ boardId: '777' })).toHaveLength(1);
   expect(job.result).toMatchObject({ pin_id: pipeline.sandbox!.pins({ boardId: '777' })[0]!.id, verified: true });
-  expect(job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringContaining('after sending the create: Error: our code failed after Pinterest created the pin') });
+  expect(job.attempts[0]).toMatchObject({
+    outcome: 'unknown',
+    error_message: expect.stringContaining('after sending the create: Error: our code failed after Pinterest created the pin'),
+  });
   expect(creates.get('throw after create')).toBe(1);
 }, 45_000);
 
 it('a handler that crashes every time ends failed/engineering after the crash budget, without multiplying messages; only poison reaches the DLQ', async () => {
   await connect('poison', '778');
   const id = await submit('poison', '778', 'always crashes', 'poison-1');
-  await sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: '{not json', MessageGroupId: 'garbage', MessageDeduplicationId: 'garbage-1' }));
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: pipeline.queueUrls.publish,
+      MessageBody: '{not json',
+      MessageGroupId: 'garbage',
+      MessageDeduplicationId: 'garbage-1',
+    }),
+  );
 
   const job: Job = await waitForJob(api, id, 60_000);
 

@@ -20,7 +20,11 @@ const tables: string[] = [];
 
 beforeAll(async () => {
   pipeline = await testPipeline({ worker: false, relay: false });
-  admin = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  admin = new DynamoDBClient({
+    endpoint: pipeline.endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 });
 
 afterAll(async () => {

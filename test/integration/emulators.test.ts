@@ -3,7 +3,14 @@
  * to it, and stop() — or the death of the process that started it — leaves no process and no
  * listener behind.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import {
   CreateQueueCommand,
@@ -279,7 +286,9 @@ describe('fauxqs', () => {
   });
 
   it('fails with the process output when it cannot listen', async () => {
-    await expect(startFauxqs({ port: fauxqs.port })).rejects.toThrow(/fauxqs \(pid \d+\) exited with code 1 before it was ready[\s\S]*EADDRINUSE/);
+    await expect(startFauxqs({ port: fauxqs.port })).rejects.toThrow(
+      /fauxqs \(pid \d+\) exited with code 1 before it was ready[\s\S]*EADDRINUSE/,
+    );
   });
 
   it('is gone after stop(): no PID, no listener', async () => {
@@ -301,7 +310,7 @@ describe('when the process that started the emulators dies', () => {
       `import { startDynamoDbLocal } from ${JSON.stringify(moduleUrl('local/emulators/dynamodb-local.ts'))};`,
       `import { startFauxqs } from ${JSON.stringify(moduleUrl('local/emulators/fauxqs.ts'))};`,
       "const wanted = process.argv[2].split(',');",
-      "const start = { ddb: startDynamoDbLocal, fauxqs: startFauxqs };",
+      'const start = { ddb: startDynamoDbLocal, fauxqs: startFauxqs };',
       'const running = await Promise.all(wanted.map(async (name) => [name, await start[name]()]));',
       'console.log(JSON.stringify(Object.fromEntries(running.map(([name, e]) => [name, { pid: e.pid, port: e.port }]))));',
       'setInterval(() => {}, 1000);',
@@ -311,8 +320,13 @@ describe('when the process that started the emulators dies', () => {
   type Emulator = 'ddb' | 'fauxqs';
   type Started<E extends Emulator> = Record<E, { pid: number; port: number }>;
 
-  async function startParent<E extends Emulator>(...emulators: E[]): Promise<{ pid: number; children: Started<E>; exited: Promise<unknown> }> {
-    const parent = spawn(process.execPath, ['--import', 'tsx', script, emulators.join(',')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  async function startParent<E extends Emulator>(
+    ...emulators: E[]
+  ): Promise<{ pid: number; children: Started<E>; exited: Promise<unknown> }> {
+    const parent = spawn(process.execPath, ['--import', 'tsx', script, emulators.join(',')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise((r) => parent.once('exit', r));
     let output = '';
     parent.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -25,12 +25,17 @@ describe('EventBridge stand-in: the control plane around webhook delivery', () =
   it('uses a rotated API key (UpdateConnection) on the next attempt, and never shows the key in DescribeConnection', async () => {
     const hooks = await receiver({ secret: 'whsec_new' });
     const busName = await bus();
-    const { name } = await subscribe(busName, hooks.url, { apiKey: 'whsec_old', retryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 3600 } });
+    const { name } = await subscribe(busName, hooks.url, {
+      apiKey: 'whsec_old',
+      retryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 3600 },
+    });
     const { entry } = jobEvent(busName, 'published');
 
     await suite.client.send(new PutEventsCommand({ Entries: [entry] }));
     await waitFor(() => hooks.deliveries().length, { until: (n) => n >= 1, what: 'the first delivery, with the old key', everyMs: 20 });
-    await suite.client.send(new UpdateConnectionCommand({ Name: name, AuthParameters: { ApiKeyAuthParameters: { ApiKeyValue: 'whsec_new' } } }));
+    await suite.client.send(
+      new UpdateConnectionCommand({ Name: name, AuthParameters: { ApiKeyAuthParameters: { ApiKeyValue: 'whsec_new' } } }),
+    );
     await suite.standIn.idle();
 
     const received = hooks.deliveries();
@@ -42,7 +47,10 @@ describe('EventBridge stand-in: the control plane around webhook delivery', () =
     const described = await suite.client.send(new DescribeConnectionCommand({ Name: name }));
     expect(described.AuthParameters).toEqual({ ApiKeyAuthParameters: { ApiKeyName: 'x-pinrelay-webhook-secret' } });
     expect(JSON.stringify(described)).not.toContain('whsec_');
-    expect(suite.standIn.connections().find((c) => c.name === name)?.apiKey).toEqual({ name: 'x-pinrelay-webhook-secret', value: 'whsec_new' });
+    expect(suite.standIn.connections().find((c) => c.name === name)?.apiKey).toEqual({
+      name: 'x-pinrelay-webhook-secret',
+      value: 'whsec_new',
+    });
   });
 
   it('honours InvocationRateLimitPerSecond and keeps events in order', async () => {
@@ -88,7 +96,9 @@ describe('EventBridge stand-in: the control plane around webhook delivery', () =
 
     await suite.client.send(new RemoveTargetsCommand({ Rule: name, EventBusName: busName, Ids: ['webhook'] }));
     await suite.client.send(new DeleteRuleCommand({ Name: name, EventBusName: busName }));
-    await expect(suite.client.send(new DescribeRuleCommand({ Name: name, EventBusName: busName }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(suite.client.send(new DescribeRuleCommand({ Name: name, EventBusName: busName }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     expect(suite.standIn.rules(busName)).toEqual([]);
   });
 
@@ -105,9 +115,17 @@ describe('EventBridge stand-in: the control plane around webhook delivery', () =
       await local.client.send(new PutEventsCommand({ Entries: [jobEvent(busName, 'queued', 'globex').entry] }));
       // PutEvents answered while the (slow) delivery had not even been answered yet.
       expect(local.standIn.deliveries()).toEqual([]);
-      await waitFor(() => hooks.deliveries().length, { until: (n) => n === 1, what: 'the slow delivery to reach its receiver', everyMs: 20 });
+      await waitFor(() => hooks.deliveries().length, {
+        until: (n) => n === 1,
+        what: 'the slow delivery to reach its receiver',
+        everyMs: 20,
+      });
       await local.client.send(new PutEventsCommand({ Entries: [jobEvent(busName, 'queued').entry] }));
-      await waitFor(() => local.standIn.deliveries().map((a) => a.outcome), { until: (outcomes) => outcomes.includes('retry'), what: 'a delivery answered 500 and set to retry', everyMs: 20 });
+      await waitFor(() => local.standIn.deliveries().map((a) => a.outcome), {
+        until: (outcomes) => outcomes.includes('retry'),
+        what: 'a delivery answered 500 and set to retry',
+        everyMs: 20,
+      });
 
       let idle = false;
       void local.standIn.idle().then(() => (idle = true));

@@ -27,7 +27,13 @@ describe('EventBridge stand-in: webhooks through API destinations', () => {
     expect(result.FailedEntryCount).toBe(0);
     const [delivery, ...more] = hooks.deliveries();
     expect(more).toEqual([]);
-    expect(delivery).toMatchObject({ method: 'POST', path: '/hooks/pinrelay', body: expectedBody(match.detail), authorized: true, status: 204 });
+    expect(delivery).toMatchObject({
+      method: 'POST',
+      path: '/hooks/pinrelay',
+      body: expectedBody(match.detail),
+      authorized: true,
+      status: 204,
+    });
     expect(delivery!.headers).toMatchObject({
       'content-type': 'application/json; charset=utf-8',
       'user-agent': 'Amazon/EventBridge/ApiDestinations',
@@ -36,11 +42,24 @@ describe('EventBridge stand-in: webhooks through API destinations', () => {
       'webhook-timestamp': match.detail.timestamp,
       'x-pinrelay-source': 'eventbridge',
     });
-    expect(JSON.parse(delivery!.body)).toEqual({ id: match.detail.id, type: 'job.published', created_at: match.detail.created_at, data: match.detail.data });
+    expect(JSON.parse(delivery!.body)).toEqual({
+      id: match.detail.id,
+      type: 'job.published',
+      created_at: match.detail.created_at,
+      data: match.detail.data,
+    });
 
     const eventId = result.Entries![1]!.EventId!;
     expect(suite.standIn.deliveries().filter((attempt) => attempt.ruleArn === ruleArn)).toEqual([
-      expect.objectContaining({ eventId, targetId: 'webhook', targetArn: destinationArn, attempt: 1, statusCode: 204, outcome: 'delivered', method: 'POST' }),
+      expect.objectContaining({
+        eventId,
+        targetId: 'webhook',
+        targetArn: destinationArn,
+        attempt: 1,
+        statusCode: 204,
+        outcome: 'delivered',
+        method: 'POST',
+      }),
     ]);
   });
 
@@ -122,14 +141,21 @@ describe('EventBridge stand-in: webhooks through API destinations', () => {
       RULE_ARN: ruleArn,
       TARGET_ARN: destinationArn,
     });
-    expect(suite.failures.find((f) => f.eventId === eventId)).toMatchObject({ disposition: 'dead-lettered', deadLetterQueueArn: queue.arn, retryAttempts: 0 });
+    expect(suite.failures.find((f) => f.eventId === eventId)).toMatchObject({
+      disposition: 'dead-lettered',
+      deadLetterQueueArn: queue.arn,
+      retryAttempts: 0,
+    });
   });
 
   it('sends an event that exhausts MaximumRetryAttempts to the dead-letter queue, as the original event, with the attributes', async () => {
     const hooks = await receiver({ respond: () => ({ status: 503 }) });
     const queue = await dlq();
     const busName = await bus();
-    const { ruleArn, destinationArn } = await subscribe(busName, hooks.url, { dlqArn: queue.arn, retryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } });
+    const { ruleArn, destinationArn } = await subscribe(busName, hooks.url, {
+      dlqArn: queue.arn,
+      retryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+    });
     const { entry, detail } = jobEvent(busName, 'failed');
 
     await suite.client.send(new PutEventsCommand({ Entries: [entry] }));
@@ -159,7 +185,10 @@ describe('EventBridge stand-in: webhooks through API destinations', () => {
   it('stops at MaximumEventAgeInSeconds (scaled with retry.ageScale) and records a drop when there is no dead-letter queue', async () => {
     const dropped: FailedDelivery[] = [];
     // 60 s × 0.01 = 600 ms of event age; a retry every 100 ms.
-    const local = await extraStandIn({ retry: { firstDelayMs: 100, maxDelayMs: 100, jitter: 0, ageScale: 0.01 }, onDeliveryFailure: (f) => dropped.push(f) });
+    const local = await extraStandIn({
+      retry: { firstDelayMs: 100, maxDelayMs: 100, jitter: 0, ageScale: 0.01 },
+      onDeliveryFailure: (f) => dropped.push(f),
+    });
     try {
       const hooks = await receiver({ respond: () => ({ status: 500 }) });
       const busName = await bus(local.client);

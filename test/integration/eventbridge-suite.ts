@@ -126,7 +126,10 @@ export function eventBridgeSuite(): EventBridgeSuite {
     async extraStandIn(options: EventBridgeStandInOptions): Promise<{ standIn: EventBridgeStandIn; client: EventBridgeClient }> {
       const started = await startEventBridgeStandIn({ onDeliveryFailure: quiet, ...options });
       standIns.push(started);
-      return { standIn: started, client: new EventBridgeClient({ endpoint: started.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }) };
+      return {
+        standIn: started,
+        client: new EventBridgeClient({ endpoint: started.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+      };
     },
 
     async bus(eb: EventBridgeClient = suite.client): Promise<string> {
@@ -179,7 +182,11 @@ export function eventBridgeSuite(): EventBridgeSuite {
         new PutRuleCommand({
           Name: name,
           EventBusName: busName,
-          EventPattern: JSON.stringify({ source: ['pinrelay'], 'detail-type': [{ prefix: 'job.' }], detail: { tenant_id: [options.tenant ?? 'acme'] } }),
+          EventPattern: JSON.stringify({
+            source: ['pinrelay'],
+            'detail-type': [{ prefix: 'job.' }],
+            detail: { tenant_id: [options.tenant ?? 'acme'] },
+          }),
         }),
       );
       const put = await eb.send(
@@ -207,8 +214,10 @@ export function eventBridgeSuite(): EventBridgeSuite {
       return { name, connectionArn: ConnectionArn!, destinationArn: ApiDestinationArn!, ruleArn: RuleArn! };
     },
 
-    attemptsFor: (eventId: string, s: EventBridgeStandIn = suite.standIn): DeliveryAttempt[] => s.deliveries().filter((attempt) => attempt.eventId === eventId),
-    eventIdOf: (detail: Detail, s: EventBridgeStandIn = suite.standIn): string => s.events().find((e) => e.event.detail.id === detail.id)!.event.id,
+    attemptsFor: (eventId: string, s: EventBridgeStandIn = suite.standIn): DeliveryAttempt[] =>
+      s.deliveries().filter((attempt) => attempt.eventId === eventId),
+    eventIdOf: (detail: Detail, s: EventBridgeStandIn = suite.standIn): string =>
+      s.events().find((e) => e.event.detail.id === detail.id)!.event.id,
   };
 
   beforeAll(async () => {

@@ -22,13 +22,14 @@ export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 
   });
 }
 
-export interface Caller {
-  (method: string, path: string, init?: { body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{
+export type Caller = (
+    method: string,
+    path: string,
+    init?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },) => Promise<{
     status: number;
     headers: Headers;
     body: any;
-  }>;
-}
+  }>
 
 /** A tiny HTTP client for one tenant: real requests to the local API Gateway. */
 export function callerFor(pipeline: Pipeline, apiKey: string): Caller {
@@ -74,7 +75,13 @@ export async function drainQueue(pipeline: Pipeline, queueUrl: string): Promise<
   const all: Message[] = [];
   for (;;) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     if (!out.Messages?.length) return all;
     all.push(...out.Messages);
@@ -99,7 +106,11 @@ const sqsClients = new WeakMap<Pipeline, SQSClient>();
 export function sqsOf(pipeline: Pipeline): SQSClient {
   let client = sqsClients.get(pipeline);
   if (!client) {
-    client = new SQSClient({ endpoint: pipeline.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    client = new SQSClient({
+      endpoint: pipeline.endpoints.sqs,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     sqsClients.set(pipeline, client);
   }
   return client;
@@ -116,7 +127,11 @@ export async function queueDepth(pipeline: Pipeline, queue: QueueName): Promise<
     }),
   );
   const count = (name: QueueAttributeName) => Number(out.Attributes?.[name] ?? 0);
-  return { visible: count('ApproximateNumberOfMessages'), inFlight: count('ApproximateNumberOfMessagesNotVisible'), delayed: count('ApproximateNumberOfMessagesDelayed') };
+  return {
+    visible: count('ApproximateNumberOfMessages'),
+    inFlight: count('ApproximateNumberOfMessagesNotVisible'),
+    delayed: count('ApproximateNumberOfMessagesDelayed'),
+  };
 }
 
 /** Reads in a row that must all find the pipeline idle before it counts as idle. */
@@ -138,7 +153,11 @@ export async function waitForPipelineIdle(pipeline: Pipeline, timeoutMs = 30_000
       idleReads = idle ? idleReads + 1 : 0;
       return { publish, delay, idleReads };
     },
-    { until: (read) => read.idleReads >= IDLE_READS, what: 'the pipeline to be idle (every change relayed, the publish and delay queues empty)', timeoutMs },
+    {
+      until: (read) => read.idleReads >= IDLE_READS,
+      what: 'the pipeline to be idle (every change relayed, the publish and delay queues empty)',
+      timeoutMs,
+    },
   );
 }
 
@@ -155,10 +174,20 @@ export async function startQueueConsumers(pipeline: Pipeline): Promise<() => Pro
   ];
   const pollers: SqsPoller[] = [];
   for (const consumer of consumers) {
-    const handler = (await import(`../../lambdas/${consumer.name}/handler.ts`)).handler as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+    const handler = (await import(`../../lambdas/${consumer.name}/handler.ts`)).handler as (
+      e: SQSEvent,
+      c: Context,
+    ) => Promise<SQSBatchResponse>;
     const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: consumer.url, AttributeNames: ['QueueArn'] }));
     pollers.push(
-      startSqsPoller({ sqs, queueUrl: consumer.url, queueArn: attrs.Attributes!['QueueArn']!, functionName: consumer.name, handler, concurrency: consumer.concurrency }),
+      startSqsPoller({
+        sqs,
+        queueUrl: consumer.url,
+        queueArn: attrs.Attributes!['QueueArn']!,
+        functionName: consumer.name,
+        handler,
+        concurrency: consumer.concurrency,
+      }),
     );
   }
   return async () => {

@@ -88,14 +88,39 @@ const pieces = (secret: string) => Array.from({ length: secret.length - 4 }, (_,
 const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]> = [
   (r) => {
     const valid = json(base());
-    const bodies = [valid.slice(0, 1 + r.int(valid.length - 1)), '{', '{"a":}', '{"title":"x",}', "{'a':1}", '{"a":NaN}', r.string(40), '\u0000\u0001', '{"a":1}{"b":2}'];
-    return { kind: 'malformed json', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: r.pick(bodies) };
+    const bodies = [
+      valid.slice(0, 1 + r.int(valid.length - 1)),
+      '{',
+      '{"a":}',
+      '{"title":"x",}',
+      "{'a':1}",
+      '{"a":NaN}',
+      r.string(40),
+      '\u0000\u0001',
+      '{"a":1}{"b":2}',
+    ];
+    return {
+      kind: 'malformed json',
+      method: 'POST',
+      path: '/v1/pins',
+      headers: { 'Content-Type': 'application/json' },
+      body: r.pick(bodies),
+    };
   },
   (r) => ({
     kind: 'wrong content type',
     method: 'POST',
     path: '/v1/pins',
-    headers: { 'Content-Type': r.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json; charset=latin1', 'image/png']) },
+    headers: {
+      'Content-Type': r.pick([
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/jsonx',
+        'application/json; charset=latin1',
+        'image/png',
+      ]),
+    },
     body: json(base()),
   }),
   (r) => ({ kind: 'no content type', method: 'POST', path: '/v1/pins', headers: {}, body: r.pick([json(base()), '']) }),
@@ -108,15 +133,31 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
   }),
   (r) => {
     const key = r.pick(['', ' ', 'a b', 'tab\there', 'x'.repeat(256 + r.int(100)), 'caf\u00e9']);
-    return { kind: 'bad idempotency key', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: json(base()) };
+    return {
+      kind: 'bad idempotency key',
+      method: 'POST',
+      path: '/v1/pins',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: json(base()),
+    };
   },
-  () => ({ kind: 'missing idempotency key', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(base()) }),
+  () => ({
+    kind: 'missing idempotency key',
+    method: 'POST',
+    path: '/v1/pins',
+    headers: { 'Content-Type': 'application/json' },
+    body: json(base()),
+  }),
   (r) => {
     const p = base() as Record<string, unknown>;
     const where = r.int(3);
     if (where === 0) p[`extra_${r.string(5)}`] = r.string(5);
     else if (where === 1) p['media_source'] = { source_type: 'image_url', url: 'https://e.com/a.jpg', [`x${r.int(99)}`]: 1 };
-    else p['media_source'] = { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', surprise: true }] };
+    else
+      p['media_source'] = {
+        source_type: 'multiple_image_urls',
+        items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', surprise: true }],
+      };
     return { kind: 'unknown field', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(p) };
   },
   (r) => {
@@ -137,7 +178,13 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
       (p) => ({ ...p, account_id: ['acct'] }),
       (p) => ({ ...p, media_source: { source_type: 'gif_url', url: 'https://e.com/a.gif' } }),
     ];
-    return { kind: 'wrong type', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(r.pick(mutations)(base())) };
+    return {
+      kind: 'wrong type',
+      method: 'POST',
+      path: '/v1/pins',
+      headers: { 'Content-Type': 'application/json' },
+      body: json(r.pick(mutations)(base())),
+    };
   },
   (r) => {
     const emoji = '\u{1F600}';
@@ -147,25 +194,54 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
       (p) => ({ ...p, alt_text: 'a'.repeat(501) }),
       (p) => ({ ...p, link: `https://e.com/${'p'.repeat(2040 + r.int(20))}` }),
       (p) => ({ ...p, media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }] } }),
-      (p) => ({ ...p, media_source: { source_type: 'multiple_image_urls', items: Array.from({ length: 6 }, (_, i) => ({ url: `https://e.com/${i}.jpg` })) } }),
+      (p) => ({
+        ...p,
+        media_source: {
+          source_type: 'multiple_image_urls',
+          items: Array.from({ length: 6 }, (_, i) => ({ url: `https://e.com/${i}.jpg` })),
+        },
+      }),
       (p) => ({ ...p, board_id: `board-${r.int(99)}` }),
       (p) => ({ ...p, board_id: '' }),
       (p) => ({ ...p, dominant_color: r.pick(['#12345', 'red', '#GGGGGG', '123456']) }),
       (p) => ({ ...p, media_source: { source_type: 'video_id', media_id: '123' } }),
-      (p) => ({ ...p, media_source: { source_type: 'video_id', media_id: '123', cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 } }),
+      (p) => ({
+        ...p,
+        media_source: { source_type: 'video_id', media_id: '123', cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 },
+      }),
       (p) => ({ ...p, media_source: { source_type: 'image_base64', content_type: 'image/gif', data: 'AAAA' } }),
       (p) => ({ ...p, media_source: { source_type: 'image_base64', content_type: 'image/png', data: 'data:image/png;base64,AAAA' } }),
       (p) => ({ ...p, parent_pin_id: 'abc' }),
     ];
-    return { kind: 'limit', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(r.pick(mutations)(base())) };
+    return {
+      kind: 'limit',
+      method: 'POST',
+      path: '/v1/pins',
+      headers: { 'Content-Type': 'application/json' },
+      body: json(r.pick(mutations)(base())),
+    };
   },
   (r) => {
-    const url = r.pick(['javascript:alert(1)', 'ftp://e.com/a.jpg', '/relative.jpg', 'https://exa mple.com/a.jpg', 'file:///etc/passwd', 'data:image/png;base64,AAAA', 'https://', '//e.com/a.jpg', 'http://e.com/\u0000']);
+    const url = r.pick([
+      'javascript:alert(1)',
+      'ftp://e.com/a.jpg',
+      '/relative.jpg',
+      'https://exa mple.com/a.jpg',
+      'file:///etc/passwd',
+      'data:image/png;base64,AAAA',
+      'https://',
+      '//e.com/a.jpg',
+      'http://e.com/\u0000',
+    ]);
     const where = r.int(3);
     const p = base() as Record<string, unknown>;
     if (where === 0) p['link'] = url;
     else if (where === 1) p['media_source'] = { source_type: 'image_url', url };
-    else p['media_source'] = { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', link: url }] };
+    else
+      p['media_source'] = {
+        source_type: 'multiple_image_urls',
+        items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', link: url }],
+      };
     return { kind: 'bad url', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(p) };
   },
   (r) => {
@@ -188,47 +264,113 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
     method: 'POST',
     path: '/v1/pins',
     headers: { 'Content-Type': 'application/json' },
-    body: json({ ...base(), publish_at: r.pick(['tomorrow', '2026-13-01T00:00:00Z', '2026-12-01T09:00:00', '2026-12-01', new Date(Date.now() + 400 * 86_400_000).toISOString(), '']) }),
+    body: json({
+      ...base(),
+      publish_at: r.pick([
+        'tomorrow',
+        '2026-13-01T00:00:00Z',
+        '2026-12-01T09:00:00',
+        '2026-12-01',
+        new Date(Date.now() + 400 * 86_400_000).toISOString(),
+        '',
+      ]),
+    }),
   }),
-  () => ({ kind: 'unknown account', method: 'POST', path: '/v1/pins', headers: { 'Content-Type': 'application/json' }, body: json(pin({ account_id: 'not-connected' })) }),
+  () => ({
+    kind: 'unknown account',
+    method: 'POST',
+    path: '/v1/pins',
+    headers: { 'Content-Type': 'application/json' },
+    body: json(pin({ account_id: 'not-connected' })),
+  }),
   (r) => ({
     kind: 'bad auth',
     method: 'POST',
     path: '/v1/pins',
-    headers: { 'Content-Type': 'application/json', Authorization: r.pick(['Bearer prk_forged', 'Bearer', 'Token abc', `Bearer ${'k'.repeat(600)}`]) },
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: r.pick(['Bearer prk_forged', 'Bearer', 'Token abc', `Bearer ${'k'.repeat(600)}`]),
+    },
     body: json(base()),
   }),
-  (r) => ({ kind: 'no such route', method: r.pick(['DELETE', 'PATCH', 'GET']), path: r.pick(['/v1/pins', '/v1/pins/1', '/v2/pins', '/admin', '/v1/jobs/x/requeue']), headers: {} }),
+  (r) => ({
+    kind: 'no such route',
+    method: r.pick(['DELETE', 'PATCH', 'GET']),
+    path: r.pick(['/v1/pins', '/v1/pins/1', '/v2/pins', '/admin', '/v1/jobs/x/requeue']),
+    headers: {},
+  }),
   (r) => ({
     kind: 'bad account body',
     method: 'PUT',
     path: `/v1/accounts/${r.pick(['acct', '-bad', 'a'.repeat(65)])}`,
     headers: { 'Content-Type': 'application/json' },
-    body: json(r.pick([{}, { access_token: 1 }, { access_token: 'x', expires_at: 'soon' }, { access_token: 'x', rate_limit_per_minute: -5 }, { token: 'x' }])),
+    body: json(
+      r.pick([
+        {},
+        { access_token: 1 },
+        { access_token: 'x', expires_at: 'soon' },
+        { access_token: 'x', rate_limit_per_minute: -5 },
+        { token: 'x' },
+      ]),
+    ),
   }),
   // Valid JSON the store cannot keep as sent: each must be a 400 naming the field, not a 5xx from the write.
   (r) => {
     const digits = `${1 + r.int(9)}${Array.from({ length: 16 + r.int(15) }, () => r.int(10)).join('')}`; // 17–31 digits, > 2^53
     const where = r.int(3);
     const body =
-      where === 0 ? withRaw(`"metadata":{"post_id":${r.pick(['', '-'])}${digits}}`)
-      : where === 1 ? withRaw(`"metadata":{"ids":[1,${digits}]}`)
-      : json({ ...base(), media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg' }] } }).replace(/}}$/, `,"index":${digits}}}`);
+      where === 0
+        ? withRaw(`"metadata":{"post_id":${r.pick(['', '-'])}${digits}}`)
+        : where === 1
+          ? withRaw(`"metadata":{"ids":[1,${digits}]}`)
+          : json({
+              ...base(),
+              media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg' }] },
+            }).replace(/}}$/, `,"index":${digits}}}`);
     return { kind: 'huge integer', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body };
   },
   // Metadata nests inside the item's `job` map: 31 levels of the caller's own are one more than DynamoDB's 32 allow.
-  (r) => ({ kind: 'deep metadata', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body: withRaw(`"metadata":{"a":${nestedText(r, 30 + r.int(20))}}`) }),
+  (r) => ({
+    kind: 'deep metadata',
+    method: 'POST',
+    path: '/v1/pins',
+    headers: JSON_HEADERS,
+    body: withRaw(`"metadata":{"a":${nestedText(r, 30 + r.int(20))}}`),
+  }),
   // Deep enough that serialising it recursively would exhaust the stack, yet under the 256 KB body limit.
   (r) => {
     const depth = 60_000 + r.int(60_000);
-    return { kind: 'very deep metadata', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body: withRaw(`"metadata":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`) };
+    return {
+      kind: 'very deep metadata',
+      method: 'POST',
+      path: '/v1/pins',
+      headers: JSON_HEADERS,
+      body: withRaw(`"metadata":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+    };
   },
   (r) => {
-    const value = r.pick(['1e300', '-1e300', '1e400', '-1e400', '5e-324', '1e-131', '-0', '-0.0', '-0e5', '2e-200', '9007199254740992', '1.7976931348623157e308']);
+    const value = r.pick([
+      '1e300',
+      '-1e300',
+      '1e400',
+      '-1e400',
+      '5e-324',
+      '1e-131',
+      '-0',
+      '-0.0',
+      '-0e5',
+      '2e-200',
+      '9007199254740992',
+      '1.7976931348623157e308',
+    ]);
     const where = r.int(2);
     const body =
-      where === 0 ? withRaw(`"metadata":{"n":${value}}`)
-      : json({ ...base(), media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1 } }).replace('"cover_image_key_frame_time":1', `"cover_image_key_frame_time":${value}`);
+      where === 0
+        ? withRaw(`"metadata":{"n":${value}}`)
+        : json({ ...base(), media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1 } }).replace(
+            '"cover_image_key_frame_time":1',
+            `"cover_image_key_frame_time":${value}`,
+          );
     return { kind: 'extreme number', method: 'POST', path: '/v1/pins', headers: JSON_HEADERS, body };
   },
   (r) => {
@@ -248,7 +390,9 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
     method: 'POST',
     path: '/v1/pins',
     headers: JSON_HEADERS,
-    body: withRaw(`"metadata":${r.pick(['{"":1}', '{"a":{"":1}}', '{"__proto__":{"polluted":true}}', '{"a":[{"__proto__":1}]}', '{"constructor":1}', '{"constructor":{"name":"Set"}}', '{"x":{"constructor":"y"}}'])}`),
+    body: withRaw(
+      `"metadata":${r.pick(['{"":1}', '{"a":{"":1}}', '{"__proto__":{"polluted":true}}', '{"a":[{"__proto__":1}]}', '{"constructor":1}', '{"constructor":{"name":"Set"}}', '{"x":{"constructor":"y"}}'])}`,
+    ),
   }),
   (r) => ({
     kind: 'astral title',
@@ -268,7 +412,13 @@ const generators: Array<(r: Rng, n: number) => HostileRequest | HostileRequest[]
       ['POST', '/v1/jobs/%ff/requeue'],
       ['GET', '/v1/accounts/%%32%65'],
     ] as const);
-    return { kind: 'malformed path', method, path, headers: JSON_HEADERS, ...(method === 'GET' ? {} : { body: json({ access_token: 'x' }) }) };
+    return {
+      kind: 'malformed path',
+      method,
+      path,
+      headers: JSON_HEADERS,
+      ...(method === 'GET' ? {} : { body: json({ access_token: 'x' }) }),
+    };
   },
   (r) => {
     const token = `pina_${r.string(12)}${r.pick([' ', '\t', '\n', '\r\n', '\u0000', '\u007f', 'é', '\u00a0'])}${r.string(6)}`;
@@ -295,14 +445,18 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
   const requests: HostileRequest[] = [];
   for (let i = 0; requests.length < REQUESTS; i++) {
     const made = generators[i % generators.length]!(r, i);
-    requests.push(...(Array.isArray(made) ? made : [made]).map((q) => ({
-      ...q,
-      headers: {
-        ...(q.headers['Authorization'] === undefined ? { Authorization: `Bearer ${pipeline.apiKey}` } : {}),
-        ...(q.kind !== 'missing idempotency key' && q.headers['Idempotency-Key'] === undefined ? { 'Idempotency-Key': `hostile-${i}` } : {}),
-        ...q.headers,
-      },
-    })));
+    requests.push(
+      ...(Array.isArray(made) ? made : [made]).map((q) => ({
+        ...q,
+        headers: {
+          ...(q.headers['Authorization'] === undefined ? { Authorization: `Bearer ${pipeline.apiKey}` } : {}),
+          ...(q.kind !== 'missing idempotency key' && q.headers['Idempotency-Key'] === undefined
+            ? { 'Idempotency-Key': `hostile-${i}` }
+            : {}),
+          ...q.headers,
+        },
+      })),
+    );
   }
 
   const results: Array<{ kind: string; status: number; body: unknown; leaked: string[] }> = [];
@@ -318,7 +472,12 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
       } catch {
         /* asserted below */
       }
-      results.push({ kind: q.kind, status: response.status, body, leaked: q.secret ? pieces(q.secret).filter((piece) => text.includes(piece)) : [] });
+      results.push({
+        kind: q.kind,
+        status: response.status,
+        body,
+        leaked: q.secret ? pieces(q.secret).filter((piece) => text.includes(piece)) : [],
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -338,20 +497,39 @@ it(`answers ${REQUESTS} malformed or hostile requests with 4xx envelopes, never 
   for (const x of malformedPaths) {
     expect(x).toMatchObject({ status: 400, body: { error: { code: 'validation_error', message: 'The request could not be processed.' } } });
   }
-  const validation = results.filter((x) => x.status === 400 && x.kind !== 'malformed path') as Array<{ kind: string; body: { error: { details?: unknown[] } } }>;
+  const validation = results.filter((x) => x.status === 400 && x.kind !== 'malformed path') as Array<{
+    kind: string;
+    body: { error: { details?: unknown[] } };
+  }>;
   expect(validation.length).toBeGreaterThan(REQUESTS / 2);
   for (const x of validation) expect(x.body.error.details?.length ?? 0, x.kind).toBeGreaterThan(0);
   // Valid JSON that cannot be stored as sent is a 400 naming the field, not a 404/413 by luck.
-  for (const kind of ['huge integer', 'deep metadata', 'very deep metadata', 'extreme number', 'lone surrogate', 'reserved metadata key', 'astral title', 'bad token']) {
+  for (const kind of [
+    'huge integer',
+    'deep metadata',
+    'very deep metadata',
+    'extreme number',
+    'lone surrogate',
+    'reserved metadata key',
+    'astral title',
+    'bad token',
+  ]) {
     const ofKind = results.filter((x) => x.kind === kind);
     expect(ofKind.length, kind).toBeGreaterThan(0);
-    expect(ofKind.filter((x) => x.status !== 400), kind).toEqual([]);
+    expect(
+      ofKind.filter((x) => x.status !== 400),
+      kind,
+    ).toEqual([]);
   }
   // Nothing the caller sent comes back: not even a piece of a secret around a JSON syntax error.
   const leaks = results.filter((x) => x.leaked.length > 0);
   expect(leaks, JSON.stringify(leaks.slice(0, 3))).toEqual([]);
 
-  const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const dynamo = new DynamoDBClient({
+    endpoint: pipeline.endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const jobs = await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.jobs, Select: 'COUNT' }));
   expect(jobs.Count).toBe(0);
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();

@@ -58,26 +58,51 @@ const text = fc.oneof(
   { weight: 8, arbitrary: fc.string({ maxLength: 8 }) },
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) }, // astral characters, combining marks
   { weight: 2, arbitrary: fc.constantFrom('', '\u0000', '😀', '𝄞') },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 3 }), loneSurrogate, fc.string({ maxLength: 3 })).map(([a, s, b]) => `${a}${s}${b}`) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.string({ maxLength: 3 }), loneSurrogate, fc.string({ maxLength: 3 })).map(([a, s, b]) => `${a}${s}${b}`),
+  },
 );
 const key = fc.oneof(
   { weight: 20, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) },
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 4 }) },
   { weight: 1, arbitrary: fc.constantFrom('', '__proto__', 'constructor', 'toString', '\ud800', 'a\udc00', '\u0000', 'post_id') },
 );
-const number = fc.oneof(
-  { weight: 6, arbitrary: fc.integer() },
-  { weight: 6, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
-  { weight: 1, arbitrary: fc.double() }, // -0, ±Infinity, NaN (filtered below), subnormals, 1.8e308
-  { weight: 1, arbitrary: fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }) }, // integer literals far past 2^53
-  {
-    weight: 2,
-    arbitrary: fc.constantFrom(-0, 0, 1e-130, -1e-130, 1e-131, 5e-324, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e300, 0.1),
-  },
-).filter((n) => !Number.isNaN(n)); // NaN has no JSON spelling
+const number = fc
+  .oneof(
+    { weight: 6, arbitrary: fc.integer() },
+    { weight: 6, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
+    { weight: 1, arbitrary: fc.double() }, // -0, ±Infinity, NaN (filtered below), subnormals, 1.8e308
+    { weight: 1, arbitrary: fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }) }, // integer literals far past 2^53
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        -0,
+        0,
+        1e-130,
+        -1e-130,
+        1e-131,
+        5e-324,
+        Number.MAX_SAFE_INTEGER,
+        -Number.MAX_SAFE_INTEGER,
+        2 ** 53,
+        1e300,
+        0.1,
+      ),
+    },
+  )
+  .filter((n) => !Number.isNaN(n)); // NaN has no JSON spelling
 
 const { value: jsonValue } = fc.letrec<{ value: Json; array: Json[]; object: Obj }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant(null), fc.boolean(), number, text, tie('array'), tie('object')),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    number,
+    text,
+    tie('array'),
+    tie('object'),
+  ),
   array: fc.array(tie('value'), { maxLength: 3 }),
   object: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((entries) => new Obj(entries)),
 }));
@@ -99,13 +124,28 @@ const metadata = fc.oneof(
 const title = fc.oneof(
   { weight: 3, arbitrary: text },
   // Around Pinterest's 100-character limit, counted in code points: astral characters count once.
-  { weight: 1, arbitrary: fc.array(fc.constantFrom('a', 'é', '😀', '𝄞', '\ud800'), { minLength: 97, maxLength: 102 }).map((cs) => cs.join('')) },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.constantFrom('a', 'é', '😀', '𝄞', '\ud800'), { minLength: 97, maxLength: 102 }).map((cs) => cs.join('')),
+  },
 );
 
 const mediaSource = fc.oneof(
   { depthSize: 'small' },
-  fc.constant(new Obj([['source_type', 'image_url'], ['url', 'https://cdn.example.com/a.jpg']])),
-  number.map((t) => new Obj([['source_type', 'video_id'], ['media_id', '123'], ['cover_image_key_frame_time', t]])),
+  fc.constant(
+    new Obj([
+      ['source_type', 'image_url'],
+      ['url', 'https://cdn.example.com/a.jpg'],
+    ]),
+  ),
+  number.map(
+    (t) =>
+      new Obj([
+        ['source_type', 'video_id'],
+        ['media_id', '123'],
+        ['cover_image_key_frame_time', t],
+      ]),
+  ),
   fc.oneof(fc.integer({ min: -1, max: 5 }), fc.constant(-0)).map(
     (index) =>
       new Obj([
@@ -155,7 +195,9 @@ it(`stores every pin body the schema accepts exactly as sent, and answers 400 to
     }),
     { seed: SEED, numRuns: PIN_RUNS },
   );
-  console.info(`intake property (seed ${SEED}): ${PIN_RUNS} bodies, ${tally.accepted} stored and read back equal, ${tally.rejected} rejected with 400`);
+  console.info(
+    `intake property (seed ${SEED}): ${PIN_RUNS} bodies, ${tally.accepted} stored and read back equal, ${tally.rejected} rejected with 400`,
+  );
   // Both sides must be exercised, or the property proves nothing.
   expect(tally.accepted).toBeGreaterThan(PIN_RUNS / 5);
   expect(tally.rejected).toBeGreaterThan(PIN_RUNS / 5);
@@ -171,7 +213,9 @@ it(`connects an account for every well-formed token and answers 400 at the field
     fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }),
     fc.string({ unit: 'binary', minLength: 1, maxLength: 10 }),
     fc.tuple(fc.constantFrom('pina_', 'pinr_'), fc.stringMatching(/^[\x21-\x7E]{1,30}$/)).map(([p, s]) => p + s),
-    fc.tuple(fc.constantFrom('pina_', 'Bearer pina_'), fc.constantFrom(' ', '\t', '\n', '\r\n', '\u0000', '\u007f', '\ud800')).map(([p, s]) => `${p}x${s}`),
+    fc
+      .tuple(fc.constantFrom('pina_', 'Bearer pina_'), fc.constantFrom(' ', '\t', '\n', '\r\n', '\u0000', '\u007f', '\ud800'))
+      .map(([p, s]) => `${p}x${s}`),
   );
   const tally = { connected: 0, refused: 0 };
   let n = 0;

@@ -82,7 +82,10 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
     const sent = await drainQueue(pipeline, pipeline.queueUrls.publish);
     const forJob = sent.filter((m) => JSON.parse(m.Body!).job_id === [...ids][0]);
     expect(forJob).toHaveLength(1);
-    expect(forJob[0]!.Attributes).toMatchObject({ MessageGroupId: `${pipeline.tenantId}#burst`, MessageDeduplicationId: `${[...ids][0]}-v1` });
+    expect(forJob[0]!.Attributes).toMatchObject({
+      MessageGroupId: `${pipeline.tenantId}#burst`,
+      MessageDeduplicationId: `${[...ids][0]}-v1`,
+    });
   });
 
   it('stores a job with publish_at in the future as scheduled', async () => {
@@ -116,7 +119,11 @@ describe('POST /v1/pins refuses what it cannot store, and stores exactly what it
     // JSON.parse rounds it to 12345678901234567000, and the DynamoDB document client refuses numbers beyond 2^53.
     ['an integer beyond 2^53 in metadata', withRaw('"metadata":{"post_id":12345678901234567890}'), 'metadata.post_id'],
     ['metadata 40 levels deep, under 2 KB', withRaw(`"metadata":${JSON.stringify(nested(40))}`), `metadata${'.a'.repeat(30)}`],
-    ['a key-frame time of 1e300', JSON.stringify(pin({ media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1e300 } })), 'media_source.cover_image_key_frame_time'],
+    [
+      'a key-frame time of 1e300',
+      JSON.stringify(pin({ media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 1e300 } })),
+      'media_source.cover_image_key_frame_time',
+    ],
     ['negative zero in metadata', withRaw('"metadata":{"n":-0}'), 'metadata.n'],
     ['a number below 1e-130 in metadata', withRaw('"metadata":{"n":1e-200}'), 'metadata.n'],
     ['1e400 (Infinity) in metadata', withRaw('"metadata":{"n":1e400}'), 'metadata.n'],
@@ -131,7 +138,10 @@ describe('POST /v1/pins refuses what it cannot store, and stores exactly what it
     const key = `unstorable-${path}-${body.length}`;
     const answer = await post(key, body);
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 'validation_error', details: expect.arrayContaining([expect.objectContaining({ path })]) });
+    expect(answer.body.error).toMatchObject({
+      code: 'validation_error',
+      details: expect.arrayContaining([expect.objectContaining({ path })]),
+    });
   });
 
   it('stores the deepest, largest and smallest values it accepts and reads them back unchanged', async () => {
@@ -145,7 +155,10 @@ describe('POST /v1/pins refuses what it cannot store, and stores exactly what it
       empty: { o: {}, l: [], s: '' },
       deep: nested(29), // metadata itself is level 1
     };
-    const pinSent = pin({ title: '𝄞'.repeat(100), media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 2.5 } });
+    const pinSent = pin({
+      title: '𝄞'.repeat(100),
+      media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 2.5 },
+    });
     const created = await api('POST', '/v1/pins', { body: { ...pinSent, metadata }, headers: { 'Idempotency-Key': 'storable-extremes' } });
     expect(created.status).toBe(202);
     const read = await api('GET', `/v1/jobs/${created.body.id}`);
@@ -165,10 +178,17 @@ describe('GET /v1/jobs', () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       const account = i % 2 === 0 ? 'a1' : 'a2';
-      const created = await mine('POST', '/v1/pins', { body: pin({ account_id: account, title: `n${i}` }), headers: { 'Idempotency-Key': `list-${i}` } });
+      const created = await mine('POST', '/v1/pins', {
+        body: pin({ account_id: account, title: `n${i}` }),
+        headers: { 'Idempotency-Key': `list-${i}` },
+      });
       ids.push(created.body.id);
       const createdAt = Date.parse(created.body.created_at);
-      await waitFor(() => Date.now(), { until: (now) => now > createdAt, what: 'the clock to pass the last created_at (distinct sort keys)', everyMs: 1 });
+      await waitFor(() => Date.now(), {
+        until: (now) => now > createdAt,
+        what: 'the clock to pass the last created_at (distinct sort keys)',
+        everyMs: 1,
+      });
     }
     await mine('POST', `/v1/jobs/${ids[0]}/cancel`);
 
@@ -226,7 +246,9 @@ describe('tenant isolation', () => {
     expect((await b('GET', '/v1/accounts/acme-main')).status).toBe(404);
     expect((await b('GET', '/v1/jobs')).body.items).toEqual([]);
     // B's POST with the same key and account is B's own concern: the account is not B's.
-    expect((await b('POST', '/v1/pins', { body: pin({ title: 'A only' }), headers: { 'Idempotency-Key': 'isolation-1' } })).status).toBe(404);
+    expect((await b('POST', '/v1/pins', { body: pin({ title: 'A only' }), headers: { 'Idempotency-Key': 'isolation-1' } })).status).toBe(
+      404,
+    );
 
     // A cursor minted for A's listing is refused to B rather than paging through A's partition.
     const aPage = await api('GET', '/v1/jobs?limit=1');
@@ -261,7 +283,11 @@ describe('accounts', () => {
     });
     expect(JSON.stringify(read.body)).not.toContain('SECRET');
 
-    const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const dynamo = new DynamoDBClient({
+      endpoint: pipeline.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     for (const table of [pipeline.tableNames.jobs, pipeline.tableNames.tenants]) {
       const scan = await dynamo.send(new ScanCommand({ TableName: table }));
       expect(JSON.stringify(scan.Items)).not.toContain('SECRET');
@@ -273,7 +299,14 @@ describe('accounts', () => {
 
   it('replaces the connection on a second PUT and keeps created_at', async () => {
     const before = await api('GET', '/v1/accounts/acme-main');
-    const replaced = await api('PUT', '/v1/accounts/acme-main', { body: { access_token: `${ACCESS_TOKEN}-v2`, refresh_token: REFRESH_TOKEN, expires_at: '2030-01-01T00:00:00Z', rate_limit_per_minute: 60 } });
+    const replaced = await api('PUT', '/v1/accounts/acme-main', {
+      body: {
+        access_token: `${ACCESS_TOKEN}-v2`,
+        refresh_token: REFRESH_TOKEN,
+        expires_at: '2030-01-01T00:00:00Z',
+        rate_limit_per_minute: 60,
+      },
+    });
     expect(replaced.status).toBe(200);
     expect(replaced.body.created_at).toBe(before.body.created_at);
     const current = pipeline.secrets.secrets().find((s) => s.name.endsWith(`/${pipeline.tenantId}/acme-main`));
@@ -296,12 +329,21 @@ describe('input never echoed, paths that cannot be decoded', () => {
   it('answers unparseable JSON without quoting the body, even when it holds a token', async () => {
     const token = 'pina_Zq8XkW3vR7tYb2';
     const pieces = Array.from({ length: token.length - 4 }, (_, i) => token.slice(i, i + 5));
-    for (const rawBody of [`{"access_token":${token}}`, `${token}`, `{"access_token":"${token}"}}`, `{"access_token":"${token}`, `{"access_token":"${token}\u0001"}`]) {
+    for (const rawBody of [
+      `{"access_token":${token}}`,
+      `${token}`,
+      `{"access_token":"${token}"}}`,
+      `{"access_token":"${token}`,
+      `{"access_token":"${token}\u0001"}`,
+    ]) {
       const answer = await api('PUT', '/v1/accounts/acme-main', { rawBody });
       expect(answer.status).toBe(400);
       expect(answer.body.error).toMatchObject({ code: 'validation_error', details: [{ path: '(root)' }] });
       const text = JSON.stringify(answer.body);
-      expect(pieces.filter((piece) => text.includes(piece)), rawBody).toEqual([]);
+      expect(
+        pieces.filter((piece) => text.includes(piece)),
+        rawBody,
+      ).toEqual([]);
     }
   });
 

@@ -52,7 +52,10 @@ function failPutEvents(count: number, when: 'before' | 'after'): { remaining: ()
       if (context.commandName !== 'PutEventsCommand' || left <= 0) return next(args);
       left--;
       if (when === 'after') await next(args);
-      throw Object.assign(new Error(`injected: EventBridge failed ${when} accepting the events`), { name: 'InternalException', $fault: 'server' });
+      throw Object.assign(new Error(`injected: EventBridge failed ${when} accepting the events`), {
+        name: 'InternalException',
+        $fault: 'server',
+      });
     },
     { step: 'initialize', name: 'injectPutEventsFailure', override: true },
   );
@@ -62,7 +65,9 @@ function failPutEvents(count: number, when: 'before' | 'after'): { remaining: ()
 /** Connects the sandbox's demo user as account `demo` (or another sandbox user's tokens as `accountId`). */
 async function connect(p: Pipeline, accountId = 'demo', tokens: { accessToken: string; refreshToken: string } = SANDBOX_DEMO_USER) {
   const api = callerFor(p, p.apiKey);
-  const put = await api('PUT', `/v1/accounts/${accountId}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } });
+  const put = await api('PUT', `/v1/accounts/${accountId}`, {
+    body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken },
+  });
   expect(put.status).toBe(200);
   return api;
 }
@@ -78,7 +83,11 @@ async function submit(p: Pipeline, key: string, accountId = 'demo', boardId: str
 }
 
 async function outboxMarked(p: Pipeline, jobId: string): Promise<boolean> {
-  const dynamo = new DynamoDBClient({ endpoint: p.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const dynamo = new DynamoDBClient({
+    endpoint: p.endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const item = await dynamo.send(
     new GetItemCommand({ TableName: p.tableNames.jobs, Key: { pk: { S: `JOB#${p.tenantId}#${jobId}` } }, ConsistentRead: true }),
   );
@@ -140,13 +149,19 @@ describe('job events', () => {
     });
     expect(detailOf(events[2]!).data.job).toEqual(job);
     const text = JSON.stringify(events);
-    for (const secret of [SANDBOX_DEMO_USER.accessToken, SANDBOX_DEMO_USER.refreshToken, 'secretsmanager', 'access_token', 'refresh_token']) {
+    for (const secret of [
+      SANDBOX_DEMO_USER.accessToken,
+      SANDBOX_DEMO_USER.refreshToken,
+      'secretsmanager',
+      'access_token',
+      'refresh_token',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(await outboxMarked(pipeline, job.id)).toBe(false);
   });
 
-  it('20 jobs: 60 events, each job\'s in order (and the time from status change to the bus)', async () => {
+  it("20 jobs: 60 events, each job's in order (and the time from status change to the bus)", async () => {
     pipeline = await testPipeline({ pacing: { accountPerMinute: 6000, appPerSecond: 100 } });
     const accepted = new Map<string, number>();
     pipeline.events.onEvent((e) => void accepted.set(e.event.id, Date.now()));
@@ -154,7 +169,9 @@ describe('job events', () => {
     await connect(pipeline, 'second', pipeline.sandbox!.addUser({ username: 'second', boards: ['2222222222'] }));
 
     const jobs = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? submit(pipeline!, `events-load-${i}`) : submit(pipeline!, `events-load-${i}`, 'second', '2222222222'))),
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 ? submit(pipeline!, `events-load-${i}`) : submit(pipeline!, `events-load-${i}`, 'second', '2222222222'),
+      ),
     );
     for (const job of jobs) expect((await waitForJob(api, job.id)).status).toBe('succeeded');
     await pipeline.relayDrained(20_000);
@@ -176,12 +193,18 @@ describe('job events', () => {
     expect(eventsOf(pipeline, job.id)).toEqual([]);
 
     // Act
-    const sent = await sweepUntil(pipeline, async () => eventsOf(pipeline!, job.id).length > 0, 'a sweep past the grace to publish job.queued');
+    const sent = await sweepUntil(
+      pipeline,
+      async () => eventsOf(pipeline!, job.id).length > 0,
+      'a sweep past the grace to publish job.queued',
+    );
     expect(sent.filter((n) => n > 0)).toEqual([1]);
 
     // Assess
     const events = eventsOf(pipeline, job.id);
-    expect(events.map((e) => [e.event['detail-type'], detailOf(e).id])).toEqual([['job.queued', eventIdFor(pipeline.tenantId, job.id, job.created_at, 1)]]);
+    expect(events.map((e) => [e.event['detail-type'], detailOf(e).id])).toEqual([
+      ['job.queued', eventIdFor(pipeline.tenantId, job.id, job.created_at, 1)],
+    ]);
     expect(detailOf(events[0]!).data.job).toEqual(job);
     expect(await outboxMarked(pipeline, job.id)).toBe(false);
     expect(await pipeline.sweepNow()).toBe(0);
@@ -189,21 +212,37 @@ describe('job events', () => {
   });
 
   it('no relay while the job runs to the end: every status change is still published, in order, by the sweeper', async () => {
-    pipeline = await testPipeline({ relay: false, sweeper: { intervalMs: 3_600_000, graceSeconds: 1 }, pacing: { accountPerMinute: 600, appPerSecond: 100 } });
+    pipeline = await testPipeline({
+      relay: false,
+      sweeper: { intervalMs: 3_600_000, graceSeconds: 1 },
+      pacing: { accountPerMinute: 600, appPerSecond: 100 },
+    });
     const api = await connect(pipeline);
     const created = await submit(pipeline, 'events-moved-on');
 
     // The message (and job.queued): the worker takes it from there.
-    const first = await sweepUntil(pipeline, async () => eventsOf(pipeline!, created.id).length > 0, 'a sweep past the grace to send the job');
+    const first = await sweepUntil(
+      pipeline,
+      async () => eventsOf(pipeline!, created.id).length > 0,
+      'a sweep past the grace to send the job',
+    );
     expect(first.filter((n) => n > 0)).toEqual([1]);
     const job = await waitForJob(api, created.id);
-    const rest = await sweepUntil(pipeline, async () => !(await outboxMarked(pipeline!, job.id)), 'sweeps to publish the events of running and succeeded');
+    const rest = await sweepUntil(
+      pipeline,
+      async () => !(await outboxMarked(pipeline!, job.id)),
+      'sweeps to publish the events of running and succeeded',
+    );
     expect(rest.every((n) => n === 0)).toBe(true); // a terminal job owes no message
 
     expect(job.status).toBe('succeeded');
     const events = eventsOf(pipeline, job.id);
     expect(events.map((e) => [e.event['detail-type'], detailOf(e).id, detailOf(e).created_at])).toEqual(
-      job.status_history.map((change, i) => [`job.${change.status}`, eventIdFor(pipeline!.tenantId, job.id, job.created_at, i + 1), change.at]),
+      job.status_history.map((change, i) => [
+        `job.${change.status}`,
+        eventIdFor(pipeline!.tenantId, job.id, job.created_at, i + 1),
+        change.at,
+      ]),
     );
     expect(events.map((e) => e.event['detail-type'])).toEqual(['job.queued', 'job.running', 'job.succeeded']);
     expect(await outboxMarked(pipeline, job.id)).toBe(false);
@@ -225,7 +264,11 @@ describe('job events', () => {
     ]);
     expect(await outboxMarked(pipeline, job.id)).toBe(true);
 
-    const sent = await sweepUntil(pipeline, async () => eventsOf(pipeline!, job.id).length > 0, 'a sweep past the grace to publish job.queued');
+    const sent = await sweepUntil(
+      pipeline,
+      async () => eventsOf(pipeline!, job.id).length > 0,
+      'a sweep past the grace to publish job.queued',
+    );
     expect(sent.every((n) => n === 0)).toBe(true); // the message was sent and confirmed before the publish failed
 
     expect(eventsOf(pipeline, job.id).map((e) => detailOf(e).id)).toEqual([eventIdFor(pipeline.tenantId, job.id, job.created_at, 1)]);
@@ -258,7 +301,11 @@ describe('job events', () => {
     await waitFor(() => eventsOf(pipeline!, job.id).length, { until: (n) => n === 1, what: 'job.queued on the bus', timeoutMs: 10_000 });
 
     // A reconciliation within the job's 1 s grace examines nothing: reconcile until one takes the job.
-    const reconciled = await waitFor(() => pipeline!.reconcileNow(), { until: (r) => r.examined > 0, what: 'a reconciliation past the grace', timeoutMs: 10_000 });
+    const reconciled = await waitFor(() => pipeline!.reconcileNow(), {
+      until: (r) => r.examined > 0,
+      what: 'a reconciliation past the grace',
+      timeoutMs: 10_000,
+    });
     expect(reconciled).toMatchObject({ redispatched: 1 });
     await pipeline.relayDrained(20_000);
 

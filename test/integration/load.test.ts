@@ -44,7 +44,13 @@ async function submitMany(jobs: Array<{ user: string; board: string; key: string
     const batch = await Promise.all(
       jobs.slice(i, i + 20).map(({ user, board, key }) =>
         api('POST', '/v1/pins', {
-          body: { account_id: user, board_id: board, title: key, link: `https://shop.example.com/${key}`, media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` } },
+          body: {
+            account_id: user,
+            board_id: board,
+            title: key,
+            link: `https://shop.example.com/${key}`,
+            media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` },
+          },
           headers: { 'Idempotency-Key': key },
         }),
       ),
@@ -98,7 +104,9 @@ describe('pacing', () => {
     expect(peak).toBeLessThanOrEqual(LIMIT);
     const span = (sent.at(-1)!.at - sent[0]!.at) / 60_000;
     const ratePerMinute = (sent.length - 1) / span;
-    console.info(`pacing: ${sent.length} creates over ${(span * 60).toFixed(1)} s = ${ratePerMinute.toFixed(1)}/min (${((100 * ratePerMinute) / LIMIT).toFixed(1)} % of ${LIMIT}); peak ${peak} in a 60 s window`);
+    console.info(
+      `pacing: ${sent.length} creates over ${(span * 60).toFixed(1)} s = ${ratePerMinute.toFixed(1)}/min (${((100 * ratePerMinute) / LIMIT).toFixed(1)} % of ${LIMIT}); peak ${peak} in a 60 s window`,
+    );
     expect(ratePerMinute).toBeGreaterThanOrEqual(0.95 * LIMIT);
   }, 300_000);
 });
@@ -122,7 +130,9 @@ describe('chaos', () => {
     sandbox.clearFaults();
 
     const byStatus = jobs.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.status]: (acc[j.status] ?? 0) + 1 }), {});
-    const outcomes = jobs.flatMap((j) => j.attempts.map((a) => a.outcome)).reduce<Record<string, number>>((acc, o) => ({ ...acc, [String(o)]: (acc[String(o)] ?? 0) + 1 }), {});
+    const outcomes = jobs
+      .flatMap((j) => j.attempts.map((a) => a.outcome))
+      .reduce<Record<string, number>>((acc, o) => ({ ...acc, [String(o)]: (acc[String(o)] ?? 0) + 1 }), {});
     console.info(`chaos: ${jobs.length} jobs ${JSON.stringify(byStatus)}; attempt outcomes ${JSON.stringify(outcomes)}`);
 
     // Every intent published exactly once: one pin per job, the pin the job reports.
@@ -130,7 +140,12 @@ describe('chaos', () => {
       const pins = sandbox.pins({ boardId: u.board });
       const titles = pins.map((p) => p.title).sort();
       expect(titles).toEqual([...new Set(titles)]); // zero duplicates
-      expect(titles).toEqual(intents.filter((i) => i.user === u.user).map((i) => i.key).sort());
+      expect(titles).toEqual(
+        intents
+          .filter((i) => i.user === u.user)
+          .map((i) => i.key)
+          .sort(),
+      );
       expect(maxInWindow(creates(u.user))).toBeLessThanOrEqual(LIMIT);
       // No 429 from Pinterest's own limiter: the only 429s were injected.
       expect(creates(u.user).filter((r) => r.status === 429 && !r.fault)).toHaveLength(0);
@@ -138,8 +153,19 @@ describe('chaos', () => {
     expect(byStatus['succeeded']).toBe(300);
     for (const j of jobs) expect(j.result!.pin_id).toBe(sandbox.pins().find((p) => p.title === j.pin.title)!.id);
     expect(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)).toHaveLength(0);
-    const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const running = await dynamo.send(new ScanCommand({ TableName: pipeline.tableNames.jobs, FilterExpression: '#s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': { S: 'running' } } }));
+    const dynamo = new DynamoDBClient({
+      endpoint: pipeline.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const running = await dynamo.send(
+      new ScanCommand({
+        TableName: pipeline.tableNames.jobs,
+        FilterExpression: '#s = :r',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':r': { S: 'running' } },
+      }),
+    );
     expect(running.Count).toBe(0);
   }, 600_000);
 });

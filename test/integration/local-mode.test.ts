@@ -64,7 +64,7 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const visit = (p: number) => {
-    for (const [child, parent] of parents) if (parent === p) (found.push(child), visit(child));
+    for (const [child, parent] of parents) if (parent === p) found.push(child), visit(child);
   };
   visit(pid);
   return found;
@@ -103,7 +103,11 @@ async function ctrlC(running: Running): Promise<number | null> {
 /** The "Try it:" block npm start prints, as the shell commands a user would paste. */
 function printedCurls(output: string): string[] {
   const block = output.split('Try it:\n')[1]!.split('\n\n')[0]!;
-  return block.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl'));
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('curl'));
 }
 
 describe('npm start', () => {
@@ -134,7 +138,11 @@ describe('npm start', () => {
     const ports = [Number(new URL(local.apiUrl).port), Number(new URL(state.dynamodbEndpoint).port)];
     expect(await ctrlC(local)).toBe(0);
     // Children exit on their own signal/stdin close; give them a moment (esbuild's service, the JVM).
-    await waitFor(() => children.filter(alive).map(commandOf), { until: (left) => left.length === 0, what: 'every process npm start started to exit', timeoutMs: 5_000 });
+    await waitFor(() => children.filter(alive).map(commandOf), {
+      until: (left) => left.length === 0,
+      what: 'every process npm start started to exit',
+      timeoutMs: 5_000,
+    });
     expect(children.filter(alive).map(commandOf)).toEqual([]);
     for (const port of ports) expect(await listening(port)).toBe(false);
     expect(existsSync(local.stateFile)).toBe(false);
@@ -144,16 +152,29 @@ describe('npm start', () => {
     const dataDir = join(scratch, 'data');
     const first = await startLocal(['--data', dataDir], { LOCAL_API_KEY: 'prk_local_fixed_key_for_restart_test' });
     const headers = { Authorization: 'Bearer prk_local_fixed_key_for_restart_test', 'Content-Type': 'application/json' };
-    expect((await fetch(`${first.apiUrl}/v1/accounts/keep`, { method: 'PUT', headers, body: JSON.stringify({ access_token: 'kept-token' }) })).status).toBe(200);
-    const body = JSON.stringify({ account_id: 'keep', board_id: '1', media_source: { source_type: 'image_url', url: 'https://e.com/a.jpg' } });
-    const created = (await (await fetch(`${first.apiUrl}/v1/pins`, { method: 'POST', headers: { ...headers, 'Idempotency-Key': 'survives' }, body })).json()) as { id: string };
+    expect(
+      (await fetch(`${first.apiUrl}/v1/accounts/keep`, { method: 'PUT', headers, body: JSON.stringify({ access_token: 'kept-token' }) }))
+        .status,
+    ).toBe(200);
+    const body = JSON.stringify({
+      account_id: 'keep',
+      board_id: '1',
+      media_source: { source_type: 'image_url', url: 'https://e.com/a.jpg' },
+    });
+    const created = (await (
+      await fetch(`${first.apiUrl}/v1/pins`, { method: 'POST', headers: { ...headers, 'Idempotency-Key': 'survives' }, body })
+    ).json()) as { id: string };
     expect(await ctrlC(first)).toBe(0);
 
     const second = await startLocal(['--data', dataDir], { LOCAL_API_KEY: 'prk_local_fixed_key_for_restart_test' });
     const job = await fetch(`${second.apiUrl}/v1/jobs/${created.id}`, { headers });
     expect(job.status).toBe(200);
     expect((await fetch(`${second.apiUrl}/v1/accounts/keep`, { headers })).status).toBe(200);
-    const replay = await fetch(`${second.apiUrl}/v1/pins`, { method: 'POST', headers: { ...headers, 'Idempotency-Key': 'survives' }, body });
+    const replay = await fetch(`${second.apiUrl}/v1/pins`, {
+      method: 'POST',
+      headers: { ...headers, 'Idempotency-Key': 'survives' },
+      body,
+    });
     expect(replay.status).toBe(200);
     const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { value: string }[];
     expect(secrets.some((s) => s.value.includes('kept-token'))).toBe(true);

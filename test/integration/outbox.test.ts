@@ -46,7 +46,11 @@ async function messagesFor(p: Pipeline, jobId: string) {
 }
 
 async function pendingMarker(p: Pipeline, jobId: string): Promise<boolean> {
-  const dynamo = new DynamoDBClient({ endpoint: p.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const dynamo = new DynamoDBClient({
+    endpoint: p.endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const item = await dynamo.send(
     new GetItemCommand({ TableName: p.tableNames.jobs, Key: { pk: { S: `JOB#${p.tenantId}#${jobId}` } }, ConsistentRead: true }),
   );
@@ -59,7 +63,11 @@ async function pendingMarker(p: Pipeline, jobId: string): Promise<boolean> {
  * 1 s grace sends nothing and changes nothing, so this waits for the grace without guessing its end.
  */
 function sweepOnceGraceIsOver(p: Pipeline): Promise<number> {
-  return waitFor(() => p.sweepNow(), { until: (sent) => sent > 0, what: 'a sweep that re-sends the job (once its 1 s grace is over)', timeoutMs: 10_000 });
+  return waitFor(() => p.sweepNow(), {
+    until: (sent) => sent > 0,
+    what: 'a sweep that re-sends the job (once its 1 s grace is over)',
+    timeoutMs: 10_000,
+  });
 }
 
 describe('outbox', () => {
@@ -97,7 +105,10 @@ describe('outbox', () => {
 
     const parked = await drainQueue(pipeline, pipeline.queueUrls.outboxDlq);
     expect(parked).toHaveLength(1);
-    expect(JSON.parse(parked[0]!.Body!)).toMatchObject({ condition: 'RetryAttemptsExhausted', keys: [{ pk: { S: `JOB#${pipeline.tenantId}#${jobId}` } }] });
+    expect(JSON.parse(parked[0]!.Body!)).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      keys: [{ pk: { S: `JOB#${pipeline.tenantId}#${jobId}` } }],
+    });
     expect(await messagesFor(pipeline, jobId)).toHaveLength(0);
 
     expect(await sweepOnceGraceIsOver(pipeline)).toBe(1);

@@ -46,7 +46,13 @@ async function submit(accountId: string, boardId: string, keys: string[]): Promi
   return Promise.all(
     keys.map(async (key) => {
       const created = await api('POST', '/v1/pins', {
-        body: { account_id: accountId, board_id: boardId, title: key, link: `https://shop.example.com/${key}`, media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` } },
+        body: {
+          account_id: accountId,
+          board_id: boardId,
+          title: key,
+          link: `https://shop.example.com/${key}`,
+          media_source: { source_type: 'image_url', url: `https://cdn.example.com/${key}.jpg` },
+        },
         headers: { 'Idempotency-Key': key },
       });
       expect(created.status).toBe(202);
@@ -55,14 +61,19 @@ async function submit(accountId: string, boardId: string, keys: string[]): Promi
   );
 }
 
-const creates = (user: string): SandboxRequestLog[] => sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins');
+const creates = (user: string): SandboxRequestLog[] =>
+  sandbox.requests().filter((r) => r.user === user && r.method === 'POST' && r.path === '/v5/pins');
 
 describe('a 429 with Retry-After holds the whole account', () => {
   it('no create for the account until it passes (not only the job that got it), then the backlog resumes at rate', async () => {
     const { accountId, boardId, user } = await account(120);
     sandbox.inject({ kind: 'rate_limit', retryAfterSeconds: 4 }, { nth: 3, match: { user } });
 
-    const jobs = await submit(accountId, boardId, Array.from({ length: 10 }, (_, i) => `held-${i}`));
+    const jobs = await submit(
+      accountId,
+      boardId,
+      Array.from({ length: 10 }, (_, i) => `held-${i}`),
+    );
     const done = await Promise.all(jobs.map((j) => waitForJob(api, j.id, 60_000)));
 
     expect(done.every((j) => j.status === 'succeeded')).toBe(true);
@@ -84,15 +95,23 @@ describe('reads and writes have separate budgets', () => {
     // The first create happens but its answer is lost (unknown): the retry must list the board first.
     sandbox.inject({ kind: 'drop_after_create' }, { match: { user } });
     const [lost] = await submit(accountId, boardId, ['verify-me']);
-    await waitFor(async () => ((await api('GET', `/v1/jobs/${lost!.id}`)).body as Job).status, { until: (status) => status === 'retry_scheduled', what: 'the unknown outcome', timeoutMs: 20_000 });
+    await waitFor(async () => ((await api('GET', `/v1/jobs/${lost!.id}`)).body as Job).status, {
+      until: (status) => status === 'retry_scheduled',
+      what: 'the unknown outcome',
+      timeoutMs: 20_000,
+    });
 
     // Its verification listing is refused (429 code 8, no Retry-After); meanwhile other jobs of the account go on creating.
     sandbox.inject({ kind: 'rate_limit' }, { match: { user, path: '/v5/boards/.*/pins' } });
-    const listed429 = await waitFor(
-      async () => sandbox.requests().find((r) => r.user === user && r.method === 'GET' && r.status === 429),
-      { what: 'the listing 429', timeoutMs: 30_000 },
+    const listed429 = await waitFor(async () => sandbox.requests().find((r) => r.user === user && r.method === 'GET' && r.status === 429), {
+      what: 'the listing 429',
+      timeoutMs: 30_000,
+    });
+    const others = await submit(
+      accountId,
+      boardId,
+      Array.from({ length: 10 }, (_, i) => `meanwhile-${i}`),
     );
-    const others = await submit(accountId, boardId, Array.from({ length: 10 }, (_, i) => `meanwhile-${i}`));
     const rate = await api('GET', `/v1/accounts/${accountId}/rate`);
     const othersDone = await Promise.all(others.map((j) => waitForJob(api, j.id, 30_000)));
 
@@ -114,8 +133,16 @@ describe('reads and writes have separate budgets', () => {
 describe('fairness', () => {
   it('a hot account’s backlog does not delay another account’s first attempt by more than a few seconds', async () => {
     const hot = await account(60);
-    await submit(hot.accountId, hot.boardId, Array.from({ length: 40 }, (_, i) => `hot-${i}`));
-    await waitFor(() => creates(hot.user).length, { until: (n) => n >= 3, what: 'the hot backlog to start (3 creates)', timeoutMs: 20_000 });
+    await submit(
+      hot.accountId,
+      hot.boardId,
+      Array.from({ length: 40 }, (_, i) => `hot-${i}`),
+    );
+    await waitFor(() => creates(hot.user).length, {
+      until: (n) => n >= 3,
+      what: 'the hot backlog to start (3 creates)',
+      timeoutMs: 20_000,
+    });
 
     const cold = await Promise.all([account(60), account(60), account(60)]);
     const submittedAt = Date.now();

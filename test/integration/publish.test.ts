@@ -103,7 +103,15 @@ describe('publishing', () => {
     expect(job.attempt_count).toBe(3);
     expect(job.attempts.map((a) => a.outcome)).toEqual(['retry_now', 'retry_now', 'succeeded']);
     expect(job.status_history.map((h) => h.status)).toEqual([
-      'queued', 'running', 'retry_scheduled', 'queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded',
+      'queued',
+      'running',
+      'retry_scheduled',
+      'queued',
+      'running',
+      'retry_scheduled',
+      'queued',
+      'running',
+      'succeeded',
     ]);
     // Full jitter: delay n is drawn from (0, base × 2^(n−1)] whole seconds, base 0.5 s here.
     for (const [i, a] of job.attempts.slice(0, 2).entries()) {
@@ -146,10 +154,27 @@ describe('publishing', () => {
     const created = await submit(accountId, boardId, 'dup-delivery');
     const sqs = sqsOf(pipeline);
     const body = JSON.stringify({ job_id: created.id, tenant_id: pipeline.tenantId, version: 1 });
-    await waitFor(() => createsOf(user).length, { until: (n) => n > 0, what: 'the first delivery to be mid-attempt (its create held by Pinterest for 1 s)' });
+    await waitFor(() => createsOf(user).length, {
+      until: (n) => n > 0,
+      what: 'the first delivery to be mid-attempt (its create held by Pinterest for 1 s)',
+    });
     await Promise.all([
-      sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: `${pipeline.tenantId}#${accountId}`, MessageDeduplicationId: 'dup-a' })),
-      sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrls.publish, MessageBody: body, MessageGroupId: 'another-group', MessageDeduplicationId: 'dup-b' })),
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: pipeline.queueUrls.publish,
+          MessageBody: body,
+          MessageGroupId: `${pipeline.tenantId}#${accountId}`,
+          MessageDeduplicationId: 'dup-a',
+        }),
+      ),
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: pipeline.queueUrls.publish,
+          MessageBody: body,
+          MessageGroupId: 'another-group',
+          MessageDeduplicationId: 'dup-b',
+        }),
+      ),
     ]);
     await settle(created.id);
     await waitForPipelineIdle(pipeline); // both copies handled, nothing held back for later

@@ -41,9 +41,18 @@ async function submitted(p: Pipeline, api: Caller): Promise<{ job: Job; boardId:
   users++;
   const boardId = `${700000 + users}`;
   const tokens = p.sandbox!.addUser({ username: `stranded${users}`, boards: [boardId] });
-  expect((await api('PUT', `/v1/accounts/stranded-${users}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } })).status).toBe(200);
+  expect(
+    (await api('PUT', `/v1/accounts/stranded-${users}`, { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } }))
+      .status,
+  ).toBe(200);
   const created = await api('POST', '/v1/pins', {
-    body: { account_id: `stranded-${users}`, board_id: boardId, title: `stranded ${users}`, link: `https://e.com/s/${users}`, media_source: { source_type: 'image_url', url: 'https://e.com/s.jpg' } },
+    body: {
+      account_id: `stranded-${users}`,
+      board_id: boardId,
+      title: `stranded ${users}`,
+      link: `https://e.com/s/${users}`,
+      media_source: { source_type: 'image_url', url: 'https://e.com/s.jpg' },
+    },
     headers: { 'Idempotency-Key': `stranded-${users}` },
   });
   expect(created.status).toBe(202);
@@ -56,7 +65,14 @@ async function takeMessage(p: Pipeline, queueUrl: string, jobId: string): Promis
   const sqs = sqsOf(p);
   return waitFor(
     async () => {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }));
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       const mine = (out.Messages ?? []).find((m) => JSON.parse(m.Body!).job_id === jobId);
       if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: mine.ReceiptHandle! }));
       return mine;
@@ -70,7 +86,11 @@ async function deadLetter(p: Pipeline, from: string, to: string, jobId: string):
   const message = await takeMessage(p, from, jobId);
   const group = message.Attributes?.['MessageGroupId'];
   await sqsOf(p).send(
-    new SendMessageCommand({ QueueUrl: to, MessageBody: message.Body!, ...(group ? { MessageGroupId: group, MessageDeduplicationId: `${message.MessageId}-dlq` } : {}) }),
+    new SendMessageCommand({
+      QueueUrl: to,
+      MessageBody: message.Body!,
+      ...(group ? { MessageGroupId: group, MessageDeduplicationId: `${message.MessageId}-dlq` } : {}),
+    }),
   );
 }
 
@@ -108,11 +128,31 @@ describe('stranded jobs are moved again', () => {
     const startedAt = new Date();
     const running = transition(queued, 'running', startedAt, {
       attempt_count: 1,
-      attempts: [{ number: 1, started_at: startedAt.toISOString(), finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null }],
+      attempts: [
+        {
+          number: 1,
+          started_at: startedAt.toISOString(),
+          finished_at: null,
+          outcome: null,
+          http_status: null,
+          error_code: null,
+          error_message: null,
+          retry_at: null,
+        },
+      ],
     });
     const retryAt = new Date(startedAt.getTime() + 2_000).toISOString();
     const waiting = transition(running, 'retry_scheduled', startedAt, {
-      attempts: [{ ...running.job.attempts[0]!, finished_at: startedAt.toISOString(), outcome: 'retry_now', http_status: 503, error_message: 'Service Unavailable', retry_at: retryAt }],
+      attempts: [
+        {
+          ...running.job.attempts[0]!,
+          finished_at: startedAt.toISOString(),
+          outcome: 'retry_now',
+          http_status: 503,
+          error_message: 'Service Unavailable',
+          retry_at: retryAt,
+        },
+      ],
       next_attempt_at: retryAt,
     });
     expect(await jobs.replace(waiting, queued.version)).toBe(true);
@@ -159,7 +199,18 @@ describe('stranded jobs are moved again', () => {
     const claimed = {
       ...transition(queued, 'running', startedAt, {
         attempt_count: 1,
-        attempts: [{ number: 1, started_at: startedAt.toISOString(), finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null }],
+        attempts: [
+          {
+            number: 1,
+            started_at: startedAt.toISOString(),
+            finished_at: null,
+            outcome: null,
+            http_status: null,
+            error_code: null,
+            error_message: null,
+            retry_at: null,
+          },
+        ],
       }),
       leaseUntil: new Date(startedAt.getTime() + 1_000).toISOString(),
     };
@@ -184,7 +235,11 @@ describe('bounds and poison', () => {
     const done = await waitForJob(api, job.id, 20_000);
 
     expect(done.status).toBe('failed');
-    expect(done.failure).toMatchObject({ route: 'engineering', reason: 'stranded', remediation: expect.stringMatching(/dead-letter queue alarms.*requeue/) });
+    expect(done.failure).toMatchObject({
+      route: 'engineering',
+      reason: 'stranded',
+      remediation: expect.stringMatching(/dead-letter queue alarms.*requeue/),
+    });
     expect(kinds(done)).toEqual(['redispatched', 'redispatched', 'stranded']);
     // Each re-dispatch sent one fresh message (versions 2 and 3) next to the original one, which is stale.
     const versions: number[] = [];
@@ -196,24 +251,43 @@ describe('bounds and poison', () => {
   it('parks messages that are not job messages in the poison queue, with their origin, and consumes them from the dead-letter queues', async () => {
     const { p } = await start({ intervalMs: 60_000 });
     const sqs = sqsOf(p);
-    await sqs.send(new SendMessageCommand({ QueueUrl: p.queueUrls.publishDlq, MessageBody: '{not json', MessageGroupId: 'garbage', MessageDeduplicationId: 'garbage-1' }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: p.queueUrls.publishDlq,
+        MessageBody: '{not json',
+        MessageGroupId: 'garbage',
+        MessageDeduplicationId: 'garbage-1',
+      }),
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl: p.queueUrls.delayDlq, MessageBody: JSON.stringify({ hello: 'world' }) }));
 
     const collected: Message[] = [];
     const parked = await waitFor(
       async () => {
         const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: p.queueUrls.poison, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+          new ReceiveMessageCommand({
+            QueueUrl: p.queueUrls.poison,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: 300,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+          }),
         );
         collected.push(...(out.Messages ?? []));
         return collected.length >= 2 && collected;
       },
       { what: 'two parked poison messages', timeoutMs: 15_000 },
     );
-    const attrs = (m: Message): Record<string, string | undefined> => Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    const attrs = (m: Message): Record<string, string | undefined> =>
+      Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
     const seen: Array<Record<string, string | undefined>> = parked.map((m) => ({ body: m.Body, ...attrs(m) }));
     expect(seen.sort((a, b) => (a['source_queue'] ?? '').localeCompare(b['source_queue'] ?? ''))).toEqual([
-      { body: '{"hello":"world"}', source_queue: 'delay', source_message_id: expect.any(String), reason: expect.stringContaining('not a job message') },
+      {
+        body: '{"hello":"world"}',
+        source_queue: 'delay',
+        source_message_id: expect.any(String),
+        reason: expect.stringContaining('not a job message'),
+      },
       {
         body: '{not json',
         source_queue: 'publish',

@@ -10,7 +10,11 @@ import { waitFor } from './wait.ts';
  * because the worker's safety (no lost message, DLQ only for poison) depends on those semantics.
  * Runs against fauxqs.
  */
-const sqs = new SQSClient({ endpoint: inject('sqsEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const sqs = new SQSClient({
+  endpoint: inject('sqsEndpoint'),
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 let poller: SqsPoller | undefined;
 
 afterEach(async () => {
@@ -26,11 +30,18 @@ async function queue(options: { fifo?: boolean; visibility?: number; dlqAfter?: 
   let dlqUrl: string | undefined;
   if (options.dlqAfter) {
     dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifoAttrs }))).QueueUrl!;
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes![
+      'QueueArn'
+    ]!;
     redrive = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: options.dlqAfter }) };
   }
   const url = (
-    await sqs.send(new CreateQueueCommand({ QueueName: `${name}${suffix}`, Attributes: { VisibilityTimeout: String(options.visibility ?? 1), ...fifoAttrs, ...redrive } }))
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${name}${suffix}`,
+        Attributes: { VisibilityTimeout: String(options.visibility ?? 1), ...fifoAttrs, ...redrive },
+      }),
+    )
   ).QueueUrl!;
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
   return { url, arn, dlqUrl };
@@ -52,7 +63,12 @@ async function send(url: string, bodies: string[], fifo = false) {
 }
 
 async function visibleCount(url: string): Promise<number> {
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
   return Number(attrs.Attributes!['ApproximateNumberOfMessages']) + Number(attrs.Attributes!['ApproximateNumberOfMessagesNotVisible']);
 }
 
@@ -63,20 +79,38 @@ const until = <T>(read: () => T | Promise<T>, done: (value: T) => boolean, what:
 describe('local SQS event source mapping', () => {
   it('delivers every message once in batches of at most 10 and deletes what succeeded', async () => {
     const q = await queue();
-    await send(q.url, Array.from({ length: 25 }, (_, i) => `m${i}`));
+    await send(
+      q.url,
+      Array.from({ length: 25 }, (_, i) => `m${i}`),
+    );
     const seen: string[] = [];
     const sizes: number[] = [];
     poller = startSqsPoller({
-      sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'test',
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
       handler: async (event: SQSEvent) => {
         sizes.push(event.Records.length);
         seen.push(...event.Records.map((r) => r.body));
-        expect(event.Records[0]).toMatchObject({ eventSource: 'aws:sqs', eventSourceARN: q.arn, attributes: { ApproximateReceiveCount: '1' } });
+        expect(event.Records[0]).toMatchObject({
+          eventSource: 'aws:sqs',
+          eventSourceARN: q.arn,
+          attributes: { ApproximateReceiveCount: '1' },
+        });
         return { batchItemFailures: [] };
       },
     });
-    await until(() => seen.length, (n) => n >= 25, 'all 25 messages handled');
-    await until(() => visibleCount(q.url), (n) => n === 0, 'the queue to be empty');
+    await until(
+      () => seen.length,
+      (n) => n >= 25,
+      'all 25 messages handled',
+    );
+    await until(
+      () => visibleCount(q.url),
+      (n) => n === 0,
+      'the queue to be empty',
+    );
     expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `m${i}`).sort());
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
   });
@@ -87,7 +121,10 @@ describe('local SQS event source mapping', () => {
     const deliveries: Array<{ body: string; receiveCount: string; at: number }> = [];
     let firstFailureAt = 0;
     poller = startSqsPoller({
-      sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'test',
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
       handler: async (event) => {
         const failures = [];
         for (const r of event.Records) {
@@ -100,8 +137,16 @@ describe('local SQS event source mapping', () => {
         return { batchItemFailures: failures };
       },
     });
-    await until(() => deliveries.filter((d) => d.body === 'bad').length, (n) => n === 2, 'the failed message to come back once');
-    await until(() => visibleCount(q.url), (n) => n === 0, 'the queue to be empty');
+    await until(
+      () => deliveries.filter((d) => d.body === 'bad').length,
+      (n) => n === 2,
+      'the failed message to come back once',
+    );
+    await until(
+      () => visibleCount(q.url),
+      (n) => n === 0,
+      'the queue to be empty',
+    );
     expect(deliveries.filter((d) => d.body.startsWith('ok'))).toHaveLength(2);
     const retry = deliveries.filter((d) => d.body === 'bad')[1]!;
     expect(retry.receiveCount).toBe('2');
@@ -114,14 +159,22 @@ describe('local SQS event source mapping', () => {
     let calls = 0;
     const errors: unknown[] = [];
     poller = startSqsPoller({
-      sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'test',
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
       onError: (e) => errors.push(e),
       handler: async () => {
         calls++;
         throw new Error('handler crashed');
       },
     });
-    await until(() => visibleCount(q.dlqUrl!), (n) => n === 1, 'the poison message in the DLQ', 20_000);
+    await until(
+      () => visibleCount(q.dlqUrl!),
+      (n) => n === 1,
+      'the poison message in the DLQ',
+      20_000,
+    );
     expect(calls).toBe(2);
     expect(errors).toHaveLength(2);
     expect(await visibleCount(q.url)).toBe(0);
@@ -132,14 +185,22 @@ describe('local SQS event source mapping', () => {
     await send(q.url, ['a1', 'b1', 'c1', 'a2', 'b2', 'c2'], true); // groups g0: a1,a2  g1: b1,b2  g2: c1,c2
     const order: string[] = [];
     poller = startSqsPoller({
-      sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'test', concurrency: 2,
+      sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'test',
+      concurrency: 2,
       handler: async (event) => {
         for (const r of event.Records) order.push(r.body);
         await new Promise((r) => setTimeout(r, 50)); // work that keeps the group's message in flight
         return { batchItemFailures: [] };
       },
     });
-    await until(() => order.length, (n) => n === 6, 'all six messages handled');
+    await until(
+      () => order.length,
+      (n) => n === 6,
+      'all six messages handled',
+    );
     for (const g of ['a', 'b', 'c']) expect(order.filter((b) => b.startsWith(g))).toEqual([`${g}1`, `${g}2`]);
   });
 });

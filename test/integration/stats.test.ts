@@ -36,9 +36,19 @@ beforeAll(async () => {
   const main = pipeline.sandbox!.addUser({ username: 'stats-main', boards: ['770001'] });
   const second = pipeline.sandbox!.addUser({ username: 'stats-second', boards: ['770002'] });
   const third = pipeline.sandbox!.addUser({ username: 'stats-other', boards: ['770003'] });
-  expect((await api('PUT', '/v1/accounts/main', { body: { access_token: main.accessToken, refresh_token: main.refreshToken, rate_limit_per_minute: 60 } })).status).toBe(200);
-  expect((await api('PUT', '/v1/accounts/second', { body: { access_token: second.accessToken, refresh_token: second.refreshToken } })).status).toBe(200);
-  expect((await other('PUT', '/v1/accounts/theirs', { body: { access_token: third.accessToken, refresh_token: third.refreshToken } })).status).toBe(200);
+  expect(
+    (
+      await api('PUT', '/v1/accounts/main', {
+        body: { access_token: main.accessToken, refresh_token: main.refreshToken, rate_limit_per_minute: 60 },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await api('PUT', '/v1/accounts/second', { body: { access_token: second.accessToken, refresh_token: second.refreshToken } })).status,
+  ).toBe(200);
+  expect(
+    (await other('PUT', '/v1/accounts/theirs', { body: { access_token: third.accessToken, refresh_token: third.refreshToken } })).status,
+  ).toBe(200);
 });
 
 afterAll(async () => {
@@ -88,7 +98,12 @@ describe('GET /v1/stats', () => {
       cancelled: byStatus('cancelled'),
     });
     expect(stats.counts).toEqual({ scheduled: 1, queued: 0, running: 0, retry_scheduled: 0, succeeded: 3, failed: 1, cancelled: 1 });
-    expect(stats).toMatchObject({ total: 6, partial_counts: [], last_hour: { succeeded: 3, failed: 1, per_minute: 0.07 }, accounts_truncated: false });
+    expect(stats).toMatchObject({
+      total: 6,
+      partial_counts: [],
+      last_hour: { succeeded: 3, failed: 1, per_minute: 0.07 },
+      accounts_truncated: false,
+    });
     expect(stats.accounts.map((a) => [a.account_id, a.connection_status, a.backlog])).toEqual([
       ['main', 'connected', { scheduled: 0, queued: 0, running: 0, retry_scheduled: 0, total: 0 }],
       ['second', 'connected', { scheduled: 1, queued: 0, running: 0, retry_scheduled: 0, total: 1 }],
@@ -101,7 +116,10 @@ describe('GET /v1/stats', () => {
 
     // The other tenant sees only its own job.
     const theirs = (await other('GET', '/v1/stats')).body as Stats;
-    await waitFor(async () => ((await other('GET', '/v1/stats')).body as Stats).counts, { until: (counts) => counts.succeeded === 1, what: "the other tenant's job to succeed" });
+    await waitFor(async () => ((await other('GET', '/v1/stats')).body as Stats).counts, {
+      until: (counts) => counts.succeeded === 1,
+      what: "the other tenant's job to succeed",
+    });
     expect(theirs.total).toBe(1);
     expect(theirs.accounts.map((a) => a.account_id)).toEqual(['theirs']);
 
@@ -115,9 +133,19 @@ describe('GET /v1/stats', () => {
   it('the live summary printed while the jobs moved, and is quiet now that they stopped', async () => {
     // Every tenant of the pipeline: 4 succeeded (3 + the other tenant's), 1 failed, 1 scheduled, 1 cancelled.
     const final = '0 queued · 0 running · 0 retrying · 4 succeeded · 1 failed';
-    await waitFor(() => lines.at(-1), { until: () => lines.some((l) => l.includes(final)), what: `a summary line with ${final}`, timeoutMs: 10_000 });
+    await waitFor(() => lines.at(-1), {
+      until: () => lines.some((l) => l.includes(final)),
+      what: `a summary line with ${final}`,
+      timeoutMs: 10_000,
+    });
     console.log(`[stats] live summary lines:\n${lines.join('\n')}`);
-    expect(lines.every((l) => /^\[\d\d:\d\d:\d\dZ\] jobs: \d+ queued · \d+ running · \d+ retrying · \d+ succeeded · \d+ failed · \d+\/min( · \d+ scheduled)?( · \d+ cancelled)?$/.test(l))).toBe(true);
+    expect(
+      lines.every((l) =>
+        /^\[\d\d:\d\d:\d\dZ\] jobs: \d+ queued · \d+ running · \d+ retrying · \d+ succeeded · \d+ failed · \d+\/min( · \d+ scheduled)?( · \d+ cancelled)?$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     expect(lines.length).toBeGreaterThanOrEqual(2); // it printed while jobs moved, not only at the end
     expect(lines.at(-1)).toMatch(/4 succeeded · 1 failed · [1-9]\d*\/min · 1 scheduled · 1 cancelled$/);
     const printed = lines.length;

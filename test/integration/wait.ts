@@ -21,7 +21,10 @@ const SHOWN_CHARS = 1_000;
 /** Reads until `until(value)` holds and returns that value. */
 export function waitFor<T>(read: () => T | Promise<T>, options: WaitOptions<T> & { readonly until: (value: T) => boolean }): Promise<T>;
 /** Reads until the reading is neither undefined nor false, and returns it. */
-export function waitFor<T>(read: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions<T | undefined | false>): Promise<T>;
+export function waitFor<T>(
+  read: () => T | undefined | false | Promise<T | undefined | false>,
+  options: WaitOptions<T | undefined | false>,
+): Promise<T>;
 export async function waitFor<T>(
   read: () => T | Promise<T>,
   options: WaitOptions<T> & { readonly until?: (value: T) => boolean },

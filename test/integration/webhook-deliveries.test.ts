@@ -96,7 +96,10 @@ describe('deliveries', () => {
       requestedAt.set(sent.body.event_id, before);
       await new Promise((r) => setTimeout(r, 150)); // spacing below the rate limit, not a wait for anything
     }
-    await waitFor(() => ids.filter((id) => !accepted(hook).some((d) => d.webhookId === id)), { until: (missing) => missing.length === 0, what: '30 test deliveries' });
+    await waitFor(() => ids.filter((id) => !accepted(hook).some((d) => d.webhookId === id)), {
+      until: (missing) => missing.length === 0,
+      what: '30 test deliveries',
+    });
     for (const id of ids) {
       const delivered = accepted(hook).find((d) => d.webhookId === id)!;
       figures.testEventLatencyMs.push(delivered.receivedAt.getTime() - acceptedAt.get(id)!);
@@ -159,12 +162,21 @@ describe('deliveries', () => {
     const sub = await subscribe(api, hook.url, ['job.failed']);
 
     const eventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
-    await waitFor(async () => suite.pipeline.events.failedDeliveries().find((f) => f.ruleName.endsWith(sub.id)), { what: 'the dead-lettered event' });
+    await waitFor(async () => suite.pipeline.events.failedDeliveries().find((f) => f.ruleName.endsWith(sub.id)), {
+      what: 'the dead-lettered event',
+    });
 
     const sqs = sqsOf(suite.pipeline);
     const messages = await waitFor(
       async () => {
-        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: suite.pipeline.queueUrls.webhookDlq, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+        const out = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: suite.pipeline.queueUrls.webhookDlq,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+            WaitTimeSeconds: 1,
+          }),
+        );
         return out.Messages?.find((m) => (JSON.parse(m.Body!) as { detail: { id: string } }).detail.id === eventId);
       },
       { what: 'the DLQ message' },
@@ -189,7 +201,10 @@ describe('job events', () => {
         const sub = await subscribe(t.api, hook.url, ['job.succeeded', 'job.failed']);
         const boardId = `77000${n}`;
         const tokens = sandbox.addUser({ username: `webhook-${name}`, boards: [boardId] });
-        expect((await t.api('PUT', '/v1/accounts/main', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } })).status).toBe(200);
+        expect(
+          (await t.api('PUT', '/v1/accounts/main', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } }))
+            .status,
+        ).toBe(200);
         return { ...t, hook, sub, boardId };
       }),
     );
@@ -225,13 +240,22 @@ describe('job events', () => {
 
     for (const s of setups) {
       const want = expected.get(s.tenantId)!;
-      await waitFor(() => accepted(s.hook).length, { until: (n) => n >= want.size, what: `${want.size} job events for ${s.tenantId}`, timeoutMs: 20_000 });
+      await waitFor(() => accepted(s.hook).length, {
+        until: (n) => n >= want.size,
+        what: `${want.size} job events for ${s.tenantId}`,
+        timeoutMs: 20_000,
+      });
     }
     await suite.pipeline.events.idle();
     for (const s of setups) {
       const got = accepted(s.hook).filter((d) => !d.duplicate);
       const seen = got.map((d) => {
-        const body = d.json as { id: string; type: string; created_at: string; data: { job: { id: string; status: string; updated_at: string } } };
+        const body = d.json as {
+          id: string;
+          type: string;
+          created_at: string;
+          data: { job: { id: string; status: string; updated_at: string } };
+        };
         expect(d.headers[SECRET_HEADER]).toBe(s.sub.secret);
         expect(Object.keys(body)).toEqual(['id', 'type', 'created_at', 'data']);
         expect(d.webhookId).toBe(body.id);

@@ -72,14 +72,23 @@ async function subscribe(api: Caller, url: string, events: string[]) {
 /** Messages in the webhook DLQ, visible or in flight. */
 async function dlqDepth(): Promise<number> {
   const out = await sqsOf(pipeline).send(
-    new GetQueueAttributesCommand({ QueueUrl: pipeline.queueUrls.webhookDlq, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: pipeline.queueUrls.webhookDlq,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(out.Attributes!.ApproximateNumberOfMessages) + Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
 
-const deadLettered = (webhookId: string) => pipeline.events.failedDeliveries().filter((f) => f.ruleName.endsWith(webhookId) && f.disposition === 'dead-lettered');
+const deadLettered = (webhookId: string) =>
+  pipeline.events.failedDeliveries().filter((f) => f.ruleName.endsWith(webhookId) && f.disposition === 'dead-lettered');
 const ok = (r: WebhookReceiver) => r.deliveries().filter((d) => d.status >= 200 && d.status < 300);
-const delivery = (d: ReceivedDelivery) => ({ webhookId: d.webhookId, timestamp: d.webhookTimestamp, secret: d.headers['x-pinrelay-webhook-secret'], body: d.body });
+const delivery = (d: ReceivedDelivery) => ({
+  webhookId: d.webhookId,
+  timestamp: d.webhookTimestamp,
+  secret: d.headers['x-pinrelay-webhook-secret'],
+  body: d.body,
+});
 
 describe('webhooks replay', () => {
   it('job events and a test event that a receiver refused (404) reach it once each, as they were; a sibling subscription gets nothing; the DLQ is empty', async () => {
@@ -92,11 +101,18 @@ describe('webhooks replay', () => {
 
     // Two jobs that succeed and one that fails (a board the user does not have).
     const tokens = pipeline.sandbox!.addUser({ username: 'replay-user', boards: ['880001'] });
-    expect((await api('PUT', '/v1/accounts/main', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } })).status).toBe(200);
+    expect(
+      (await api('PUT', '/v1/accounts/main', { body: { access_token: tokens.accessToken, refresh_token: tokens.refreshToken } })).status,
+    ).toBe(200);
     const jobIds: string[] = [];
     for (const [i, board] of ['880001', '880001', '55555'].entries()) {
       const created = await api('POST', '/v1/pins', {
-        body: { account_id: 'main', board_id: board, title: `pin ${i}`, media_source: { source_type: 'image_url', url: `https://cdn.example.com/${i}.jpg` } },
+        body: {
+          account_id: 'main',
+          board_id: board,
+          title: `pin ${i}`,
+          media_source: { source_type: 'image_url', url: `https://cdn.example.com/${i}.jpg` },
+        },
         headers: { 'Idempotency-Key': `replay-${i}` },
       });
       expect(created.status).toBe(202);
@@ -157,7 +173,10 @@ describe('webhooks replay', () => {
     const one = await subscribe(api, first.url, ['job.failed']);
     const two = await subscribe(api, second.url, ['job.failed']);
     for (const sub of [one, two, one]) expect((await api('POST', `/v1/webhooks/${sub.id}/test`)).status).toBe(202);
-    await waitFor(() => [deadLettered(one.id).length, deadLettered(two.id).length], { until: ([a, b]) => a === 2 && b === 1, what: 'three dead-lettered test events (2 + 1)' });
+    await waitFor(() => [deadLettered(one.id).length, deadLettered(two.id).length], {
+      until: ([a, b]) => a === 2 && b === 1,
+      what: 'three dead-lettered test events (2 + 1)',
+    });
     await pipeline.events.idle();
     expect(await dlqDepth()).toBe(3);
     first.fix();
@@ -182,7 +201,9 @@ describe('webhooks replay', () => {
     expect(await dlqDepth()).toBe(3);
 
     const only = await admin('--subscription', one.id);
-    expect(only.stdout).toContain(`Replayed 2 events of 3 read (only ${one.id}), each to its own subscription:\n  ${one.id}: 2 (webhook.test 2)`);
+    expect(only.stdout).toContain(
+      `Replayed 2 events of 3 read (only ${one.id}), each to its own subscription:\n  ${one.id}: 2 (webhook.test 2)`,
+    );
     expect(only.stdout).toContain('Left in the queue: 1\n  1 × another subscription');
     expect(only.stderr).toContain('replayed 2/3 (1 not replayed)');
     await pipeline.events.idle();

@@ -56,7 +56,9 @@ describe('subscription API', () => {
     const made = resourcesOf(id);
     const name = `${suite.pipeline.webhookNamePrefix}${id}`;
     expect(made.connections.map((c) => c.name)).toEqual([name]);
-    expect(made.apiDestinations).toMatchObject([{ name, invocationEndpoint: `${hook.url}/`, httpMethod: 'POST', invocationRateLimitPerSecond: 10 }]);
+    expect(made.apiDestinations).toMatchObject([
+      { name, invocationEndpoint: `${hook.url}/`, httpMethod: 'POST', invocationRateLimitPerSecond: 10 },
+    ]);
     expect(made.rules).toMatchObject([{ name, state: 'ENABLED' }]);
     expect(JSON.parse(made.rules[0]!.eventPattern)).toEqual({
       source: ['pinrelay'],
@@ -94,12 +96,28 @@ describe('subscription API', () => {
 
   it.each([
     ['a private address', 'https://10.0.0.5/hook', 'must not point to a private address (10.0.0.0/8)'],
-    ['the metadata endpoint', 'https://169.254.169.254/latest/meta-data/', 'must not point to a cloud metadata endpoint (169.254.169.254/32)'],
-    ['the metadata endpoint in decimal', 'https://2852039166/latest/meta-data/', 'must not point to a cloud metadata endpoint (169.254.169.254/32)'],
-    ['the metadata endpoint as IPv4-mapped IPv6', 'https://[::ffff:169.254.169.254]/x', 'must not point to a cloud metadata endpoint (169.254.169.254/32 via IPv4-mapped IPv6)'],
+    [
+      'the metadata endpoint',
+      'https://169.254.169.254/latest/meta-data/',
+      'must not point to a cloud metadata endpoint (169.254.169.254/32)',
+    ],
+    [
+      'the metadata endpoint in decimal',
+      'https://2852039166/latest/meta-data/',
+      'must not point to a cloud metadata endpoint (169.254.169.254/32)',
+    ],
+    [
+      'the metadata endpoint as IPv4-mapped IPv6',
+      'https://[::ffff:169.254.169.254]/x',
+      'must not point to a cloud metadata endpoint (169.254.169.254/32 via IPv4-mapped IPv6)',
+    ],
     ['GCP metadata by name', 'https://metadata.google.internal/computeMetadata/v1/', 'must not point to a cloud metadata endpoint'],
     ['plain http off loopback', 'http://hooks.example.com/x', 'must use https:// (http:// only for 127.0.0.1 and localhost in local mode)'],
-    ['credentials in the URL', 'http://user:pw@127.0.0.1:9/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
+    [
+      'credentials in the URL',
+      'http://user:pw@127.0.0.1:9/x',
+      'must not contain a user name or password (the subscription secret authenticates deliveries)',
+    ],
   ])('%s → 400 naming the rule, and nothing is made', async (_what, url, message) => {
     const { tenantId, api } = await tenant('ssrf');
     const before = suite.pipeline.events.connections().length;
@@ -159,7 +177,9 @@ describe('subscription API', () => {
     expect(JSON.stringify((await api('GET', `/v1/webhooks/${sub.id}`)).body)).not.toContain('whsec_');
 
     const eventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
-    const delivery = await waitFor(async () => hook.deliveries().find((d) => d.webhookId === eventId), { what: 'the delivery after rotation' });
+    const delivery = await waitFor(async () => hook.deliveries().find((d) => d.webhookId === eventId), {
+      what: 'the delivery after rotation',
+    });
     expect(delivery.headers[SECRET_HEADER]).toBe(rotated.body.secret);
     expect(hook.deliveries().every((d: ReceivedDelivery) => d.headers[SECRET_HEADER] !== sub.secret)).toBe(true);
 
@@ -177,7 +197,12 @@ describe('subscription API', () => {
     const { tenantId, api } = await tenant('delete');
     const hook = await receiver();
     const sub = await subscribe(api, hook.url, ['job.succeeded', 'job.failed']);
-    expect(resourcesOf(sub.id)).toMatchObject({ rules: [expect.anything()], targets: [expect.anything()], apiDestinations: [expect.anything()], connections: [expect.anything()] });
+    expect(resourcesOf(sub.id)).toMatchObject({
+      rules: [expect.anything()],
+      targets: [expect.anything()],
+      apiDestinations: [expect.anything()],
+      connections: [expect.anything()],
+    });
 
     const deleted = await api('DELETE', `/v1/webhooks/${sub.id}`);
 

@@ -7,7 +7,12 @@
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { startWebhookReceiver, type ReceivedDelivery, type WebhookReceiver, type WebhookReceiverOptions } from '../../local/webhook-receiver.ts';
+import {
+  startWebhookReceiver,
+  type ReceivedDelivery,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+} from '../../local/webhook-receiver.ts';
 import { callerFor, testPipeline, type Caller } from './harness.ts';
 
 export const SECRET_HEADER = 'x-pinrelay-webhook-secret';
@@ -65,7 +70,10 @@ export function webhookSuite() {
       const events = suite.pipeline.events;
       return {
         rules: events.rules().filter((r) => named(r.name)),
-        targets: events.rules().filter((r) => named(r.name)).flatMap((r) => r.targets),
+        targets: events
+          .rules()
+          .filter((r) => named(r.name))
+          .flatMap((r) => r.targets),
         apiDestinations: events.apiDestinations().filter((d) => named(d.name)),
         connections: events.connections().filter((c) => named(c.name)),
       };
@@ -74,7 +82,11 @@ export function webhookSuite() {
     /** The tenant's WEBHOOK# items, straight from the table. */
     async storedWebhooks(tenantId: string): Promise<Record<string, AttributeValue>[]> {
       const pipeline = suite.pipeline;
-      const dynamo = new DynamoDBClient({ endpoint: pipeline.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      const dynamo = new DynamoDBClient({
+        endpoint: pipeline.endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
       const out = await dynamo.send(
         new QueryCommand({
           TableName: pipeline.tableNames.tenants,

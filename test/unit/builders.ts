@@ -50,7 +50,8 @@ export function jobRecord(options: RecordOptions = {}): JobRecord {
   const key = options.key ?? 'cms-4411';
   const now = new Date(options.now ?? T0);
   const request =
-    options.request ?? (status === 'scheduled' ? pinRequest({ publish_at: new Date(now.getTime() + 3_600_000).toISOString() }) : pinRequest());
+    options.request ??
+    (status === 'scheduled' ? pinRequest({ publish_at: new Date(now.getTime() + 3_600_000).toISOString() }) : pinRequest());
   let record = newJob({ tenantId, jobId: jobIdFor(tenantId, key), idempotencyKey: key, request, bodyHash: bodyHash(request), now });
   PATH_TO[status].forEach((to, i) => {
     const at = new Date(now.getTime() + (i + 1) * 1000);
@@ -67,7 +68,18 @@ export function jobRecord(options: RecordOptions = {}): JobRecord {
 export function claimedRecord(options: { startedAt: string; leaseUntil: string | null }): JobRecord {
   const claimed = transition(jobRecord(), 'running', new Date(options.startedAt), {
     attempt_count: 1,
-    attempts: [{ number: 1, started_at: options.startedAt, finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null }],
+    attempts: [
+      {
+        number: 1,
+        started_at: options.startedAt,
+        finished_at: null,
+        outcome: null,
+        http_status: null,
+        error_code: null,
+        error_message: null,
+        retry_at: null,
+      },
+    ],
   });
   return { ...claimed, leaseUntil: options.leaseUntil };
 }
@@ -94,11 +106,23 @@ export function httpError(
   options: { code?: number | null; retryAfterSeconds?: number | null; operation?: PinterestOperation } = {},
 ): PinterestHttpError {
   const code = options.code ?? null;
-  return new PinterestHttpError(options.operation ?? 'create_pin', status, code, `Pinterest answered ${status}${code !== null ? ` (code ${code})` : ''}`, options.retryAfterSeconds ?? null, null);
+  return new PinterestHttpError(
+    options.operation ?? 'create_pin',
+    status,
+    code,
+    `Pinterest answered ${status}${code !== null ? ` (code ${code})` : ''}`,
+    options.retryAfterSeconds ?? null,
+    null,
+  );
 }
 
 export function transportError(phase: SendPhase, operation: PinterestOperation = 'create_pin'): PinterestTransportError {
-  return new PinterestTransportError(operation, phase, `${operation} failed: socket hang up`, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  return new PinterestTransportError(
+    operation,
+    phase,
+    `${operation} failed: socket hang up`,
+    Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+  );
 }
 
 export function lambdaContext(functionName = 'pinrelay-create-pin'): Context {

@@ -85,7 +85,12 @@ export class InMemoryJobStore implements JobStore {
   seed(record: JobRecord, pendingSince: string | null = record.job.updated_at): void {
     const dueAt = expectedMoveBy(record, this.redeliveryMs)?.toISOString() ?? null;
     const outbox = new Set(pendingSince === null ? [] : outboxEntriesOf(record).map(encodeOutboxEntry));
-    this.rows.set(rowKey(record.tenantId, record.job.id), { record: asStored(record), outbox, pendingSince: outbox.size > 0 ? pendingSince : null, dueAt });
+    this.rows.set(rowKey(record.tenantId, record.job.id), {
+      record: asStored(record),
+      outbox,
+      pendingSince: outbox.size > 0 ? pendingSince : null,
+      dueAt,
+    });
   }
 
   /** A job marked pending as the code before outbox entries marked it: the marker alone. */

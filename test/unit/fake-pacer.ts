@@ -25,8 +25,13 @@ export class FakePacer implements Pacer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async admit(account: PacedAccount, options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean }): Promise<PaceDecision> {
-    this.log.push(`pacer.admit ${account.accountId}${options.reservedSlotMs !== undefined ? ` slot ${options.reservedSlotMs}` : ''}${options.reads ? ' reads' : ''}`);
+  async admit(
+    account: PacedAccount,
+    options: { readonly reservedSlotMs?: number | undefined; readonly reads: boolean },
+  ): Promise<PaceDecision> {
+    this.log.push(
+      `pacer.admit ${account.accountId}${options.reservedSlotMs !== undefined ? ` slot ${options.reservedSlotMs}` : ''}${options.reads ? ' reads' : ''}`,
+    );
     this.admits.push({ account, reservedSlotMs: options.reservedSlotMs, reads: options.reads });
     return this.answers.shift() ?? { granted: true, waitMs: 0 };
   }

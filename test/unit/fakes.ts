@@ -97,7 +97,14 @@ export class RecordingTokenVault implements TokenVault {
 
 export class RecordingJobQueue implements JobQueue {
   /** `slotMs` (pacing holds and releases) and `holdId` (releases) appear only when given. */
-  readonly sent: { kind: 'enqueue' | 'hold' | 'pacing' | 'release'; record: JobRecord; now?: Date; waitMs?: number; slotMs?: number; holdId?: string }[] = [];
+  readonly sent: {
+    kind: 'enqueue' | 'hold' | 'pacing' | 'release';
+    record: JobRecord;
+    now?: Date;
+    waitMs?: number;
+    slotMs?: number;
+    holdId?: string;
+  }[] = [];
 
   constructor(private readonly log: string[] = []) {}
 
@@ -195,7 +202,13 @@ export class ScriptedPinterest implements PinterestApi {
   readonly creates: Step<PinterestPin>[] = [];
   readonly listings: Step<BoardPinsPage>[] = [];
   readonly refreshes: Step<RefreshedTokens>[] = [];
-  readonly calls: { op: 'createPin' | 'listBoardPins' | 'refreshAccessToken'; token: string; pin?: PinFields; boardId?: string; page?: { pageSize?: number; bookmark?: string } }[] = [];
+  readonly calls: {
+    op: 'createPin' | 'listBoardPins' | 'refreshAccessToken';
+    token: string;
+    pin?: PinFields;
+    boardId?: string;
+    page?: { pageSize?: number; bookmark?: string };
+  }[] = [];
 
   constructor(private readonly log: string[] = []) {}
 
@@ -238,11 +251,19 @@ export class FakeTokenProvider implements TokenProvider {
   ): Promise<AccessToken> {
     const forceRefresh = options.forceRefresh ?? false;
     this.log.push(`tokens.accessToken ${accountId}${forceRefresh ? ' forceRefresh' : ''}`);
-    this.calls.push({ tenantId, accountId, forceRefresh, ...(options.connectionId !== undefined ? { connectionId: options.connectionId } : {}) });
+    this.calls.push({
+      tenantId,
+      accountId,
+      forceRefresh,
+      ...(options.connectionId !== undefined ? { connectionId: options.connectionId } : {}),
+    });
     const failure = this.failures.get(this.calls.length);
     if (failure) throw failure;
     if (forceRefresh) this.generation += 1;
-    return { token: `token-${this.generation}`, connectionId: this.connectionId !== undefined ? this.connectionId : (options.connectionId ?? null) };
+    return {
+      token: `token-${this.generation}`,
+      connectionId: this.connectionId !== undefined ? this.connectionId : (options.connectionId ?? null),
+    };
   }
 }
 

@@ -14,7 +14,7 @@ import type {
   RateView,
   TenantDirectory,
 } from '../../lambdas/use-cases/ports.ts';
-import { InMemoryJobStore, InMemoryTenantStore } from './fakes.ts';
+import { InMemoryJobStore, type InMemoryTenantStore } from './fakes.ts';
 
 /**
  * In-memory fakes of the operators' ports (lambdas/use-cases/ports/: jobs, tenants, queues, pacing), over
@@ -138,7 +138,16 @@ export class FakeQueueAdmin implements QueueAdmin {
     this.calls.push(`startMoveTask ${from} ${to}`);
     if (!this.moveTasks) return { kind: 'unsupported', reason: 'Unknown action: StartMessageMoveTask' };
     if (this.task?.status === 'RUNNING') return { kind: 'already_running', task: { ...this.task } };
-    this.task = { handle: 'task-1', status: 'RUNNING', moved: 0, toMove: this.messages.get(from)!.length, failureReason: null, from, to, polls: 0 };
+    this.task = {
+      handle: 'task-1',
+      status: 'RUNNING',
+      moved: 0,
+      toMove: this.messages.get(from)!.length,
+      failureReason: null,
+      from,
+      to,
+      polls: 0,
+    };
     return { kind: 'started', handle: 'task-1' };
   }
 

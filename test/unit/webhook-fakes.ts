@@ -46,7 +46,10 @@ export class InMemoryWebhookStore implements WebhookStore {
 
   async list(tenantId: string): Promise<WebhookRecord[]> {
     this.log.push('store.list');
-    return [...this.rows.values()].filter((r) => r.tenantId === tenantId).sort(newestFirst).map(copy);
+    return [...this.rows.values()]
+      .filter((r) => r.tenantId === tenantId)
+      .sort(newestFirst)
+      .map(copy);
   }
 
   async activate(tenantId: string, webhookId: string, resources: WebhookResources, at: string): Promise<boolean> {
@@ -189,7 +192,10 @@ export class FakeResolver implements HostResolver {
 export const WEBHOOK_LIMITS: WebhookLimits = { maxPerTenant: 10, ruleQuota: 300, allowLoopback: false };
 
 /** The webhook use cases' dependencies as fakes sharing one log, the clock fixed at `start`. */
-export function fakeWebhookDeps(start: string, options: { limits?: Partial<WebhookLimits>; hosts?: Record<string, readonly string[]> } = {}) {
+export function fakeWebhookDeps(
+  start: string,
+  options: { limits?: Partial<WebhookLimits>; hosts?: Record<string, readonly string[]> } = {},
+) {
   const log: string[] = [];
   const warnings: string[] = [];
   const deps = {

@@ -12,7 +12,12 @@ import type { SendPhase } from './send-phase.ts';
  * - a 2xx whose body is not what the API promises is a `bad_response` of its operation.
  */
 
-export function httpAttempt(operation: PinterestOperation, status: number, code: number | null, retryAfterSeconds: number | null): AttemptInput {
+export function httpAttempt(
+  operation: PinterestOperation,
+  status: number,
+  code: number | null,
+  retryAfterSeconds: number | null,
+): AttemptInput {
   if (operation === 'refresh_token') return { kind: 'token_refresh_failed', status };
   return { kind: 'http', status, code, retryAfterSeconds };
 }

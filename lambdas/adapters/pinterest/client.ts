@@ -103,12 +103,22 @@ export class PinterestClient implements PinterestApi {
     try {
       body = JSON.parse(raw.text);
     } catch {
-      throw new PinterestResponseError('refresh_token', raw.status, `Pinterest token refresh answered HTTP ${raw.status} with a body that is not JSON`, null);
+      throw new PinterestResponseError(
+        'refresh_token',
+        raw.status,
+        `Pinterest token refresh answered HTTP ${raw.status} with a body that is not JSON`,
+        null,
+      );
     }
     // The body holds fresh tokens: never keep it on an error, name only what was wrong.
     const problem = tokenResponseProblem(body);
     if (problem !== null) {
-      throw new PinterestResponseError('refresh_token', raw.status, `Pinterest token refresh answered HTTP ${raw.status} without ${problem}`, null);
+      throw new PinterestResponseError(
+        'refresh_token',
+        raw.status,
+        `Pinterest token refresh answered HTTP ${raw.status} without ${problem}`,
+        null,
+      );
     }
     return refreshedTokensOf(body as TokenResponse, refreshToken, sentAt);
   }
@@ -130,7 +140,12 @@ export class PinterestClient implements PinterestApi {
     try {
       prepared = prepare();
     } catch (error) {
-      throw new PinterestTransportError(operation, 'before_send', `${label(operation)}: the request could not be built`, redactError(error, secrets));
+      throw new PinterestTransportError(
+        operation,
+        'before_send',
+        `${label(operation)}: the request could not be built`,
+        redactError(error, secrets),
+      );
     }
     let response: Response;
     try {
@@ -165,7 +180,12 @@ export class PinterestClient implements PinterestApi {
     return { status: response.status, text: text ?? '' };
   }
 
-  private httpError(operation: PinterestOperation, response: Response, text: string | null, secrets: readonly string[]): PinterestHttpError {
+  private httpError(
+    operation: PinterestOperation,
+    response: Response,
+    text: string | null,
+    secrets: readonly string[],
+  ): PinterestHttpError {
     const safeText = text === null ? null : redact(text, secrets);
     const parsed = safeText === null ? ({ ok: false } as const) : parseJson(safeText);
     const body = parsed.ok ? scrubTokens(parsed.value) : safeText === null ? null : truncate(safeText, MAX_BODY_CHARS);
@@ -192,7 +212,13 @@ export class PinterestClient implements PinterestApi {
     return parsed.value;
   }
 
-  private shapeError(operation: PinterestOperation, raw: RawResponse, body: unknown, secrets: readonly string[], expected: string): PinterestResponseError {
+  private shapeError(
+    operation: PinterestOperation,
+    raw: RawResponse,
+    body: unknown,
+    secrets: readonly string[],
+    expected: string,
+  ): PinterestResponseError {
     const safe = parseJson(redact(raw.text, secrets));
     return new PinterestResponseError(
       operation,

@@ -21,7 +21,10 @@ export function scrubTokens(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => scrubTokens(item, depth + 1));
   if (!isRecord(value)) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, /token|secret|password|authorization/i.test(key) ? REDACTED : scrubTokens(inner, depth + 1)]),
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      /token|secret|password|authorization/i.test(key) ? REDACTED : scrubTokens(inner, depth + 1),
+    ]),
   );
 }
 

@@ -16,7 +16,8 @@ export function tokenResponseProblem(body: unknown): string | null {
   const fields = body as Record<string, unknown>;
   if (typeof fields.access_token !== 'string' || fields.access_token === '') return 'a string access_token';
   if (!isSeconds(fields.expires_in)) return 'a positive expires_in';
-  if (fields.refresh_token !== undefined && fields.refresh_token !== null && typeof fields.refresh_token !== 'string') return 'a string refresh_token';
+  if (fields.refresh_token !== undefined && fields.refresh_token !== null && typeof fields.refresh_token !== 'string')
+    return 'a string refresh_token';
   return null;
 }
 

@@ -5,7 +5,9 @@ import { z } from './zod.ts';
 
 export const AccountId = z
   .string()
-  .regex(ACCOUNT_ID_PATTERN, { message: 'account_id is 1–64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit' })
+  .regex(ACCOUNT_ID_PATTERN, {
+    message: 'account_id is 1–64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
   .openapi({ example: 'acme-main' });
 
 /**
@@ -50,18 +52,29 @@ export type Account = z.infer<typeof Account>;
 
 export const AccountRate = z
   .object({
-    limit: z.number().int().openapi({ description: "The account's configured creates per rolling 60 s window (rate_limit_per_minute or the default)." }),
+    limit: z
+      .number()
+      .int()
+      .openapi({ description: "The account's configured creates per rolling 60 s window (rate_limit_per_minute or the default)." }),
     effective_limit: z
       .number()
       .int()
-      .openapi({ description: 'Creates per rolling 60 s window pinrelay allows now: the configured limit, or less after Pinterest proved it accepts less; probes back up over minutes.' }),
+      .openapi({
+        description:
+          'Creates per rolling 60 s window pinrelay allows now: the configured limit, or less after Pinterest proved it accepts less; probes back up over minutes.',
+      }),
     window_seconds: z.number().int(),
     capacity: z.number().openapi({ description: 'Burst of the write bucket at the effective limit.' }),
     refill_per_second: z.number(),
     tokens: z.number(),
-    next_slot_at: z.string().openapi({ description: 'When the next create may go (now, after a Retry-After hold, or after the slots already reserved).' }),
+    next_slot_at: z
+      .string()
+      .openapi({ description: 'When the next create may go (now, after a Retry-After hold, or after the slots already reserved).' }),
     penalized: z.boolean().openapi({ description: 'The effective limit is below the configured one.' }),
-    held_until: z.string().nullable().openapi({ description: 'No create before this: Pinterest answered a create with 429 and Retry-After.' }),
+    held_until: z
+      .string()
+      .nullable()
+      .openapi({ description: 'No create before this: Pinterest answered a create with 429 and Retry-After.' }),
     sent_last_minute: z.number().int().openapi({ description: 'Creates sent in the last 60 s (counted per whole second).' }),
     unproven_last_minute: z.number().int().openapi({ description: 'Of those, creates answered 429, 5xx or not at all.' }),
     adaptive: z

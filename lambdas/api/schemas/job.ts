@@ -21,9 +21,7 @@ export const Attempt = z
   })
   .openapi('Attempt');
 
-export const JobResult = z
-  .object({ pin_id: z.string(), pin_url: z.string(), verified: z.boolean() })
-  .openapi('JobResult');
+export const JobResult = z.object({ pin_id: z.string(), pin_url: z.string(), verified: z.boolean() }).openapi('JobResult');
 
 export const JobFailure = z
   .object({
@@ -56,7 +54,9 @@ export const Incident = z
       .number()
       .int()
       .optional()
-      .openapi({ description: 'message_dead_lettered: approximate number of receives of the message, as reported by the dead-letter queue.' }),
+      .openapi({
+        description: 'message_dead_lettered: approximate number of receives of the message, as reported by the dead-letter queue.',
+      }),
     detail: z.string(),
   })
   .openapi('Incident');
@@ -79,7 +79,7 @@ export const Job = z
     failure: JobFailure.nullable(),
     status_history: z.array(StatusChange),
     incidents: z.array(Incident).openapi({
-      description: 'What happened to the job\'s queue messages (dead-lettered, re-sent, recovered), oldest first; empty for most jobs.',
+      description: "What happened to the job's queue messages (dead-lettered, re-sent, recovered), oldest first; empty for most jobs.",
     }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -89,10 +89,7 @@ export const Job = z
 export type Job = z.infer<typeof Job>;
 
 /** Corrections for a failed job's pin: any PinCreate field; the merged pin is validated as a whole. */
-export const RequeueRequest = z
-  .object({ pin: PinFields.partial().strict().optional() })
-  .strict()
-  .openapi('RequeueRequest');
+export const RequeueRequest = z.object({ pin: PinFields.partial().strict().optional() }).strict().openapi('RequeueRequest');
 
 export type RequeueRequest = z.infer<typeof RequeueRequest>;
 
@@ -106,8 +103,6 @@ export const ListJobsQuery = z
   .strict()
   .openapi('ListJobsQuery');
 
-export const JobList = z
-  .object({ items: z.array(Job), next_cursor: z.string().nullable() })
-  .openapi('JobList');
+export const JobList = z.object({ items: z.array(Job), next_cursor: z.string().nullable() }).openapi('JobList');
 
 export type JobList = z.infer<typeof JobList>;

@@ -73,7 +73,8 @@ function metadataProblems(metadata: Record<string, unknown>): { problems: Array<
     for (const key of Object.keys(value)) {
       // Key problems are reported at the object holding the key, so the key itself is never echoed.
       if (key === '') problems.push({ path, message: 'keys must not be empty (DynamoDB cannot store an empty attribute name)' });
-      else if (RESERVED_KEYS.has(key)) problems.push({ path, message: `the keys ${[...RESERVED_KEYS].map((k) => `"${k}"`).join(' and ')} are not allowed` });
+      else if (RESERVED_KEYS.has(key))
+        problems.push({ path, message: `the keys ${[...RESERVED_KEYS].map((k) => `"${k}"`).join(' and ')} are not allowed` });
       else if (!isWellFormed(key)) problems.push({ path, message: `keys ${WELL_FORMED_MESSAGE}` });
       else walk(value[key], [...path, key], depth + 1);
       if (problems.length >= MAX_METADATA_ISSUES) return;

@@ -41,7 +41,13 @@ export const MultipleImageUrlsSource = z
   .object({
     source_type: z.literal('multiple_image_urls'),
     items: z.array(CarouselItem).min(2, { message: 'a carousel has 2 to 5 items' }).max(5, { message: 'a carousel has 2 to 5 items' }),
-    index: z.number().int().min(0).max(4).refine((n) => !isNegativeZero(n), { message: NUMBER_MESSAGES.negativeZero }).optional(),
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(4)
+      .refine((n) => !isNegativeZero(n), { message: NUMBER_MESSAGES.negativeZero })
+      .optional(),
   })
   .strict()
   .openapi('MultipleImageUrlsSource');

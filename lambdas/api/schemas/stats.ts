@@ -31,7 +31,9 @@ export const AccountStats = z
     backlog: AccountBacklog,
     rate: AccountRate,
   })
-  .openapi('AccountStats', { description: 'One account: its unfinished jobs and its pacing state (`rate` is GET /v1/accounts/{account_id}/rate).' });
+  .openapi('AccountStats', {
+    description: 'One account: its unfinished jobs and its pacing state (`rate` is GET /v1/accounts/{account_id}/rate).',
+  });
 
 export const Stats = z
   .object({

@@ -60,5 +60,11 @@ export type DeadLetterSource = JobQueueName;
 
 /** Where dead-lettered messages that are not job messages go: kept, with their origin, for a human. */
 export interface PoisonParking {
-  park(message: { readonly body: string; readonly sourceQueue: DeadLetterSource; readonly messageId: string; readonly reason: string; readonly messageGroupId?: string }): Promise<void>;
+  park(message: {
+    readonly body: string;
+    readonly sourceQueue: DeadLetterSource;
+    readonly messageId: string;
+    readonly reason: string;
+    readonly messageGroupId?: string;
+  }): Promise<void>;
 }

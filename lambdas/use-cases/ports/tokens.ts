@@ -27,7 +27,11 @@ export interface TokenProvider {
    * token found there, otherwise refresh. `connectionId`: the account's current connection; tokens cached
    * for another one are read again.
    */
-  accessToken(tenantId: string, accountId: string, options?: { forceRefresh?: boolean; connectionId?: string | null }): Promise<AccessToken>;
+  accessToken(
+    tenantId: string,
+    accountId: string,
+    options?: { forceRefresh?: boolean; connectionId?: string | null },
+  ): Promise<AccessToken>;
 }
 
 /** The refresh token is missing, expired or refused: only a human reconnecting the account helps. */

@@ -27,19 +27,22 @@ export const ALARMS = {
   publishDlq: {
     name: 'publish-dlq-not-empty',
     anchor: 'publish-dlq-not-empty',
-    means: 'A publish message was dead-lettered: publish-pin failed on it 5 times (record-dead-letters records it on its job, which the reconciler re-dispatches)',
+    means:
+      'A publish message was dead-lettered: publish-pin failed on it 5 times (record-dead-letters records it on its job, which the reconciler re-dispatches)',
     first: 'read the publish-pin errors (runbook log query), then `npm run admin -- jobs stuck`',
   },
   delayDlq: {
     name: 'delay-dlq-not-empty',
     anchor: 'delay-dlq-not-empty',
-    means: 'A delay-queue message was dead-lettered: release-due-jobs failed on it 10 times (recorded on its job, which the reconciler picks up)',
+    means:
+      'A delay-queue message was dead-lettered: release-due-jobs failed on it 10 times (recorded on its job, which the reconciler picks up)',
     first: 'read the release-due-jobs errors (runbook log query), then `npm run admin -- jobs stuck`',
   },
   outboxDlq: {
     name: 'outbox-dlq-not-empty',
     anchor: 'outbox-dlq-not-empty',
-    means: 'The outbox relay gave up on a jobs-stream batch: those job changes were neither enqueued nor announced by the relay (the sweeper and the reconciler catch up)',
+    means:
+      'The outbox relay gave up on a jobs-stream batch: those job changes were neither enqueued nor announced by the relay (the sweeper and the reconciler catch up)',
     first: 'read the relay-outbox errors (runbook log query), then `npm run admin -- jobs stuck`',
   },
   poisonQueue: {
@@ -51,7 +54,8 @@ export const ALARMS = {
   publishQueueAge: {
     name: 'publish-queue-oldest-message',
     anchor: 'publish-queue-oldest-message',
-    means: 'The oldest message in the FIFO publish queue is older than the threshold: publish-pin is not draining it (errors, throttling, or a message group blocked by a failing message)',
+    means:
+      'The oldest message in the FIFO publish queue is older than the threshold: publish-pin is not draining it (errors, throttling, or a message group blocked by a failing message)',
     first: 'check the publish-pin error, throttle and concurrency graphs, then `npm run admin -- queues`',
   },
   delayQueueAge: {
@@ -64,25 +68,28 @@ export const ALARMS = {
     name: 'failed-jobs',
     anchor: 'failed-jobs',
     means: 'Too many jobs failed for ops or engineering in 15 minutes (their share of finished jobs is over the threshold)',
-    first: 'list them with `npm run admin -- jobs failed --route ops` (and `--route engineering`), fix the cause, then `npm run admin -- jobs requeue --tenant <id> … --apply`',
+    first:
+      'list them with `npm run admin -- jobs failed --route ops` (and `--route engineering`), fix the cause, then `npm run admin -- jobs requeue --tenant <id> … --apply`',
   },
   lambdaErrors: {
     name: 'lambda-errors',
     anchor: 'lambda-errors',
-    means: 'At least one function ends too many invocations in an error (a per-function alarm pinrelay-<stage>-lambda-errors-<function> is in ALARM)',
+    means:
+      'At least one function ends too many invocations in an error (a per-function alarm pinrelay-<stage>-lambda-errors-<function> is in ALARM)',
     first: 'find the function in the error % graphs, then read its errors (runbook log query)',
   },
   apiServerErrors: {
     name: 'api-5xx',
     anchor: 'api-5xx',
     means: 'The API answers too many requests with 5xx',
-    first: 'read the API functions\' unhandled errors (runbook log query) and check API Gateway throttling',
+    first: "read the API functions' unhandled errors (runbook log query) and check API Gateway throttling",
   },
   rateLimited: {
     name: 'pinterest-429s',
     anchor: 'pinterest-429s',
     means: 'Pinterest answered too many requests with HTTP 429 in 15 minutes: pacing asks for more than Pinterest allows',
-    first: 'find the accounts (runbook log query), check each with `npm run admin -- rate --tenant <id> --account <id>`; lower pacing if it is app-wide',
+    first:
+      'find the accounts (runbook log query), check each with `npm run admin -- rate --tenant <id> --account <id>`; lower pacing if it is app-wide',
   },
   tokenRefreshFailures: {
     name: 'token-refresh-failures',
@@ -93,7 +100,8 @@ export const ALARMS = {
   tokenRotationNotStored: {
     name: 'token-rotation-not-stored',
     anchor: 'token-rotation-not-stored',
-    means: 'A refreshed token pair could not be stored in Secrets Manager: only a running worker holds it, and the account needs reconnecting if that worker goes away',
+    means:
+      'A refreshed token pair could not be stored in Secrets Manager: only a running worker holds it, and the account needs reconnecting if that worker goes away',
     first: 'find the account (runbook log query), fix Secrets Manager or KMS access for publish-pin',
   },
   webhookFailures: {

@@ -58,7 +58,13 @@ export function readAuthParameters(parameters: AwsJsonInput, type: Authorization
   const fields: AuthFields = {};
   const block = optionalObject(parameters, blocks[type]);
   if (!block && !current) throw validation(`${blocks[type]} must be specified for authorization type ${type}.`);
-  const text = (object: AwsJsonInput, member: string, previous: string | undefined, max: number, pattern = NO_CONTROL_CHARACTERS): string => {
+  const text = (
+    object: AwsJsonInput,
+    member: string,
+    previous: string | undefined,
+    max: number,
+    pattern = NO_CONTROL_CHARACTERS,
+  ): string => {
     const value = optionalText(object, member, max, 1) ?? previous;
     if (value === undefined) throw validationError(member, undefined, 'Member must not be null');
     if (!pattern.test(value)) throw validationError(member, undefined, `Member must satisfy regular expression pattern: ${pattern.source}`);
@@ -66,9 +72,15 @@ export function readAuthParameters(parameters: AwsJsonInput, type: Authorization
   };
   const given = block ?? {};
   if (type === 'API_KEY') {
-    fields.apiKey = { name: text(given, 'ApiKeyName', current?.apiKey?.name, 512, API_KEY_NAME), value: text(given, 'ApiKeyValue', current?.apiKey?.value, 512) };
+    fields.apiKey = {
+      name: text(given, 'ApiKeyName', current?.apiKey?.name, 512, API_KEY_NAME),
+      value: text(given, 'ApiKeyValue', current?.apiKey?.value, 512),
+    };
   } else if (type === 'BASIC') {
-    fields.basic = { username: text(given, 'Username', current?.basic?.username, 512), password: text(given, 'Password', current?.basic?.password, 512) };
+    fields.basic = {
+      username: text(given, 'Username', current?.basic?.username, 512),
+      password: text(given, 'Password', current?.basic?.password, 512),
+    };
   } else {
     const client = optionalObject(given, 'ClientParameters') ?? {};
     const endpoint = text(given, 'AuthorizationEndpoint', current?.oauth?.authorizationEndpoint, 2048);
@@ -107,7 +119,11 @@ function readHttpParameters(parent: AwsJsonInput, member: string): ConnectionHtt
       return { Key: key, Value: itemValue, IsValueSecret: item.IsValueSecret === true };
     });
   };
-  return { HeaderParameters: list('HeaderParameters'), QueryStringParameters: list('QueryStringParameters'), BodyParameters: list('BodyParameters') };
+  return {
+    HeaderParameters: list('HeaderParameters'),
+    QueryStringParameters: list('QueryStringParameters'),
+    BodyParameters: list('BodyParameters'),
+  };
 }
 
 /** AuthParameters as DescribeConnection shows them: no secret values. */

@@ -22,7 +22,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsServiceError, epochSeconds, type AwsJsonInput, type AwsJsonOperation } from '../aws-json-server.ts';
-import { AUTHORIZATION_TYPES, describeAuth, HTTP_URL, readAuthParameters, type AuthorizationType, type ConnectionAuth } from './connection-auth.ts';
+import {
+  AUTHORIZATION_TYPES,
+  describeAuth,
+  HTTP_URL,
+  readAuthParameters,
+  type AuthorizationType,
+  type ConnectionAuth,
+} from './connection-auth.ts';
 import { ACCOUNT, ARN_PREFIX, REGION } from './types.ts';
 import {
   optionalEnum,
@@ -82,7 +89,8 @@ export const MAX_CONNECTIONS = 3000;
 export const MAX_API_DESTINATIONS = 3000;
 const DEFAULT_RATE_LIMIT = 300;
 const MAX_RATE_LIMIT = 300;
-const OAUTH_NOT_IMPLEMENTED = 'The local EventBridge stand-in does not run the OAuth client-credentials flow; use API_KEY or BASIC locally.';
+const OAUTH_NOT_IMPLEMENTED =
+  'The local EventBridge stand-in does not run the OAuth client-credentials flow; use API_KEY or BASIC locally.';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -92,14 +100,18 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
 
   function findConnection(name: string): Mutable<ConnectionSnapshot> {
     const connection = connections.get(name);
-    if (!connection) throw new AwsServiceError('ResourceNotFoundException', `Failed to describe the connection(s). Connection '${name}' does not exist.`);
+    if (!connection)
+      throw new AwsServiceError('ResourceNotFoundException', `Failed to describe the connection(s). Connection '${name}' does not exist.`);
     return connection;
   }
 
   function findDestination(name: string): Mutable<ApiDestinationSnapshot> {
     const destination = destinations.get(name);
     if (!destination) {
-      throw new AwsServiceError('ResourceNotFoundException', `Failed to describe the api-destination(s). An api-destination '${name}' does not exist.`);
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Failed to describe the api-destination(s). An api-destination '${name}' does not exist.`,
+      );
     }
     return destination;
   }
@@ -143,7 +155,8 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
       const type = requireEnum(input, 'AuthorizationType', AUTHORIZATION_TYPES);
       const auth = readAuthParameters(requireObject(input, 'AuthParameters'), type, undefined);
       if (connections.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', `Connection ${name} already exists.`);
-      if (connections.size >= MAX_CONNECTIONS) throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
+      if (connections.size >= MAX_CONNECTIONS)
+        throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
       const id = randomUUID();
       const created = now();
       const connection: Mutable<ConnectionSnapshot> = {
@@ -186,7 +199,9 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
         throw validation(`AuthParameters for ${type} must be specified when changing the authorization type.`);
       }
       // Validate everything before changing anything.
-      const auth = parameters ? readAuthParameters(parameters, type, type === connection.authorizationType ? connection : undefined) : undefined;
+      const auth = parameters
+        ? readAuthParameters(parameters, type, type === connection.authorizationType ? connection : undefined)
+        : undefined;
       if (description !== undefined) connection.description = description;
       if (auth) {
         delete connection.apiKey;
@@ -239,8 +254,10 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
       const invocationEndpoint = readEndpoint(input, true)!;
       const httpMethod = requireEnum(input, 'HttpMethod', HTTP_METHODS);
       const rate = optionalInteger(input, 'InvocationRateLimitPerSecond', 1, MAX_RATE_LIMIT) ?? DEFAULT_RATE_LIMIT;
-      if (destinations.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', `An api-destination '${name}' already exists.`);
-      if (destinations.size >= MAX_API_DESTINATIONS) throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
+      if (destinations.has(name))
+        throw new AwsServiceError('ResourceAlreadyExistsException', `An api-destination '${name}' already exists.`);
+      if (destinations.size >= MAX_API_DESTINATIONS)
+        throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
       const created = now();
       const destination: Mutable<ApiDestinationSnapshot> = {
         name,
@@ -265,7 +282,10 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
 
     DescribeApiDestination(input) {
       const destination = findDestination(requireName(input, 'Name'));
-      return { ...destinationSummary(destination), ...(destination.description !== undefined ? { Description: destination.description } : {}) };
+      return {
+        ...destinationSummary(destination),
+        ...(destination.description !== undefined ? { Description: destination.description } : {}),
+      };
     },
 
     UpdateApiDestination(input) {
@@ -299,7 +319,10 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
       const prefix = optionalText(input, 'NamePrefix', 64) ?? '';
       const connectionArn = optionalText(input, 'ConnectionArn', 1600);
       const matching = [...destinations.values()]
-        .filter((destination) => destination.name.startsWith(prefix) && (connectionArn === undefined || destination.connectionArn === connectionArn))
+        .filter(
+          (destination) =>
+            destination.name.startsWith(prefix) && (connectionArn === undefined || destination.connectionArn === connectionArn),
+        )
         .sort((a, b) => a.name.localeCompare(b.name));
       const { page, nextToken } = paginate(matching, input);
       return { ApiDestinations: page.map(destinationSummary), ...(nextToken ? { NextToken: nextToken } : {}) };

@@ -70,7 +70,10 @@ export async function deadLetter(
   };
   try {
     const messageId = await sqs.send(queueArn, JSON.stringify(delivery.busEvent.event), attributes);
-    return failureRecord(delivery, failure, exhausted, 'dead-lettered', { deadLetterQueueArn: queueArn, ...(messageId ? { deadLetterMessageId: messageId } : {}) });
+    return failureRecord(delivery, failure, exhausted, 'dead-lettered', {
+      deadLetterQueueArn: queueArn,
+      ...(messageId ? { deadLetterMessageId: messageId } : {}),
+    });
   } catch (error) {
     return failureRecord(delivery, failure, exhausted, 'dropped', {
       deadLetterQueueArn: queueArn,

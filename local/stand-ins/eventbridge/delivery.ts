@@ -200,7 +200,12 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
     const run = runJob(lane, next)
       .catch((error: unknown) => {
         // A bug here must not wedge the lane; record it as a failure of this event.
-        remember(failureLog, failureRecord(next, { code: 'INTERNAL_ERROR', message: String(error), retryable: false }, undefined, 'dropped', { dropReason: 'stand-in error' }));
+        remember(
+          failureLog,
+          failureRecord(next, { code: 'INTERNAL_ERROR', message: String(error), retryable: false }, undefined, 'dropped', {
+            dropReason: 'stand-in error',
+          }),
+        );
       })
       .finally(() => {
         running.delete(run);
@@ -228,7 +233,11 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         if (wait > 0 && !(await sleep(wait))) return;
       }
       if (Date.now() > job.deadline) {
-        return finish(job, { code: 'EVENT_EXPIRED', message: 'The event expired before it could be delivered.', retryable: false }, 'MaximumEventAgeInSeconds');
+        return finish(
+          job,
+          { code: 'EVENT_EXPIRED', message: 'The event expired before it could be delivered.', retryable: false },
+          'MaximumEventAgeInSeconds',
+        );
       }
       const request = buildApiDestinationRequest(job.target, job.busEvent.event, job.body, options);
       job.attempts++;
@@ -247,7 +256,12 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         .catch((error: unknown): AttemptResult => ({ ok: false, ...sqsFailure(error) }));
     } else {
       job.attempts++;
-      result = { ok: false, code: 'UNSUPPORTED_TARGET', message: `The local EventBridge stand-in does not invoke targets like ${job.target.Arn}.`, retryable: false };
+      result = {
+        ok: false,
+        code: 'UNSUPPORTED_TARGET',
+        message: `The local EventBridge stand-in does not invoke targets like ${job.target.Arn}.`,
+        retryable: false,
+      };
     }
     const endedAt = new Date();
     const base = {

@@ -55,7 +55,13 @@ export const MAX_INPUT_TEMPLATE_LENGTH = 8192;
 export const MAX_INPUT_LENGTH = 8192;
 export const MAX_PATH_LENGTH = 256;
 const PATHS_MAP_KEY = /^[A-Za-z0-9_-]+$/;
-const PREDEFINED = ['aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json'];
+const PREDEFINED = [
+  'aws.events.rule-arn',
+  'aws.events.rule-name',
+  'aws.events.event.ingestion-time',
+  'aws.events.event',
+  'aws.events.event.json',
+];
 /** Sticky: tried at each `<` of a template. */
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/y;
 
@@ -136,7 +142,8 @@ export function validateTargetInput(target: TargetInputShape): string | undefine
   const given = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined && value !== null);
   if (given.length > 1) return 'Only one of Input, InputPath, or InputTransformer must be provided.';
   if (target.Input !== undefined && target.Input !== null) {
-    if (typeof target.Input !== 'string' || target.Input.length > MAX_INPUT_LENGTH) return `Input must be at most ${MAX_INPUT_LENGTH} characters.`;
+    if (typeof target.Input !== 'string' || target.Input.length > MAX_INPUT_LENGTH)
+      return `Input must be at most ${MAX_INPUT_LENGTH} characters.`;
     try {
       JSON.parse(target.Input);
     } catch {
@@ -144,7 +151,8 @@ export function validateTargetInput(target: TargetInputShape): string | undefine
     }
   }
   if (target.InputPath !== undefined && target.InputPath !== null) {
-    if (typeof target.InputPath !== 'string' || target.InputPath.length > MAX_PATH_LENGTH) return `InputPath must be at most ${MAX_PATH_LENGTH} characters.`;
+    if (typeof target.InputPath !== 'string' || target.InputPath.length > MAX_PATH_LENGTH)
+      return `InputPath must be at most ${MAX_PATH_LENGTH} characters.`;
     try {
       parseJsonPath(target.InputPath);
     } catch (error) {

@@ -31,7 +31,9 @@ export interface AttemptFailure {
   readonly retryAfterMs?: number;
 }
 
-export type AttemptResult = { readonly ok: true; readonly statusCode?: number } | ({ readonly ok: false; readonly statusCode?: number } & AttemptFailure);
+export type AttemptResult =
+  | { readonly ok: true; readonly statusCode?: number }
+  | ({ readonly ok: false; readonly statusCode?: number } & AttemptFailure);
 
 export interface HttpRequest {
   readonly method: string;
@@ -58,9 +60,16 @@ export function buildApiDestinationRequest(
   const destination = lookup.apiDestinationByArn(target.Arn);
   if (!destination) return { failure: { code: 'NO_RESOURCE', message: `ApiDestination ${target.Arn} does not exist.`, retryable: false } };
   const connection = lookup.connectionByArn(destination.connectionArn);
-  if (!connection) return { failure: { code: 'NO_RESOURCE', message: `Connection ${destination.connectionArn} does not exist.`, retryable: false } };
+  if (!connection)
+    return { failure: { code: 'NO_RESOURCE', message: `Connection ${destination.connectionArn} does not exist.`, retryable: false } };
   if (connection.state !== 'AUTHORIZED') {
-    return { failure: { code: 'NO_PERMISSIONS', message: `Connection ${connection.name} is ${connection.state}: ${connection.stateReason ?? ''}`.trim(), retryable: false } };
+    return {
+      failure: {
+        code: 'NO_PERMISSIONS',
+        message: `Connection ${connection.name} is ${connection.state}: ${connection.stateReason ?? ''}`.trim(),
+        retryable: false,
+      },
+    };
   }
   const http = target.HttpParameters ?? {};
   const pathValues = [...(http.PathParameterValues ?? [])].map((value) => resolveHttpParameter(value, event) ?? '');
@@ -68,7 +77,9 @@ export function buildApiDestinationRequest(
   try {
     url = new URL(destination.invocationEndpoint.replace(/\*/g, () => encodeURIComponent(pathValues.shift() ?? '*')));
   } catch {
-    return { failure: { code: 'INVALID_PARAMETER', message: `Invalid InvocationEndpoint ${destination.invocationEndpoint}.`, retryable: false } };
+    return {
+      failure: { code: 'INVALID_PARAMETER', message: `Invalid InvocationEndpoint ${destination.invocationEndpoint}.`, retryable: false },
+    };
   }
   for (const [key, value] of Object.entries(http.QueryStringParameters ?? {})) {
     const resolved = resolveHttpParameter(value, event);
@@ -91,7 +102,8 @@ export function buildApiDestinationRequest(
   }
   for (const parameter of invocation?.HeaderParameters ?? []) setHeader(parameter.Key, parameter.Value);
   if (connection.apiKey) setHeader(connection.apiKey.name.trim(), connection.apiKey.value);
-  if (connection.basic) setHeader('Authorization', `Basic ${Buffer.from(`${connection.basic.username}:${connection.basic.password}`).toString('base64')}`);
+  if (connection.basic)
+    setHeader('Authorization', `Basic ${Buffer.from(`${connection.basic.username}:${connection.basic.password}`).toString('base64')}`);
 
   let body = input ?? '';
   if (invocation && invocation.BodyParameters.length > 0) {
@@ -131,7 +143,12 @@ export function invokeHttp(request: HttpRequest, timeoutMs: number): Promise<Att
       });
     } catch (error) {
       // e.g. a header value Node refuses to send
-      resolve({ ok: false, code: 'INVALID_PARAMETER', message: `Unable to invoke ApiDestination endpoint: ${(error as Error).message}`, retryable: false });
+      resolve({
+        ok: false,
+        code: 'INVALID_PARAMETER',
+        message: `Unable to invoke ApiDestination endpoint: ${(error as Error).message}`,
+        retryable: false,
+      });
       return;
     }
     const timer = setTimeout(() => {
@@ -148,8 +165,18 @@ export function invokeHttp(request: HttpRequest, timeoutMs: number): Promise<Att
     req.on('error', (error) => {
       done(
         timedOut
-          ? { ok: false, code: 'TIMEOUT', message: `Unable to invoke ApiDestination endpoint: the endpoint did not answer within ${timeoutMs} ms.`, retryable: true }
-          : { ok: false, code: 'CONNECTION_FAILURE', message: `Unable to invoke ApiDestination endpoint: ${error.message}`, retryable: true },
+          ? {
+              ok: false,
+              code: 'TIMEOUT',
+              message: `Unable to invoke ApiDestination endpoint: the endpoint did not answer within ${timeoutMs} ms.`,
+              retryable: true,
+            }
+          : {
+              ok: false,
+              code: 'CONNECTION_FAILURE',
+              message: `Unable to invoke ApiDestination endpoint: ${error.message}`,
+              retryable: true,
+            },
       );
     });
     req.end(body);
@@ -172,7 +199,13 @@ function classify(status: number, headers: IncomingHttpHeaders): AttemptResult {
 
 export interface SqsSender {
   /** SendMessage to the queue with this ARN; resolves to the MessageId. */
-  send(queueArn: string, body: string, attributes: Record<string, string>, groupId?: string, deduplicationId?: string): Promise<string | undefined>;
+  send(
+    queueArn: string,
+    body: string,
+    attributes: Record<string, string>,
+    groupId?: string,
+    deduplicationId?: string,
+  ): Promise<string | undefined>;
   destroy(): void;
 }
 
@@ -222,6 +255,7 @@ export function createSqsSender(endpoint: string | undefined): SqsSender {
 export function sqsFailure(error: unknown): AttemptFailure {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') return { code: 'NO_RESOURCE', message, retryable: false };
+  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue')
+    return { code: 'NO_RESOURCE', message, retryable: false };
   return { code: 'SDK_CLIENT_ERROR', message, retryable: true };
 }

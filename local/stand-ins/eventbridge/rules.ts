@@ -167,7 +167,8 @@ export function createRulesStore(options: RulesStoreOptions): RulesStore {
         throw validation('The local EventBridge stand-in does not support scheduled rules (ScheduleExpression).');
       }
       const patternText = optionalText(input, 'EventPattern', MAX_EVENT_PATTERN_LENGTH);
-      if (patternText === undefined || patternText === '') throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+      if (patternText === undefined || patternText === '')
+        throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
       const pattern = parsePattern(patternText);
       const state = optionalEnum(input, 'State', RULE_STATES) ?? 'ENABLED';
       const description = optionalText(input, 'Description', 512);
@@ -218,7 +219,9 @@ export function createRulesStore(options: RulesStoreOptions): RulesStore {
     ListRules(input) {
       const prefix = optionalText(input, 'NamePrefix', 64) ?? '';
       const bus = options.requireBus(optionalText(input, 'EventBusName', 1600, 1));
-      const matching = [...(buses.get(bus)?.values() ?? [])].filter((rule) => rule.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+      const matching = [...(buses.get(bus)?.values() ?? [])]
+        .filter((rule) => rule.name.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const { page, nextToken } = paginate(matching, input);
       return { Rules: page.map(describe), ...(nextToken ? { NextToken: nextToken } : {}) };
     },
@@ -238,11 +241,16 @@ export function createRulesStore(options: RulesStoreOptions): RulesStore {
       const rule = findRule(input, 'Rule');
       const raw = input.Targets;
       if (!Array.isArray(raw) || raw.length < 1 || raw.length > MAX_TARGETS_PER_CALL) {
-        throw validationError('Targets', undefined, `Member must have length ${Array.isArray(raw) && raw.length > 0 ? `less than or equal to ${MAX_TARGETS_PER_CALL}` : 'greater than or equal to 1'}`);
+        throw validationError(
+          'Targets',
+          undefined,
+          `Member must have length ${Array.isArray(raw) && raw.length > 0 ? `less than or equal to ${MAX_TARGETS_PER_CALL}` : 'greater than or equal to 1'}`,
+        );
       }
       const targets = raw.map((item: unknown) => readTarget(item));
       const ids = new Set([...rule.targets.keys(), ...targets.map((target) => target.Id)]);
-      if (ids.size > MAX_TARGETS_PER_RULE) throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
+      if (ids.size > MAX_TARGETS_PER_RULE)
+        throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
       for (const target of targets) rule.targets.set(target.Id, target);
       return { FailedEntryCount: 0, FailedEntries: [] };
     },
@@ -306,7 +314,8 @@ export function createRulesStore(options: RulesStoreOptions): RulesStore {
           ...(rule.roleArn !== undefined ? { roleArn: rule.roleArn } : {}),
           targets: [...rule.targets.values()].map((target) => structuredClone(target)),
         })),
-    targets: (ruleName, eventBusName = DEFAULT_BUS) => [...(buses.get(eventBusName)?.get(ruleName)?.targets.values() ?? [])].map((target) => structuredClone(target)),
+    targets: (ruleName, eventBusName = DEFAULT_BUS) =>
+      [...(buses.get(eventBusName)?.get(ruleName)?.targets.values() ?? [])].map((target) => structuredClone(target)),
     deleteBusRules: (eventBusName) => {
       buses.delete(eventBusName);
     },
@@ -324,7 +333,8 @@ function parsePattern(text: string): EventPattern {
 
 /** Validates one PutTargets entry and returns it normalised (copied; absent members left out). */
 function readTarget(raw: unknown): StoredTarget {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw validationError('Targets', undefined, 'Member must be a structure');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw validationError('Targets', undefined, 'Member must be a structure');
   const input = raw as AwsJsonInput;
   const id = requireText(input, 'Id', 64);
   checkName('Id', id);
@@ -361,7 +371,11 @@ function readTarget(raw: unknown): StoredTarget {
   const retry = optionalObject(input, 'RetryPolicy');
   if (retry) {
     const attempts = retry.MaximumRetryAttempts;
-    if (attempts !== undefined && attempts !== null && (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0 || attempts > 185)) {
+    if (
+      attempts !== undefined &&
+      attempts !== null &&
+      (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0 || attempts > 185)
+    ) {
       throw validationError('RetryPolicy.MaximumRetryAttempts', undefined, 'Member must have value between 0 and 185');
     }
     const age = retry.MaximumEventAgeInSeconds;

@@ -29,7 +29,8 @@ export function requireName(input: AwsJsonInput, member: string, max = 64): stri
 
 export function checkName(member: string, value: string, max = 64): void {
   if (value.length > max) throw validationError(member, value, `Member must have length less than or equal to ${max}`);
-  if (!RESOURCE_NAME.test(value)) throw validationError(member, value, 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
+  if (!RESOURCE_NAME.test(value))
+    throw validationError(member, value, 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
 }
 
 export function requireText(input: AwsJsonInput, member: string, max: number, min = 1): string {

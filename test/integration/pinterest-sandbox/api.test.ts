@@ -28,7 +28,11 @@ describe('server', () => {
     const own = await startPinterestSandbox();
     const { accessToken } = own.addUser({ username: 'slowpoke', boards: ['1'] });
     own.inject({ kind: 'slow', delayMs: 30_000 });
-    const pending = fetch(`${own.url}/v5/pins`, { method: 'POST', headers: { Authorization: `Bearer ${accessToken}` }, body: JSON.stringify(pinBody({ board_id: '1' })) });
+    const pending = fetch(`${own.url}/v5/pins`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify(pinBody({ board_id: '1' })),
+    });
     await waitFor(() => own.requests().length === 1, { what: 'the slow create to arrive', timeoutMs: 5_000 });
     const started = Date.now();
     await own.stop();
@@ -91,12 +95,16 @@ describe('POST /v5/pins', () => {
   it('accepts every media source type and a board section', async () => {
     const accepted = [
       { source_type: 'image_base64', content_type: 'image/png', data: Buffer.from('png-bytes').toString('base64') },
-      { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', title: 't', link: 'https://e.com/2' }] },
+      {
+        source_type: 'multiple_image_urls',
+        items: [{ url: 'https://e.com/1.jpg' }, { url: 'https://e.com/2.jpg', title: 't', link: 'https://e.com/2' }],
+      },
       { source_type: 'multiple_image_urls', items: [1, 2, 3, 4, 5].map((n) => ({ url: `https://e.com/${n}.jpg` })), index: 0 },
       { source_type: 'video_id', media_id: '12345', cover_image_url: 'https://e.com/cover.jpg' },
       { source_type: 'video_id', media_id: '12345', cover_image_key_frame_time: 2.5 },
     ];
-    for (const media_source of accepted) expect((await createPin(alice.accessToken, pinBody({ media_source }))).status, JSON.stringify(media_source)).toBe(201);
+    for (const media_source of accepted)
+      expect((await createPin(alice.accessToken, pinBody({ media_source }))).status, JSON.stringify(media_source)).toBe(201);
     const sectioned = await createPin(alice.accessToken, pinBody({ board_id: '333', board_section_id: '444' }));
     expect(sectioned.status).toBe(201);
     expect(await sectioned.json()).toMatchObject({ board_id: '333', board_section_id: '444' });
@@ -126,16 +134,29 @@ describe('POST /v5/pins', () => {
     ['missing media_source', pinBody({ media_source: undefined })],
     ['unknown source_type', pinBody({ media_source: { source_type: 'gif_url', url: 'https://e.com/a.gif' } })],
     ['image_url without url', pinBody({ media_source: { source_type: 'image_url' } })],
-    ['image_base64 with a bad content_type', pinBody({ media_source: { source_type: 'image_base64', content_type: 'image/gif', data: 'AAAA' } })],
+    [
+      'image_base64 with a bad content_type',
+      pinBody({ media_source: { source_type: 'image_base64', content_type: 'image/gif', data: 'AAAA' } }),
+    ],
     ['image_base64 without data', pinBody({ media_source: { source_type: 'image_base64', content_type: 'image/png' } })],
-    ['multiple_image_urls with 1 item', pinBody({ media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }] } })],
+    [
+      'multiple_image_urls with 1 item',
+      pinBody({ media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }] } }),
+    ],
     [
       'multiple_image_urls with 6 items',
-      pinBody({ media_source: { source_type: 'multiple_image_urls', items: [1, 2, 3, 4, 5, 6].map((n) => ({ url: `https://e.com/${n}.jpg` })) } }),
+      pinBody({
+        media_source: { source_type: 'multiple_image_urls', items: [1, 2, 3, 4, 5, 6].map((n) => ({ url: `https://e.com/${n}.jpg` })) },
+      }),
     ],
     ['video_id without media_id', pinBody({ media_source: { source_type: 'video_id', cover_image_url: 'https://e.com/c.jpg' } })],
     ['video_id without a cover', pinBody({ media_source: { source_type: 'video_id', media_id: '1' } })],
-    ['video_id with both covers', pinBody({ media_source: { source_type: 'video_id', media_id: '1', cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 } })],
+    [
+      'video_id with both covers',
+      pinBody({
+        media_source: { source_type: 'video_id', media_id: '1', cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 },
+      }),
+    ],
   ])('rejects a %s with 400 code 1 and creates nothing', async (_name, body) => {
     await expectError(createPin(alice.accessToken, body), 400, 1);
     expect(sandbox.pins()).toEqual([]);
@@ -145,7 +166,10 @@ describe('POST /v5/pins', () => {
     ['link', pinBody({ link: 'not a url' })],
     ['link with another scheme', pinBody({ link: 'ftp://example.com/a' })],
     ['image url', pinBody({ media_source: { source_type: 'image_url', url: 'javascript:alert(1)' } })],
-    ['carousel item url', pinBody({ media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: '/relative.jpg' }] } })],
+    [
+      'carousel item url',
+      pinBody({ media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/1.jpg' }, { url: '/relative.jpg' }] } }),
+    ],
   ])('rejects an invalid %s with Pinterest’s invalid-URL error', async (_name, body) => {
     await expectError(
       createPin(alice.accessToken, body),
@@ -157,12 +181,30 @@ describe('POST /v5/pins', () => {
   });
 
   it('fails images whose URL path says too-small (403 code 233) or broken (403 code 235), deterministically', async () => {
-    await expectError(createPin(alice.accessToken, pinBody({ media_source: { source_type: 'image_url', url: 'https://cdn.example.com/img/too-small.jpg' } })), 403, 233);
-    await expectError(createPin(alice.accessToken, pinBody({ media_source: { source_type: 'image_url', url: 'https://cdn.example.com/broken/a.jpg' } })), 403, 235);
+    await expectError(
+      createPin(
+        alice.accessToken,
+        pinBody({ media_source: { source_type: 'image_url', url: 'https://cdn.example.com/img/too-small.jpg' } }),
+      ),
+      403,
+      233,
+    );
+    await expectError(
+      createPin(alice.accessToken, pinBody({ media_source: { source_type: 'image_url', url: 'https://cdn.example.com/broken/a.jpg' } })),
+      403,
+      235,
+    );
     const carousel = { source_type: 'multiple_image_urls', items: [{ url: 'https://e.com/ok.jpg' }, { url: 'https://e.com/broken.png' }] };
     await expectError(createPin(alice.accessToken, pinBody({ media_source: carousel })), 403, 235);
     // Only the path decides: a query string or host that says "broken" does not.
-    expect((await createPin(alice.accessToken, pinBody({ media_source: { source_type: 'image_url', url: 'https://broken.example.com/a.jpg?x=too-small' } }))).status).toBe(201);
+    expect(
+      (
+        await createPin(
+          alice.accessToken,
+          pinBody({ media_source: { source_type: 'image_url', url: 'https://broken.example.com/a.jpg?x=too-small' } }),
+        )
+      ).status,
+    ).toBe(201);
     expect(sandbox.pins()).toHaveLength(1);
   });
 
@@ -196,14 +238,25 @@ describe('GET /v5/boards/{board_id}/pins', () => {
 
     const all = (await (await listBoard(alice.accessToken, '111')).json()) as { items: { created_at: string }[]; bookmark: null };
     expect(all.bookmark).toBeNull();
-    expect(all.items.map((p) => p.created_at)).toEqual(['2030-01-01T00:00:05', '2030-01-01T00:00:04', '2030-01-01T00:00:03', '2030-01-01T00:00:02', '2030-01-01T00:00:01']);
+    expect(all.items.map((p) => p.created_at)).toEqual([
+      '2030-01-01T00:00:05',
+      '2030-01-01T00:00:04',
+      '2030-01-01T00:00:03',
+      '2030-01-01T00:00:02',
+      '2030-01-01T00:00:01',
+    ]);
   });
 
   it('pages by cursor: a pin created between pages does not shift the next page', async () => {
     for (const n of [1, 2, 3]) await createPin(alice.accessToken, pinBody({ title: `p${n}` }));
-    const first = (await (await listBoard(alice.accessToken, '111', '?page_size=2')).json()) as { items: { title: string }[]; bookmark: string };
+    const first = (await (await listBoard(alice.accessToken, '111', '?page_size=2')).json()) as {
+      items: { title: string }[];
+      bookmark: string;
+    };
     await createPin(alice.accessToken, pinBody({ title: 'p4' }));
-    const second = (await (await listBoard(alice.accessToken, '111', `?page_size=2&bookmark=${first.bookmark}`)).json()) as { items: { title: string }[] };
+    const second = (await (await listBoard(alice.accessToken, '111', `?page_size=2&bookmark=${first.bookmark}`)).json()) as {
+      items: { title: string }[];
+    };
     expect([...first.items, ...second.items].map((p) => p.title)).toEqual(['p3', 'p2', 'p1']);
   });
 
@@ -212,7 +265,10 @@ describe('GET /v5/boards/{board_id}/pins', () => {
     const page = (await (await listBoard(alice.accessToken, '111')).json()) as { items: unknown[]; bookmark: string | null };
     expect(page.items).toHaveLength(25);
     expect(page.bookmark).toEqual(expect.any(String));
-    const big = (await (await listBoard(alice.accessToken, '111', '?page_size=250')).json()) as { items: unknown[]; bookmark: string | null };
+    const big = (await (await listBoard(alice.accessToken, '111', '?page_size=250')).json()) as {
+      items: unknown[];
+      bookmark: string | null;
+    };
     expect(big.items).toHaveLength(27);
     expect(big.bookmark).toBeNull();
   });

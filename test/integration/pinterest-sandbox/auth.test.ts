@@ -22,7 +22,9 @@ describe('authentication', () => {
     for (const token of [undefined, 'pina_unknown']) {
       for (const res of endpoints(token)) await expectError(res, 401, 2, 'Authentication failed.');
     }
-    const basic = await fetch(`${sandbox.url}/v5/user_account`, { headers: { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
+    const basic = await fetch(`${sandbox.url}/v5/user_account`, {
+      headers: { Authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+    });
     await expectError(basic, 401, 2);
     expect(sandbox.pins()).toEqual([]);
   });
@@ -40,7 +42,12 @@ describe('authentication', () => {
 
   it('tells the token’s user on GET /v5/user_account', async () => {
     const res = await fetch(`${sandbox.url}/v5/user_account`, { headers: { Authorization: `Bearer ${alice.accessToken}` } });
-    expect(await res.json()).toMatchObject({ username: 'alice', account_type: 'BUSINESS', board_count: 3, id: expect.stringMatching(/^\d+$/) });
+    expect(await res.json()).toMatchObject({
+      username: 'alice',
+      account_type: 'BUSINESS',
+      board_count: 3,
+      id: expect.stringMatching(/^\d+$/),
+    });
   });
 });
 

@@ -22,7 +22,11 @@ describe('/_sandbox control plane', () => {
   it('adds users and boards whose tokens work on the API', async () => {
     const added = await control('POST', '/users', { username: 'olga', boards: ['5000'], ratePerMinute: 3 });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ username: 'olga', accessToken: expect.stringMatching(/^pina_/), refreshToken: expect.stringMatching(/^pinr_/) });
+    expect(added.body).toEqual({
+      username: 'olga',
+      accessToken: expect.stringMatching(/^pina_/),
+      refreshToken: expect.stringMatching(/^pinr_/),
+    });
     expect((await control('POST', '/boards', { username: 'olga', boardId: '5001', sections: ['6000'] })).status).toBe(201);
     expect((await createPin(added.body.accessToken, pinBody({ board_id: '5001', board_section_id: '6000' }))).status).toBe(201);
     const fixed = await control('POST', '/users', { username: 'pat', accessToken: 'pina_fixed_pat', refreshToken: 'pinr_fixed_pat' });
@@ -49,7 +53,16 @@ describe('/_sandbox control plane', () => {
 
   it('injects, lists and clears faults (times, probability with seed, match with a path regex)', async () => {
     expect((await control('POST', '/faults', { fault: { kind: 'status', status: 503 }, times: 2 })).status).toBe(201);
-    expect((await control('POST', '/faults', { fault: { kind: 'drop_before' }, probability: 0.25, seed: 9, match: { path: '/v5/boards/.*/pins' } })).status).toBe(201);
+    expect(
+      (
+        await control('POST', '/faults', {
+          fault: { kind: 'drop_before' },
+          probability: 0.25,
+          seed: 9,
+          match: { path: '/v5/boards/.*/pins' },
+        })
+      ).status,
+    ).toBe(201);
     const listed = await control('GET', '/faults');
     expect(listed.body.faults).toEqual([
       { fault: { kind: 'status', status: 503 }, match: { method: 'POST', path: '/v5/pins' }, remaining: 2 },
@@ -59,7 +72,9 @@ describe('/_sandbox control plane', () => {
     expect((await control('DELETE', '/faults')).body).toEqual({ ok: true, cleared: 2 });
     expect((await createPin(alice.accessToken)).status).toBe(201);
 
-    expect((await control('POST', '/faults', { fault: { kind: 'rate_limit', retryAfterSeconds: 3 }, match: { user: 'alice' } })).status).toBe(201);
+    expect(
+      (await control('POST', '/faults', { fault: { kind: 'rate_limit', retryAfterSeconds: 3 }, match: { user: 'alice' } })).status,
+    ).toBe(201);
     const limited = await createPin(alice.accessToken);
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '3']);
   });
@@ -101,7 +116,11 @@ describe('npm run sandbox (local/sandbox.ts)', () => {
   });
 
   function startCli(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/sandbox.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/sandbox.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -126,7 +145,13 @@ describe('npm run sandbox (local/sandbox.ts)', () => {
     expect(cli.output()).toContain(SANDBOX_CLIENT_SECRET);
     expect(cli.output().trimEnd().split('\n').at(-1)).toBe(`pinterest sandbox ready on ${url![1]}`);
 
-    const curls = cli.output().split('Try it:\n')[1]!.split('\n\n')[0]!.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl'));
+    const curls = cli
+      .output()
+      .split('Try it:\n')[1]!
+      .split('\n\n')[0]!
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('curl'));
     expect(curls.length).toBeGreaterThanOrEqual(3);
     const answers: any[] = [];
     for (const curl of curls) answers.push(JSON.parse((await run('bash', ['-c', curl])).stdout)); // in order, as pasted

@@ -3,7 +3,7 @@
  * which requests a fault hits, and seeded fault rates.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Fault } from '../../../local/pinterest-sandbox.ts';
+import type { Fault } from '../../../local/pinterest-sandbox.ts';
 import { waitFor } from '../wait.ts';
 import { alice, bob, createPin, expectError, listBoard, pinBody, refresh, sandbox, useSharedSandbox } from './fixture.ts';
 

@@ -7,7 +7,12 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPinterestSandbox, type PinterestSandbox } from '../../../local/pinterest-sandbox.ts';
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_SECRET,
+  startPinterestSandbox,
+  type PinterestSandbox,
+} from '../../../local/pinterest-sandbox.ts';
 
 export const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 export let clock = T0;
@@ -70,7 +75,11 @@ export function listBoard(token: string, boardId: string, query = ''): Promise<R
   return fetch(`${sandbox.url}/v5/boards/${boardId}/pins${query}`, { headers: { Authorization: `Bearer ${token}` } });
 }
 
-export function refresh(refreshToken: string, client = `${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`, extra: Record<string, string> = {}): Promise<Response> {
+export function refresh(
+  refreshToken: string,
+  client = `${SANDBOX_CLIENT_ID}:${SANDBOX_CLIENT_SECRET}`,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${sandbox.url}/v5/oauth/token`, {
     method: 'POST',
     headers: { Authorization: `Basic ${Buffer.from(client).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -78,7 +87,12 @@ export function refresh(refreshToken: string, client = `${SANDBOX_CLIENT_ID}:${S
   });
 }
 
-export async function expectError(response: Response | Promise<Response>, status: number, code: number, message?: string): Promise<PinterestErrorBody> {
+export async function expectError(
+  response: Response | Promise<Response>,
+  status: number,
+  code: number,
+  message?: string,
+): Promise<PinterestErrorBody> {
   const res = await response;
   const body = (await res.json()) as PinterestErrorBody;
   expect({ status: res.status, code: body.code }).toEqual({ status, code });

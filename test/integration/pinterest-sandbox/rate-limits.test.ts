@@ -76,7 +76,10 @@ describe('rate limit (org_write, per user, rolling 60 s)', () => {
   });
 
   it('does not count reads, injected faults, or unauthenticated requests', async () => {
-    for (let i = 0; i < 10; i++) expect((await fetch(`${limited.url}/v5/boards/10/pins`, { headers: { Authorization: `Bearer ${ann.accessToken}` } })).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await fetch(`${limited.url}/v5/boards/10/pins`, { headers: { Authorization: `Bearer ${ann.accessToken}` } })).status).toBe(
+        200,
+      );
     limited.inject({ kind: 'status', status: 503 }, { times: 3 });
     for (let i = 0; i < 3; i++) expect((await post(ann.accessToken, '10')).status).toBe(503);
     for (let i = 0; i < 3; i++) expect((await post('pina_nobody', '10')).status).toBe(401);
@@ -125,7 +128,8 @@ describe('fault modes for pacing: a lower real limit, 429 on the n-th request, 4
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(pinBody({ board_id: board })),
     });
-  const list = (token: string, board: string) => fetch(`${paced.url}/v5/boards/${board}/pins`, { headers: { Authorization: `Bearer ${token}` } });
+  const list = (token: string, board: string) =>
+    fetch(`${paced.url}/v5/boards/${board}/pins`, { headers: { Authorization: `Bearer ${token}` } });
 
   it('a real limit lower than the configured one, set while running; its 429s logged as the limiter’s, with or without Retry-After', async () => {
     paced.setLimits('ann', { ratePerMinute: 3, rateLimitRetryAfter: false });
@@ -166,10 +170,16 @@ describe('fault modes for pacing: a lower real limit, 429 on the n-th request, 4
     expect(paced.requests().filter((r) => r.fault === 'rate_limit')).toHaveLength(2);
 
     // Over the control plane too.
-    const armed = await fetch(`${paced.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'rate_limit', retryAfterSeconds: 5 }, nth: 2 }) });
+    const armed = await fetch(`${paced.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ fault: { kind: 'rate_limit', retryAfterSeconds: 5 }, nth: 2 }),
+    });
     expect(armed.status).toBe(201);
     expect([(await post(ann.accessToken, '10')).status, (await post(ann.accessToken, '10')).status]).toEqual([201, 429]);
-    const both = await fetch(`${paced.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ fault: { kind: 'rate_limit' }, nth: 2, probability: 0.5 }) });
+    const both = await fetch(`${paced.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ fault: { kind: 'rate_limit' }, nth: 2, probability: 0.5 }),
+    });
     expect(both.status).toBe(400);
     expect(() => paced.inject({ kind: 'rate_limit' }, { nth: 0 })).toThrow('nth');
   });

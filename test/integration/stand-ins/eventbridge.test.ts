@@ -103,7 +103,15 @@ describe('EventBridge stand-in', () => {
     expect(stored[0]).toMatchObject({
       eventBusName: busName,
       eventBusArn: `arn:aws:events:us-east-1:000000000000:event-bus/${busName}`,
-      event: { version: '0', id: result.Entries?.[0]?.EventId, 'detail-type': 'job.queued', source: 'pinrelay', account: '000000000000', region: 'us-east-1', resources: ['job_1'] },
+      event: {
+        version: '0',
+        id: result.Entries?.[0]?.EventId,
+        'detail-type': 'job.queued',
+        source: 'pinrelay',
+        account: '000000000000',
+        region: 'us-east-1',
+        resources: ['job_1'],
+      },
     });
     expect(stored[0]?.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(stored[1]?.event.time).toBe('2030-01-02T03:04:05Z');
@@ -141,7 +149,10 @@ describe('EventBridge stand-in', () => {
   });
 
   it('rejects the whole call for more than 10 entries or more than 256 KB', async () => {
-    for (const entries of [Array.from({ length: 11 }, () => entry()), [entry({ Detail: JSON.stringify({ big: 'x'.repeat(256 * 1024) }) })]]) {
+    for (const entries of [
+      Array.from({ length: 11 }, () => entry()),
+      [entry({ Detail: JSON.stringify({ big: 'x'.repeat(256 * 1024) }) })],
+    ]) {
       const error = await client.send(new PutEventsCommand({ Entries: entries })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventBridgeServiceException);
       expect((error as Error).name).toBe('ValidationException');
@@ -164,7 +175,10 @@ describe('EventBridge stand-in', () => {
     standIn.clearEvents();
     await client.send(
       new PutEventsCommand({
-        Entries: [entry({ EventBusName: undefined }), entry({ EventBusName: `arn:aws:events:us-east-1:000000000000:event-bus/${busName}` })],
+        Entries: [
+          entry({ EventBusName: undefined }),
+          entry({ EventBusName: `arn:aws:events:us-east-1:000000000000:event-bus/${busName}` }),
+        ],
       }),
     );
 
@@ -196,7 +210,11 @@ describe('EventBridge stand-in', () => {
 
   describe('connections, API destinations, rules and targets', () => {
     const roleArn = 'arn:aws:iam::000000000000:role/pinrelay-webhooks';
-    const errorName = (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: unknown) => (e as Error).name);
+    const errorName = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'resolved',
+        (e: unknown) => (e as Error).name,
+      );
 
     async function connection(name = unique('conn'), value = 'secret-1'): Promise<string> {
       const { ConnectionArn } = await client.send(
@@ -236,7 +254,9 @@ describe('EventBridge stand-in', () => {
       expect(described.SecretArn).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:events!connection\//);
       expect(JSON.stringify(described)).not.toContain('secret-1');
 
-      const updated = await client.send(new UpdateConnectionCommand({ Name: name, AuthParameters: { ApiKeyAuthParameters: { ApiKeyValue: 'secret-2' } } }));
+      const updated = await client.send(
+        new UpdateConnectionCommand({ Name: name, AuthParameters: { ApiKeyAuthParameters: { ApiKeyValue: 'secret-2' } } }),
+      );
       expect(updated).toMatchObject({ ConnectionArn: created.ConnectionArn, ConnectionState: 'AUTHORIZED' });
       expect(standIn.connections().find((c) => c.name === name)?.apiKey).toEqual({ name: 'x-pinrelay-webhook-secret', value: 'secret-2' });
 
@@ -244,7 +264,9 @@ describe('EventBridge stand-in', () => {
       for (const suffix of ['b', 'a', 'c']) await connection(`${prefix}-${suffix}`);
       const page1 = await client.send(new ListConnectionsCommand({ NamePrefix: prefix, Limit: 2 }));
       const page2 = await client.send(new ListConnectionsCommand({ NamePrefix: prefix, Limit: 2, NextToken: page1.NextToken }));
-      expect([...(page1.Connections ?? []), ...(page2.Connections ?? [])].map((c) => c.Name)).toEqual(['a', 'b', 'c'].map((s) => `${prefix}-${s}`));
+      expect([...(page1.Connections ?? []), ...(page2.Connections ?? [])].map((c) => c.Name)).toEqual(
+        ['a', 'b', 'c'].map((s) => `${prefix}-${s}`),
+      );
       expect(page2.NextToken).toBeUndefined();
 
       const deleted = await client.send(new DeleteConnectionCommand({ Name: name }));
@@ -256,13 +278,19 @@ describe('EventBridge stand-in', () => {
       const create = (input: Record<string, unknown>) =>
         errorName(client.send(new CreateConnectionCommand({ Name: unique('bad'), AuthorizationType: 'API_KEY', ...input } as never)));
       await expect(create({ AuthParameters: {} })).resolves.toBe('ValidationException');
-      await expect(create({ AuthParameters: { BasicAuthParameters: { Username: 'u', Password: 'p' } } })).resolves.toBe('ValidationException');
-      await expect(create({ AuthorizationType: 'TOKEN', AuthParameters: {} })).resolves.toBe('ValidationException');
-      await expect(create({ Name: 'has spaces', AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'k', ApiKeyValue: 'v' } } })).resolves.toBe(
+      await expect(create({ AuthParameters: { BasicAuthParameters: { Username: 'u', Password: 'p' } } })).resolves.toBe(
         'ValidationException',
       );
+      await expect(create({ AuthorizationType: 'TOKEN', AuthParameters: {} })).resolves.toBe('ValidationException');
+      await expect(
+        create({ Name: 'has spaces', AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'k', ApiKeyValue: 'v' } } }),
+      ).resolves.toBe('ValidationException');
       const basic = await client.send(
-        new CreateConnectionCommand({ Name: unique('basic'), AuthorizationType: 'BASIC', AuthParameters: { BasicAuthParameters: { Username: 'u', Password: 'p' } } }),
+        new CreateConnectionCommand({
+          Name: unique('basic'),
+          AuthorizationType: 'BASIC',
+          AuthParameters: { BasicAuthParameters: { Username: 'u', Password: 'p' } },
+        }),
       );
       expect(basic.ConnectionState).toBe('AUTHORIZED');
     });
@@ -271,9 +299,16 @@ describe('EventBridge stand-in', () => {
       const connectionArn = await connection();
       const name = unique('dest');
       const created = await client.send(
-        new CreateApiDestinationCommand({ Name: name, ConnectionArn: connectionArn, InvocationEndpoint: 'https://hooks.example.com/pinrelay', HttpMethod: 'POST' }),
+        new CreateApiDestinationCommand({
+          Name: name,
+          ConnectionArn: connectionArn,
+          InvocationEndpoint: 'https://hooks.example.com/pinrelay',
+          HttpMethod: 'POST',
+        }),
       );
-      expect(created.ApiDestinationArn).toMatch(new RegExp(`^arn:aws:events:us-east-1:000000000000:api-destination/${name}/[0-9a-f-]{36}$`));
+      expect(created.ApiDestinationArn).toMatch(
+        new RegExp(`^arn:aws:events:us-east-1:000000000000:api-destination/${name}/[0-9a-f-]{36}$`),
+      );
       expect(created.ApiDestinationState).toBe('ACTIVE');
       expect(await client.send(new DescribeApiDestinationCommand({ Name: name }))).toMatchObject({
         ApiDestinationArn: created.ApiDestinationArn,
@@ -283,7 +318,13 @@ describe('EventBridge stand-in', () => {
         InvocationRateLimitPerSecond: 300,
       });
 
-      await client.send(new UpdateApiDestinationCommand({ Name: name, InvocationRateLimitPerSecond: 5, InvocationEndpoint: 'https://hooks.example.com/v2' }));
+      await client.send(
+        new UpdateApiDestinationCommand({
+          Name: name,
+          InvocationRateLimitPerSecond: 5,
+          InvocationEndpoint: 'https://hooks.example.com/v2',
+        }),
+      );
       const listed = await client.send(new ListApiDestinationsCommand({ NamePrefix: name }));
       expect(listed.ApiDestinations).toEqual([
         expect.objectContaining({ Name: name, InvocationRateLimitPerSecond: 5, InvocationEndpoint: 'https://hooks.example.com/v2' }),
@@ -292,7 +333,13 @@ describe('EventBridge stand-in', () => {
       const create = (input: Record<string, unknown>) =>
         errorName(
           client.send(
-            new CreateApiDestinationCommand({ Name: unique('d'), ConnectionArn: connectionArn, InvocationEndpoint: 'https://x.example.com', HttpMethod: 'POST', ...input }),
+            new CreateApiDestinationCommand({
+              Name: unique('d'),
+              ConnectionArn: connectionArn,
+              InvocationEndpoint: 'https://x.example.com',
+              HttpMethod: 'POST',
+              ...input,
+            }),
           ),
         );
       await expect(create({ ConnectionArn: `${connectionArn}x` })).resolves.toBe('ResourceNotFoundException');
@@ -309,7 +356,9 @@ describe('EventBridge stand-in', () => {
     it('creates and replaces rules, checks patterns, pages ListRules and answers TestEventPattern', async () => {
       const name = unique('rule');
       const pattern = JSON.stringify({ source: ['pinrelay'], detail: { tenant_id: ['acme'] } });
-      const { RuleArn } = await client.send(new PutRuleCommand({ Name: name, EventBusName: busName, EventPattern: pattern, State: 'DISABLED' }));
+      const { RuleArn } = await client.send(
+        new PutRuleCommand({ Name: name, EventBusName: busName, EventPattern: pattern, State: 'DISABLED' }),
+      );
       expect(RuleArn).toBe(`arn:aws:events:us-east-1:000000000000:rule/${busName}/${name}`);
       expect(await client.send(new DescribeRuleCommand({ Name: name, EventBusName: busName }))).toMatchObject({
         Name: name,
@@ -324,15 +373,16 @@ describe('EventBridge stand-in', () => {
       const onDefault = await client.send(new PutRuleCommand({ Name: name, EventPattern: pattern }));
       expect(onDefault.RuleArn).toBe(`arn:aws:events:us-east-1:000000000000:rule/${name}`);
 
-      await expect(client.send(new PutRuleCommand({ Name: unique('r'), EventBusName: busName, EventPattern: '{"source": "pinrelay"}' }))).rejects.toBeInstanceOf(
-        InvalidEventPatternException,
-      );
-      await expect(errorName(client.send(new PutRuleCommand({ Name: unique('r'), EventBusName: unique('nobus'), EventPattern: pattern })))).resolves.toBe(
-        'ResourceNotFoundException',
-      );
+      await expect(
+        client.send(new PutRuleCommand({ Name: unique('r'), EventBusName: busName, EventPattern: '{"source": "pinrelay"}' })),
+      ).rejects.toBeInstanceOf(InvalidEventPatternException);
+      await expect(
+        errorName(client.send(new PutRuleCommand({ Name: unique('r'), EventBusName: unique('nobus'), EventPattern: pattern }))),
+      ).resolves.toBe('ResourceNotFoundException');
 
       const prefix = unique('paged');
-      for (const suffix of ['c', 'a', 'b']) await client.send(new PutRuleCommand({ Name: `${prefix}-${suffix}`, EventBusName: busName, EventPattern: pattern }));
+      for (const suffix of ['c', 'a', 'b'])
+        await client.send(new PutRuleCommand({ Name: `${prefix}-${suffix}`, EventBusName: busName, EventPattern: pattern }));
       const names: string[] = [];
       let nextToken: string | undefined;
       do {
@@ -342,15 +392,32 @@ describe('EventBridge stand-in', () => {
       } while (nextToken);
       expect(names).toEqual(['a', 'b', 'c'].map((s) => `${prefix}-${s}`));
 
-      const event = { id: '1', account: '000000000000', source: 'pinrelay', time: '2025-01-01T00:00:00Z', region: 'us-east-1', 'detail-type': 'job.queued', resources: [], detail: { tenant_id: 'acme' } };
+      const event = {
+        id: '1',
+        account: '000000000000',
+        source: 'pinrelay',
+        time: '2025-01-01T00:00:00Z',
+        region: 'us-east-1',
+        'detail-type': 'job.queued',
+        resources: [],
+        detail: { tenant_id: 'acme' },
+      };
       expect((await client.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result).toBe(true);
-      expect((await client.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify({ ...event, source: 'x' }) }))).Result).toBe(false);
+      expect(
+        (await client.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify({ ...event, source: 'x' }) })))
+          .Result,
+      ).toBe(false);
     });
 
     it('validates targets like AWS and echoes them in ListTargetsByRule', async () => {
       const connectionArn = await connection();
       const { ApiDestinationArn } = await client.send(
-        new CreateApiDestinationCommand({ Name: unique('dest'), ConnectionArn: connectionArn, InvocationEndpoint: 'https://hooks.example.com', HttpMethod: 'POST' }),
+        new CreateApiDestinationCommand({
+          Name: unique('dest'),
+          ConnectionArn: connectionArn,
+          InvocationEndpoint: 'https://hooks.example.com',
+          HttpMethod: 'POST',
+        }),
       );
       const rule = unique('rule');
       await client.send(new PutRuleCommand({ Name: rule, EventBusName: busName, EventPattern: '{"source": ["pinrelay"]}' }));
@@ -389,9 +456,9 @@ describe('EventBridge stand-in', () => {
 
       await expect(put(...['a', 'b', 'c', 'd'].map((id) => target({ Id: id })))).resolves.toMatchObject({ FailedEntryCount: 0 });
       await expect(put(target({ Id: 'e' }))).rejects.toBeInstanceOf(LimitExceededException);
-      await expect(errorName(client.send(new PutTargetsCommand({ Rule: unique('nope'), EventBusName: busName, Targets: [target()] })))).resolves.toBe(
-        'ResourceNotFoundException',
-      );
+      await expect(
+        errorName(client.send(new PutTargetsCommand({ Rule: unique('nope'), EventBusName: busName, Targets: [target()] }))),
+      ).resolves.toBe('ResourceNotFoundException');
     });
   });
 });

@@ -35,7 +35,12 @@ describe('Secrets Manager stand-in', () => {
   it('creates a secret with an AWS-shaped ARN and reads it back as AWSCURRENT', async () => {
     const name = unique('pinrelay/accounts/acct');
     const created = await client.send(
-      new CreateSecretCommand({ Name: name, SecretString: '{"access_token":"a1"}', KmsKeyId: 'alias/pinrelay', Tags: [{ Key: 'app', Value: 'pinrelay' }] }),
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: '{"access_token":"a1"}',
+        KmsKeyId: 'alias/pinrelay',
+        Tags: [{ Key: 'app', Value: 'pinrelay' }],
+      }),
     );
 
     expect(created.Name).toBe(name);
@@ -43,7 +48,13 @@ describe('Secrets Manager stand-in', () => {
     expect(created.VersionId).toMatch(/^[0-9a-f-]{36}$/); // the SDK's auto-filled ClientRequestToken
 
     const value = await client.send(new GetSecretValueCommand({ SecretId: name }));
-    expect(value).toMatchObject({ ARN: created.ARN, Name: name, VersionId: created.VersionId, SecretString: '{"access_token":"a1"}', VersionStages: ['AWSCURRENT'] });
+    expect(value).toMatchObject({
+      ARN: created.ARN,
+      Name: name,
+      VersionId: created.VersionId,
+      SecretString: '{"access_token":"a1"}',
+      VersionStages: ['AWSCURRENT'],
+    });
     expect(value.CreatedDate).toBeInstanceOf(Date);
 
     const stored = standIn.secrets().find((secret) => secret.arn === created.ARN);
@@ -90,9 +101,18 @@ describe('Secrets Manager stand-in', () => {
     expect(previous).toMatchObject({ SecretString: 'token-1', VersionId: v1.VersionId, VersionStages: ['AWSPREVIOUS'] });
 
     const v3 = await client.send(new PutSecretValueCommand({ SecretId: v1.ARN, SecretString: 'token-3' }));
-    const stages = Object.fromEntries(standIn.secrets().find((secret) => secret.name === name)!.versions.map((v) => [v.versionId, v.stages]));
+    const stages = Object.fromEntries(
+      standIn
+        .secrets()
+        .find((secret) => secret.name === name)!
+        .versions.map((v) => [v.versionId, v.stages]),
+    );
     // v1 lost its last label: deprecated, but still stored and readable by id.
-    expect(stages).toEqual({ [v1.VersionId as string]: [], [v2.VersionId as string]: ['AWSPREVIOUS'], [v3.VersionId as string]: ['AWSCURRENT'] });
+    expect(stages).toEqual({
+      [v1.VersionId as string]: [],
+      [v2.VersionId as string]: ['AWSPREVIOUS'],
+      [v3.VersionId as string]: ['AWSCURRENT'],
+    });
     expect((await client.send(new GetSecretValueCommand({ SecretId: name, VersionId: v1.VersionId }))).SecretString).toBe('token-1');
   });
 

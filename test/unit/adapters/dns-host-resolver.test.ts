@@ -26,22 +26,36 @@ describe('DnsHostResolver', () => {
   });
 
   it.each(['ENOTFOUND', 'ENODATA', 'EAI_NONAME'])('%s: the name does not resolve', async (code) => {
-    const resolver = new DnsHostResolver(3000, fakeLookup(async () => Promise.reject(dnsError(code))));
+    const resolver = new DnsHostResolver(
+      3000,
+      fakeLookup(async () => Promise.reject(dnsError(code))),
+    );
     await expect(resolver.resolve('nowhere.example.com')).rejects.toEqual(new HostNotFoundError());
   });
 
   it('EAI_AGAIN: a temporary failure, said so', async () => {
-    const resolver = new DnsHostResolver(3000, fakeLookup(async () => Promise.reject(dnsError('EAI_AGAIN'))));
-    await expect(resolver.resolve('slow.example.com')).rejects.toThrow('host name could not be resolved right now (temporary DNS failure); try again');
+    const resolver = new DnsHostResolver(
+      3000,
+      fakeLookup(async () => Promise.reject(dnsError('EAI_AGAIN'))),
+    );
+    await expect(resolver.resolve('slow.example.com')).rejects.toThrow(
+      'host name could not be resolved right now (temporary DNS failure); try again',
+    );
   });
 
   it('a resolver that does not answer in time', async () => {
-    const resolver = new DnsHostResolver(20, fakeLookup(() => new Promise(() => undefined)));
+    const resolver = new DnsHostResolver(
+      20,
+      fakeLookup(() => new Promise(() => undefined)),
+    );
     await expect(resolver.resolve('hang.example.com')).rejects.toThrow('host name could not be resolved within 0.02 s; try again');
   });
 
   it('anything else propagates (a 500, not a 400 blaming the URL)', async () => {
-    const resolver = new DnsHostResolver(3000, fakeLookup(async () => Promise.reject(new Error('EMFILE'))));
+    const resolver = new DnsHostResolver(
+      3000,
+      fakeLookup(async () => Promise.reject(new Error('EMFILE'))),
+    );
     await expect(resolver.resolve('hooks.example.com')).rejects.toThrow('EMFILE');
   });
 });

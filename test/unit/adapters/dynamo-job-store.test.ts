@@ -13,7 +13,11 @@ import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../
 const ddb = mockClient(DynamoDBDocumentClient);
 const store = new DynamoJobStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'jobs-table', 30);
 const conditionFailed = (Item?: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item ? { Item: marshall(Item) as never } : {}) });
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(Item ? { Item: marshall(Item) as never } : {}),
+  });
 const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
 beforeEach(() => {
@@ -84,7 +88,9 @@ describe('DynamoJobStore.create', () => {
   });
 
   it('uses the given redelivery window for running jobs', () => {
-    expect(toItem(claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), 30, 5)['due_at']).toBe('2026-03-01T12:01:05.000Z');
+    expect(toItem(claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), 30, 5)['due_at']).toBe(
+      '2026-03-01T12:01:05.000Z',
+    );
   });
 
   it.each(['succeeded', 'failed', 'cancelled'] as const)('keeps a %s job out of the due index', (status) => {
@@ -127,7 +133,11 @@ describe('DynamoJobStore.create', () => {
 describe('DynamoJobStore.get', () => {
   it('reads consistently by key and maps the item back', async () => {
     const record = jobRecord({ status: 'failed' });
-    ddb.on(GetCommand).resolves({}).on(GetCommand, { Key: { pk: `JOB#${TENANT}#${record.job.id}` } }).resolves({ Item: toItem(record, 30) });
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: { pk: `JOB#${TENANT}#${record.job.id}` } })
+      .resolves({ Item: toItem(record, 30) });
 
     await expect(store.get(TENANT, record.job.id)).resolves.toEqual(record);
     await expect(store.get(OTHER_TENANT, record.job.id)).resolves.toBeNull();
@@ -148,7 +158,19 @@ describe('DynamoJobStore.replace', () => {
     // Assess
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
-    const set = ['tenant_id', 'job_id', 'status', 'version', 'body_hash', 'job', 'tenant_pk', 'status_pk', 'account_pk', 'account_status_pk', 'list_sk'];
+    const set = [
+      'tenant_id',
+      'job_id',
+      'status',
+      'version',
+      'body_hash',
+      'job',
+      'tenant_pk',
+      'status_pk',
+      'account_pk',
+      'account_status_pk',
+      'list_sk',
+    ];
     const removed = ['due_pk', 'due_at', 'lease_until', 'run_after_attempt', 'crash_count', 'sent_pins'];
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'jobs-table',
@@ -171,7 +193,11 @@ describe('DynamoJobStore.replace', () => {
 
   it('removes the attributes the new version does not have and sets those it has (a running job: lease, sent pins, due time)', async () => {
     const queued = jobRecord();
-    const running = { ...transition(queued, 'running', new Date('2026-03-01T12:00:01.000Z')), leaseUntil: '2026-03-01T12:01:01.000Z', sentPins: [{ board_id: '1' }] };
+    const running = {
+      ...transition(queued, 'running', new Date('2026-03-01T12:00:01.000Z')),
+      leaseUntil: '2026-03-01T12:01:01.000Z',
+      sentPins: [{ board_id: '1' }],
+    };
     ddb.on(UpdateCommand).resolves({});
 
     await store.replace(running, 1);
@@ -187,11 +213,29 @@ describe('DynamoJobStore.replace', () => {
   });
 
   it('knows every attribute toItem may leave out (or a replace would leave a stale one behind)', () => {
-    const always = ['pk', 'tenant_id', 'job_id', 'status', 'version', 'body_hash', 'job', 'tenant_pk', 'status_pk', 'account_pk', 'account_status_pk', 'list_sk'];
+    const always = [
+      'pk',
+      'tenant_id',
+      'job_id',
+      'status',
+      'version',
+      'body_hash',
+      'job',
+      'tenant_pk',
+      'status_pk',
+      'account_pk',
+      'account_status_pk',
+      'list_sk',
+    ];
     const outbox = ['outbox', 'pending_enqueue_pk', 'pending_enqueue_since'];
     const records = [
       ...JOB_STATUSES.map((status) => jobRecord({ status })),
-      { ...claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), crashCount: 1, runAfterAttempt: 2, sentPins: [{ board_id: '1' }] },
+      {
+        ...claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }),
+        crashCount: 1,
+        runAfterAttempt: 2,
+        sentPins: [{ board_id: '1' }],
+      },
       redispatched(jobRecord(), new Date('2026-03-01T13:00:00.000Z'), { maxRedispatches: 3 }),
     ];
     const written = new Set(records.flatMap((record) => Object.keys(toItem(record, 30))));
@@ -238,7 +282,12 @@ describe('DynamoJobStore.confirmOutbox', () => {
       UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
       ConditionExpression: 'size(#outbox) = :n AND contains(#outbox, :e0) AND contains(#outbox, :e1)',
       ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: { ':done': new Set(['message 3', `event 3 queued ${T0}`]), ':n': 2, ':e0': 'message 3', ':e1': `event 3 queued ${T0}` },
+      ExpressionAttributeValues: {
+        ':done': new Set(['message 3', `event 3 queued ${T0}`]),
+        ':n': 2,
+        ':e0': 'message 3',
+        ':e1': `event 3 queued ${T0}`,
+      },
     });
   });
 
@@ -286,7 +335,11 @@ describe('DynamoJobStore.confirmOutbox', () => {
 
 describe('DynamoJobStore.list', () => {
   const record = jobRecord();
-  const lastKey = (attribute: string, value: string) => ({ pk: `JOB#${TENANT}#${record.job.id}`, [attribute]: value, list_sk: `${record.job.created_at}#${record.job.id}` });
+  const lastKey = (attribute: string, value: string) => ({
+    pk: `JOB#${TENANT}#${record.job.id}`,
+    [attribute]: value,
+    list_sk: `${record.job.created_at}#${record.job.id}`,
+  });
 
   it.each([
     [{}, 'by_tenant', 'tenant_pk', `T#${TENANT}`],
@@ -295,7 +348,10 @@ describe('DynamoJobStore.list', () => {
     [{ status: 'failed', accountId: ACCOUNT }, 'by_account_status', 'account_status_pk', `T#${TENANT}#A#${ACCOUNT}#S#failed`],
   ] as const)('filter %j queries %s newest first, and its own cursor round-trips', async (filter, indexName, attribute, value) => {
     // Prepare
-    ddb.on(QueryCommand).resolvesOnce({ Items: [toItem(record, 30)], LastEvaluatedKey: lastKey(attribute, value) }).resolves({ Items: [] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [toItem(record, 30)], LastEvaluatedKey: lastKey(attribute, value) })
+      .resolves({ Items: [] });
 
     // Act
     const first = await store.list(TENANT, filter, { limit: 10 });
@@ -327,7 +383,11 @@ describe('DynamoJobStore.list', () => {
     ['another tenant pk behind our partition', cursorOf({ ...tenantKey, pk: `JOB#${OTHER_TENANT}#job_1` }), {}],
     ['a tenant-id prefix of ours', cursorOf({ ...tenantKey, pk: `JOB#${TENANT.slice(0, -1)}#job_1` }), {}],
     ['another filter (index)', cursorOf(tenantKey), { status: 'queued' }],
-    ['another filter value', cursorOf({ pk: tenantKey.pk, status_pk: `T#${TENANT}#S#failed`, list_sk: tenantKey.list_sk }), { status: 'queued' }],
+    [
+      'another filter value',
+      cursorOf({ pk: tenantKey.pk, status_pk: `T#${TENANT}#S#failed`, list_sk: tenantKey.list_sk }),
+      { status: 'queued' },
+    ],
     ['an extra key', cursorOf({ ...tenantKey, version: '1' }), {}],
     ['a missing key', cursorOf({ pk: tenantKey.pk, tenant_pk: tenantKey.tenant_pk }), {}],
     ['a non-string value', cursorOf({ ...tenantKey, list_sk: 5 }), {}],
@@ -349,12 +409,20 @@ describe('DynamoJobStore.listPendingOutbox', () => {
   it('queries the sparse outbox index for markers older than the cut-off, with what each job owes', async () => {
     const record = jobRecord();
     const legacy = { ...toItem(jobRecord({ key: 'old' }), 30), outbox: undefined };
-    ddb.on(QueryCommand).resolves({ Items: [{ ...toItem(record, 30), outbox: new Set(['message 1', `event 1 queued ${T0}`, 'something else']) }, legacy] });
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [{ ...toItem(record, 30), outbox: new Set(['message 1', `event 1 queued ${T0}`, 'something else']) }, legacy] });
 
     const stale = await store.listPendingOutbox(new Date('2026-03-01T11:59:00.000Z'), 50);
 
     expect(stale).toEqual([
-      { record, entries: [{ kind: 'message', version: 1 }, { kind: 'event', version: 1, status: 'queued', at: T0 }] },
+      {
+        record,
+        entries: [
+          { kind: 'message', version: 1 },
+          { kind: 'event', version: 1, status: 'queued', at: T0 },
+        ],
+      },
       { record: jobRecord({ key: 'old' }), entries: [] },
     ]);
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
@@ -395,10 +463,18 @@ describe('DynamoJobStore due index', () => {
 
     const [withDue, without] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
     expect(withDue).toMatchObject({
-      UpdateExpression: 'SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident), due_pk = :duePk, due_at = :due',
+      UpdateExpression:
+        'SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident), due_pk = :duePk, due_at = :due',
       ConditionExpression: NOT_TERMINAL,
       ExpressionAttributeNames: { '#status': 'status', '#job': 'job', '#incidents': 'incidents' },
-      ExpressionAttributeValues: { ':v': 2, ...TERMINAL_VALUES, ':none': [], ':incident': [incident], ':duePk': 'DUE', ':due': '1970-01-01T00:00:00.000Z' },
+      ExpressionAttributeValues: {
+        ':v': 2,
+        ...TERMINAL_VALUES,
+        ':none': [],
+        ':incident': [incident],
+        ':duePk': 'DUE',
+        ':due': '1970-01-01T00:00:00.000Z',
+      },
     });
     expect(without!.UpdateExpression).toBe('SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident)');
     expect(without!.ExpressionAttributeValues).not.toHaveProperty(':due');

@@ -203,7 +203,14 @@ describe('report and takeRead', () => {
     // None got through, and one verdict at most halves the limit in force: ceiling 31, floor 27.
     expect(items.get(ACCT_PK)).toMatchObject({ limit_floor: 27, limit_ceiling: 31, recent: [] });
     const view = await pacer.view(TENANT, ACCOUNT, LIMIT);
-    expect(view).toMatchObject({ limit: LIMIT, effective_limit: 27, penalized: true, sent_last_minute: 3, unproven_last_minute: 3, adaptive: { ceiling: 31 } });
+    expect(view).toMatchObject({
+      limit: LIMIT,
+      effective_limit: 27,
+      penalized: true,
+      sent_last_minute: 3,
+      unproven_last_minute: 3,
+      adaptive: { ceiling: 31 },
+    });
   });
 
   it('a listing’s 429 holds the read budget only: write tokens, hold and limit untouched', async () => {
@@ -291,7 +298,10 @@ describe('every request fits the worker’s item-scoped grants (definitions/item
     ];
     expect(new Set(requests.map((r) => r.pk))).toEqual(new Set([ACCT_PK, APP_PK]));
     for (const request of requests) {
-      expect(grants.some((g) => g.actions.includes(request.action) && g.leadingKeys.some((p) => matchesLeadingKey(p, request.pk))), JSON.stringify(request)).toBe(true);
+      expect(
+        grants.some((g) => g.actions.includes(request.action) && g.leadingKeys.some((p) => matchesLeadingKey(p, request.pk))),
+        JSON.stringify(request),
+      ).toBe(true);
     }
   });
 });

@@ -77,10 +77,26 @@ describe('DynamoTenantStore', () => {
     const read = await store.getAccount(TENANT, ACCOUNT);
 
     // Assess
-    expect(written).toMatchObject({ pk: `TENANT#${TENANT}`, sk: `ACCOUNT#${ACCOUNT}`, secret_ref: account.secretRef, connection_id: account.connectionId });
+    expect(written).toMatchObject({
+      pk: `TENANT#${TENANT}`,
+      sk: `ACCOUNT#${ACCOUNT}`,
+      secret_ref: account.secretRef,
+      connection_id: account.connectionId,
+    });
     expect(Object.keys(written).sort()).toEqual([
-      'account_id', 'connection_id', 'connection_status', 'created_at', 'has_refresh_token', 'pk', 'rate_limit_per_minute',
-      'refresh_token_expires_at', 'secret_ref', 'sk', 'tenant_id', 'token_expires_at', 'updated_at',
+      'account_id',
+      'connection_id',
+      'connection_status',
+      'created_at',
+      'has_refresh_token',
+      'pk',
+      'rate_limit_per_minute',
+      'refresh_token_expires_at',
+      'secret_ref',
+      'sk',
+      'tenant_id',
+      'token_expires_at',
+      'updated_at',
     ]);
     expect(read).toEqual(account);
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { ConsistentRead: true });
@@ -88,7 +104,9 @@ describe('DynamoTenantStore', () => {
   });
 
   it('reads a tenant', async () => {
-    ddb.on(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: 'TENANT' } }).resolves({ Item: { tenant_id: TENANT, name: 'Acme', created_at: T0 } });
+    ddb
+      .on(GetCommand, { Key: { pk: `TENANT#${TENANT}`, sk: 'TENANT' } })
+      .resolves({ Item: { tenant_id: TENANT, name: 'Acme', created_at: T0 } });
 
     await expect(store.getTenant(TENANT)).resolves.toEqual({ tenantId: TENANT, name: 'Acme', createdAt: T0 });
     await expect(store.getTenant('ten_other')).resolves.toBeNull();

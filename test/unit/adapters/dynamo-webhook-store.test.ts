@@ -58,7 +58,11 @@ describe('DynamoWebhookStore', () => {
 
     const record = await new DynamoWebhookStore(client, TABLE).get(TENANT, ID);
 
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: { pk: `TENANT#${TENANT}`, sk: `WEBHOOK#${ID}` }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: `TENANT#${TENANT}`, sk: `WEBHOOK#${ID}` },
+      ConsistentRead: true,
+    });
     expect(record).toEqual({
       ...RECORD,
       status: 'active',
@@ -70,7 +74,10 @@ describe('DynamoWebhookStore', () => {
   it('list: every page of the tenant partition under WEBHOOK#, newest first', async () => {
     const older = { ...ITEM, webhook_id: 'whk_a', sk: 'WEBHOOK#whk_a', created_at: '2026-01-01T00:00:00.000Z' };
     const newer = { ...ITEM, webhook_id: 'whk_b', sk: 'WEBHOOK#whk_b', created_at: '2026-02-01T00:00:00.000Z' };
-    ddb.on(QueryCommand).resolvesOnce({ Items: [older], LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: [newer] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [older], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
+      .resolvesOnce({ Items: [newer] });
 
     const records = await new DynamoWebhookStore(client, TABLE).list(TENANT);
 
@@ -114,8 +121,14 @@ describe('DynamoWebhookStore', () => {
     expect(await store.markDeleting(TENANT, ID, T0)).toBe(false);
     await store.remove(TENANT, ID);
 
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({ ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':deleting': 'deleting' } });
-    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: { pk: `TENANT#${TENANT}`, sk: `WEBHOOK#${ID}` } });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':deleting': 'deleting' },
+    });
+    expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: `TENANT#${TENANT}`, sk: `WEBHOOK#${ID}` },
+    });
   });
 
   it("every request stays inside the webhook functions' grant: partition keys TENANT#* only", async () => {
@@ -134,7 +147,11 @@ describe('DynamoWebhookStore', () => {
     await store.remove(TENANT, ID);
 
     const partitionKeys = ddb.calls().map((call) => {
-      const input = call.args[0].input as { Item?: { pk: string }; Key?: { pk: string }; ExpressionAttributeValues?: Record<string, string> };
+      const input = call.args[0].input as {
+        Item?: { pk: string };
+        Key?: { pk: string };
+        ExpressionAttributeValues?: Record<string, string>;
+      };
       return input.Item?.pk ?? input.Key?.pk ?? input.ExpressionAttributeValues?.[':pk'];
     });
     expect(partitionKeys).toHaveLength(6);

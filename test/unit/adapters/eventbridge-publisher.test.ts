@@ -1,7 +1,12 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { entrySize, EventBridgePublisher, MAX_ENTRIES_PER_REQUEST, MAX_REQUEST_BYTES } from '../../../lambdas/adapters/eventbridge-publisher.ts';
+import {
+  entrySize,
+  EventBridgePublisher,
+  MAX_ENTRIES_PER_REQUEST,
+  MAX_REQUEST_BYTES,
+} from '../../../lambdas/adapters/eventbridge-publisher.ts';
 import { jobEventFor } from '../../../lambdas/domain/events.ts';
 import type { OutgoingEvent } from '../../../lambdas/use-cases/ports.ts';
 import { jobRecord } from '../builders.ts';
@@ -48,7 +53,9 @@ describe('EventBridgePublisher.publish', () => {
       [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
       [20, 21, 22],
     ]);
-    expect(results.map((r) => (r.ok ? r.eventId : r.errorCode))).toEqual([...Array(10).keys(), ...Array(10).keys(), 0, 1, 2].map((i) => `eb-${i}`));
+    expect(results.map((r) => (r.ok ? r.eventId : r.errorCode))).toEqual(
+      [...Array(10).keys(), ...Array(10).keys(), 0, 1, 2].map((i) => `eb-${i}`),
+    );
   });
 
   it('keeps every request within 256 KB as EventBridge counts it', async () => {
@@ -66,7 +73,9 @@ describe('EventBridgePublisher.publish', () => {
 
   it('counts the UTF-8 bytes of source, detail-type and detail (and 14 for a time)', () => {
     expect(entrySize({ Source: 'pinrelay', DetailType: 'job.queued', Detail: '{"t":"é"}' })).toBe(8 + 10 + 10);
-    expect(entrySize({ Source: 'pinrelay', DetailType: 'x', Detail: '{}', Time: new Date(), Resources: ['arn:x'] })).toBe(8 + 1 + 2 + 14 + 5);
+    expect(entrySize({ Source: 'pinrelay', DetailType: 'x', Detail: '{}', Time: new Date(), Resources: ['arn:x'] })).toBe(
+      8 + 1 + 2 + 14 + 5,
+    );
   });
 
   it('refuses an event that alone is over 256 KB without sending it, and sends the others', async () => {
@@ -98,12 +107,17 @@ describe('EventBridgePublisher.publish', () => {
   it('a request that fails as a whole fails its entries only; the next request is still sent', async () => {
     eb.on(PutEventsCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'later' })) }));
+      .callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
+        FailedEntryCount: 0,
+        Entries: input.Entries.map(() => ({ EventId: 'later' })),
+      }));
 
     const results = await publisher.publish(numbered(12));
 
     expect(sentCalls()).toHaveLength(2);
-    expect(results.slice(0, 10).every((r) => !r.ok && r.errorCode === 'ThrottlingException' && r.errorMessage === 'Rate exceeded')).toBe(true);
+    expect(results.slice(0, 10).every((r) => !r.ok && r.errorCode === 'ThrottlingException' && r.errorMessage === 'Rate exceeded')).toBe(
+      true,
+    );
     expect(results.slice(10)).toEqual([
       { ok: true, eventId: 'later' },
       { ok: true, eventId: 'later' },

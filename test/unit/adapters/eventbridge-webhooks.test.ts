@@ -132,7 +132,10 @@ describe('EventBridgeWebhookProvisioner: the exact control-plane calls', () => {
   });
 
   it('PutTargets that reports a failed entry (not an exception) is an error', async () => {
-    eb.on(PutTargetsCommand).resolves({ FailedEntryCount: 1, FailedEntries: [{ TargetId: 'webhook', ErrorCode: 'ConcurrentModificationException', ErrorMessage: 'try again' }] });
+    eb.on(PutTargetsCommand).resolves({
+      FailedEntryCount: 1,
+      FailedEntries: [{ TargetId: 'webhook', ErrorCode: 'ConcurrentModificationException', ErrorMessage: 'try again' }],
+    });
 
     await expect(provisioner().putTarget(ID, DESTINATION_ARN)).rejects.toThrow(
       `PutTargets refused the target of ${ID}: ConcurrentModificationException try again`,
@@ -141,7 +144,12 @@ describe('EventBridgeWebhookProvisioner: the exact control-plane calls', () => {
 
   it.each([
     ['createConnection', CreateConnectionCommand, () => provisioner().createConnection(ID, 's'), 'connection'],
-    ['createApiDestination', CreateApiDestinationCommand, () => provisioner().createApiDestination(ID, CONNECTION_ARN, 'https://x.example.com'), 'API destination'],
+    [
+      'createApiDestination',
+      CreateApiDestinationCommand,
+      () => provisioner().createApiDestination(ID, CONNECTION_ARN, 'https://x.example.com'),
+      'API destination',
+    ],
     ['putRule', PutRuleCommand, () => provisioner().putRule(ID, TENANT, ['job.failed']), 'rule'],
     ['putTarget', PutTargetsCommand, () => provisioner().putTarget(ID, DESTINATION_ARN), 'target'],
   ] as const)('%s refused for a full quota: WebhookQuotaError naming what', async (_name, command, call, what) => {
@@ -174,7 +182,9 @@ describe('deleting: target, rule, destination, connection by name; already gone 
     await p.deleteApiDestination(ID);
     await p.deleteConnection(ID);
 
-    expect(eb.commandCalls(RemoveTargetsCommand).map((c) => c.args[0].input)).toEqual([{ Rule: NAME, EventBusName: BUS, Ids: ['webhook'] }]);
+    expect(eb.commandCalls(RemoveTargetsCommand).map((c) => c.args[0].input)).toEqual([
+      { Rule: NAME, EventBusName: BUS, Ids: ['webhook'] },
+    ]);
     expect(eb.commandCalls(DeleteRuleCommand).map((c) => c.args[0].input)).toEqual([{ Name: NAME, EventBusName: BUS }]);
     expect(eb.commandCalls(DeleteApiDestinationCommand).map((c) => c.args[0].input)).toEqual([{ Name: NAME }]);
     expect(eb.commandCalls(DeleteConnectionCommand).map((c) => c.args[0].input)).toEqual([{ Name: NAME }]);
@@ -187,7 +197,9 @@ describe('deleting: target, rule, destination, connection by name; already gone 
     eb.on(DeleteConnectionCommand).rejects(notFound());
     const p = provisioner();
 
-    await expect(Promise.all([p.removeTarget(ID), p.deleteRule(ID), p.deleteApiDestination(ID), p.deleteConnection(ID)])).resolves.toBeDefined();
+    await expect(
+      Promise.all([p.removeTarget(ID), p.deleteRule(ID), p.deleteApiDestination(ID), p.deleteConnection(ID)]),
+    ).resolves.toBeDefined();
   });
 
   it('any other failure is not swallowed (the caller keeps the item marked and retries)', async () => {
@@ -220,14 +232,18 @@ describe('rotate, test events, rule count', () => {
   });
 
   it('putEvent: one entry, source pinrelay, on the bus; a refused entry is an error', async () => {
-    eb.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] }).resolvesOnce({
-      FailedEntryCount: 1,
-      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'later' }],
-    });
+    eb.on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] })
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'later' }],
+      });
     const detail = { id: 'evt_1', type: 'webhook.test', webhook_id: ID };
 
     await provisioner().putEvent('webhook.test', detail);
-    await expect(provisioner().putEvent('webhook.test', detail)).rejects.toThrow('PutEvents refused the webhook.test event: InternalFailure later');
+    await expect(provisioner().putEvent('webhook.test', detail)).rejects.toThrow(
+      'PutEvents refused the webhook.test event: InternalFailure later',
+    );
 
     expect(eb.commandCalls(PutEventsCommand)[0]!.args[0].input).toEqual({
       Entries: [{ Source: 'pinrelay', DetailType: 'webhook.test', Detail: JSON.stringify(detail), EventBusName: BUS }],

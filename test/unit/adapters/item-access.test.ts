@@ -19,7 +19,9 @@ import { ACCOUNT, T0, TENANT } from '../builders.ts';
 
 const worker = (FUNCTIONS as readonly FunctionDefinition[]).find((d) => d.name === 'publish-pin')!;
 const ITEM_SCOPED = Object.keys(TENANT_ITEM_GRANTS) as ItemScopedAccess[];
-const workerGrants = worker.access.filter((a): a is ItemScopedAccess => ITEM_SCOPED.includes(a as ItemScopedAccess)).flatMap((a) => TENANT_ITEM_GRANTS[a]);
+const workerGrants = worker.access
+  .filter((a): a is ItemScopedAccess => ITEM_SCOPED.includes(a as ItemScopedAccess))
+  .flatMap((a) => TENANT_ITEM_GRANTS[a]);
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 const ddb = mockClient(client);
@@ -32,7 +34,25 @@ interface SentRequest {
   readonly attributes: string[];
 }
 
-const KEYWORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size', 'if_not_exists', 'list_append']);
+const KEYWORDS = new Set([
+  'SET',
+  'REMOVE',
+  'ADD',
+  'DELETE',
+  'AND',
+  'OR',
+  'NOT',
+  'BETWEEN',
+  'IN',
+  'attribute_exists',
+  'attribute_not_exists',
+  'attribute_type',
+  'begins_with',
+  'contains',
+  'size',
+  'if_not_exists',
+  'list_append',
+]);
 
 function expressionAttributes(input: { [key: string]: unknown }): string[] {
   const names = (input['ExpressionAttributeNames'] ?? {}) as Record<string, string>;
@@ -47,15 +67,27 @@ function sent(): SentRequest[] {
   const requests: SentRequest[] = [];
   for (const call of ddb.commandCalls(GetCommand)) {
     const input = call.args[0].input;
-    requests.push({ action: 'GetItem', pk: String(input.Key!['pk']), attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)] });
+    requests.push({
+      action: 'GetItem',
+      pk: String(input.Key!['pk']),
+      attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)],
+    });
   }
   for (const call of ddb.commandCalls(PutCommand)) {
     const input = call.args[0].input;
-    requests.push({ action: 'PutItem', pk: String(input.Item!['pk']), attributes: [...Object.keys(input.Item!), ...expressionAttributes(input)] });
+    requests.push({
+      action: 'PutItem',
+      pk: String(input.Item!['pk']),
+      attributes: [...Object.keys(input.Item!), ...expressionAttributes(input)],
+    });
   }
   for (const call of ddb.commandCalls(UpdateCommand)) {
     const input = call.args[0].input;
-    requests.push({ action: 'UpdateItem', pk: String(input.Key!['pk']), attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)] });
+    requests.push({
+      action: 'UpdateItem',
+      pk: String(input.Key!['pk']),
+      attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)],
+    });
   }
   return requests;
 }
@@ -96,7 +128,11 @@ describe('the worker’s tenants-table requests fit its item-scoped grants', () 
   it('token buckets: acquire (new and existing buckets), penalize, view', async () => {
     const pacer = new DynamoPacer(client, 'tenants-table', fixedClock(T0), 10);
     await pacer.acquire(TENANT, ACCOUNT, 60);
-    ddb.on(GetCommand).resolves({ Item: { pk: 'PACING#x', sk: 'BUCKET', tokens: 0, updated_at_ms: Date.parse(T0) - 10, next_slot_ms: Date.parse(T0) + 5000 } });
+    ddb
+      .on(GetCommand)
+      .resolves({
+        Item: { pk: 'PACING#x', sk: 'BUCKET', tokens: 0, updated_at_ms: Date.parse(T0) - 10, next_slot_ms: Date.parse(T0) + 5000 },
+      });
     await pacer.acquire(TENANT, ACCOUNT, 60, Date.parse(T0) + 5000);
     await pacer.penalize(TENANT, ACCOUNT, 60);
     await pacer.view(TENANT, ACCOUNT, 60);

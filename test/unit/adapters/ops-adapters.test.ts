@@ -26,21 +26,36 @@ const directory = new DynamoTenantDirectory(doc, 'Tenants');
 const PUBLISH = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Pinrelay-dev-Stateful-QueuesPublishQueue1A2B3C4D-abc.fifo';
 const PUBLISH_DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Pinrelay-dev-Stateful-QueuesPublishDeadLetterQueue1A2B3C4D-abc.fifo';
 const arnOf = (url: string) => `arn:aws:sqs:eu-west-1:123456789012:${url.slice(url.lastIndexOf('/') + 1)}`;
-const admin = () => new SqsQueueAdmin(new SQSClient({ region: 'eu-west-1' }), { publish: { url: PUBLISH, fifo: true }, publish_dlq: { url: PUBLISH_DLQ, fifo: true } });
+const admin = () =>
+  new SqsQueueAdmin(new SQSClient({ region: 'eu-west-1' }), {
+    publish: { url: PUBLISH, fifo: true },
+    publish_dlq: { url: PUBLISH_DLQ, fifo: true },
+  });
 
 beforeEach(() => {
   dynamo.reset();
   sqs.reset();
-  sqs.on(GetQueueAttributesCommand).callsFake(async (input: { QueueUrl: string; AttributeNames: string[] }) =>
-    input.AttributeNames.includes('QueueArn')
-      ? { Attributes: { QueueArn: arnOf(input.QueueUrl) } }
-      : { Attributes: { ApproximateNumberOfMessages: '4', ApproximateNumberOfMessagesNotVisible: '2', ApproximateNumberOfMessagesDelayed: '1' } },
-  );
+  sqs
+    .on(GetQueueAttributesCommand)
+    .callsFake(async (input: { QueueUrl: string; AttributeNames: string[] }) =>
+      input.AttributeNames.includes('QueueArn')
+        ? { Attributes: { QueueArn: arnOf(input.QueueUrl) } }
+        : {
+            Attributes: {
+              ApproximateNumberOfMessages: '4',
+              ApproximateNumberOfMessagesNotVisible: '2',
+              ApproximateNumberOfMessagesDelayed: '1',
+            },
+          },
+    );
 });
 
 describe('DynamoJobStore.count', () => {
   it('Select COUNT on by_status, page after page', async () => {
-    dynamo.on(QueryCommand).resolvesOnce({ Count: 3, LastEvaluatedKey: { pk: 'a' } }).resolvesOnce({ Count: 2 });
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Count: 3, LastEvaluatedKey: { pk: 'a' } })
+      .resolvesOnce({ Count: 2 });
 
     expect(await jobs.count(TENANT, { status: 'failed' })).toEqual({ count: 5, complete: true });
 
@@ -58,14 +73,23 @@ describe('DynamoJobStore.count', () => {
 
   it('an account uses by_account_status; created since is a range on list_sk, changed since a filter on job.updated_at', async () => {
     dynamo.on(QueryCommand).resolves({ Count: 1 });
-    await jobs.count(TENANT, { status: 'succeeded', accountId: 'main', createdSince: new Date('2026-03-01T00:00:00Z'), changedSince: new Date('2026-03-01T11:00:00Z') });
+    await jobs.count(TENANT, {
+      status: 'succeeded',
+      accountId: 'main',
+      createdSince: new Date('2026-03-01T00:00:00Z'),
+      changedSince: new Date('2026-03-01T11:00:00Z'),
+    });
     expect(dynamo.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
       TableName: 'Jobs',
       IndexName: 'by_account_status',
       KeyConditionExpression: '#p = :p AND #s >= :from',
       FilterExpression: '#job.#updated >= :changed',
       ExpressionAttributeNames: { '#p': 'account_status_pk', '#s': 'list_sk', '#job': 'job', '#updated': 'updated_at' },
-      ExpressionAttributeValues: { ':p': `T#${TENANT}#A#main#S#succeeded`, ':from': '2026-03-01T00:00:00.000Z', ':changed': '2026-03-01T11:00:00.000Z' },
+      ExpressionAttributeValues: {
+        ':p': `T#${TENANT}#A#main#S#succeeded`,
+        ':from': '2026-03-01T00:00:00.000Z',
+        ':changed': '2026-03-01T11:00:00.000Z',
+      },
       Select: 'COUNT',
     });
   });
@@ -95,7 +119,10 @@ describe('DynamoJobStore.listOverdue', () => {
 
 describe('DynamoTenantDirectory', () => {
   it('tenant ids: a scan keeping TENANT items, projecting tenant_id only, every page, sorted', async () => {
-    dynamo.on(ScanCommand).resolvesOnce({ Items: [{ tenant_id: 'ten_b' }], LastEvaluatedKey: { pk: 'x' } }).resolvesOnce({ Items: [{ tenant_id: 'ten_a' }] });
+    dynamo
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [{ tenant_id: 'ten_b' }], LastEvaluatedKey: { pk: 'x' } })
+      .resolvesOnce({ Items: [{ tenant_id: 'ten_a' }] });
     expect(await directory.listTenantIds()).toEqual(['ten_a', 'ten_b']);
     expect(dynamo.commandCalls(ScanCommand)[0]!.args[0].input).toEqual({
       TableName: 'Tenants',
@@ -139,11 +166,18 @@ describe('SqsQueueAdmin', () => {
     sqs.on(ListMessageMoveTasksCommand).resolves({ Results: [] });
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'h1' });
     expect(await admin().startMoveTask('publish_dlq', 'publish')).toEqual({ kind: 'started', handle: 'h1' });
-    expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]!.args[0].input).toEqual({ SourceArn: arnOf(PUBLISH_DLQ), DestinationArn: arnOf(PUBLISH) });
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]!.args[0].input).toEqual({
+      SourceArn: arnOf(PUBLISH_DLQ),
+      DestinationArn: arnOf(PUBLISH),
+    });
   });
 
   it('startMoveTask: a running task is followed, not started again', async () => {
-    sqs.on(ListMessageMoveTasksCommand).resolves({ Results: [{ TaskHandle: 'h0', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 9 }] });
+    sqs
+      .on(ListMessageMoveTasksCommand)
+      .resolves({
+        Results: [{ TaskHandle: 'h0', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 9 }],
+      });
     expect(await admin().startMoveTask('publish_dlq', 'publish')).toEqual({
       kind: 'already_running',
       task: { handle: 'h0', status: 'RUNNING', moved: 3, toMove: 9, failureReason: null },
@@ -153,10 +187,15 @@ describe('SqsQueueAdmin', () => {
 
   it('an SQS without move tasks (InvalidAction): unsupported, and no latest task', async () => {
     const invalid = Object.assign(new Error('Unknown action: StartMessageMoveTask'), { name: 'InvalidAction' });
-    sqs.on(ListMessageMoveTasksCommand).rejects(Object.assign(new Error('Unknown action: ListMessageMoveTasks'), { name: 'InvalidAction' }));
+    sqs
+      .on(ListMessageMoveTasksCommand)
+      .rejects(Object.assign(new Error('Unknown action: ListMessageMoveTasks'), { name: 'InvalidAction' }));
     sqs.on(StartMessageMoveTaskCommand).rejects(invalid);
     expect(await admin().latestMoveTask('publish_dlq')).toBeNull();
-    expect(await admin().startMoveTask('publish_dlq', 'publish')).toEqual({ kind: 'unsupported', reason: 'Unknown action: StartMessageMoveTask' });
+    expect(await admin().startMoveTask('publish_dlq', 'publish')).toEqual({
+      kind: 'unsupported',
+      reason: 'Unknown action: StartMessageMoveTask',
+    });
   });
 
   it('other errors are not taken for "unsupported"', async () => {
@@ -170,26 +209,53 @@ describe('SqsQueueAdmin', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({
         Messages: [
-          { MessageId: 'm1', ReceiptHandle: 'r1', Body: '{"job_id":"a"}', Attributes: { MessageGroupId: 'ten#main', MessageDeduplicationId: 'job_a-v1' } },
-          { MessageId: 'm2', ReceiptHandle: 'r2', Body: '{"job_id":"b"}', Attributes: { MessageGroupId: 'ten#other' }, MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } } },
+          {
+            MessageId: 'm1',
+            ReceiptHandle: 'r1',
+            Body: '{"job_id":"a"}',
+            Attributes: { MessageGroupId: 'ten#main', MessageDeduplicationId: 'job_a-v1' },
+          },
+          {
+            MessageId: 'm2',
+            ReceiptHandle: 'r2',
+            Body: '{"job_id":"b"}',
+            Attributes: { MessageGroupId: 'ten#other' },
+            MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } },
+          },
         ],
       })
       .resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1b', Body: '{"job_id":"a"}' }] })
       .resolves({ Messages: [] });
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'n1', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'n2', MD5OfMessageBody: '' }], Failed: [] });
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [
+        { Id: '0', MessageId: 'n1', MD5OfMessageBody: '' },
+        { Id: '1', MessageId: 'n2', MD5OfMessageBody: '' },
+      ],
+      Failed: [],
+    });
     sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [{ Id: '1', Code: 'x', SenderFault: false }] });
     const batches: string[] = [];
 
     const result = await admin().moveByHand('publish_dlq', 'publish', (moved, failed) => batches.push(`${moved}/${failed}`));
 
     expect(result).toEqual({ moved: 2, failed: 0, notDeleted: 1 });
-    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({ QueueUrl: PUBLISH_DLQ, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'] });
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({
+      QueueUrl: PUBLISH_DLQ,
+      MaxNumberOfMessages: 10,
+      MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
+    });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input).toEqual({
       QueueUrl: PUBLISH,
       Entries: [
         { Id: '0', MessageBody: '{"job_id":"a"}', MessageGroupId: 'ten#main', MessageDeduplicationId: 'm1' },
-        { Id: '1', MessageBody: '{"job_id":"b"}', MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } }, MessageGroupId: 'ten#other', MessageDeduplicationId: 'm2' },
+        {
+          Id: '1',
+          MessageBody: '{"job_id":"b"}',
+          MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } },
+          MessageGroupId: 'ten#other',
+          MessageDeduplicationId: 'm2',
+        },
       ],
     });
     expect(sqs.commandCalls(DeleteMessageBatchCommand)[0]!.args[0].input).toEqual({
@@ -203,7 +269,10 @@ describe('SqsQueueAdmin', () => {
   });
 
   it('moveByHand: a message SQS refuses to take stays in the DLQ (failed), and is not deleted', async () => {
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: 'x', Attributes: { MessageGroupId: 'g' } }] }).resolves({ Messages: [] });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: 'x', Attributes: { MessageGroupId: 'g' } }] })
+      .resolves({ Messages: [] });
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
     expect(await admin().moveByHand('publish_dlq', 'publish')).toEqual({ moved: 0, failed: 1, notDeleted: 0 });
     expect(sqs.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);

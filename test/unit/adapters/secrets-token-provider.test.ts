@@ -9,7 +9,12 @@ import {
   type SecretsTokenProviderOptions,
 } from '../../../lambdas/adapters/secrets-token-provider.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { AppCredentialsMissingError, TokenRefreshError, type AccountTokens, type RefreshedTokens } from '../../../lambdas/use-cases/ports.ts';
+import {
+  AppCredentialsMissingError,
+  TokenRefreshError,
+  type AccountTokens,
+  type RefreshedTokens,
+} from '../../../lambdas/use-cases/ports.ts';
 import { ACCOUNT, httpError, T0, TENANT, transportError } from '../builders.ts';
 import { ScriptedPinterest } from '../fakes.ts';
 
@@ -41,7 +46,12 @@ const ROTATED: AccountTokens = {
   connection_id: CONNECTION,
 };
 /** What ops stored with PUT /v1/accounts after the old tokens died. */
-const RECONNECT: AccountTokens = { ...STORED, access_token: 'pina_reconnected', refresh_token: 'pinr_reconnected', connection_id: RECONNECTED };
+const RECONNECT: AccountTokens = {
+  ...STORED,
+  access_token: 'pina_reconnected',
+  refresh_token: 'pinr_reconnected',
+  connection_id: RECONNECTED,
+};
 
 const client = new SecretsManagerClient({ region: 'eu-west-1' });
 const sm = mockClient(client);
@@ -79,7 +89,8 @@ function putsStore() {
     return {};
   });
 }
-const written = () => sm.commandCalls(PutSecretValueCommand).map((c) => ({ ...c.args[0].input, SecretString: JSON.parse(c.args[0].input.SecretString!) }));
+const written = () =>
+  sm.commandCalls(PutSecretValueCommand).map((c) => ({ ...c.args[0].input, SecretString: JSON.parse(c.args[0].input.SecretString!) }));
 const token = (promise: Promise<{ token: string }>) => promise.then((a) => a.token);
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -119,7 +130,9 @@ describe('SecretsTokenProvider: reading', () => {
 
   it('caches per account', async () => {
     stores({});
-    sm.on(GetSecretValueCommand, { SecretId: `${PREFIX}/${TENANT}/other` }).resolves({ SecretString: JSON.stringify({ ...STORED, access_token: 'pina_other' }) });
+    sm.on(GetSecretValueCommand, { SecretId: `${PREFIX}/${TENANT}/other` }).resolves({
+      SecretString: JSON.stringify({ ...STORED, access_token: 'pina_other' }),
+    });
 
     await expect(token(provider.accessToken(TENANT, ACCOUNT))).resolves.toBe('pina_old');
     await expect(token(provider.accessToken(TENANT, 'other'))).resolves.toBe('pina_other');
@@ -250,10 +263,16 @@ describe('SecretsTokenProvider: refreshing', () => {
       return REFRESHED;
     });
 
-    await expect(provider.accessToken(TENANT, ACCOUNT, { forceRefresh: true })).resolves.toEqual({ token: 'pina_new', connectionId: CONNECTION });
+    await expect(provider.accessToken(TENANT, ACCOUNT, { forceRefresh: true })).resolves.toEqual({
+      token: 'pina_new',
+      connectionId: CONNECTION,
+    });
 
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
-    await expect(provider.accessToken(TENANT, ACCOUNT, { connectionId: RECONNECTED })).resolves.toEqual({ token: 'pina_reconnected', connectionId: RECONNECTED });
+    await expect(provider.accessToken(TENANT, ACCOUNT, { connectionId: RECONNECTED })).resolves.toEqual({
+      token: 'pina_reconnected',
+      connectionId: RECONNECTED,
+    });
   });
 });
 
@@ -273,20 +292,29 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
   it.each([
     ['after a 401', {}, { forceRefresh: true }],
     ['ahead of expiry', { expires_at: at(REFRESH_AHEAD_MS - 1) }, {}],
-  ])('when it cannot be stored (%s): uses the new token anyway, logs without token values and counts the metric', async (_what, tokens, options) => {
-    stores(tokens);
-    sm.on(PutSecretValueCommand).rejects(new Error('Secrets Manager unavailable'));
-    pinterest.refreshes.push(REFRESHED);
+  ])(
+    'when it cannot be stored (%s): uses the new token anyway, logs without token values and counts the metric',
+    async (_what, tokens, options) => {
+      stores(tokens);
+      sm.on(PutSecretValueCommand).rejects(new Error('Secrets Manager unavailable'));
+      pinterest.refreshes.push(REFRESHED);
 
-    await expect(provider.accessToken(TENANT, ACCOUNT, options)).resolves.toEqual({ token: 'pina_new', connectionId: CONNECTION });
+      await expect(provider.accessToken(TENANT, ACCOUNT, options)).resolves.toEqual({ token: 'pina_new', connectionId: CONNECTION });
 
-    expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 3);
-    expect(sleeps).toEqual([200, 400]);
-    expect(metrics).toEqual([{ name: 'TokenRefreshes', value: 1 }, { name: ROTATION_NOT_STORED_METRIC, value: 1 }]);
-    expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ level: 'error', attributes: { secret_name: SECRET, error: expect.stringContaining('Secrets Manager unavailable') } });
-    expect(JSON.stringify(logged)).not.toMatch(/pina_|pinr_/);
-  });
+      expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 3);
+      expect(sleeps).toEqual([200, 400]);
+      expect(metrics).toEqual([
+        { name: 'TokenRefreshes', value: 1 },
+        { name: ROTATION_NOT_STORED_METRIC, value: 1 },
+      ]);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({
+        level: 'error',
+        attributes: { secret_name: SECRET, error: expect.stringContaining('Secrets Manager unavailable') },
+      });
+      expect(JSON.stringify(logged)).not.toMatch(/pina_|pinr_/);
+    },
+  );
 
   it('keeps the unsaved pair: never presents the retired refresh token again, and stores the pair on a later call', async () => {
     // Prepare: the rotation could not be stored; the vault still holds the retired pair.
@@ -308,7 +336,11 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
     await expect(token(provider.accessToken(TENANT, ACCOUNT))).resolves.toBe('pina_newer');
 
     // Assess
-    expect(written().at(-1)!.SecretString).toMatchObject({ access_token: 'pina_newer', refresh_token: 'pinr_newer', connection_id: CONNECTION });
+    expect(written().at(-1)!.SecretString).toMatchObject({
+      access_token: 'pina_newer',
+      refresh_token: 'pinr_newer',
+      connection_id: CONNECTION,
+    });
     expect(pinterest.calls).toHaveLength(2);
   });
 
@@ -334,7 +366,10 @@ describe('SecretsTokenProvider: storing a rotated pair is durable', () => {
     sm.on(PutSecretValueCommand).resolves({});
     stores(RECONNECT);
 
-    await expect(provider.accessToken(TENANT, ACCOUNT, { connectionId: RECONNECTED })).resolves.toEqual({ token: 'pina_reconnected', connectionId: RECONNECTED });
+    await expect(provider.accessToken(TENANT, ACCOUNT, { connectionId: RECONNECTED })).resolves.toEqual({
+      token: 'pina_reconnected',
+      connectionId: RECONNECTED,
+    });
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 3); // only the three failed tries of the rotation
   });
 
@@ -376,7 +411,12 @@ describe('SecretsTokenProvider: placeholder app credentials', () => {
     stores({ expires_at: at(5 * 60_000) });
 
     await expect(token(provider.accessToken(TENANT, ACCOUNT))).resolves.toBe('pina_old');
-    expect(logged).toEqual([expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ error: expect.stringContaining('AppCredentialsMissingError') }) })]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        attributes: expect.objectContaining({ error: expect.stringContaining('AppCredentialsMissingError') }),
+      }),
+    ]);
   });
 
   it('a missing refresh token is still the account’s problem', async () => {
@@ -418,7 +458,10 @@ describe('SecretsTokenProvider: refresh failures', () => {
     ['500', httpError(500, { operation: 'refresh_token' })],
     ['503', httpError(503, { operation: 'refresh_token' })],
     ['a transport failure', transportError('after_send', 'refresh_token')],
-    ['a 2xx that is not a token response', new PinterestResponseError('refresh_token', 200, 'Pinterest token refresh answered HTTP 200 without a string access_token', null)],
+    [
+      'a 2xx that is not a token response',
+      new PinterestResponseError('refresh_token', 200, 'Pinterest token refresh answered HTTP 200 without a string access_token', null),
+    ],
   ])('rethrows %s as it is: transient, the stored tokens stay valid', async (_what, failure) => {
     stores({});
     pinterest.refreshes.push(failure);

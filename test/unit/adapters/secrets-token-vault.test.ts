@@ -92,7 +92,10 @@ describe('SecretsManagerTokenVault.save', () => {
   it('keeps the connection id in the secret, next to the tokens (workers compare it with the account record)', async () => {
     sm.on(PutSecretValueCommand).resolves({ ARN });
 
-    await new SecretsManagerTokenVault(client, 'pinrelay/prod/accounts').save(TENANT, ACCOUNT, { ...TOKENS, connection_id: 'con_0123456789abcdefghjk' });
+    await new SecretsManagerTokenVault(client, 'pinrelay/prod/accounts').save(TENANT, ACCOUNT, {
+      ...TOKENS,
+      connection_id: 'con_0123456789abcdefghjk',
+    });
 
     const input = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
     expect(JSON.parse(input.SecretString!)).toEqual({ ...TOKENS, connection_id: 'con_0123456789abcdefghjk' });
@@ -105,10 +108,13 @@ describe('SecretsManagerTokenVault.save', () => {
 
   it.each([
     ['PutSecretValue', () => sm.on(PutSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))],
-    ['CreateSecret', () => {
-      sm.on(PutSecretValueCommand).rejects(notFound());
-      sm.on(CreateSecretCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    }],
+    [
+      'CreateSecret',
+      () => {
+        sm.on(PutSecretValueCommand).rejects(notFound());
+        sm.on(CreateSecretCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      },
+    ],
   ])('propagates any other error from %s', async (_what, prepare) => {
     prepare();
     await expect(new SecretsManagerTokenVault(client, 'pinrelay/prod/accounts').save(TENANT, ACCOUNT, TOKENS)).rejects.toThrow('denied');

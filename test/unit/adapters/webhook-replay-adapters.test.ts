@@ -98,7 +98,10 @@ describe('SqsWebhookDeadLetterQueue', () => {
   it('countVisible: ApproximateNumberOfMessages', async () => {
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '40' } });
     expect(await queue.countVisible()).toBe(40);
-    expect(sqs.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input).toEqual({ QueueUrl: QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages'] });
+    expect(sqs.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input).toEqual({
+      QueueUrl: QUEUE_URL,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    });
   });
 });
 
@@ -106,7 +109,10 @@ describe('EventBridgeWebhookRules.exists', () => {
   it('DescribeRule by the name and bus in the ARN', async () => {
     eb.on(DescribeRuleCommand).resolves({ Name: 'pinrelay-dev-wh-whk_x' });
     expect(await rules.exists('arn:aws:events:eu-west-1:123456789012:rule/PinrelaydevStatefulJobEvents/pinrelay-dev-wh-whk_x')).toBe(true);
-    expect(eb.commandCalls(DescribeRuleCommand)[0]!.args[0].input).toEqual({ Name: 'pinrelay-dev-wh-whk_x', EventBusName: 'PinrelaydevStatefulJobEvents' });
+    expect(eb.commandCalls(DescribeRuleCommand)[0]!.args[0].input).toEqual({
+      Name: 'pinrelay-dev-wh-whk_x',
+      EventBusName: 'PinrelaydevStatefulJobEvents',
+    });
   });
 
   it('a rule on the default bus (no bus in the ARN)', async () => {

@@ -23,7 +23,11 @@ const STAGE_QUEUES = [
 async function cli(command: string, sub: string | undefined, values: OpsValues, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runOpsCommand(command, sub, values, { stdout: (t) => out.push(t), stderr: { write: (t: string) => err.push(t) }, env: { AWS_REGION: 'eu-west-1', ...env } });
+  const code = await runOpsCommand(command, sub, values, {
+    stdout: (t) => out.push(t),
+    stderr: { write: (t: string) => err.push(t) },
+    env: { AWS_REGION: 'eu-west-1', ...env },
+  });
   return { code, stdout: out.join('\n'), stderr: err.join('') };
 }
 
@@ -32,7 +36,11 @@ beforeEach(() => {
   sqs.reset();
   sqs.on(ListQueuesCommand).resolves({ QueueUrls: STAGE_QUEUES });
   sqs.on(GetQueueAttributesCommand).callsFake(async (input: { QueueUrl: string }) => ({
-    Attributes: { ApproximateNumberOfMessages: input.QueueUrl.includes('PublishDeadLetter') ? '2' : '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' },
+    Attributes: {
+      ApproximateNumberOfMessages: input.QueueUrl.includes('PublishDeadLetter') ? '2' : '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+      ApproximateNumberOfMessagesDelayed: '0',
+    },
   }));
 });
 
@@ -65,14 +73,38 @@ describe('admin operations commands: where things are in AWS', () => {
   });
 
   it('usage mistakes are exit 2 with a message, before any request', async () => {
-    expect(await cli('jobs', 'requeue', { apply: true }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('jobs requeue needs --tenant T') });
-    expect(await cli('jobs', 'failed', { route: 'sales' }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('--route sales: one of ops, client, engineering') });
-    expect(await cli('jobs', 'failed', { tenant: 't', limit: '0' }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit 0') });
-    expect(await cli('jobs', 'stuck', {})).toMatchObject({ code: 2, stderr: expect.stringContaining('which jobs table? set JOBS_TABLE_NAME') });
-    expect(await cli('dlq', 'redrive', { queue: 'outbox', stage: 'dev' })).toMatchObject({ code: 2, stderr: expect.stringContaining('--queue publish or --queue delay') });
-    expect(await cli('rate', undefined, { tenant: 't' }, { TENANTS_TABLE_NAME: 'Tenants' })).toMatchObject({ code: 2, stderr: expect.stringContaining('rate needs --tenant T and --account A') });
-    expect(await cli('jobs', 'requeue', { tenant: 't', set: ['board_id'] }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('expected FIELD=VALUE') });
-    expect(await cli('jobs', 'explode', {}, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command: jobs explode') });
+    expect(await cli('jobs', 'requeue', { apply: true }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('jobs requeue needs --tenant T'),
+    });
+    expect(await cli('jobs', 'failed', { route: 'sales' }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--route sales: one of ops, client, engineering'),
+    });
+    expect(await cli('jobs', 'failed', { tenant: 't', limit: '0' }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--limit 0'),
+    });
+    expect(await cli('jobs', 'stuck', {})).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('which jobs table? set JOBS_TABLE_NAME'),
+    });
+    expect(await cli('dlq', 'redrive', { queue: 'outbox', stage: 'dev' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--queue publish or --queue delay'),
+    });
+    expect(await cli('rate', undefined, { tenant: 't' }, { TENANTS_TABLE_NAME: 'Tenants' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('rate needs --tenant T and --account A'),
+    });
+    expect(await cli('jobs', 'requeue', { tenant: 't', set: ['board_id'] }, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('expected FIELD=VALUE'),
+    });
+    expect(await cli('jobs', 'explode', {}, { JOBS_TABLE_NAME: 'Jobs' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown command: jobs explode'),
+    });
   });
 
   it('jobs requeue refuses corrections that are not valid pin fields, dry run or not, before reading anything: exit 2 naming each one', async () => {

@@ -46,20 +46,37 @@ describe('formatFailedJobs', () => {
   });
 
   it('none, and a truncated list', () => {
-    expect(formatFailedJobs(failedReport([], { filter: { tenant_id: null, route: 'client', reason: null, account_id: null, limit: 50 }, tenants: ['a', 'b'] }))).toBe(
-      'No failed jobs in 2 tenants (route client).',
-    );
-    expect(formatFailedJobs(failedReport([job], { truncated: true, filter: { tenant_id: 'ten_a', route: null, reason: null, account_id: null, limit: 1 } }))).toMatch(
-      /^Failed jobs in tenant ten_a: 1 \(the first 1; more match: raise --limit\)/,
-    );
+    expect(
+      formatFailedJobs(
+        failedReport([], { filter: { tenant_id: null, route: 'client', reason: null, account_id: null, limit: 50 }, tenants: ['a', 'b'] }),
+      ),
+    ).toBe('No failed jobs in 2 tenants (route client).');
+    expect(
+      formatFailedJobs(
+        failedReport([job], { truncated: true, filter: { tenant_id: 'ten_a', route: null, reason: null, account_id: null, limit: 1 } }),
+      ),
+    ).toMatch(/^Failed jobs in tenant ten_a: 1 \(the first 1; more match: raise --limit\)/);
   });
 });
 
 describe('formatRequeue', () => {
-  const base = { tenant_id: 'ten_a', filter: failedReport([]).filter, corrections: { board_id: '1111111111' }, matched: 1, truncated: false };
+  const base = {
+    tenant_id: 'ten_a',
+    filter: failedReport([]).filter,
+    corrections: { board_id: '1111111111' },
+    matched: 1,
+    truncated: false,
+  };
   it('a dry run says what would happen and how to apply it', () => {
     expect(
-      formatRequeue({ ...base, dry_run: true, requeued: 0, would_requeue: 1, not_requeued: 0, jobs: [{ job_id: 'job_1', account_id: 'main', route: 'ops', reason: 'board_not_found', outcome: 'would_requeue' }] }),
+      formatRequeue({
+        ...base,
+        dry_run: true,
+        requeued: 0,
+        would_requeue: 1,
+        not_requeued: 0,
+        jobs: [{ job_id: 'job_1', account_id: 'main', route: 'ops', reason: 'board_not_found', outcome: 'would_requeue' }],
+      }),
     ).toBe(
       'Dry run: would requeue 1 of 1 failed job in tenant ten_a, with board_id=1111111111; nothing written (add --apply):\n  job_1  account main · ops/board_not_found · would requeue',
     );
@@ -74,7 +91,14 @@ describe('formatRequeue', () => {
       not_requeued: 1,
       jobs: [
         { job_id: 'job_1', account_id: 'main', route: 'ops', reason: 'board_not_found', outcome: 'requeued' },
-        { job_id: 'job_2', account_id: 'main', route: 'ops', reason: 'board_not_found', outcome: 'conflict', detail: 'job job_2 is queued; only failed jobs can be requeued' },
+        {
+          job_id: 'job_2',
+          account_id: 'main',
+          route: 'ops',
+          reason: 'board_not_found',
+          outcome: 'conflict',
+          detail: 'job job_2 is queued; only failed jobs can be requeued',
+        },
       ],
     });
     expect(text).toContain('Requeued 1 of 2 failed jobs in tenant ten_a, with board_id=1111111111:');
@@ -110,7 +134,7 @@ describe('formatStuck and formatNudge', () => {
   it('lists each job with its due time and the planned action, then the nudge command', () => {
     expect(formatStuck(stuck)).toBe(
       [
-        "Stuck jobs (overdue by more than 900 s; what reconcile-stranded-jobs takes on its next run, earliest due first): 1",
+        'Stuck jobs (overdue by more than 900 s; what reconcile-stranded-jobs takes on its next run, earliest due first): 1',
         '  job_1  tenant ten_a · account main · queued · due at once (its message was dead-lettered) · 0 re-dispatches → redispatch',
         '      last incident: 2026-11-22T09:01:00.000Z message_dead_lettered: the publish queue dead-lettered it',
         'Run the reconciliation for them now: npm run admin -- jobs nudge --grace 900 --apply',
@@ -119,10 +143,12 @@ describe('formatStuck and formatNudge', () => {
     expect(formatStuck({ ...stuck, jobs: [] })).toBe('No stuck jobs: none is overdue by more than 900 s on the due index.');
   });
   it('nudge: dry run and applied', () => {
-    expect(formatNudge({ dry_run: true, stuck, result: null })).toMatch(/^Dry run: the reconciliation would take 1 job \(add --apply\):\n  job_1/);
-    expect(formatNudge({ dry_run: false, stuck, result: { examined: 1, redispatched: 1, recovered: 0, stranded: 0, skipped: 0, errors: [] } })).toMatch(
-      /^Reconciled now: examined 1, re-dispatched 1, leases recovered 0, failed as stranded 0, skipped 0 \(moved on meanwhile\)\./,
+    expect(formatNudge({ dry_run: true, stuck, result: null })).toMatch(
+      /^Dry run: the reconciliation would take 1 job \(add --apply\):\n {2}job_1/,
     );
+    expect(
+      formatNudge({ dry_run: false, stuck, result: { examined: 1, redispatched: 1, recovered: 0, stranded: 0, skipped: 0, errors: [] } }),
+    ).toMatch(/^Reconciled now: examined 1, re-dispatched 1, leases recovered 0, failed as stranded 0, skipped 0 \(moved on meanwhile\)\./);
   });
 });
 
@@ -150,9 +176,13 @@ describe('formatRedrive and formatQueues', () => {
       'Moved 1 message from the publish DLQ back to the publish queue by receive, send, delete (this SQS has no message move tasks).\n' +
         'Now: publish DLQ 0 visible · 0 in flight; publish 1 visible · 0 in flight.',
     );
-    expect(formatRedrive({ ...redrive, method: 'message_move_task', task: { handle: 'h', status: 'COMPLETED', moved: 1, toMove: 1, failureReason: null } })).toMatch(
-      /^Moved 1 message from the publish DLQ back to the publish queue by an SQS message move task \(COMPLETED\)\./,
-    );
+    expect(
+      formatRedrive({
+        ...redrive,
+        method: 'message_move_task',
+        task: { handle: 'h', status: 'COMPLETED', moved: 1, toMove: 1, failureReason: null },
+      }),
+    ).toMatch(/^Moved 1 message from the publish DLQ back to the publish queue by an SQS message move task \(COMPLETED\)\./);
   });
   it('queues: a table, and what to run for a non-empty dead-letter queue', () => {
     const text = formatQueues({
@@ -176,7 +206,9 @@ describe('formatRedrive and formatQueues', () => {
 
 describe('parseCorrections', () => {
   it('FIELD=VALUE as strings; JSON for objects', () => {
-    expect(parseCorrections(['board_id=1111111111', 'title=a=b', 'media_source={"source_type":"image_url","url":"https://e.com/a.jpg"}'])).toEqual({
+    expect(
+      parseCorrections(['board_id=1111111111', 'title=a=b', 'media_source={"source_type":"image_url","url":"https://e.com/a.jpg"}']),
+    ).toEqual({
       board_id: '1111111111',
       title: 'a=b',
       media_source: { source_type: 'image_url', url: 'https://e.com/a.jpg' },
@@ -185,11 +217,17 @@ describe('parseCorrections', () => {
     expect(() => parseCorrections(['media_source={oops'])).toThrow(/does not parse/);
   });
 
-  it('checks them like a requeue body\'s pin: each problem at its path, and fields that are not pin fields', () => {
+  it("checks them like a requeue body's pin: each problem at its path, and fields that are not pin fields", () => {
     expect(() => parseCorrections([`title=${'x'.repeat(101)}`])).toThrow(
-      expect.objectContaining({ name: 'InvalidCorrections', message: 'invalid corrections', details: [{ path: 'pin.title', message: 'must be at most 100 characters' }] }),
+      expect.objectContaining({
+        name: 'InvalidCorrections',
+        message: 'invalid corrections',
+        details: [{ path: 'pin.title', message: 'must be at most 100 characters' }],
+      }),
     );
     expect(() => parseCorrections(['colour=red'])).toThrow(InvalidCorrections);
-    expect(() => parseCorrections(['colour=red'])).toThrow(expect.objectContaining({ details: [expect.objectContaining({ path: 'pin' })] }));
+    expect(() => parseCorrections(['colour=red'])).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ path: 'pin' })] }),
+    );
   });
 });

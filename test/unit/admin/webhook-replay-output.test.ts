@@ -4,7 +4,12 @@ import type { ReplayedMessage, ReplayReport } from '../../../lambdas/use-cases/w
 
 const A = 'whk_aaaaaaaaaaaaaaaaaaaa';
 const B = 'whs_crm-sync';
-const message = (n: number, webhookId: string, outcome: ReplayedMessage['outcome'], extra: Partial<ReplayedMessage> = {}): ReplayedMessage => ({
+const message = (
+  n: number,
+  webhookId: string,
+  outcome: ReplayedMessage['outcome'],
+  extra: Partial<ReplayedMessage> = {},
+): ReplayedMessage => ({
   message_id: `m${n}`,
   event_id: `evt_${n}`,
   type: 'job.failed',

@@ -11,13 +11,20 @@ const doc = eventSchemaDocument();
 const servedSchema = (def?: string) => z.fromJSONSchema((def ? { ...doc, anyOf: undefined, $ref: `#/$defs/${def}` } : doc) as never);
 
 const base64Job = () =>
-  jobRecord({ request: pinRequest({ media_source: { source_type: 'image_base64', content_type: 'image/jpeg', data: Buffer.from('jpeg bytes').toString('base64') } }) });
+  jobRecord({
+    request: pinRequest({
+      media_source: { source_type: 'image_base64', content_type: 'image/jpeg', data: Buffer.from('jpeg bytes').toString('base64') },
+    }),
+  });
 
 /** A real event of every kind jobEventFor makes: each status, an inline image, a late event from the sweeper. */
 function realEvents(): JobEventDetail[] {
   const events = JOB_STATUSES.map((status) => {
     const after = jobRecord({ status });
-    const before = after.version > 1 ? { ...after, version: after.version - 1, job: { ...after.job, status: after.job.status_history.at(-2)!.status } } : null;
+    const before =
+      after.version > 1
+        ? { ...after, version: after.version - 1, job: { ...after.job, status: after.job.status_history.at(-2)!.status } }
+        : null;
     return jobEventFor(before, after)!;
   });
   const v1 = base64Job();
@@ -27,7 +34,9 @@ function realEvents(): JobEventDetail[] {
 
 /** What a subscription's input transformer makes of an event (definitions/webhooks.ts). */
 function deliveryOf(event: JobEventDetail): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(WEBHOOK_INPUT_PATHS).map(([key, path]) => [key, (event as never)[path.replace('$.detail.', '')]]));
+  return Object.fromEntries(
+    Object.entries(WEBHOOK_INPUT_PATHS).map(([key, path]) => [key, (event as never)[path.replace('$.detail.', '')]]),
+  );
 }
 
 const testDelivery = {
@@ -70,11 +79,14 @@ describe('GET /v1/events/schema.json document', () => {
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });
 
-  it.each(realEvents().map((e) => [e.type, e] as const))('validates a real %s event built by jobEventFor, and its delivery body', (_type, event) => {
-    expect(servedSchema('JobEvent').safeParse(event).success).toBe(true);
-    expect(servedSchema('WebhookDelivery').safeParse(deliveryOf(event)).success).toBe(true);
-    expect(servedSchema().safeParse(event).success).toBe(true);
-  });
+  it.each(realEvents().map((e) => [e.type, e] as const))(
+    'validates a real %s event built by jobEventFor, and its delivery body',
+    (_type, event) => {
+      expect(servedSchema('JobEvent').safeParse(event).success).toBe(true);
+      expect(servedSchema('WebhookDelivery').safeParse(deliveryOf(event)).success).toBe(true);
+      expect(servedSchema().safeParse(event).success).toBe(true);
+    },
+  );
 
   it('validates the webhook.test delivery', () => {
     expect(servedSchema('WebhookDelivery').safeParse(testDelivery).success).toBe(true);

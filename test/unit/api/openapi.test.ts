@@ -3,7 +3,11 @@ import { openApiDocument } from '../../../lambdas/api/openapi.ts';
 import { FUNCTIONS } from '../../../definitions/functions.ts';
 
 const doc = openApiDocument();
-type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, { headers?: object }>; security?: unknown[] };
+type Operation = {
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, { headers?: object }>;
+  security?: unknown[];
+};
 const operation = (path: string, method: string) => (doc.paths[path] as Record<string, Operation> | undefined)?.[method];
 
 const ROUTES = FUNCTIONS.flatMap((fn) => (fn.trigger.kind === 'api' ? fn.trigger.routes.map((route) => ({ fn: fn.name, ...route })) : []));
@@ -62,8 +66,13 @@ describe('openApiDocument', () => {
   it('has the public schemas as components, closed to unknown fields where requests are', () => {
     const schemas = doc.components?.schemas as Record<string, Record<string, unknown>>;
 
-    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['Job', 'CreatePinRequest', 'Error', 'Account', 'PutAccountRequest', 'JobList']));
-    expect(schemas['CreatePinRequest']).toMatchObject({ additionalProperties: false, required: expect.arrayContaining(['account_id', 'board_id', 'media_source']) });
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Job', 'CreatePinRequest', 'Error', 'Account', 'PutAccountRequest', 'JobList']),
+    );
+    expect(schemas['CreatePinRequest']).toMatchObject({
+      additionalProperties: false,
+      required: expect.arrayContaining(['account_id', 'board_id', 'media_source']),
+    });
     expect(schemas['PutAccountRequest']).toMatchObject({ additionalProperties: false, required: ['access_token'] });
     expect(schemas['Error']).toMatchObject({ required: ['error'] });
     expect(doc.components?.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' } });
@@ -75,7 +84,9 @@ describe('openApiDocument', () => {
     expect(schemas['Job']!.required).toContain('incidents');
     expect(schemas['Job']!.properties['incidents']).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/Incident' } });
     expect(schemas['Incident']!.required).toEqual(['at', 'kind', 'detail']);
-    expect(schemas['Incident']!.properties['kind']).toMatchObject({ enum: ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'] });
+    expect(schemas['Incident']!.properties['kind']).toMatchObject({
+      enum: ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'],
+    });
     expect(schemas['Incident']!.properties['queue']).toMatchObject({ enum: ['publish', 'delay'] });
   });
 
@@ -90,7 +101,10 @@ describe('openApiDocument', () => {
 });
 
 describe('openApiDocument: events', () => {
-  const schemas = doc.components?.schemas as Record<string, { description?: string; required?: string[]; properties?: Record<string, unknown>; oneOf?: unknown[] }>;
+  const schemas = doc.components?.schemas as Record<
+    string,
+    { description?: string; required?: string[]; properties?: Record<string, unknown>; oneOf?: unknown[] }
+  >;
 
   it('has the job event detail and the webhook delivery body as described components (OpenAPI 3.0 has no webhooks section)', () => {
     expect(schemas['JobEvent']).toMatchObject({

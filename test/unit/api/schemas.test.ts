@@ -6,7 +6,9 @@ const url = (n: number) => `https://example.com/${'a'.repeat(n - 'https://exampl
 const img = (u: string) => ({ source_type: 'image_url', url: u });
 const item = (i: number) => ({ url: `https://example.com/${i}.jpg` });
 const items = (n: number) => Array.from({ length: n }, (_, i) => item(i));
-const b64 = (patch: object) => ({ media_source: { source_type: 'image_base64', content_type: 'image/png', data: 'iVBORw0KGgo=', ...patch } });
+const b64 = (patch: object) => ({
+  media_source: { source_type: 'image_base64', content_type: 'image/png', data: 'iVBORw0KGgo=', ...patch },
+});
 const video = (patch: object) => ({ media_source: { source_type: 'video_id', media_id: '8374628', ...patch } });
 /** `{"k":"…"}` is 8 bytes plus the value. */
 const metadataOfBytes = (n: number, ch = 'x') => ({ k: ch.repeat((n - 8) / Buffer.byteLength(ch)) });
@@ -15,9 +17,7 @@ const BASE = { account_id: 'acme-main', board_id: '549755885175', media_source: 
 
 /** Issue paths as the API reports them: an unknown key is reported at its own path. */
 function paths(error: z.ZodError): string[] {
-  return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].join('.')) : [i.path.join('.')],
-  );
+  return error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].join('.')) : [i.path.join('.')]));
 }
 
 describe('CreatePinRequest accepts', () => {
@@ -38,9 +38,16 @@ describe('CreatePinRequest accepts', () => {
     ['image_base64 jpeg with one pad', b64({ content_type: 'image/jpeg', data: '/9j/4AAQSkZJRgA=' })],
     ['image_base64 with two pads', b64({ data: 'ab+/Zg==' })],
     ['a carousel of 2', { media_source: { source_type: 'multiple_image_urls', items: items(2) } }],
-    ['a carousel of 5 with item fields and index', {
-      media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), title: 'T', description: 'D', link: 'https://e.com' }, ...items(4)], index: 4 },
-    }],
+    [
+      'a carousel of 5 with item fields and index',
+      {
+        media_source: {
+          source_type: 'multiple_image_urls',
+          items: [{ ...item(0), title: 'T', description: 'D', link: 'https://e.com' }, ...items(4)],
+          index: 4,
+        },
+      },
+    ],
     ['video_id with cover_image_url', video({ cover_image_url: 'https://example.com/cover.jpg' })],
     ['video_id with cover_image_key_frame_time 0', video({ cover_image_key_frame_time: 0 })],
     ['metadata of exactly 2048 bytes', { metadata: metadataOfBytes(2048) }],
@@ -69,7 +76,11 @@ describe('CreatePinRequest rejects', () => {
     ['a link with a trailing newline', { link: 'https://example.com/\n' }, 'link'],
     ['a link of 2049 characters', { link: url(2049) }, 'link'],
     ['a relative media url', { media_source: img('/chair.jpg') }, 'media_source.url'],
-    ['a carousel item with a data: url', { media_source: { source_type: 'multiple_image_urls', items: [item(0), { url: 'data:image/png;base64,AAAA' }] } }, 'media_source.items.1.url'],
+    [
+      'a carousel item with a data: url',
+      { media_source: { source_type: 'multiple_image_urls', items: [item(0), { url: 'data:image/png;base64,AAAA' }] } },
+      'media_source.items.1.url',
+    ],
     ['board_id with letters', { board_id: '12a' }, 'board_id'],
     ['board_id as a number', { board_id: 549755885175 }, 'board_id'],
     ['an empty board_id', { board_id: '' }, 'board_id'],
@@ -88,12 +99,20 @@ describe('CreatePinRequest rejects', () => {
     ['image_base64 of bad length', b64({ data: 'iVBORw0KGgo' }), 'media_source.data'],
     ['image_base64 with three pads', b64({ data: 'a===' }), 'media_source.data'],
     ['empty image_base64', b64({ data: '' }), 'media_source.data'],
-    ['video_id with both covers', video({ cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 }), 'media_source.cover_image_url'],
+    [
+      'video_id with both covers',
+      video({ cover_image_url: 'https://e.com/c.jpg', cover_image_key_frame_time: 1 }),
+      'media_source.cover_image_url',
+    ],
     ['video_id with no cover', video({}), 'media_source.cover_image_url'],
     ['video_id with a non-digit media_id', video({ media_id: 'abc', cover_image_key_frame_time: 1 }), 'media_source.media_id'],
     ['an unknown root field', { foo: 1 }, 'foo'],
     ['an unknown media_source field', { media_source: { ...img('https://e.com/a.jpg'), extra: 1 } }, 'media_source.extra'],
-    ['an unknown carousel item field', { media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), extra: 1 }, item(1)] } }, 'media_source.items.0.extra'],
+    [
+      'an unknown carousel item field',
+      { media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), extra: 1 }, item(1)] } },
+      'media_source.items.0.extra',
+    ],
     ['metadata of 2049 bytes', { metadata: metadataOfBytes(2049) }, 'metadata'],
     ['metadata over 2048 bytes in fewer characters (é = 2 bytes)', { metadata: metadataOfBytes(2050, 'é') }, 'metadata'],
     ['metadata as an array', { metadata: [1] }, 'metadata'],
@@ -113,10 +132,13 @@ describe('CreatePinRequest rejects', () => {
 
   // The WHATWG parser "repairs" `http:example.com` and `https:\\example.com` into https://example.com/, but
   // the caller's raw string is what is stored and forwarded to Pinterest: it must itself be `scheme://host`.
-  it.each([['http:example.com'], ['https:\\\\example.com'], ['https:/example.com']])('a link that only a lenient parser repairs: %s', (link) => {
-    const parsed = CreatePinRequest.safeParse({ ...BASE, link });
-    expect(parsed.success).toBe(false);
-  });
+  it.each([['http:example.com'], ['https:\\\\example.com'], ['https:/example.com']])(
+    'a link that only a lenient parser repairs: %s',
+    (link) => {
+      const parsed = CreatePinRequest.safeParse({ ...BASE, link });
+      expect(parsed.success).toBe(false);
+    },
+  );
 });
 
 describe('IdempotencyKey', () => {
@@ -163,7 +185,10 @@ describe('ListJobsQuery', () => {
     [{}, { limit: 25 }],
     [{ limit: '1' }, { limit: 1 }],
     [{ limit: '100' }, { limit: 100 }],
-    [{ status: 'retry_scheduled', account_id: 'acme-main', cursor: 'abc', limit: '7' }, { status: 'retry_scheduled', account_id: 'acme-main', cursor: 'abc', limit: 7 }],
+    [
+      { status: 'retry_scheduled', account_id: 'acme-main', cursor: 'abc', limit: '7' },
+      { status: 'retry_scheduled', account_id: 'acme-main', cursor: 'abc', limit: 7 },
+    ],
   ])('%j ⇒ %j', (query, expected) => {
     expect(ListJobsQuery.parse(query)).toEqual(expected);
   });
@@ -284,7 +309,11 @@ describe('CreatePinRequest rejects what it cannot store as sent', () => {
     ['a title with a lone surrogate', { title: 'Walnut \ud83d table' }, 'title'],
     ['a description with a lone surrogate', { description: '\ude00' }, 'description'],
     ['a note with a lone surrogate', { note: 'x\ud800' }, 'note'],
-    ['a carousel title with a lone surrogate', { media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), title: '\ud800' }, item(1)] } }, 'media_source.items.0.title'],
+    [
+      'a carousel title with a lone surrogate',
+      { media_source: { source_type: 'multiple_image_urls', items: [{ ...item(0), title: '\ud800' }, item(1)] } },
+      'media_source.items.0.title',
+    ],
     ['a link with a lone surrogate', { link: 'https://example.com/\ud800' }, 'link'],
     ['a media url with a lone surrogate', { media_source: img('https://example.com/\udc00.jpg') }, 'media_source.url'],
     ['a link of 2049 code points', { link: `https://example.com/${'é'.repeat(2049 - 'https://example.com/'.length)}` }, 'link'],

@@ -12,13 +12,19 @@ import { captureOutput, freshPowertools, type Captured } from '../observability/
 
 type Handler = (event: APIGatewayProxyEvent, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyResult>;
 
-const FIXTURE: APIGatewayProxyEvent = JSON.parse(readFileSync(new URL('../../fixtures/api-gateway-proxy-event.json', import.meta.url), 'utf8'));
+const FIXTURE: APIGatewayProxyEvent = JSON.parse(
+  readFileSync(new URL('../../fixtures/api-gateway-proxy-event.json', import.meta.url), 'utf8'),
+);
 
 /** The value with the keys of every object in reverse order: how a store may hand back a map's attributes. */
 function reversedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reversedKeys(v)]),
+  );
 }
 
 let b: typeof import('../builders.ts');
@@ -72,8 +78,26 @@ function richRecord(): JobRecord {
       ...running.job,
       status: 'failed',
       attempt_count: 1,
-      attempts: [{ number: 1, started_at: b.T0, finished_at: b.T0, outcome: 'stop', http_status: 404, error_code: 40, error_message: 'Board not found.', retry_at: null }],
-      failure: { route: 'ops', reason: 'board_not_found', http_status: 404, error_code: 40, message: 'Board not found.', remediation: 'Check board_id.' },
+      attempts: [
+        {
+          number: 1,
+          started_at: b.T0,
+          finished_at: b.T0,
+          outcome: 'stop',
+          http_status: 404,
+          error_code: 40,
+          error_message: 'Board not found.',
+          retry_at: null,
+        },
+      ],
+      failure: {
+        route: 'ops',
+        reason: 'board_not_found',
+        http_status: 404,
+        error_code: 40,
+        message: 'Board not found.',
+        remediation: 'Check board_id.',
+      },
       incidents: [{ at: b.T0, kind: 'message_dead_lettered', queue: 'publish', receive_count: 3, detail: 'dead-lettered' }],
     },
   };
@@ -86,8 +110,14 @@ describe('one serializer for every job that leaves the API', () => {
     // Without one serializer the two would differ: the store's answers are not in the same order.
     expect(JSON.stringify(stored.listed.job)).not.toBe(JSON.stringify(stored.get.job));
 
-    const fetched = await getJob({ ...FIXTURE, httpMethod: 'GET', body: null, pathParameters: { job_id: record.job.id } }, lambdaContext('pinrelay-get-job'));
-    const listed = await listJobs({ ...FIXTURE, httpMethod: 'GET', body: null, queryStringParameters: {} }, lambdaContext('pinrelay-list-jobs'));
+    const fetched = await getJob(
+      { ...FIXTURE, httpMethod: 'GET', body: null, pathParameters: { job_id: record.job.id } },
+      lambdaContext('pinrelay-get-job'),
+    );
+    const listed = await listJobs(
+      { ...FIXTURE, httpMethod: 'GET', body: null, queryStringParameters: {} },
+      lambdaContext('pinrelay-list-jobs'),
+    );
 
     expect(fetched.statusCode).toBe(200);
     expect(listed.statusCode).toBe(200);
@@ -100,7 +130,9 @@ describe('one serializer for every job that leaves the API', () => {
     const record = richRecord();
     const shuffled = { ...(reversedKeys(record.job) as object), tenant_id: TENANT, secret: 'never' } as unknown as JobRecord['job'];
 
-    const json = s.jobJson(shuffled) as unknown as Record<string, unknown> & { pin: Record<string, unknown> & { media_source: { items: object[] } } };
+    const json = s.jobJson(shuffled) as unknown as Record<string, unknown> & {
+      pin: Record<string, unknown> & { media_source: { items: object[] } };
+    };
 
     expect(Object.keys(json)).toEqual(Object.keys(wire.Job.shape));
     expect(Object.keys(json.pin)).toEqual(Object.keys(wire.PinFields.shape).filter((k) => k in record.job.pin));
@@ -129,8 +161,17 @@ describe('one serializer for every job that leaves the API', () => {
       updated_at: b.T0,
     };
     expect(Object.keys(s.accountJson(reversedKeys(account) as typeof account))).toEqual(Object.keys(wire.Account.shape));
-    const webhook = { id: 'whk_1', url: 'https://hooks.example.com/x', events: ['job.failed' as const], description: null, created_at: b.T0, secret: 'whsec_x' };
-    expect(Object.keys(s.webhookWithSecretJson(reversedKeys(webhook) as typeof webhook))).toEqual(Object.keys(wire.WebhookWithSecret.shape));
+    const webhook = {
+      id: 'whk_1',
+      url: 'https://hooks.example.com/x',
+      events: ['job.failed' as const],
+      description: null,
+      created_at: b.T0,
+      secret: 'whsec_x',
+    };
+    expect(Object.keys(s.webhookWithSecretJson(reversedKeys(webhook) as typeof webhook))).toEqual(
+      Object.keys(wire.WebhookWithSecret.shape),
+    );
     expect(Object.keys(s.webhookJson(reversedKeys(webhook) as typeof webhook))).toEqual(Object.keys(wire.Webhook.shape));
   });
 });

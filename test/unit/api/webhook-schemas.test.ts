@@ -12,7 +12,12 @@ const details = (body: unknown) => {
 describe('CreateWebhookRequest', () => {
   it('accepts url + events (+ description)', () => {
     expect(details(valid)).toEqual([]);
-    expect(details({ ...valid, events: ['job.scheduled', 'job.queued', 'job.running', 'job.retry_scheduled', 'job.succeeded', 'job.failed', 'job.cancelled'] })).toEqual([]);
+    expect(
+      details({
+        ...valid,
+        events: ['job.scheduled', 'job.queued', 'job.running', 'job.retry_scheduled', 'job.succeeded', 'job.failed', 'job.cancelled'],
+      }),
+    ).toEqual([]);
     expect(details({ ...valid, description: '🙂'.repeat(200) })).toEqual([]);
   });
 
@@ -33,7 +38,9 @@ describe('CreateWebhookRequest', () => {
 
   it('the OpenAPI document has the webhook schemas, the request closed to unknown fields', () => {
     const schemas = openApiDocument().components?.schemas as Record<string, Record<string, unknown>>;
-    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['Webhook', 'WebhookWithSecret', 'WebhookList', 'CreateWebhookRequest', 'WebhookEventType']));
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Webhook', 'WebhookWithSecret', 'WebhookList', 'CreateWebhookRequest', 'WebhookEventType']),
+    );
     expect(schemas['CreateWebhookRequest']).toMatchObject({ additionalProperties: false, required: ['url', 'events'] });
     expect(schemas['Webhook']).toMatchObject({ required: ['id', 'url', 'events', 'description', 'created_at'] });
     expect(JSON.stringify(schemas['Webhook'])).not.toContain('secret');

@@ -17,9 +17,12 @@ describe('webhook ids: runtime whk_… and static whs_<name>', () => {
     for (let i = 0; i < 50; i++) expect(newWebhookId().startsWith('whs_')).toBe(false);
   });
 
-  it.each(['', 'CRM', 'crm_sync', 'crm--sync', '-crm', 'crm-', '1crm', 'a'.repeat(STATIC_WEBHOOK_NAME_MAX_LENGTH + 1)])('refuses the name %j', (name) => {
-    expect(() => staticWebhookId(name)).toThrow(RangeError);
-  });
+  it.each(['', 'CRM', 'crm_sync', 'crm--sync', '-crm', 'crm-', '1crm', 'a'.repeat(STATIC_WEBHOOK_NAME_MAX_LENGTH + 1)])(
+    'refuses the name %j',
+    (name) => {
+      expect(() => staticWebhookId(name)).toThrow(RangeError);
+    },
+  );
 
   it('webhookResourceName accepts a static id: the longest name under the longest stage is exactly 64 characters', () => {
     const prefix = webhookNamePrefix('s'.repeat(20));
@@ -36,7 +39,7 @@ describe('webhook ids: runtime whk_… and static whs_<name>', () => {
     expect(isWebhookId(`whs_${'a'.repeat(STATIC_WEBHOOK_NAME_MAX_LENGTH + 1)}`)).toBe(false);
   });
 
-  it('webhookIdOfResourceName: the id after this deployment\'s prefix, or undefined', () => {
+  it("webhookIdOfResourceName: the id after this deployment's prefix, or undefined", () => {
     const id = newWebhookId();
     expect(webhookIdOfResourceName('pinrelay-dev-wh-', `pinrelay-dev-wh-${id}`)).toBe(id);
     expect(webhookIdOfResourceName('pinrelay-dev-wh-', 'pinrelay-dev-wh-whs_erp')).toBe('whs_erp');

@@ -50,7 +50,13 @@ describe('classifyAttempt: the outcome table, row by row', () => {
     ['refresh token rejected (401)', { kind: 'token_refresh_failed', status: 401 }, 'needs_human', 'reauthorization_required', 'ops'],
     ['refresh token rejected (403)', { kind: 'token_refresh_failed', status: 403 }, 'needs_human', 'reauthorization_required', 'ops'],
     ['no usable refresh token', { kind: 'token_refresh_failed', status: null }, 'needs_human', 'reauthorization_required', 'ops'],
-    ['refresh needed, app credentials still the placeholder', { kind: 'app_credentials_missing' }, 'needs_human', 'app_credentials_missing', 'ops'],
+    [
+      'refresh needed, app credentials still the placeholder',
+      { kind: 'app_credentials_missing' },
+      'needs_human',
+      'app_credentials_missing',
+      'ops',
+    ],
     // stop
     ['400 code 1 (invalid URL)', http(400, 1), 'stop', 'invalid_request', 'client'],
     ['400 without code', http(400), 'stop', 'invalid_request', 'client'],
@@ -65,14 +71,38 @@ describe('classifyAttempt: the outcome table, row by row', () => {
     // unknown: Pinterest accepted the create (or the listing) but the body is unreadable; a crash that may have sent
     ['bad 2xx body on the create', { kind: 'bad_response', operation: 'create_pin' }, 'unknown', 'unreadable_response', null],
     ['bad 2xx body on a board listing', { kind: 'bad_response', operation: 'list_board_pins' }, 'unknown', 'unreadable_response', null],
-    ['crash after the create may have left', { kind: 'crash', phase: 'after_send', retriesLeft: true }, 'unknown', 'handler_exception', null],
+    [
+      'crash after the create may have left',
+      { kind: 'crash', phase: 'after_send', retriesLeft: true },
+      'unknown',
+      'handler_exception',
+      null,
+    ],
     ['crash before any create', { kind: 'crash', phase: 'before_send', retriesLeft: true }, 'retry_now', 'handler_exception', null],
     // needs_human after verification
-    ['pin not on the board after the unknown budget', { kind: 'verification', result: 'not_found', unknowns: 3 }, 'needs_human', 'outcome_unknown', 'ops'],
-    ['several unowned pins match', { kind: 'verification', result: 'ambiguous', candidatePinIds: ['1', '2'] }, 'needs_human', 'verification_ambiguous', 'ops'],
+    [
+      'pin not on the board after the unknown budget',
+      { kind: 'verification', result: 'not_found', unknowns: 3 },
+      'needs_human',
+      'outcome_unknown',
+      'ops',
+    ],
+    [
+      'several unowned pins match',
+      { kind: 'verification', result: 'ambiguous', candidatePinIds: ['1', '2'] },
+      'needs_human',
+      'verification_ambiguous',
+      'ops',
+    ],
     // bug
     ['bad 2xx body on a token refresh', { kind: 'bad_response', operation: 'refresh_token' }, 'bug', 'unexpected_response', 'engineering'],
-    ['handler exception, crash budget spent', { kind: 'crash', phase: 'before_send', retriesLeft: false }, 'bug', 'handler_exception', 'engineering'],
+    [
+      'handler exception, crash budget spent',
+      { kind: 'crash', phase: 'before_send', retriesLeft: false },
+      'bug',
+      'handler_exception',
+      'engineering',
+    ],
     ['handler exception without context', { kind: 'crash' }, 'bug', 'handler_exception', 'engineering'],
     ['301', http(301), 'bug', 'unexpected_response', 'engineering'],
     ['307', http(307), 'bug', 'unexpected_response', 'engineering'],
@@ -139,17 +169,42 @@ describe('classifyAttempt: Retry-After', () => {
 
 describe('classifyAttempt: remediation names what ops must check', () => {
   it.each([
-    ['board not found', http(404, 40), { boardId: '549755885175', accountId: 'acme-main' }, ['Board 549755885175', 'account acme-main', 'requeue']],
+    [
+      'board not found',
+      http(404, 40),
+      { boardId: '549755885175', accountId: 'acme-main' },
+      ['Board 549755885175', 'account acme-main', 'requeue'],
+    ],
     ['section not found', http(404, 2031), { boardId: '549755885175', boardSectionId: '77' }, ['Section 77', 'board 549755885175']],
     ['trial app', http(403, 29), { accountId: 'acme-main' }, ['account acme-main', 'sandbox']],
     ['forbidden', http(403), { accountId: 'acme-main', boardId: '1' }, ['account acme-main', 'board 1', 'reconnect']],
-    ['dead refresh token', { kind: 'token_refresh_failed', status: 400 } as const, { accountId: 'acme-main' }, ['account acme-main', 'reconnect']],
+    [
+      'dead refresh token',
+      { kind: 'token_refresh_failed', status: 400 } as const,
+      { accountId: 'acme-main' },
+      ['account acme-main', 'reconnect'],
+    ],
     ['bad 2xx body on a token refresh', { kind: 'bad_response', operation: 'refresh_token' } as const, {}, ['engineering', 'reconnecting']],
-    ['ambiguous verification', { kind: 'verification', result: 'ambiguous', candidatePinIds: ['11', '12'] } as const, { boardId: '1' }, ['11, 12', 'duplicate']],
+    [
+      'ambiguous verification',
+      { kind: 'verification', result: 'ambiguous', candidatePinIds: ['11', '12'] } as const,
+      { boardId: '1' },
+      ['11, 12', 'duplicate'],
+    ],
     ['crash budget spent', { kind: 'crash', retriesLeft: false } as const, {}, ['check the board']],
     ['board not found, no context', http(404, 40), {}, ['The board was not found for this account']],
-    ['token endpoint 401: maybe the client credentials', { kind: 'token_refresh_failed', status: 401 } as const, {}, ['reconnect', 'client id and secret']],
-    ['placeholder app credentials: store them, the account is fine', { kind: 'app_credentials_missing' } as const, { accountId: 'acme-main' }, ['account acme-main', 'put-secret-value', 'docs/deploy.md', 'needs no reconnecting']],
+    [
+      'token endpoint 401: maybe the client credentials',
+      { kind: 'token_refresh_failed', status: 401 } as const,
+      {},
+      ['reconnect', 'client id and secret'],
+    ],
+    [
+      'placeholder app credentials: store them, the account is fine',
+      { kind: 'app_credentials_missing' } as const,
+      { accountId: 'acme-main' },
+      ['account acme-main', 'put-secret-value', 'docs/deploy.md', 'needs no reconnecting'],
+    ],
   ] as const)('%s', (_what, input, context, fragments) => {
     // Act
     const { remediation } = classifyAttempt(input, context);
@@ -177,7 +232,9 @@ describe('refreshTokenRefused: what a failed token refresh means for the account
 
     // Assess: the provider's verdict and the job's outcome never disagree
     expect(result).toBe(refused);
-    expect(classifyAttempt({ kind: 'token_refresh_failed', status }).outcome).toBe(refused ? 'needs_human' : status === 429 ? 'retry_later' : 'retry_now');
+    expect(classifyAttempt({ kind: 'token_refresh_failed', status }).outcome).toBe(
+      refused ? 'needs_human' : status === 429 ? 'retry_later' : 'retry_now',
+    );
   });
 });
 

@@ -23,7 +23,12 @@ function versionsTo(status: JobStatus): JobRecord[] {
   let record = jobRecord({ status: history[0]!.status === 'scheduled' ? 'scheduled' : 'queued' });
   const versions = [record];
   for (const change of history.slice(1)) {
-    record = transition(record, change.status, new Date(change.at), change.status === 'retry_scheduled' ? { next_attempt_at: at(120_000) } : {});
+    record = transition(
+      record,
+      change.status,
+      new Date(change.at),
+      change.status === 'retry_scheduled' ? { next_attempt_at: at(120_000) } : {},
+    );
     versions.push(record);
   }
   return versions;
@@ -52,19 +57,22 @@ describe('jobEventFor', () => {
     expect(EVENT_SOURCE).toBe('pinrelay');
   });
 
-  it.each(JOB_STATUSES.filter((s) => s !== 'queued' && s !== 'scheduled'))('a change to %s is that status\'s event, dated when the status changed', (status) => {
-    const versions = versionsTo(status);
-    const before = versions.at(-2)!;
-    const after = versions.at(-1)!;
+  it.each(JOB_STATUSES.filter((s) => s !== 'queued' && s !== 'scheduled'))(
+    "a change to %s is that status's event, dated when the status changed",
+    (status) => {
+      const versions = versionsTo(status);
+      const before = versions.at(-2)!;
+      const after = versions.at(-1)!;
 
-    const event = jobEventFor(before, after)!;
+      const event = jobEventFor(before, after)!;
 
-    expect(event.type).toBe(`job.${status}`);
-    expect(event.created_at).toBe(after.job.updated_at);
-    expect(event.timestamp).toBe(Math.floor(Date.parse(after.job.updated_at) / 1000));
-    expect(event.data.job).toEqual(after.job);
-    expect(event.id).toBe(eventIdFor(TENANT, after.job.id, after.job.created_at, after.version));
-  });
+      expect(event.type).toBe(`job.${status}`);
+      expect(event.created_at).toBe(after.job.updated_at);
+      expect(event.timestamp).toBe(Math.floor(Date.parse(after.job.updated_at) / 1000));
+      expect(event.data.job).toEqual(after.job);
+      expect(event.id).toBe(eventIdFor(TENANT, after.job.id, after.job.created_at, after.version));
+    },
+  );
 
   it('timestamp is whole Unix seconds, rounded down', () => {
     const created = jobRecord({ now: '2026-03-01T12:00:00.999Z' });
@@ -72,8 +80,16 @@ describe('jobEventFor', () => {
   });
 
   it.each([
-    ['a version bump without a status change (the reconciler re-dispatching)', jobRecord(), redispatched(jobRecord(), new Date(at(3_600_000)), { maxRedispatches: 3 })],
-    ['a rewrite of the same version (marker, incident, due time)', jobRecord(), withIncident(jobRecord(), { at: at(1), kind: 'message_dead_lettered', detail: 'x' })],
+    [
+      'a version bump without a status change (the reconciler re-dispatching)',
+      jobRecord(),
+      redispatched(jobRecord(), new Date(at(3_600_000)), { maxRedispatches: 3 }),
+    ],
+    [
+      'a rewrite of the same version (marker, incident, due time)',
+      jobRecord(),
+      withIncident(jobRecord(), { at: at(1), kind: 'message_dead_lettered', detail: 'x' }),
+    ],
     ['a removal (TTL)', jobRecord({ status: 'succeeded' }), null],
   ] as const)('is null for %s', (_what, before, after) => {
     expect(jobEventFor(before, after)).toBeNull();

@@ -69,7 +69,15 @@ interface Pending {
 type Event =
   | { readonly atMs: number; readonly kind: 'free'; readonly worker: number }
   | { readonly atMs: number; readonly kind: 'create'; readonly worker: number; readonly job: Pending; readonly grantAtMs?: number }
-  | { readonly atMs: number; readonly kind: 'answer'; readonly worker: number; readonly job: Pending; readonly grantAtMs: number; readonly answer: Answer; readonly real: boolean };
+  | {
+      readonly atMs: number;
+      readonly kind: 'answer';
+      readonly worker: number;
+      readonly job: Pending;
+      readonly grantAtMs: number;
+      readonly answer: Answer;
+      readonly real: boolean;
+    };
 
 const MESSAGE_HANDLING_MS = 20;
 
@@ -189,7 +197,15 @@ export function simulate(options: SimOptions): SimResult {
       const sentMs = grants.find((g) => g.atMs === grantAtMs)!.sentMs;
       const { answer, real } = answerOf(job, sentMs);
       const latency = options.jobs[job.index]!.answerMs;
-      push({ atMs: sentMs + (latency[job.attempt % latency.length] ?? 0), kind: 'answer', worker: event.worker, job, grantAtMs, answer, real });
+      push({
+        atMs: sentMs + (latency[job.attempt % latency.length] ?? 0),
+        kind: 'answer',
+        worker: event.worker,
+        job,
+        grantAtMs,
+        answer,
+        real,
+      });
       continue;
     }
     // The answer: report it, record the outcome, schedule a retry.
@@ -200,14 +216,17 @@ export function simulate(options: SimOptions): SimResult {
         state,
         configured,
         now,
-        answer.kind === '429' ? { kind: 'rate_limited', grantAtMs: event.grantAtMs, retryAfterSeconds: answer.retryAfterSeconds } : { kind: 'unproven', grantAtMs: event.grantAtMs },
+        answer.kind === '429'
+          ? { kind: 'rate_limited', grantAtMs: event.grantAtMs, retryAfterSeconds: answer.retryAfterSeconds }
+          : { kind: 'unproven', grantAtMs: event.grantAtMs },
       );
       if (answer.kind === '429' && answer.retryAfterSeconds) holds.push({ atMs: now, untilMs: now + answer.retryAfterSeconds * 1000 });
       if (state.limit) lowered = true;
       limits.push({ atMs: now, limit: effectiveLimit(configured, state.limit, now) });
       job.attempt += 1;
       job.slotMs = undefined;
-      job.readyMs = now + Math.max(answer.kind === '429' && answer.retryAfterSeconds ? answer.retryAfterSeconds * 1000 : 0, backoff(job.attempt));
+      job.readyMs =
+        now + Math.max(answer.kind === '429' && answer.retryAfterSeconds ? answer.retryAfterSeconds * 1000 : 0, backoff(job.attempt));
       queue.push(job);
     } else done++;
     push({ atMs: now + MESSAGE_HANDLING_MS, kind: 'free', worker: event.worker });

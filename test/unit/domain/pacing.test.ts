@@ -37,7 +37,10 @@ const job = (maxArrivalMs: number): fc.Arbitrary<SimJob> =>
   fc.record({
     arrivalMs: fc.integer({ min: 0, max: maxArrivalMs }),
     // Mostly quick, sometimes a refresh at the timeout plus four listings at the timeout.
-    beforeCreateMs: fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 50_000 })), { minLength: 1, maxLength: 3 }),
+    beforeCreateMs: fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 50_000 })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     answerMs: fc.array(fc.oneof(fc.integer({ min: 5, max: 400 }), fc.integer({ min: 0, max: 12_000 })), { minLength: 1, maxLength: 3 }),
     answers: fc.array(answer, { minLength: 1, maxLength: 4 }),
   });
@@ -57,7 +60,9 @@ function run(s: Scenario, options: { tokenBeforeCalls?: boolean } = {}) {
     jobs: s.jobs,
     workers: s.workers,
     horizonMs: 20 * MINUTE,
-    ...(s.realLimit ? { realLimit: { perMinute: Math.max(1, Math.floor(s.configured * s.realLimit.fraction)), retryAfter: s.realLimit.retryAfter } } : {}),
+    ...(s.realLimit
+      ? { realLimit: { perMinute: Math.max(1, Math.floor(s.configured * s.realLimit.fraction)), retryAfter: s.realLimit.retryAfter } }
+      : {}),
     ...options,
   });
 }
@@ -96,7 +101,8 @@ describe('property: no rolling 60 s window holds more creates than the effective
       fc.property(serial, (s) => {
         const result = run(s);
         const refused = result.answers.map((a) => a.kind === '429');
-        const run3of5 = refused.some((_, i) => i >= 4 && refused.slice(i - 4, i + 1).filter(Boolean).length >= 3) ||
+        const run3of5 =
+          refused.some((_, i) => i >= 4 && refused.slice(i - 4, i + 1).filter(Boolean).length >= 3) ||
           (refused.length < 5 && refused.filter(Boolean).length >= 3);
         return result.lowered === run3of5;
       }),
@@ -106,7 +112,9 @@ describe('property: no rolling 60 s window holds more creates than the effective
 
   it('the check has teeth: the previous order (token before the refresh and listings) puts more than the limit in a window', () => {
     const found = fc.check(
-      fc.property(scenario, (s) => windows(run(s, { tokenBeforeCalls: true }).grants, (g) => g.sentMs).every((w) => w.count <= s.configured)),
+      fc.property(scenario, (s) =>
+        windows(run(s, { tokenBeforeCalls: true }).grants, (g) => g.sentMs).every((w) => w.count <= s.configured),
+      ),
       { seed: SEED + 3, numRuns: 300 },
     );
     expect(found.failed).toBe(true);
@@ -123,24 +131,37 @@ describe('a real limit below the configured one', () => {
     [60, 45],
     [100, 40],
     [30, 12],
-  ])('configured %i, real %i, 429s without Retry-After: adopts what Pinterest accepted, keeps 429s few and uses ≥ 80 % of the real limit', (configured, real) => {
-    const result = simulate({ configured, jobs: backlog(Math.max(6 * real, 60)), realLimit: { perMinute: real, retryAfter: false }, backoffMs: () => 30_000 });
+  ])(
+    'configured %i, real %i, 429s without Retry-After: adopts what Pinterest accepted, keeps 429s few and uses ≥ 80 % of the real limit',
+    (configured, real) => {
+      const result = simulate({
+        configured,
+        jobs: backlog(Math.max(6 * real, 60)),
+        realLimit: { perMinute: real, retryAfter: false },
+        backoffMs: () => 30_000,
+      });
 
-    const realRefusals = result.answers.filter((a) => a.real).length;
-    expect(result.lowered).toBe(true);
-    // At most halved per verdict, the limit comes down until the rate it sends (L − C a minute) fits what
-    // Pinterest accepts, and not far below (the margin).
-    const lowest = Math.min(...result.limits.map((l) => l.limit));
-    expect(lowest - bucketParams(lowest).capacity).toBeLessThanOrEqual(real);
-    expect(lowest).toBeGreaterThanOrEqual(Math.floor(real * (1 - ADOPT_MARGIN)) - 1);
-    expect(realRefusals / result.grants.length).toBeLessThanOrEqual(0.1);
-    // Sustained rate: creates per minute from the first create to the last first attempt.
-    const span = (result.grants.at(-1)!.atMs - result.grants[0]!.atMs) / MINUTE;
-    expect((result.grants.length - 1) / span).toBeGreaterThanOrEqual(0.8 * real);
-  });
+      const realRefusals = result.answers.filter((a) => a.real).length;
+      expect(result.lowered).toBe(true);
+      // At most halved per verdict, the limit comes down until the rate it sends (L − C a minute) fits what
+      // Pinterest accepts, and not far below (the margin).
+      const lowest = Math.min(...result.limits.map((l) => l.limit));
+      expect(lowest - bucketParams(lowest).capacity).toBeLessThanOrEqual(real);
+      expect(lowest).toBeGreaterThanOrEqual(Math.floor(real * (1 - ADOPT_MARGIN)) - 1);
+      expect(realRefusals / result.grants.length).toBeLessThanOrEqual(0.1);
+      // Sustained rate: creates per minute from the first create to the last first attempt.
+      const span = (result.grants.at(-1)!.atMs - result.grants[0]!.atMs) / MINUTE;
+      expect((result.grants.length - 1) / span).toBeGreaterThanOrEqual(0.8 * real);
+    },
+  );
 
   it('configured 60, real 30, 429s with Retry-After: the holds alone keep 429s few and the rate near the real limit', () => {
-    const result = simulate({ configured: 60, jobs: backlog(180), realLimit: { perMinute: 30, retryAfter: true }, backoffMs: () => 30_000 });
+    const result = simulate({
+      configured: 60,
+      jobs: backlog(180),
+      realLimit: { perMinute: 30, retryAfter: true },
+      backoffMs: () => 30_000,
+    });
     const span = (result.grants.at(-1)!.atMs - result.grants[0]!.atMs) / MINUTE;
     expect(result.answers.filter((a) => a.real).length / result.grants.length).toBeLessThanOrEqual(0.05);
     expect((result.grants.length - 1) / span).toBeGreaterThanOrEqual(0.8 * 30);
@@ -148,7 +169,11 @@ describe('a real limit below the configured one', () => {
 
   it('a run of 429s in the first seconds of a backlog (thin proof) costs at most half the limit, and only for minutes', () => {
     // The 2nd, 3rd and 5th creates are refused (noise), everything else goes through.
-    const jobs = backlog(120).map((job, i) => (i === 1 || i === 2 || i === 4 ? { ...job, answers: [{ kind: '429', retryAfterSeconds: null } as Answer, { kind: 'ok' } as Answer] } : job));
+    const jobs = backlog(120).map((job, i) =>
+      i === 1 || i === 2 || i === 4
+        ? { ...job, answers: [{ kind: '429', retryAfterSeconds: null } as Answer, { kind: 'ok' } as Answer] }
+        : job,
+    );
     const result = simulate({ configured: 60, jobs, backoffMs: () => 30_000 });
     expect(result.lowered).toBe(true);
     expect(Math.min(...result.limits.map((l) => l.limit))).toBeGreaterThanOrEqual(27);
@@ -168,7 +193,12 @@ describe('a real limit below the configured one', () => {
 describe('decideWrite', () => {
   const L = 60; // capacity 2, refill 58/60 per second
   const interval = Math.ceil(1000 / bucketParams(L).refillPerSecond); // 1035 ms
-  const full = (over: Partial<WriteState> = {}): WriteState => ({ bucket: { tokens: 2, updatedAtMs: T0 - 10_000 }, log: [], recent: [], ...over });
+  const full = (over: Partial<WriteState> = {}): WriteState => ({
+    bucket: { tokens: 2, updatedAtMs: T0 - 10_000 },
+    log: [],
+    recent: [],
+    ...over,
+  });
 
   it('admission takes nothing and writes nothing', () => {
     expect(decideWrite(full(), L, T0, { take: false, reserve: true })).toEqual({ kind: 'ready' });
@@ -184,7 +214,10 @@ describe('decideWrite', () => {
   });
 
   it('without a token: a reservation one interval behind the last, stored; the token stays', () => {
-    const decision = decideWrite(full({ bucket: { tokens: 2, updatedAtMs: T0 }, nextSlotMs: T0 + 3000 }), L, T0, { take: false, reserve: true });
+    const decision = decideWrite(full({ bucket: { tokens: 2, updatedAtMs: T0 }, nextSlotMs: T0 + 3000 }), L, T0, {
+      take: false,
+      reserve: true,
+    });
     expect(decision).toMatchObject({ kind: 'wait', waitMs: 3000 + interval, slotMs: T0 + 3000 + interval });
     expect((decision as { state: WriteState }).state).toMatchObject({ nextSlotMs: T0 + 3000 + interval, bucket: { tokens: 2 } });
   });
@@ -192,7 +225,11 @@ describe('decideWrite', () => {
   it('a job whose own slot is due passes the queue; a hair early it sleeps, keeps the slot, writes nothing', () => {
     const state = full({ bucket: { tokens: 0.5, updatedAtMs: T0 }, nextSlotMs: T0 + 5000 });
     expect(decideWrite(state, L, T0 + 2000, { reservedSlotMs: T0 + 2000, take: true, reserve: false })).toMatchObject({ kind: 'granted' });
-    expect(decideWrite(state, L, T0, { reservedSlotMs: T0 + 500, take: false, reserve: true })).toEqual({ kind: 'wait', waitMs: 518, slotMs: T0 + 500 });
+    expect(decideWrite(state, L, T0, { reservedSlotMs: T0 + 500, take: false, reserve: true })).toEqual({
+      kind: 'wait',
+      waitMs: 518,
+      slotMs: T0 + 500,
+    });
   });
 
   it('a Retry-After hold: no grant before it ends, reservations after it, the bucket untouched', () => {
@@ -237,7 +274,9 @@ describe('reportWrite', () => {
     const g = granted(undefined, T0);
     const held = reportWrite(g.state, L, T0 + 500, { kind: 'rate_limited', grantAtMs: g.grantAtMs, retryAfterSeconds: 20 });
     expect(held.holdUntilMs).toBe(T0 + 20_500);
-    expect(reportWrite(held, L, T0 + 600, { kind: 'rate_limited', grantAtMs: g.grantAtMs, retryAfterSeconds: 1 }).holdUntilMs).toBe(T0 + 20_500);
+    expect(reportWrite(held, L, T0 + 600, { kind: 'rate_limited', grantAtMs: g.grantAtMs, retryAfterSeconds: 1 }).holdUntilMs).toBe(
+      T0 + 20_500,
+    );
   });
 
   it('3 of the last 5 creates refused: the limit becomes the creates that got through in the last minute, minus 10 %', () => {
@@ -267,12 +306,21 @@ describe('reportWrite', () => {
 
   it('every write keeps the reservations and the hold', () => {
     const g = granted(undefined, T0);
-    const waiting: WriteState = { ...g.state, nextSlotMs: T0 + 9000, holdUntilMs: T0 + 8000, limit: { floor: 20, ceiling: 25, sinceMs: T0 } };
+    const waiting: WriteState = {
+      ...g.state,
+      nextSlotMs: T0 + 9000,
+      holdUntilMs: T0 + 8000,
+      limit: { floor: 20, ceiling: 25, sinceMs: T0 },
+    };
     for (const signal of [
       { kind: 'unproven', grantAtMs: g.grantAtMs },
       { kind: 'rate_limited', grantAtMs: g.grantAtMs, retryAfterSeconds: null },
     ] as const) {
-      expect(reportWrite(waiting, L, T0 + 100, signal)).toMatchObject({ nextSlotMs: T0 + 9000, holdUntilMs: T0 + 8000, limit: waiting.limit });
+      expect(reportWrite(waiting, L, T0 + 100, signal)).toMatchObject({
+        nextSlotMs: T0 + 9000,
+        holdUntilMs: T0 + 8000,
+        limit: waiting.limit,
+      });
     }
     const reserved = decideWrite({ ...waiting, bucket: { tokens: 0, updatedAtMs: T0 + 1 } }, L, T0 + 200, { take: false, reserve: true });
     expect((reserved as { state: WriteState }).state).toMatchObject({ holdUntilMs: T0 + 8000, limit: waiting.limit });
@@ -310,10 +358,20 @@ describe('pacingSignalOf: the reaction follows the classification and the call',
 
   it.each([
     ['a create answered 429', http(429, 8), create, { bucket: 'write', kind: 'rate_limited', grantAtMs: T0, retryAfterSeconds: null }],
-    ['a create answered 429 with Retry-After', http(429, 8, 20), create, { bucket: 'write', kind: 'rate_limited', grantAtMs: T0, retryAfterSeconds: 20 }],
+    [
+      'a create answered 429 with Retry-After',
+      http(429, 8, 20),
+      create,
+      { bucket: 'write', kind: 'rate_limited', grantAtMs: T0, retryAfterSeconds: 20 },
+    ],
     ['code 8 on a 403 create', http(403, 8), create, { bucket: 'write', kind: 'rate_limited', grantAtMs: T0, retryAfterSeconds: null }],
     ['a create answered 503', http(503), create, { bucket: 'write', kind: 'unproven', grantAtMs: T0 }],
-    ['a create whose answer was lost', classifyAttempt({ kind: 'transport', phase: 'after_send' }), create, { bucket: 'write', kind: 'unproven', grantAtMs: T0 }],
+    [
+      'a create whose answer was lost',
+      classifyAttempt({ kind: 'transport', phase: 'after_send' }),
+      create,
+      { bucket: 'write', kind: 'unproven', grantAtMs: T0 },
+    ],
     ['a create refused as invalid (Pinterest processed it)', http(400, 1), create, null],
     ['a success', null, create, null],
     ['a listing answered 429', http(429, 8, 7), { kind: 'read' } as const, { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: 7 }],

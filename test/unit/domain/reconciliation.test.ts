@@ -59,7 +59,10 @@ describe('redispatched / stranded', () => {
     const next = redispatched(record, new Date(at(5_000)), { maxRedispatches: 3 });
 
     expect(record).toEqual(snapshot);
-    expect(next).toMatchObject({ version: record.version + 1, job: { status: 'retry_scheduled', attempts: record.job.attempts, status_history: record.job.status_history } });
+    expect(next).toMatchObject({
+      version: record.version + 1,
+      job: { status: 'retry_scheduled', attempts: record.job.attempts, status_history: record.job.status_history },
+    });
     expect(redispatchesInCurrentRun(next.job)).toBe(1);
   });
 

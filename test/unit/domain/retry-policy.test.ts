@@ -72,7 +72,15 @@ describe('decideRetry: retry or fail, exact with an injected time and jitter', (
     ['the tenth retry_later (class cap 10)', Array.from({ length: 9 }, () => 'retry_later' as const), RATE_LIMITED(null)],
     [
       'the fifteenth attempt, however they mix (total cap 15)',
-      [...Array.from({ length: 8 }, () => 'retry_later' as const), 'retry_now', 'retry_now', 'retry_now', 'retry_now', 'unknown', 'unknown'],
+      [
+        ...Array.from({ length: 8 }, () => 'retry_later' as const),
+        'retry_now',
+        'retry_now',
+        'retry_now',
+        'retry_now',
+        'unknown',
+        'unknown',
+      ],
       RATE_LIMITED(null),
     ],
   ] as const)('fails once a cap is reached: %s', (_what, before, classification) => {
@@ -110,7 +118,10 @@ describe('decideRetry: retry or fail, exact with an injected time and jitter', (
       calls++;
       return 0.2;
     };
-    expect(decideRetry(running(['retry_now']), SERVER_ERROR, { now: NOW, policy: POLICY, random })).toEqual({ retry: true, retryAt: inSeconds(2) });
+    expect(decideRetry(running(['retry_now']), SERVER_ERROR, { now: NOW, policy: POLICY, random })).toEqual({
+      retry: true,
+      retryAt: inSeconds(2),
+    });
     expect(calls).toBe(1);
   });
 });
@@ -163,6 +174,10 @@ describe('countCrash: the run’s crash budget', () => {
   });
 
   it('is capped by the policy: with 2 attempts the second crash fails the job', () => {
-    expect(countCrash(running([], { crashCount: 1 }), retryPolicy({ baseSeconds: 5, maxAttempts: 2 }))).toEqual({ crashes: 2, max: 2, retriesLeft: false });
+    expect(countCrash(running([], { crashCount: 1 }), retryPolicy({ baseSeconds: 5, maxAttempts: 2 }))).toEqual({
+      crashes: 2,
+      max: 2,
+      retriesLeft: false,
+    });
   });
 });

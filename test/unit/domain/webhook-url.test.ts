@@ -59,7 +59,10 @@ describe('parseWebhookUrl: the static rules', () => {
     ['https://hooks.example.com/x#', 'must not contain a fragment (#…): it is never sent'],
     ['https://hooks.example.com/*/x', 'must not contain "*" (EventBridge reads it as a path parameter)'],
     // credentials
-    ['https://user:secret@hooks.example.com/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
+    [
+      'https://user:secret@hooks.example.com/x',
+      'must not contain a user name or password (the subscription secret authenticates deliveries)',
+    ],
     ['https://user@hooks.example.com/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
     ['https://:pw@hooks.example.com/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
     // host names
@@ -186,7 +189,9 @@ describe('checkWebhookUrl: host names are judged by every address they resolve t
   it('local mode: a name resolving to loopback is fine, private still is not', async () => {
     expect(await checkWebhookUrl('http://localhost:4000/hook', resolve, LOCAL)).toBe('http://localhost:4000/hook');
     expect(await checkWebhookUrl('https://loopback.example.com/x', resolve, LOCAL)).toBe('https://loopback.example.com/x');
-    await expect(checkWebhookUrl('https://mixed.example.com/x', resolve, LOCAL)).rejects.toThrow('host name resolves to a private address (10.0.0.0/8)');
+    await expect(checkWebhookUrl('https://mixed.example.com/x', resolve, LOCAL)).rejects.toThrow(
+      'host name resolves to a private address (10.0.0.0/8)',
+    );
   });
 
   it('a resolver failure that is not "no such name" is not a 400: it propagates', async () => {

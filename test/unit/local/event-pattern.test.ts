@@ -67,7 +67,12 @@ describe('event patterns: exact values', () => {
   });
 
   it('matches a nested pattern against an array of objects element by element', () => {
-    const e = event({ items: [{ kind: 'a', size: 1 }, { kind: 'b', size: 2 }] });
+    const e = event({
+      items: [
+        { kind: 'a', size: 1 },
+        { kind: 'b', size: 2 },
+      ],
+    });
     expect(matches({ detail: { items: { kind: ['b'] } } }, e)).toBe(true);
     expect(matches({ detail: { items: { kind: ['b'], size: [2] } } }, e)).toBe(true);
     // Both conditions must hold in the same element.
@@ -219,7 +224,11 @@ describe('event patterns: validation (InvalidEventPatternException on AWS)', () 
   });
 
   it('matches the pattern pinrelay subscriptions use: one tenant, chosen statuses', () => {
-    const pattern = EventPattern.parse({ source: ['pinrelay'], 'detail-type': ['job.published', 'job.failed'], detail: { tenant_id: ['acme'] } });
+    const pattern = EventPattern.parse({
+      source: ['pinrelay'],
+      'detail-type': ['job.published', 'job.failed'],
+      detail: { tenant_id: ['acme'] },
+    });
     expect(pattern.matches(event())).toBe(true);
     expect(pattern.matches(event({}, { 'detail-type': 'job.queued' }))).toBe(false);
     expect(pattern.matches(event({ tenant_id: 'globex' }))).toBe(false);

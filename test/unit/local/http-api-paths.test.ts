@@ -3,7 +3,8 @@ import { decodePathParameters } from '../../../local/http-api.ts';
 
 /** Local mode decodes `{param}` path segments as API Gateway does, and refuses those it cannot decode. */
 describe('decodePathParameters', () => {
-  const match = (...segments: string[]) => Object.assign([`/${segments.join('/')}`, ...segments], { index: 0, input: '' }) as RegExpExecArray;
+  const match = (...segments: string[]) =>
+    Object.assign([`/${segments.join('/')}`, ...segments], { index: 0, input: '' }) as RegExpExecArray;
 
   it('percent-decodes each parameter as UTF-8', () => {
     expect(decodePathParameters(['account_id'], match('acme%2Dmain'))).toEqual({ account_id: 'acme-main' });

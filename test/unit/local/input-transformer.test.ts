@@ -29,9 +29,14 @@ const event: EventEnvelope = {
   },
 };
 
-const context = { ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/bus/r1', ruleName: 'r1', ingestionTime: new Date('2025-01-01T12:00:01.500Z') };
+const context = {
+  ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/bus/r1',
+  ruleName: 'r1',
+  ingestionTime: new Date('2025-01-01T12:00:01.500Z'),
+};
 
-const transform = (InputTemplate: string, InputPathsMap: Record<string, string> = {}) => applyInputTransformer({ InputTemplate, InputPathsMap }, event, context);
+const transform = (InputTemplate: string, InputPathsMap: Record<string, string> = {}) =>
+  applyInputTransformer({ InputTemplate, InputPathsMap }, event, context);
 
 describe('JSON paths', () => {
   it('parses dotted names (dashes included), indexes and quoted names', () => {
@@ -72,13 +77,19 @@ describe('input transformer: JSON templates', () => {
   });
 
   it('inserts the characters of a string placed inside quotes, escaped for JSON', () => {
-    const output = transform('{"message": "Job <id> is <status>: <note>"}', { id: '$.detail.data.job.id', status: '$.detail.data.job.status', note: '$.detail.note' });
+    const output = transform('{"message": "Job <id> is <status>: <note>"}', {
+      id: '$.detail.data.job.id',
+      status: '$.detail.data.job.status',
+      note: '$.detail.note',
+    });
     expect(output).toBe('{"message": "Job job_1 is published: He said \\"hi\\"\\nthen left \\\\ quickly"}');
     expect(JSON.parse(output)).toEqual({ message: `Job job_1 is published: ${event.detail.note as string}` });
   });
 
   it('inserts non-string values inside quotes as escaped JSON text', () => {
-    expect(JSON.parse(transform('{"n": "<n>", "tags": "<tags>"}', { n: '$.detail.data.job.attempts', tags: '$.detail.data.job.tags' }))).toEqual({
+    expect(
+      JSON.parse(transform('{"n": "<n>", "tags": "<tags>"}', { n: '$.detail.data.job.attempts', tags: '$.detail.data.job.tags' })),
+    ).toEqual({
       n: '2',
       tags: '["home","wood"]',
     });
@@ -103,7 +114,9 @@ describe('input transformer: JSON templates', () => {
 
   it('offers the predefined variables', () => {
     const output = JSON.parse(
-      transform('{"rule": <aws.events.rule-arn>, "name": "<aws.events.rule-name>", "at": <aws.events.event.ingestion-time>, "event": <aws.events.event.json>}'),
+      transform(
+        '{"rule": <aws.events.rule-arn>, "name": "<aws.events.rule-name>", "at": <aws.events.event.ingestion-time>, "event": <aws.events.event.json>}',
+      ),
     ) as Record<string, unknown>;
     expect(output).toEqual({ rule: context.ruleArn, name: 'r1', at: '2025-01-01T12:00:01.500Z', event });
     expect(JSON.parse(transform('{"e": <aws.events.event>}'))).toEqual({ e: event });
@@ -116,12 +129,14 @@ describe('input transformer: JSON templates', () => {
 
 describe('input transformer: string templates', () => {
   it('inserts strings as they are and other values as JSON text', () => {
-    expect(transform('Job <id> is <status> after <n> attempts, tags <tags>', {
-      id: '$.detail.data.job.id',
-      status: '$.detail.data.job.status',
-      n: '$.detail.data.job.attempts',
-      tags: '$.detail.data.job.tags',
-    })).toBe('Job job_1 is published after 2 attempts, tags ["home","wood"]');
+    expect(
+      transform('Job <id> is <status> after <n> attempts, tags <tags>', {
+        id: '$.detail.data.job.id',
+        status: '$.detail.data.job.status',
+        n: '$.detail.data.job.attempts',
+        tags: '$.detail.data.job.tags',
+      }),
+    ).toBe('Job job_1 is published after 2 attempts, tags ["home","wood"]');
   });
 
   it('does not escape inside quotes (a quoted string template stays raw)', () => {
@@ -147,7 +162,9 @@ describe('target input', () => {
   });
 
   it('is the transformer output when there is one', () => {
-    expect(renderTargetInput({ InputTransformer: { InputPathsMap: { id: '$.detail.id' }, InputTemplate: '{"id": <id>}' } }, event, context)).toBe('{"id": "evt_1"}');
+    expect(
+      renderTargetInput({ InputTransformer: { InputPathsMap: { id: '$.detail.id' }, InputTemplate: '{"id": <id>}' } }, event, context),
+    ).toBe('{"id": "evt_1"}');
   });
 });
 

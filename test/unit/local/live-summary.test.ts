@@ -3,7 +3,10 @@ import type { JobStatusCounts } from '../../../lambdas/api/schemas.ts';
 import { formatSummary, LiveSummary, startLiveSummary, type SummarySample } from '../../../local/live-summary.ts';
 
 const ZERO: JobStatusCounts = { scheduled: 0, queued: 0, running: 0, retry_scheduled: 0, succeeded: 0, failed: 0, cancelled: 0 };
-const sample = (counts: Partial<JobStatusCounts>, finishedLastMinute = 0): SummarySample => ({ counts: { ...ZERO, ...counts }, finishedLastMinute });
+const sample = (counts: Partial<JobStatusCounts>, finishedLastMinute = 0): SummarySample => ({
+  counts: { ...ZERO, ...counts },
+  finishedLastMinute,
+});
 const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 9, 14, s));
 
 describe('formatSummary', () => {
@@ -50,7 +53,13 @@ describe('LiveSummary', () => {
 
 describe('startLiveSummary', () => {
   it('samples on its interval, prints what LiveSummary says, reports a failing sample once, and stops', async () => {
-    const samples: (SummarySample | Error)[] = [sample({}), sample({ queued: 1 }), new Error('DynamoDB Local is gone'), new Error('DynamoDB Local is gone'), sample({ succeeded: 1 }, 1)];
+    const samples: (SummarySample | Error)[] = [
+      sample({}),
+      sample({ queued: 1 }),
+      new Error('DynamoDB Local is gone'),
+      new Error('DynamoDB Local is gone'),
+      sample({ succeeded: 1 }, 1),
+    ];
     const printed: string[] = [];
     const errors: string[] = [];
     let taken = 0;

@@ -9,7 +9,11 @@ describe('repairImage (DynamoDB Local writes an empty map as `{}` in stream reco
     ['a top-level attribute', { a: {} }, { a: { M: {} } }],
     ['inside a map', { a: { M: { b: {}, c: { S: 'x' } } } }, { a: { M: { b: { M: {} }, c: { S: 'x' } } } }],
     ['inside a list', { a: { L: [{}, { N: '1' }] } }, { a: { L: [{ M: {} }, { N: '1' }] } }],
-    ['in a map in a list in a map', { a: { M: { l: { L: [{ M: { deep: {} } }] } } } }, { a: { M: { l: { L: [{ M: { deep: { M: {} } } }] } } } }],
+    [
+      'in a map in a list in a map',
+      { a: { M: { l: { L: [{ M: { deep: {} } }] } } } },
+      { a: { M: { l: { L: [{ M: { deep: { M: {} } } }] } } } },
+    ],
     ['in a list in a list', { a: { L: [{ L: [{}] }] } }, { a: { L: [{ L: [{ M: {} }] }] } }],
   ])('repairs an empty map %s', (_where, image, repaired) => {
     const before = structuredClone(image);

@@ -8,7 +8,9 @@ import { captureOutput, freshPowertools, logRecords, metricSum, type Captured } 
 /** POST /v1/pins through the create-pin handler: accepted, replayed and rejected, as Powertools prints them. */
 
 const NOW = '2026-03-01T12:00:00.000Z';
-const FIXTURE: APIGatewayProxyEvent = JSON.parse(readFileSync(new URL('../../fixtures/api-gateway-proxy-event.json', import.meta.url), 'utf8'));
+const FIXTURE: APIGatewayProxyEvent = JSON.parse(
+  readFileSync(new URL('../../fixtures/api-gateway-proxy-event.json', import.meta.url), 'utf8'),
+);
 
 let deps: ReturnType<typeof fakeDeps>;
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -65,7 +67,12 @@ describe('create-pin metrics', () => {
   it.each([
     ['no Idempotency-Key', () => post(b.pinRequest(), { 'Idempotency-Key': undefined }), 400, 'validation_error'],
     ['a body that is not JSON', () => post('{"title": ', { 'Idempotency-Key': 'cms-bad-json' }), 400, 'validation_error'],
-    ['an account that is not connected', () => post(b.pinRequest({ account_id: 'nobody' }), { 'Idempotency-Key': 'cms-nobody' }), 404, 'not_found'],
+    [
+      'an account that is not connected',
+      () => post(b.pinRequest({ account_id: 'nobody' }), { 'Idempotency-Key': 'cms-nobody' }),
+      404,
+      'not_found',
+    ],
     [
       'the same key with another body',
       async () => {

@@ -48,7 +48,7 @@ describe('metric catalogue', () => {
     }
   });
 
-  it('breakdown values are the code\'s own value sets', () => {
+  it("breakdown values are the code's own value sets", () => {
     expect(sorted(OUTCOME_VALUES)).toEqual(sorted(OUTCOMES));
     expect(sorted(FAILURE_ROUTE_VALUES)).toEqual(sorted(JobFailure.shape.route.options));
     expect(sorted(TERMINAL_STATUS_VALUES)).toEqual(sorted([...TERMINAL]));

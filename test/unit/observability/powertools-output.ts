@@ -36,7 +36,11 @@ export interface Captured {
 export function captureOutput(): Captured {
   const lines: string[] = [];
   const grab = (chunk: unknown): boolean => {
-    lines.push(...String(chunk).split('\n').filter((line) => line.trim().length > 0));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.trim().length > 0),
+    );
     return true;
   };
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(grab as never);

@@ -17,9 +17,11 @@ import { captureOutput, freshPowertools, logRecords, type Captured } from './pow
  */
 
 // Real shapes: Pinterest's base32 tokens, pinrelay's own generators for API keys and webhook secrets.
-const ACCESS = 'pina_AMAXKNIXAAAAAGAAAAAMWDH7W4YCOVIBQBIQC7IUJ2PRXGQZBLS7D3VAZWZ5DSSA3VJC6H7ZEQ7KEBPX3RXHRA2JHPY5VIEPOEWK3CJH6Y6BUAQAAAAAAAA';
+const ACCESS =
+  'pina_AMAXKNIXAAAAAGAAAAAMWDH7W4YCOVIBQBIQC7IUJ2PRXGQZBLS7D3VAZWZ5DSSA3VJC6H7ZEQ7KEBPX3RXHRA2JHPY5VIEPOEWK3CJH6Y6BUAQAAAAAAAA';
 const REFRESH = 'pinr_AQBKU2H7BR3UJW5MDWEUQ7VYGJ6MOX3L2Y4QKWT4B5ZK6SXYQDC5FD6PQW2F3B7QPSUYGM4BZLYHZ6HCS6LKC7ZG5ORFOZAEVJ2AAAAAAAAAAA';
-const NEW_ACCESS = 'pina_AMA2UFIXAAAAAGAAAAAFIDYYYFWU7DIAGEAZCOGKRJUC5LT47BVBH4I2FJFI2ZEY4V7XN3LNAZSTKMVR4AZXGIF4A2DKIQCZBVEFNV4QTMYIYQSPHWQH4A';
+const NEW_ACCESS =
+  'pina_AMA2UFIXAAAAAGAAAAAFIDYYYFWU7DIAGEAZCOGKRJUC5LT47BVBH4I2FJFI2ZEY4V7XN3LNAZSTKMVR4AZXGIF4A2DKIQCZBVEFNV4QTMYIYQSPHWQH4A';
 const NEW_REFRESH = 'pinr_AQBZ5KTY7VN2B3XQ4W6RE4HJMLPU3KAI7S2GDNQX6UFYE2CT5JW3OBMR7HKQVZL4XSG2PFD6YB3NQ7MAJU5WIEKTCQRAZHOXVJ3AAAAAAAAAAA';
 const CLIENT_SECRET = '3f6d2c9a8b7e41d0a5c6f7e8d9c0b1a2e3f4a5b6';
 const BASIC = Buffer.from(`1484362:${CLIENT_SECRET}`).toString('base64');
@@ -111,17 +113,35 @@ describe('no secret in any log line', () => {
     const client = new SecretsManagerClient({ region: 'eu-west-1' });
     const sm = mockClient(client);
     try {
-      const expiring = { access_token: ACCESS, refresh_token: REFRESH, expires_at: new Date(Date.parse(T0) + 60_000).toISOString(), refresh_token_expires_at: null, connection_id: null };
+      const expiring = {
+        access_token: ACCESS,
+        refresh_token: REFRESH,
+        expires_at: new Date(Date.parse(T0) + 60_000).toISOString(),
+        refresh_token_expires_at: null,
+        connection_id: null,
+      };
       sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(expiring) });
       sm.on(PutSecretValueCommand).rejects(
-        Object.assign(new Error(`1 validation error: SecretString '{"access_token":"${NEW_ACCESS}","refresh_token":"${NEW_REFRESH}"}' is too long`), { name: 'ValidationException' }),
+        Object.assign(
+          new Error(`1 validation error: SecretString '{"access_token":"${NEW_ACCESS}","refresh_token":"${NEW_REFRESH}"}' is too long`),
+          { name: 'ValidationException' },
+        ),
       );
       const pinterest = new mods.f.ScriptedPinterest();
       pinterest.refreshes.push(
-        new Error(`POST /v5/oauth/token failed (grant_type=refresh_token&refresh_token=${REFRESH}), Authorization: Basic ${BASIC}: socket hang up`),
-        { accessToken: NEW_ACCESS, refreshToken: NEW_REFRESH, expiresAt: new Date(Date.parse(T0) + 30 * 86_400_000).toISOString(), refreshTokenExpiresAt: null },
+        new Error(
+          `POST /v5/oauth/token failed (grant_type=refresh_token&refresh_token=${REFRESH}), Authorization: Basic ${BASIC}: socket hang up`,
+        ),
+        {
+          accessToken: NEW_ACCESS,
+          refreshToken: NEW_REFRESH,
+          expiresAt: new Date(Date.parse(T0) + 30 * 86_400_000).toISOString(),
+          refreshTokenExpiresAt: null,
+        },
       );
-      const provider = new mods.provider.SecretsTokenProvider(client, PREFIX, pinterest, mods.f.fakeDeps(T0).clock, { sleep: async () => undefined });
+      const provider = new mods.provider.SecretsTokenProvider(client, PREFIX, pinterest, mods.f.fakeDeps(T0).clock, {
+        sleep: async () => undefined,
+      });
 
       await expect(provider.accessToken(TENANT, ACCOUNT)).resolves.toMatchObject({ token: ACCESS });
       await expect(provider.accessToken(TENANT, ACCOUNT, { forceRefresh: true })).resolves.toMatchObject({ token: NEW_ACCESS });
@@ -142,26 +162,43 @@ describe('no secret in any log line', () => {
   it('HTTP handler: an unhandled error quoting an Authorization header and carrying the request headers', async () => {
     const handler = mods.http.httpHandler(async (req) => {
       mods.logger.debug('request received', { headers: req.headers });
-      throw Object.assign(new Error(`upstream refused Authorization: Bearer ${API_KEY}`), { request: { headers: { authorization: `Bearer ${API_KEY}` } } });
+      throw Object.assign(new Error(`upstream refused Authorization: Bearer ${API_KEY}`), {
+        request: { headers: { authorization: `Bearer ${API_KEY}` } },
+      });
     });
 
     await expect(handler(apiEvent({}), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 500 });
 
     const lines = expectNoSecret();
-    expect(lines.find((l) => l['message'] === 'request received')).toMatchObject({ headers: { authorization: '[redacted]', 'content-type': 'application/json' } });
+    expect(lines.find((l) => l['message'] === 'request received')).toMatchObject({
+      headers: { authorization: '[redacted]', 'content-type': 'application/json' },
+    });
     expect(lines.find((l) => l['message'] === 'unhandled error')).toMatchObject({
       error: { message: 'upstream refused Authorization: Bearer [redacted]', request: { headers: { authorization: '[redacted]' } } },
     });
   });
 
   it('worker: a crash whose error quotes the tokens', async () => {
-    const handler = (await import('../../../lambdas/publish-pin/handler.ts')).handler as (event: SQSEvent, context: Context) => Promise<unknown>;
+    const handler = (await import('../../../lambdas/publish-pin/handler.ts')).handler as (
+      event: SQSEvent,
+      context: Context,
+    ) => Promise<unknown>;
     const record = mods.b.jobRecord({ now: T0 });
     publishDeps.jobs.seed(record);
     publishDeps.pinterest.creates.push(() => {
       throw new SyntaxError(`Unexpected token in JSON at position 3: {"access_token":"${ACCESS}","refresh_token":"${REFRESH}"}`);
     });
-    const message = { messageId: 'm-1', receiptHandle: 'r', body: JSON.stringify(mods.b.jobMessage(record)), attributes: { MessageGroupId: 'g' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:1:q.fifo', awsRegion: 'eu-west-1' };
+    const message = {
+      messageId: 'm-1',
+      receiptHandle: 'r',
+      body: JSON.stringify(mods.b.jobMessage(record)),
+      attributes: { MessageGroupId: 'g' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:1:q.fifo',
+      awsRegion: 'eu-west-1',
+    };
 
     await handler({ Records: [message] } as never, { ...mods.b.lambdaContext(), getRemainingTimeInMillis: () => 800_000 });
 
@@ -170,7 +207,9 @@ describe('no secret in any log line', () => {
   });
 
   it('webhook handler: an error quoting the webhook secret', async () => {
-    webhookFailure = new Error(`CreateConnection failed: InvalidParameter ApiKeyValue=${WEBHOOK_SECRET}; header x-pinrelay-webhook-secret: ${WEBHOOK_SECRET}`);
+    webhookFailure = new Error(
+      `CreateConnection failed: InvalidParameter ApiKeyValue=${WEBHOOK_SECRET}; header x-pinrelay-webhook-secret: ${WEBHOOK_SECRET}`,
+    );
     const handler = await load('create-webhook');
     const body = JSON.stringify({ url: 'https://hooks.example.com/pinrelay', events: ['job.succeeded'] });
 
@@ -184,9 +223,24 @@ describe('no secret in any log line', () => {
     const tokens = { access_token: ACCESS, refresh_token: REFRESH, expires_at: '2026-12-22T00:00:00Z' };
     vaultFailure = new Error(`PutSecretValue failed for ${JSON.stringify(tokens)}`);
 
-    await expect(handler(apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: JSON.stringify({ ...tokens, colour: 'red' }) }), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 400 });
-    await expect(handler(apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: `${JSON.stringify(tokens).slice(0, -1)},` }), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 400 });
-    await expect(handler(apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: JSON.stringify(tokens) }), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 500 });
+    await expect(
+      handler(
+        apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: JSON.stringify({ ...tokens, colour: 'red' }) }),
+        mods.b.lambdaContext(),
+      ),
+    ).resolves.toMatchObject({ statusCode: 400 });
+    await expect(
+      handler(
+        apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: `${JSON.stringify(tokens).slice(0, -1)},` }),
+        mods.b.lambdaContext(),
+      ),
+    ).resolves.toMatchObject({ statusCode: 400 });
+    await expect(
+      handler(
+        apiEvent({ httpMethod: 'PUT', pathParameters: { account_id: ACCOUNT }, body: JSON.stringify(tokens) }),
+        mods.b.lambdaContext(),
+      ),
+    ).resolves.toMatchObject({ statusCode: 500 });
 
     const lines = expectNoSecret();
     expect(lines.filter((l) => l['message'] === 'request rejected')).toHaveLength(2);

@@ -67,10 +67,22 @@ function changes(...pairs: [JobRecord | null, JobRecord][]): DynamoDBStreamEvent
   return { Records: records };
 }
 
-const running = () => transition(b.jobRecord({ now: NOW }), 'running', at(1000), {
-  attempt_count: 1,
-  attempts: [{ number: 1, started_at: at(1000).toISOString(), finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null }],
-});
+const running = () =>
+  transition(b.jobRecord({ now: NOW }), 'running', at(1000), {
+    attempt_count: 1,
+    attempts: [
+      {
+        number: 1,
+        started_at: at(1000).toISOString(),
+        finished_at: null,
+        outcome: null,
+        http_status: null,
+        error_code: null,
+        error_message: null,
+        retry_at: null,
+      },
+    ],
+  });
 const finished = (record: JobRecord, outcome: 'succeeded' | 'retry_now' | 'needs_human', http: number | null) => ({
   attempts: record.job.attempts.map((a) => ({ ...a, finished_at: at(3000).toISOString(), outcome, http_status: http })),
 });
@@ -79,14 +91,34 @@ describe('relay-outbox: one INFO line per status change', () => {
   it('logs from → to with the job keys, the attempt and its outcome; relays the event and the message', async () => {
     const created = b.jobRecord({ now: NOW, key: 'cms-relay' });
     const claimed = running();
-    const retry = transition(claimed, 'retry_scheduled', at(3000), { ...finished(claimed, 'retry_now', 503), next_attempt_at: at(8000).toISOString() });
+    const retry = transition(claimed, 'retry_scheduled', at(3000), {
+      ...finished(claimed, 'retry_now', 503),
+      next_attempt_at: at(8000).toISOString(),
+    });
 
     await expect(handler(changes([null, created], [claimed, retry]))).resolves.toEqual({ batchItemFailures: [] });
 
     const lines = logRecords(out.lines).filter((l) => l['message'] === 'job status changed');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'INFO', job_id: created.job.id, tenant_id: TENANT, account_id: ACCOUNT, idempotency_key: 'cms-relay', from: 'none', to: 'queued', dispatched: true }),
-      expect.objectContaining({ level: 'INFO', job_id: claimed.job.id, tenant_id: TENANT, from: 'running', to: 'retry_scheduled', attempt: 1, outcome: 'retry_now' }),
+      expect.objectContaining({
+        level: 'INFO',
+        job_id: created.job.id,
+        tenant_id: TENANT,
+        account_id: ACCOUNT,
+        idempotency_key: 'cms-relay',
+        from: 'none',
+        to: 'queued',
+        dispatched: true,
+      }),
+      expect.objectContaining({
+        level: 'INFO',
+        job_id: claimed.job.id,
+        tenant_id: TENANT,
+        from: 'running',
+        to: 'retry_scheduled',
+        attempt: 1,
+        outcome: 'retry_now',
+      }),
     ]);
     expect(lines[0]).not.toHaveProperty('outcome');
     expect(metricSum(out.lines, 'JobEventsPublished', { source: 'relay' })).toBe(2);
@@ -126,7 +158,14 @@ describe('relay-outbox: job-level metrics', () => {
     });
     const other = transition(b.jobRecord({ now: NOW, key: 'cms-2' }), 'running', at(1000));
     const failed = transition(other, 'failed', at(6000), {
-      failure: { route: 'ops', reason: 'board_not_found', http_status: 404, error_code: 40, message: 'not found', remediation: 'check the board' },
+      failure: {
+        route: 'ops',
+        reason: 'board_not_found',
+        http_status: 404,
+        error_code: 40,
+        message: 'not found',
+        remediation: 'check the board',
+      },
     });
     const queued = b.jobRecord({ now: NOW, key: 'cms-3' });
     const cancelled = transition(queued, 'cancelled', at(9000));
@@ -137,7 +176,8 @@ describe('relay-outbox: job-level metrics', () => {
     expect(metricSum(out.lines, 'JobsFailed', { route: 'ops' })).toBe(1);
     expect(metricSum(out.lines, 'JobsFailed')).toBe(1);
     expect(metricSum(out.lines, 'JobsCancelled')).toBe(1);
-    const endToEnd = (status: string) => metricPoints(out.lines).find((p) => p.name === 'EndToEndDuration' && p.dimensions['status'] === status);
+    const endToEnd = (status: string) =>
+      metricPoints(out.lines).find((p) => p.name === 'EndToEndDuration' && p.dimensions['status'] === status);
     expect(endToEnd('succeeded')).toMatchObject({ unit: 'Milliseconds', values: [4000] });
     expect(endToEnd('failed')).toMatchObject({ values: [6000] });
     expect(endToEnd('cancelled')).toMatchObject({ values: [9000] });

@@ -9,7 +9,13 @@ import { captureOutput, freshPowertools, metricSum, type Captured } from './powe
 const client = new SecretsManagerClient({ region: 'eu-west-1' });
 const sm = mockClient(client);
 const soon = () => new Date(Date.parse(T0) + 60_000).toISOString();
-const STORED = { access_token: 'pina_old', refresh_token: 'pinr_old', expires_at: null, refresh_token_expires_at: null, connection_id: null };
+const STORED = {
+  access_token: 'pina_old',
+  refresh_token: 'pinr_old',
+  expires_at: null,
+  refresh_token_expires_at: null,
+  connection_id: null,
+};
 const REFRESHED = { accessToken: 'pina_new', refreshToken: 'pinr_new', expiresAt: '2026-04-01T00:00:00.000Z', refreshTokenExpiresAt: null };
 
 let provider: typeof import('../../../lambdas/adapters/secrets-token-provider.ts');

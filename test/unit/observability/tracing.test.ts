@@ -69,8 +69,20 @@ let out: Captured;
 
 beforeAll(async () => {
   // Nothing that would let a handler reach AWS or Pinterest: each stops at its first required variable.
-  freshPowertools({ JOBS_TABLE_NAME: '', TENANTS_TABLE_NAME: '', PINTEREST_APP_SECRET_ARN: '', PINTEREST_CLIENT_ID: '', PINTEREST_CLIENT_SECRET: '' });
-  for (const name of ['JOBS_TABLE_NAME', 'TENANTS_TABLE_NAME', 'PINTEREST_APP_SECRET_ARN', 'PINTEREST_CLIENT_ID', 'PINTEREST_CLIENT_SECRET']) {
+  freshPowertools({
+    JOBS_TABLE_NAME: '',
+    TENANTS_TABLE_NAME: '',
+    PINTEREST_APP_SECRET_ARN: '',
+    PINTEREST_CLIENT_ID: '',
+    PINTEREST_CLIENT_SECRET: '',
+  });
+  for (const name of [
+    'JOBS_TABLE_NAME',
+    'TENANTS_TABLE_NAME',
+    'PINTEREST_APP_SECRET_ARN',
+    'PINTEREST_CLIENT_ID',
+    'PINTEREST_CLIENT_SECRET',
+  ]) {
     vi.stubEnv(name, undefined);
   }
   ({ tracer } = await import('../../../lambdas/common/powertools.ts'));
@@ -168,23 +180,48 @@ describe('tracing: every function', () => {
 describe('tracing: the job in the trace', () => {
   it('an HTTP handler on one job annotates its segment with the tenant and the job id', async () => {
     const handler = await load('get-job');
-    const event = apiEvent({ pathParameters: { job_id: 'job_ahy6yb74ega2m4tvceajevfft8' }, requestContext: { requestId: 'req-1', authorizer: { tenant_id: TENANT } } });
+    const event = apiEvent({
+      pathParameters: { job_id: 'job_ahy6yb74ega2m4tvceajevfft8' },
+      requestContext: { requestId: 'req-1', authorizer: { tenant_id: TENANT } },
+    });
 
     await handler(event, b.lambdaContext('pinrelay-get-job'));
 
-    expect(annotations).toEqual(expect.arrayContaining([['tenant_id', TENANT], ['job_id', 'job_ahy6yb74ega2m4tvceajevfft8']]));
+    expect(annotations).toEqual(
+      expect.arrayContaining([
+        ['tenant_id', TENANT],
+        ['job_id', 'job_ahy6yb74ega2m4tvceajevfft8'],
+      ]),
+    );
   });
 
   it('the worker gives each message a subsegment annotated with its job and tenant, errors attached', async () => {
     const handler = await load('publish-pin');
     const body = JSON.stringify({ job_id: 'job_ahy6yb74ega2m4tvceajevfft8', tenant_id: TENANT, version: 1 });
-    const record = { messageId: 'm-1', receiptHandle: 'r', body, attributes: { MessageGroupId: 'g' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:eu-west-1:1:q.fifo', awsRegion: 'eu-west-1' };
+    const record = {
+      messageId: 'm-1',
+      receiptHandle: 'r',
+      body,
+      attributes: { MessageGroupId: 'g' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:1:q.fifo',
+      awsRegion: 'eu-west-1',
+    };
 
-    await handler({ Records: [record] }, { ...b.lambdaContext('pinrelay-publish-pin'), getRemainingTimeInMillis: () => 800_000 }).catch(() => undefined);
+    await handler({ Records: [record] }, { ...b.lambdaContext('pinrelay-publish-pin'), getRemainingTimeInMillis: () => 800_000 }).catch(
+      () => undefined,
+    );
 
     const [invocation] = facade.subsegments;
     expect(invocation!.subsegments).toEqual([
-      expect.objectContaining({ name: '### publish job', annotations: { job_id: 'job_ahy6yb74ega2m4tvceajevfft8', tenant_id: TENANT }, closed: true, errors: 1 }),
+      expect.objectContaining({
+        name: '### publish job',
+        annotations: { job_id: 'job_ahy6yb74ega2m4tvceajevfft8', tenant_id: TENANT },
+        closed: true,
+        errors: 1,
+      }),
     ]);
   });
 });

@@ -97,11 +97,19 @@ describe('publish-pin metrics: one attempt of each outcome class', () => {
     expect(stored.job.attempts.at(-1)!.outcome).toBe(outcome);
     expect(metricSum(out.lines, 'Attempts', { outcome })).toBe(1);
     expect(metricSum(out.lines, 'Attempts')).toBe(1);
-    expect(metricPoints(out.lines).filter((p) => p.name === 'Attempts' && p.dimensions['outcome'] !== undefined && p.dimensions['outcome'] !== outcome)).toEqual([]);
+    expect(
+      metricPoints(out.lines).filter(
+        (p) => p.name === 'Attempts' && p.dimensions['outcome'] !== undefined && p.dimensions['outcome'] !== outcome,
+      ),
+    ).toEqual([]);
     expect(metricPoints(out.lines).find((p) => p.name === 'QueueWait')).toMatchObject({ unit: 'Milliseconds', values: [QUEUED_FOR_MS] });
-    expect(sorted(metricPoints(out.lines).filter((p) => p.name === 'PinterestCallDuration').map((p) => p.dimensions))).toEqual(
-      sorted([{ service: 'pinrelay' }, { service: 'pinrelay', call: 'create_pin' }]),
-    );
+    expect(
+      sorted(
+        metricPoints(out.lines)
+          .filter((p) => p.name === 'PinterestCallDuration')
+          .map((p) => p.dimensions),
+      ),
+    ).toEqual(sorted([{ service: 'pinrelay' }, { service: 'pinrelay', call: 'create_pin' }]));
     // One namespace for all of it: the stage's.
     expect(new Set(metricPoints(out.lines).map((p) => p.namespace))).toEqual(new Set([TEST_NAMESPACE]));
     // No job, tenant or account id ever becomes a dimension.

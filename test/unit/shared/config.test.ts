@@ -50,14 +50,24 @@ describe('runtime config', () => {
   });
 
   it('takes ranges and defaults from the settings definitions (definitions/settings.ts)', () => {
-    expect(config()).toMatchObject({ RETRY_MAX_ATTEMPTS: 5, RETRY_BASE_SECONDS: 5, POWERTOOLS_LOG_LEVEL: 'INFO', PINTEREST_API_BASE_URL: 'https://api.pinterest.com' });
+    expect(config()).toMatchObject({
+      RETRY_MAX_ATTEMPTS: 5,
+      RETRY_BASE_SECONDS: 5,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      PINTEREST_API_BASE_URL: 'https://api.pinterest.com',
+    });
 
     vi.stubEnv('RETRY_MAX_ATTEMPTS', '20');
     vi.stubEnv('RETRY_BASE_SECONDS', '0.1');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'debug'); // Powertools reads it case-insensitively
     vi.stubEnv('PINTEREST_API_BASE_URL', 'http://127.0.0.1:4010'); // local sandbox: http is fine at runtime
     resetConfigForTests();
-    expect(config()).toMatchObject({ RETRY_MAX_ATTEMPTS: 20, RETRY_BASE_SECONDS: 0.1, POWERTOOLS_LOG_LEVEL: 'DEBUG', PINTEREST_API_BASE_URL: 'http://127.0.0.1:4010' });
+    expect(config()).toMatchObject({
+      RETRY_MAX_ATTEMPTS: 20,
+      RETRY_BASE_SECONDS: 0.1,
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      PINTEREST_API_BASE_URL: 'http://127.0.0.1:4010',
+    });
   });
 
   it.each([

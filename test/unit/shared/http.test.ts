@@ -32,7 +32,16 @@ import {
   PublishAtTooFarAhead,
   type ErrorDetail,
 } from '../../../lambdas/domain/errors.ts';
-import { httpHandler, json, MAX_BODY_BYTES, parseJsonBody, tenantOf, zodDetails, type ApiRequest, type ApiResponse } from '../../../lambdas/common/http.ts';
+import {
+  httpHandler,
+  json,
+  MAX_BODY_BYTES,
+  parseJsonBody,
+  tenantOf,
+  zodDetails,
+  type ApiRequest,
+  type ApiResponse,
+} from '../../../lambdas/common/http.ts';
 import { lambdaContext } from '../builders.ts';
 
 const FIXTURE: APIGatewayProxyEvent = JSON.parse(
@@ -66,21 +75,27 @@ function thrownBy(call: () => unknown): unknown {
 }
 
 describe('parseJsonBody', () => {
-  it.each([['application/json'], ['application/json; charset=utf-8'], ['Application/JSON;charset="UTF8"'], ['application/merge-patch+json']])(
-    'accepts Content-Type %j',
-    (contentType) => {
-      expect(parseJsonBody(apiRequest(contentType, '{"a":[1]}'), anything)).toEqual({ a: [1] });
-    },
-  );
+  it.each([
+    ['application/json'],
+    ['application/json; charset=utf-8'],
+    ['Application/JSON;charset="UTF8"'],
+    ['application/merge-patch+json'],
+  ])('accepts Content-Type %j', (contentType) => {
+    expect(parseJsonBody(apiRequest(contentType, '{"a":[1]}'), anything)).toEqual({ a: [1] });
+  });
 
-  it.each([[undefined], ['text/plain'], ['application/x-www-form-urlencoded'], ['application/jsonp'], ['text/json'], ['multipart/form-data; boundary=x']])(
-    'rejects Content-Type %j with 415',
-    (contentType) => {
-      const call = () => parseJsonBody(apiRequest(contentType, '{}'), anything);
-      expect(call).toThrow(UnsupportedMediaTypeError);
-      expect(refusalOf(thrownBy(call))).toMatchObject({ status: 415, error: { code: 'unsupported_media_type' } });
-    },
-  );
+  it.each([
+    [undefined],
+    ['text/plain'],
+    ['application/x-www-form-urlencoded'],
+    ['application/jsonp'],
+    ['text/json'],
+    ['multipart/form-data; boundary=x'],
+  ])('rejects Content-Type %j with 415', (contentType) => {
+    const call = () => parseJsonBody(apiRequest(contentType, '{}'), anything);
+    expect(call).toThrow(UnsupportedMediaTypeError);
+    expect(refusalOf(thrownBy(call))).toMatchObject({ status: 415, error: { code: 'unsupported_media_type' } });
+  });
 
   it('rejects a non-UTF-8 charset with 415', () => {
     expect(() => parseJsonBody(apiRequest('application/json; charset=latin1', '{}'), anything)).toThrow(UnsupportedMediaTypeError);
@@ -158,7 +173,11 @@ describe('parseJsonBody', () => {
   });
 
   it('validates against the schema with field paths', () => {
-    const body = JSON.stringify({ account_id: 'acme', board_id: 'x', media_source: { source_type: 'image_url', url: 'https://e.com/a.jpg' } });
+    const body = JSON.stringify({
+      account_id: 'acme',
+      board_id: 'x',
+      media_source: { source_type: 'image_url', url: 'https://e.com/a.jpg' },
+    });
     expect(() => parseJsonBody(apiRequest('application/json', body), CreatePinRequest)).toThrow(
       expect.objectContaining({ details: [expect.objectContaining({ path: 'board_id' })] }),
     );
@@ -253,17 +272,34 @@ describe('httpHandler', () => {
     expect(result).toEqual({ statusCode: 204, headers: { 'Cache-Control': 'no-store' }, body: '' });
   });
 
-  const reused: readonly ErrorDetail[] = [{ path: 'headers.idempotency-key', message: 'use a new key for a different pin, or resend the original body' }];
+  const reused: readonly ErrorDetail[] = [
+    { path: 'headers.idempotency-key', message: 'use a new key for a different pin, or resend the original body' },
+  ];
   it.each<[string, DomainError | InvalidRequestError, number, readonly ErrorDetail[]]>([
-    ['validation_error', new InvalidRequestError('invalid request body', [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]), 400, [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]],
+    [
+      'validation_error',
+      new InvalidRequestError('invalid request body', [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }]),
+      400,
+      [{ path: 'media_source.url', message: 'must be an absolute http(s) URL' }],
+    ],
     ['validation_error', new PublishAtTooFarAhead(365), 400, [{ path: 'publish_at', message: 'must be within 365 days from now' }]],
-    ['validation_error', new InvalidPinFields([{ path: 'pin.title', message: 'must be at most 100 characters' }]), 400, [{ path: 'pin.title', message: 'must be at most 100 characters' }]],
+    [
+      'validation_error',
+      new InvalidPinFields([{ path: 'pin.title', message: 'must be at most 100 characters' }]),
+      400,
+      [{ path: 'pin.title', message: 'must be at most 100 characters' }],
+    ],
     ['unauthorized', new UnauthorizedError('missing or invalid API key'), 401, []],
     ['not_found', new JobNotFound('job_1'), 404, []],
     ['not_found', new AccountNotConnected('acme'), 404, [{ path: 'account_id', message: 'connect it first with PUT /v1/accounts/acme' }]],
     ['conflict', new JobNotCancellable('job_1', 'running'), 409, []],
     ['payload_too_large', new PayloadTooLargeError('too big'), 413, []],
-    ['unsupported_media_type', new UnsupportedMediaTypeError('json only', [{ path: 'headers.content-type', message: 'got none' }]), 415, [{ path: 'headers.content-type', message: 'got none' }]],
+    [
+      'unsupported_media_type',
+      new UnsupportedMediaTypeError('json only', [{ path: 'headers.content-type', message: 'got none' }]),
+      415,
+      [{ path: 'headers.content-type', message: 'got none' }],
+    ],
     ['idempotency_key_reused', new IdempotencyKeyReused('job_1'), 422, reused],
   ])('maps a thrown %s to its envelope', async (code, error, status, details) => {
     const result = await invoke(async () => {
@@ -277,7 +313,9 @@ describe('httpHandler', () => {
 
   it('keeps the messages callers see (the domain errors say them now)', () => {
     expect(new JobNotFound('job_1').message).toBe('job job_1 not found');
-    expect(new JobNotCancellable('job_1', 'running').message).toBe('job job_1 is running; only queued, scheduled or retry_scheduled jobs can be cancelled');
+    expect(new JobNotCancellable('job_1', 'running').message).toBe(
+      'job job_1 is running; only queued, scheduled or retry_scheduled jobs can be cancelled',
+    );
     expect(new IdempotencyKeyReused('job_1').message).toBe('Idempotency-Key was already used for a different request (job job_1)');
     expect(new AccountNotConnected('acme').message).toBe('account acme is not connected');
   });
@@ -290,7 +328,8 @@ describe('httpHandler', () => {
       [IdempotencyKeyReused, 422],
     ]);
     const classes = (Object.values(domainErrors) as unknown[]).filter(
-      (value): value is abstract new (...args: never[]) => DomainError => typeof value === 'function' && value.prototype instanceof DomainError,
+      (value): value is abstract new (...args: never[]) => DomainError =>
+        typeof value === 'function' && value.prototype instanceof DomainError,
     );
     expect(classes.length).toBeGreaterThan(15);
     for (const type of classes) {

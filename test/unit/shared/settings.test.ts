@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStageConfig, stageSettingsSchema } from '../../../lib/config.ts';
-import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../../../definitions/functions.ts';
+import {
+  ENV_FOR_ACCESS,
+  ENV_FOR_EVERY_FUNCTION,
+  FUNCTIONS,
+  functionEnvironment,
+  type FunctionDefinition,
+} from '../../../definitions/functions.ts';
 import {
   RESOURCE_VARIABLES,
   SETTING_ENTRIES,
@@ -37,7 +43,9 @@ function sampleResource(name: string): string {
   if (name.endsWith('_PREFIX')) return 'pinrelay/prod/accounts';
   return `Pinrelay-prod-Stateful-${name}-1A2B3C4D`;
 }
-const RESOURCES = Object.fromEntries(Object.keys(RESOURCE_VARIABLES).map((name) => [name, sampleResource(name)])) as Required<ResourceValues>;
+const RESOURCES = Object.fromEntries(
+  Object.keys(RESOURCE_VARIABLES).map((name) => [name, sampleResource(name)]),
+) as Required<ResourceValues>;
 
 type Range = 'stage' | 'runtime';
 const bounds = (s: NumberSetting, range: Range) => ({
@@ -70,19 +78,17 @@ function valueArbitrary(setting: Setting, range: Range): fc.Arbitrary<number | s
 
 /** A stage (or local) settings object as cdk.json would state it: any subset of the settings, nested. */
 function settingsInput(range: Range): fc.Arbitrary<Record<string, unknown>> {
-  return fc
-    .tuple(...SETTING_ENTRIES.map(({ setting }) => fc.option(valueArbitrary(setting, range), { nil: undefined })))
-    .map((values) => {
-      const input: Record<string, unknown> = {};
-      values.forEach((value, i) => {
-        if (value === undefined) return;
-        const path = SETTING_ENTRIES[i]!.path;
-        let node = input;
-        for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-        node[path.at(-1)!] = value;
-      });
-      return input;
+  return fc.tuple(...SETTING_ENTRIES.map(({ setting }) => fc.option(valueArbitrary(setting, range), { nil: undefined }))).map((values) => {
+    const input: Record<string, unknown> = {};
+    values.forEach((value, i) => {
+      if (value === undefined) return;
+      const path = SETTING_ENTRIES[i]!.path;
+      let node = input;
+      for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+      node[path.at(-1)!] = value;
     });
+    return input;
+  });
 }
 
 const inputValue = (input: Record<string, unknown>, path: readonly string[]) =>
@@ -92,7 +98,9 @@ const inputValue = (input: Record<string, unknown>, path: readonly string[]) =>
 function expectEveryFunctionAccepts(settings: SettingValues, input: Record<string, unknown>) {
   for (const def of DEFINITIONS) {
     const env = functionEnvironment(def, { settings, resources: RESOURCES });
-    expect(Object.keys(env).sort()).toEqual([...new Set([...ENV_FOR_EVERY_FUNCTION, ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])])].sort());
+    expect(Object.keys(env).sort()).toEqual(
+      [...new Set([...ENV_FOR_EVERY_FUNCTION, ...def.access.flatMap((a) => ENV_FOR_ACCESS[a])])].sort(),
+    );
 
     const runtime = parseRuntimeConfig(env) as Record<string, unknown>;
     for (const { path, setting } of SETTING_ENTRIES) {
@@ -124,30 +132,34 @@ describe('settings: every valid stage is a valid runtime configuration for every
     );
   });
 
-  const numeric = SETTING_ENTRIES.filter((e): e is { path: readonly string[]; setting: NumberSetting } =>
-    e.setting.kind === 'integer' || e.setting.kind === 'decimal',
+  const numeric = SETTING_ENTRIES.filter(
+    (e): e is { path: readonly string[]; setting: NumberSetting } => e.setting.kind === 'integer' || e.setting.kind === 'decimal',
   );
-  it.each(numeric.flatMap(({ path, setting }) => {
-    const { min, max } = bounds(setting, 'stage');
-    return [
-      [path.join('.'), 'min', min],
-      [path.join('.'), 'max', max],
-    ] as const;
-  }))('boundary: %s at its stage %s (%d)', (key, _end, value) => {
+  it.each(
+    numeric.flatMap(({ path, setting }) => {
+      const { min, max } = bounds(setting, 'stage');
+      return [
+        [path.join('.'), 'min', min],
+        [path.join('.'), 'max', max],
+      ] as const;
+    }),
+  )('boundary: %s at its stage %s (%d)', (key, _end, value) => {
     const path = key.split('.');
     const input = atPath(path, value);
     const { settings } = parseStageConfig('prod', { prod: input });
     expectEveryFunctionAccepts(settings, input);
   });
 
-  it.each(numeric.flatMap(({ path, setting }) => {
-    const { min, max } = bounds(setting, 'stage');
-    const step = setting.kind === 'integer' ? 1 : 0.01;
-    return [
-      [path.join('.'), min - step],
-      [path.join('.'), max + step],
-    ] as const;
-  }))('a stage with %s = %d is refused at synth, naming the path', (key, value) => {
+  it.each(
+    numeric.flatMap(({ path, setting }) => {
+      const { min, max } = bounds(setting, 'stage');
+      const step = setting.kind === 'integer' ? 1 : 0.01;
+      return [
+        [path.join('.'), min - step],
+        [path.join('.'), max + step],
+      ] as const;
+    }),
+  )('a stage with %s = %d is refused at synth, naming the path', (key, value) => {
     expect(() => parseStageConfig('prod', { prod: atPath(key.split('.'), value) })).toThrow(`pinrelay:stages.prod.${key}`);
   });
 
@@ -180,7 +192,9 @@ describe('settings: the definitions themselves', () => {
   it('deployed stages: https only and a lease that outlives the worker; local mode may go lower', () => {
     expect(() => parseStageConfig('prod', { prod: { pinterestApiBaseUrl: 'http://127.0.0.1:4010' } })).toThrow(/https/);
     expect(localSettingsSchema.parse({ pinterestApiBaseUrl: 'http://127.0.0.1:4010' }).pinterestApiBaseUrl).toBe('http://127.0.0.1:4010');
-    expect(() => parseStageConfig('prod', { prod: { workerLeaseSeconds: 2 } })).toThrow(/workerLeaseSeconds: at least 30 in a deployed stage/);
+    expect(() => parseStageConfig('prod', { prod: { workerLeaseSeconds: 2 } })).toThrow(
+      /workerLeaseSeconds: at least 30 in a deployed stage/,
+    );
     expect(localSettingsSchema.parse({ workerLeaseSeconds: 2 }).workerLeaseSeconds).toBe(2);
   });
 
@@ -188,12 +202,24 @@ describe('settings: the definitions themselves', () => {
     const settingEnvs = SETTING_ENTRIES.map((e) => e.setting.env);
     expect(new Set(settingEnvs).size).toBe(settingEnvs.length);
     expect(settingEnvs.filter((name) => name in RESOURCE_VARIABLES)).toEqual([]);
-    const platform = ['AWS_REGION', 'PINTEREST_CLIENT_ID', 'PINTEREST_CLIENT_SECRET', 'DYNAMODB_ENDPOINT', 'SQS_ENDPOINT', 'SECRETS_MANAGER_ENDPOINT', 'EVENTBRIDGE_ENDPOINT'];
+    const platform = [
+      'AWS_REGION',
+      'PINTEREST_CLIENT_ID',
+      'PINTEREST_CLIENT_SECRET',
+      'DYNAMODB_ENDPOINT',
+      'SQS_ENDPOINT',
+      'SECRETS_MANAGER_ENDPOINT',
+      'EVENTBRIDGE_ENDPOINT',
+    ];
     expect(Object.keys(envSchema.shape).sort()).toEqual([...Object.keys(RESOURCE_VARIABLES), ...settingEnvs, ...platform].sort());
   });
 
   it('every setting reaches some function (or it configures nothing)', () => {
-    const given = new Set(DEFINITIONS.flatMap((d) => Object.keys(functionEnvironment(d, { settings: parseStageConfig('dev', { dev: {} }).settings, resources: RESOURCES }))));
+    const given = new Set(
+      DEFINITIONS.flatMap((d) =>
+        Object.keys(functionEnvironment(d, { settings: parseStageConfig('dev', { dev: {} }).settings, resources: RESOURCES })),
+      ),
+    );
     for (const { setting } of SETTING_ENTRIES) expect(given, setting.env).toContain(setting.env);
   });
 

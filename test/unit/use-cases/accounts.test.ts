@@ -85,7 +85,12 @@ describe('connectAccount', () => {
   it('defaults the optional fields and reports no refresh token', async () => {
     const account = await connectAccount(deps, TENANT, ACCOUNT, { access_token: 'pina_access' });
 
-    expect(account).toMatchObject({ has_refresh_token: false, token_expires_at: null, refresh_token_expires_at: null, rate_limit_per_minute: null });
+    expect(account).toMatchObject({
+      has_refresh_token: false,
+      token_expires_at: null,
+      refresh_token_expires_at: null,
+      rate_limit_per_minute: null,
+    });
     expect(deps.vault.saves[0]!.tokens).toEqual({
       access_token: 'pina_access',
       refresh_token: null,

@@ -3,13 +3,7 @@ import { pinProblems } from '../../../lambdas/api/schemas.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
 import { transition, type Job, type JobRecord } from '../../../lambdas/domain/job.ts';
 import { DUE_IMMEDIATELY } from '../../../lambdas/domain/reconciliation.ts';
-import {
-  listFailedJobs,
-  listStuckJobs,
-  nudgeStuckJobs,
-  plannedAction,
-  requeueFailedJobs,
-} from '../../../lambdas/use-cases/ops-jobs.ts';
+import { listFailedJobs, listStuckJobs, nudgeStuckJobs, plannedAction, requeueFailedJobs } from '../../../lambdas/use-cases/ops-jobs.ts';
 import { reconcileStranded, type ReconcileOptions } from '../../../lambdas/use-cases/reconcile.ts';
 import { claimedRecord, jobRecord, OTHER_TENANT, pinRequest, T0, TENANT } from '../builders.ts';
 import { InMemoryTenantStore } from '../fakes.ts';
@@ -26,7 +20,8 @@ const BOARD_404: JobFailure = {
   http_status: 404,
   error_code: 40,
   message: 'Board not found.',
-  remediation: 'Board 55555 was not found for account acme-main: check board_id or reconnect the account that owns it, then requeue the job.',
+  remediation:
+    'Board 55555 was not found for account acme-main: check board_id or reconnect the account that owns it, then requeue the job.',
 };
 const BAD_REQUEST: JobFailure = {
   route: 'client',
@@ -91,7 +86,14 @@ describe('listFailedJobs', () => {
       ].sort(),
     );
     const a = report.jobs.find((j) => j.idempotency_key === 'a')!;
-    expect(a).toMatchObject({ board_id: '55555', http_status: 404, error_code: 40, remediation: BOARD_404.remediation, attempt_count: 1, failed_at: at(10_000) });
+    expect(a).toMatchObject({
+      board_id: '55555',
+      http_status: 404,
+      error_code: 40,
+      remediation: BOARD_404.remediation,
+      attempt_count: 1,
+      failed_at: at(10_000),
+    });
     expect(report.by_route).toEqual([
       { route: 'ops', count: 2, reasons: [{ reason: 'board_not_found', count: 2 }] },
       { route: 'client', count: 1, reasons: [{ reason: 'invalid_request', count: 1 }] },
@@ -140,13 +142,26 @@ describe('requeueFailedJobs', () => {
     seed(a, b);
     const before = structuredClone([...jobs.rows.values()].map((r) => r.record));
 
-    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, reason: 'board_not_found', corrections: { board_id: '1111111111' }, limit: 100, apply: false });
+    const report = await requeueFailedJobs(
+      { jobs, clock, checkPin: pinProblems },
+      { tenantId: TENANT, reason: 'board_not_found', corrections: { board_id: '1111111111' }, limit: 100, apply: false },
+    );
 
-    expect(report).toMatchObject({ dry_run: true, matched: 2, would_requeue: 2, requeued: 0, not_requeued: 0, corrections: { board_id: '1111111111' } });
+    expect(report).toMatchObject({
+      dry_run: true,
+      matched: 2,
+      would_requeue: 2,
+      requeued: 0,
+      not_requeued: 0,
+      corrections: { board_id: '1111111111' },
+    });
     expect([...jobs.rows.values()].map((r) => r.record)).toEqual(before);
 
     // The merged pin is checked with the pin rules it is given, job by job, as a real run would.
-    const invalid = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, corrections: { title: 'x'.repeat(101) }, limit: 100, apply: false });
+    const invalid = await requeueFailedJobs(
+      { jobs, clock, checkPin: pinProblems },
+      { tenantId: TENANT, corrections: { title: 'x'.repeat(101) }, limit: 100, apply: false },
+    );
     expect(invalid).toMatchObject({ dry_run: true, matched: 2, would_requeue: 0, not_requeued: 2 });
     expect(invalid.jobs.map((j) => [j.outcome, j.detail])).toEqual([
       ['invalid', 'pin.title: must be at most 100 characters'],
@@ -163,11 +178,20 @@ describe('requeueFailedJobs', () => {
 
     const report = await requeueFailedJobs(
       { jobs, clock, checkPin: pinProblems },
-      { tenantId: TENANT, route: 'ops', corrections: { board_id: '1111111111' }, limit: 100, apply: true, onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.requeued}`) },
+      {
+        tenantId: TENANT,
+        route: 'ops',
+        corrections: { board_id: '1111111111' },
+        limit: 100,
+        apply: true,
+        onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.requeued}`),
+      },
     );
 
     expect(report).toMatchObject({ dry_run: false, matched: 1, requeued: 1, would_requeue: 0, not_requeued: 0 });
-    expect(report.jobs).toEqual([{ job_id: a.job.id, account_id: 'acme-main', route: 'ops', reason: 'board_not_found', outcome: 'requeued' }]);
+    expect(report.jobs).toEqual([
+      { job_id: a.job.id, account_id: 'acme-main', route: 'ops', reason: 'board_not_found', outcome: 'requeued' },
+    ]);
     const after = jobs.stored(TENANT, a.job.id)!;
     expect(after.job).toMatchObject({ status: 'queued', failure: null, idempotency_key: 'a', pin: { board_id: '1111111111' } });
     expect(after.version).toBe(a.version + 1);
@@ -198,7 +222,10 @@ describe('requeueFailedJobs', () => {
 
   it('with --apply, a merged pin the rules refuse is reported invalid (through the requeue use case) and the job stays failed', async () => {
     seed(failed('a', BOARD_404));
-    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, corrections: { board_id: 'abc' }, limit: 100, apply: true });
+    const report = await requeueFailedJobs(
+      { jobs, clock, checkPin: pinProblems },
+      { tenantId: TENANT, corrections: { board_id: 'abc' }, limit: 100, apply: true },
+    );
     expect(report.jobs.map((j) => [j.outcome, j.detail])).toEqual([['invalid', 'pin.board_id: board_id must be a string of digits']]);
     expect(report).toMatchObject({ requeued: 0, not_requeued: 1 });
     expect(jobs.stored(TENANT, failed('a', BOARD_404).job.id)!.job.status).toBe('failed');
@@ -208,7 +235,10 @@ describe('requeueFailedJobs', () => {
     const a = failed('a', BOARD_404);
     const b = failed('b', BOARD_404);
     seed(a, b);
-    const report = await requeueFailedJobs({ jobs, clock, checkPin: pinProblems }, { tenantId: TENANT, jobIds: [b.job.id, 'job_doesnotexist000000000000'], limit: 100, apply: true });
+    const report = await requeueFailedJobs(
+      { jobs, clock, checkPin: pinProblems },
+      { tenantId: TENANT, jobIds: [b.job.id, 'job_doesnotexist000000000000'], limit: 100, apply: true },
+    );
     expect(report.jobs.map((j) => j.job_id)).toEqual([b.job.id]);
     expect(jobs.stored(TENANT, a.job.id)!.job.status).toBe('failed');
   });
@@ -229,7 +259,15 @@ describe('stuck jobs', () => {
     clock.set(at(700_000));
     const report = await listStuckJobs({ jobs, clock }, OPTIONS);
     expect(report.jobs).toEqual([
-      expect.objectContaining({ job_id: queued.job.id, status: 'queued', due_at: T0, overdue_seconds: 700, dead_lettered: false, planned: 'redispatch', redispatches: 0 }),
+      expect.objectContaining({
+        job_id: queued.job.id,
+        status: 'queued',
+        due_at: T0,
+        overdue_seconds: 700,
+        dead_lettered: false,
+        planned: 'redispatch',
+        redispatches: 0,
+      }),
     ]);
     expect(report).toMatchObject({ grace_seconds: 600, due_before: at(100_000), maybe_more: false });
   });
@@ -237,12 +275,24 @@ describe('stuck jobs', () => {
   it('a dead-lettered job is due at once: listed with dead_lettered and its incident', async () => {
     const queued = jobRecord({ key: 'q', status: 'queued', now: at(50_000) });
     seed(queued);
-    await jobs.addIncident(TENANT, queued.job.id, queued.version, { at: at(55_000), kind: 'message_dead_lettered', queue: 'publish', detail: 'the publish queue dead-lettered it' }, DUE_IMMEDIATELY);
+    await jobs.addIncident(
+      TENANT,
+      queued.job.id,
+      queued.version,
+      { at: at(55_000), kind: 'message_dead_lettered', queue: 'publish', detail: 'the publish queue dead-lettered it' },
+      DUE_IMMEDIATELY,
+    );
 
     const report = await listStuckJobs({ jobs, clock }, OPTIONS);
 
     expect(report.jobs).toEqual([
-      expect.objectContaining({ job_id: queued.job.id, dead_lettered: true, overdue_seconds: null, due_at: DUE_IMMEDIATELY.toISOString(), last_incident: `${at(55_000)} message_dead_lettered: the publish queue dead-lettered it` }),
+      expect.objectContaining({
+        job_id: queued.job.id,
+        dead_lettered: true,
+        overdue_seconds: null,
+        due_at: DUE_IMMEDIATELY.toISOString(),
+        last_incident: `${at(55_000)} message_dead_lettered: the publish queue dead-lettered it`,
+      }),
     ]);
   });
 
@@ -251,13 +301,22 @@ describe('stuck jobs', () => {
     const retry = jobRecord({ key: 'r', status: 'retry_scheduled' });
     const expired = claimedRecord({ startedAt: T0, leaseUntil: at(60_000) });
     let tired = jobRecord({ key: 't', status: 'queued' });
-    for (let i = 0; i < 3; i++) tired = { ...tired, job: { ...tired.job, incidents: [...tired.job.incidents, { at: at(i), kind: 'redispatched', detail: 'again' }] } };
+    for (let i = 0; i < 3; i++)
+      tired = {
+        ...tired,
+        job: { ...tired.job, incidents: [...tired.job.incidents, { at: at(i), kind: 'redispatched', detail: 'again' }] },
+      };
     seed(queued, retry, expired, tired);
     clock.set(at(3_600_000));
 
     const planned = await listStuckJobs({ jobs, clock }, OPTIONS);
     const byId = Object.fromEntries(planned.jobs.map((j) => [j.job_id, j.planned]));
-    expect(byId).toEqual({ [queued.job.id]: 'redispatch', [retry.job.id]: 'redispatch', [expired.job.id]: 'recover_lease', [tired.job.id]: 'fail_stranded' });
+    expect(byId).toEqual({
+      [queued.job.id]: 'redispatch',
+      [retry.job.id]: 'redispatch',
+      [expired.job.id]: 'recover_lease',
+      [tired.job.id]: 'fail_stranded',
+    });
 
     const done = await reconcileStranded({ jobs, clock }, OPTIONS);
     expect(done).toMatchObject({ redispatched: 2, recovered: 1, stranded: 1 });

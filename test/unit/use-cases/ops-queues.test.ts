@@ -62,7 +62,16 @@ describe('redriveDeadLetters', () => {
   it('a dry run moves nothing and reports the depths', async () => {
     queues.put('publish_dlq', message('m1', 'ten_a#main'), message('m2', 'ten_a#main'));
     const report = await redriveDeadLetters(deps, { queue: 'publish', apply: false });
-    expect(report).toMatchObject({ dry_run: true, from: 'publish_dlq', to: 'publish', method: null, moved: 0, before: { dead_letter: { visible: 2 }, source: { visible: 0 } }, after: null, task: null });
+    expect(report).toMatchObject({
+      dry_run: true,
+      from: 'publish_dlq',
+      to: 'publish',
+      method: null,
+      moved: 0,
+      before: { dead_letter: { visible: 2 }, source: { visible: 0 } },
+      after: null,
+      task: null,
+    });
     expect(queues.messages.get('publish_dlq')).toHaveLength(2);
     expect(queues.calls).not.toContain('startMoveTask publish_dlq publish');
   });
@@ -73,7 +82,12 @@ describe('redriveDeadLetters', () => {
     queues.put('delay_dlq', message('m1'), message('m2'), message('m3'));
     const progress: string[] = [];
 
-    const report = await redriveDeadLetters(deps, { queue: 'delay', apply: true, pollMs: 500, onProgress: (p) => progress.push(`${p.moved}/${p.total}`) });
+    const report = await redriveDeadLetters(deps, {
+      queue: 'delay',
+      apply: true,
+      pollMs: 500,
+      onProgress: (p) => progress.push(`${p.moved}/${p.total}`),
+    });
 
     expect(report).toMatchObject({
       dry_run: false,
@@ -108,7 +122,14 @@ describe('redriveDeadLetters', () => {
 
     const report = await redriveDeadLetters(deps, { queue: 'publish', apply: true });
 
-    expect(report).toMatchObject({ method: 'receive_send_delete', moved: 2, failed: 0, not_deleted: 0, task: null, after: { dead_letter: { visible: 0 }, source: { visible: 2 } } });
+    expect(report).toMatchObject({
+      method: 'receive_send_delete',
+      moved: 2,
+      failed: 0,
+      not_deleted: 0,
+      task: null,
+      after: { dead_letter: { visible: 0 }, source: { visible: 2 } },
+    });
     expect(queues.messages.get('publish')).toEqual([
       { ...message('m1', 'ten_a#main'), deduplicationId: 'm1' },
       { ...message('m2', 'ten_a#other'), deduplicationId: 'm2' },

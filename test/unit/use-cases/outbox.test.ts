@@ -42,16 +42,19 @@ describe('relayJobChange', () => {
     expect(deps.jobs.outboxOf(TENANT, v1.job.id)).toEqual({ entries: [], marked: false });
   });
 
-  it.each(['scheduled', 'retry_scheduled'] as const)('a change to %s: holds it in the delay queue with the current time, and publishes its event', async (status) => {
-    const record = jobRecord({ status });
-    deps.jobs.seed(record);
+  it.each(['scheduled', 'retry_scheduled'] as const)(
+    'a change to %s: holds it in the delay queue with the current time, and publishes its event',
+    async (status) => {
+      const record = jobRecord({ status });
+      deps.jobs.seed(record);
 
-    await relayJobChange(deps, { before: null, after: record });
+      await relayJobChange(deps, { before: null, after: record });
 
-    expect(deps.queue.sent).toEqual([{ kind: 'hold', record, now: new Date(NOW) }]);
-    expect(eventsOf()).toEqual([[`job.${status}`, jobEventFor(null, record)!.id]]);
-    expect(deps.jobs.outboxOf(TENANT, record.job.id).marked).toBe(false);
-  });
+      expect(deps.queue.sent).toEqual([{ kind: 'hold', record, now: new Date(NOW) }]);
+      expect(eventsOf()).toEqual([[`job.${status}`, jobEventFor(null, record)!.id]]);
+      expect(deps.jobs.outboxOf(TENANT, record.job.id).marked).toBe(false);
+    },
+  );
 
   it.each(JOB_STATUSES.filter((s) => !['queued', 'scheduled', 'retry_scheduled'].includes(s)))(
     'a change to %s: one event, no queue message',
@@ -229,9 +232,7 @@ describe('sweepPendingOutbox', () => {
     // Assess
     expect(outcome).toEqual({ dispatched: 1, published: 3, failures: [] });
     expect(deps.queue.sent.map((s) => [s.kind, s.record.version])).toEqual([['hold', 3]]);
-    expect(deps.events.published.map((e) => e.detail)).toEqual(
-      [v1, v2, v3].map((version) => jobEventOf(v3, statusChangeOf(version)!)),
-    );
+    expect(deps.events.published.map((e) => e.detail)).toEqual([v1, v2, v3].map((version) => jobEventOf(v3, statusChangeOf(version)!)));
     expect(eventsOf().map(([, id]) => id)).toEqual([jobEventFor(null, v1)!.id, jobEventFor(v1, v2)!.id, jobEventFor(v2, v3)!.id]);
     expect(deps.jobs.outboxOf(TENANT, v1.job.id)).toEqual({ entries: [], marked: false });
   });
@@ -250,7 +251,11 @@ describe('sweepPendingOutbox', () => {
     const second = await sweepPendingOutbox(deps, { graceSeconds: 60, limit: 25 });
 
     // Assess
-    expect(first).toMatchObject({ dispatched: 0, published: 1, failures: [{ jobId: b.job.id, error: expect.stringMatching(/ThrottlingException/) }] });
+    expect(first).toMatchObject({
+      dispatched: 0,
+      published: 1,
+      failures: [{ jobId: b.job.id, error: expect.stringMatching(/ThrottlingException/) }],
+    });
     expect(second).toEqual({ dispatched: 0, published: 1, failures: [] });
     expect(eventsOf().map(([type]) => type)).toEqual(['job.running', 'job.failed']);
     expect(deps.jobs.outboxOf(TENANT, b.job.id).marked).toBe(false);

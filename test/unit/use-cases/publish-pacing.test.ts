@@ -67,7 +67,16 @@ describe('publishJob: pacing', () => {
 
   it.each([
     ['a long wait', [{ granted: false, waitMs: 1001, slotMs: 99_000 }], 1001, 99_000, []],
-    ['still no token after the sleep', [{ granted: false, waitMs: 300, slotMs: 5_000 }, { granted: false, waitMs: 2500, slotMs: 7_000 }], 2500, 7_000, [300]],
+    [
+      'still no token after the sleep',
+      [
+        { granted: false, waitMs: 300, slotMs: 5_000 },
+        { granted: false, waitMs: 2500, slotMs: 7_000 },
+      ],
+      2500,
+      7_000,
+      [300],
+    ],
   ])('holds the job in the delay queue with its slot on %s: job untouched, no attempt', async (_what, answers, waitMs, slotMs, sleeps) => {
     deps.pacer.answers.push(...answers);
 
@@ -155,7 +164,11 @@ describe('publishJob: pacing at send time (token after the refresh and the listi
   it.each([
     ['no write token at send time', () => deps.pacer.writeAnswers.push({ granted: false, waitMs: 5000 }), false],
     ['no read token for the listing', () => deps.pacer.readAnswers.push({ granted: false, waitMs: 5000 }), true],
-    ['still no write token after a short sleep', () => deps.pacer.writeAnswers.push({ granted: false, waitMs: 500 }, { granted: false, waitMs: 800 }), false],
+    [
+      'still no write token after a short sleep',
+      () => deps.pacer.writeAnswers.push({ granted: false, waitMs: 500 }, { granted: false, waitMs: 800 }),
+      false,
+    ],
   ])('%s: the claim is released — queued again, no attempt counted, nothing created', async (_what, script, verifying) => {
     if (verifying) await afterLostAnswer();
     const before = stored();
@@ -179,7 +192,10 @@ describe('publishJob: pacing at send time (token after the refresh and the listi
 
     await run();
 
-    expect(stored().job).toMatchObject({ status: 'retry_scheduled', attempts: [{ outcome: 'unknown' }, { outcome: 'retry_later', http_status: 429 }] });
+    expect(stored().job).toMatchObject({
+      status: 'retry_scheduled',
+      attempts: [{ outcome: 'unknown' }, { outcome: 'retry_later', http_status: 429 }],
+    });
     expect(deps.pacer.reports).toEqual([{ account: ACCT, signal: { bucket: 'read', kind: 'rate_limited', retryAfterSeconds: 7 } }]);
     expect(deps.pacer.writes).toEqual([]);
   });
@@ -208,6 +224,11 @@ describe('publishJob: pacing at send time (token after the refresh and the listi
     await publishJob(withWarn, jobMessage(stored()));
 
     expect(stored().job.status).toBe('retry_scheduled');
-    expect(warnings).toEqual([{ message: 'the pacing report could not be stored', details: expect.objectContaining({ account_id: ACCOUNT, error: 'ProvisionedThroughputExceededException' }) }]);
+    expect(warnings).toEqual([
+      {
+        message: 'the pacing report could not be stored',
+        details: expect.objectContaining({ account_id: ACCOUNT, error: 'ProvisionedThroughputExceededException' }),
+      },
+    ]);
   });
 });

@@ -44,30 +44,37 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
     ['ending now; pin not on the board ⇒ create', at(0), notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
     ['long gone; pin found ⇒ no create', at(-1), found, ['listBoardPins'], { pin_id: '4242', verified: true }],
     ['missing; pin not on the board ⇒ create', null, notFound, ['listBoardPins', 'createPin'], { pin_id: PIN_ID, verified: false }],
-  ])('marks the open attempt unknown and acknowledges; the next run verifies before any create: lease %s', async (_what, leaseUntil, listing, ops, result) => {
-    seed(claimedRecord({ startedAt: at(-60_000), leaseUntil }));
-    deps.pinterest.listings.push(listing);
-    deps.pinterest.creates.push(pinterestPin());
+  ])(
+    'marks the open attempt unknown and acknowledges; the next run verifies before any create: lease %s',
+    async (_what, leaseUntil, listing, ops, result) => {
+      seed(claimedRecord({ startedAt: at(-60_000), leaseUntil }));
+      deps.pinterest.listings.push(listing);
+      deps.pinterest.creates.push(pinterestPin());
 
-    // The redelivered message only records the crash: the job moves to retry_scheduled (one new message,
-    // sent by the outbox) and this delivery is acknowledged, so crashes never multiply messages.
-    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'unknown', reason: 'handler_exception' } });
-    expect(pinterestOps()).toEqual([]);
-    expect(stored()).toMatchObject({ crashCount: 1, leaseUntil: null, job: { status: 'retry_scheduled', next_attempt_at: NOW } });
+      // The redelivered message only records the crash: the job moves to retry_scheduled (one new message,
+      // sent by the outbox) and this delivery is acknowledged, so crashes never multiply messages.
+      await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'unknown', reason: 'handler_exception' } });
+      expect(pinterestOps()).toEqual([]);
+      expect(stored()).toMatchObject({ crashCount: 1, leaseUntil: null, job: { status: 'retry_scheduled', next_attempt_at: NOW } });
 
-    await expect(retryWhenDue()).resolves.toMatchObject({ kind: 'recorded', classification: null });
+      await expect(retryWhenDue()).resolves.toMatchObject({ kind: 'recorded', classification: null });
 
-    expect(pinterestOps()).toEqual(ops);
-    expect(deps.pinterest.calls[0]!.page).toEqual({ pageSize: 250 });
-    const { job } = stored();
-    expect(job).toMatchObject({ status: 'succeeded', attempt_count: 2, result: { ...result, pin_url: `https://www.pinterest.com/pin/${result.pin_id}/` } });
-    expect(job.attempts.map((a) => [a.number, a.outcome, a.finished_at])).toEqual([
-      [1, 'unknown', NOW],
-      [2, 'succeeded', NOW],
-    ]);
-    expect(job.attempts[0]!.error_message).toMatch(/lease expired/);
-    expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded']);
-  });
+      expect(pinterestOps()).toEqual(ops);
+      expect(deps.pinterest.calls[0]!.page).toEqual({ pageSize: 250 });
+      const { job } = stored();
+      expect(job).toMatchObject({
+        status: 'succeeded',
+        attempt_count: 2,
+        result: { ...result, pin_url: `https://www.pinterest.com/pin/${result.pin_id}/` },
+      });
+      expect(job.attempts.map((a) => [a.number, a.outcome, a.finished_at])).toEqual([
+        [1, 'unknown', NOW],
+        [2, 'succeeded', NOW],
+      ]);
+      expect(job.attempts[0]!.error_message).toMatch(/lease expired/);
+      expect(job.status_history.map((h) => h.status)).toEqual(['queued', 'running', 'retry_scheduled', 'queued', 'running', 'succeeded']);
+    },
+  );
 
   it('a job whose worker keeps dying fails to engineering after the crash budget; a requeue still checks the board first', async () => {
     const budget = maxCrashes(deps.policy);
@@ -75,7 +82,10 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
 
     await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'bug', route: 'engineering' } });
 
-    expect(stored()).toMatchObject({ crashCount: budget, job: { status: 'failed', failure: { route: 'engineering', reason: 'worker_crashed' } } });
+    expect(stored()).toMatchObject({
+      crashCount: budget,
+      job: { status: 'failed', failure: { route: 'engineering', reason: 'worker_crashed' } },
+    });
     expect(stored().job.failure!.message).toContain(`crash ${budget} of at most ${budget}`);
     expect(pinterestOps()).toEqual([]);
 
@@ -100,8 +110,18 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
 
   const other = (createdAt: string) => pinterestPin({ id: '1', title: 'Something else', created_at: createdAt });
   it.each([
-    ['reads the next page while it can still hold the pin', [{ items: [other('2026-03-01T12:09:30Z')], bookmark: 'b2' }, found], [undefined, 'b2'], true],
-    ['stops once a page reaches back before the first attempt minus skew', [{ items: [other('2026-03-01T12:06:59Z')], bookmark: 'b2' }], [undefined], false],
+    [
+      'reads the next page while it can still hold the pin',
+      [{ items: [other('2026-03-01T12:09:30Z')], bookmark: 'b2' }, found],
+      [undefined, 'b2'],
+      true,
+    ],
+    [
+      'stops once a page reaches back before the first attempt minus skew',
+      [{ items: [other('2026-03-01T12:06:59Z')], bookmark: 'b2' }],
+      [undefined],
+      false,
+    ],
   ])('pages the board: %s', async (_what, pages, bookmarks, verified) => {
     seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
     deps.pinterest.listings.push(...pages);
@@ -121,7 +141,10 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
     process.env['TZ'] = 'Asia/Tokyo';
     try {
       seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
-      deps.pinterest.listings.push({ items: [other('2026-03-01T12:09:30')], bookmark: 'b2' }, { items: [pinterestPin({ id: '4242', created_at: '2026-03-01T12:09:01' })], bookmark: null });
+      deps.pinterest.listings.push(
+        { items: [other('2026-03-01T12:09:30')], bookmark: 'b2' },
+        { items: [pinterestPin({ id: '4242', created_at: '2026-03-01T12:09:01' })], bookmark: null },
+      );
       deps.pinterest.creates.push(pinterestPin({ id: 'duplicate' }));
 
       await run();
@@ -146,7 +169,11 @@ describe('publishJob: crashes after the claim are recorded, never left for a red
     for (let call = 1; call <= 10; call++) deps.tokens.failures.set(call, parseError!);
 
     const first = await run();
-    expect(first).toMatchObject({ kind: 'recorded', error: parseError!, classification: { outcome: 'retry_now', reason: 'handler_exception' } });
+    expect(first).toMatchObject({
+      kind: 'recorded',
+      error: parseError!,
+      classification: { outcome: 'retry_now', reason: 'handler_exception' },
+    });
     expect(stored()).toMatchObject({ crashCount: 1, job: { status: 'retry_scheduled' } });
     expect(stored().job.attempts[0]!.error_message).toMatch(/before any create was sent: SyntaxError: /);
     for (let i = 0; i < 5 && stored().job.status === 'retry_scheduled'; i++) await retryWhenDue();
@@ -158,7 +185,6 @@ describe('publishJob: crashes after the claim are recorded, never left for a red
     expect(JSON.stringify(job)).not.toContain('pina_live');
     expect(JSON.stringify(job)).not.toContain('secret_token');
   });
-
 });
 
 describe('publishJob: verification (item: never duplicate, never mis-attribute)', () => {
@@ -196,13 +222,21 @@ describe('publishJob: verification (item: never duplicate, never mis-attribute)'
     await run();
 
     expect(stored().job).toMatchObject({ status: 'succeeded', result: { pin_id: '7070', verified: true } });
-    expect(deps.pinterest.calls.filter((c) => c.op === 'listBoardPins').slice(-2).map((c) => c.boardId)).toEqual([BOARD, '111']);
+    expect(
+      deps.pinterest.calls
+        .filter((c) => c.op === 'listBoardPins')
+        .slice(-2)
+        .map((c) => c.boardId),
+    ).toEqual([BOARD, '111']);
     expect(deps.pinterest.calls.filter((c) => c.op === 'createPin')).toHaveLength(2); // attempts 1 and 2 only
   });
 
   it('rules out a pin another job of the account recorded, and creates instead of stealing it', async () => {
     const other = jobRecord({ key: 'another-intent', status: 'succeeded' });
-    deps.jobs.seed({ ...other, job: { ...other.job, result: { pin_id: '6060', pin_url: 'https://www.pinterest.com/pin/6060/', verified: false } } });
+    deps.jobs.seed({
+      ...other,
+      job: { ...other.job, result: { pin_id: '6060', pin_url: 'https://www.pinterest.com/pin/6060/', verified: false } },
+    });
     deps.pinterest.creates.push(transportError('after_send'));
     await run();
 
@@ -218,13 +252,19 @@ describe('publishJob: verification (item: never duplicate, never mis-attribute)'
     await run();
 
     deps.pinterest.listings.push({
-      items: [pinterestPin({ id: '9002', created_at: '2026-03-01T12:10:02' }), pinterestPin({ id: '9001', created_at: '2026-03-01T12:10:01' })],
+      items: [
+        pinterestPin({ id: '9002', created_at: '2026-03-01T12:10:02' }),
+        pinterestPin({ id: '9001', created_at: '2026-03-01T12:10:01' }),
+      ],
       bookmark: null,
     });
     await retryWhenDue();
 
     const { job } = stored();
-    expect(job).toMatchObject({ status: 'failed', failure: { route: 'ops', reason: 'verification_ambiguous', candidate_pin_ids: ['9001', '9002'] } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      failure: { route: 'ops', reason: 'verification_ambiguous', candidate_pin_ids: ['9001', '9002'] },
+    });
     expect(pinterestOps()).toEqual(['createPin', 'listBoardPins']);
   });
 });

@@ -38,8 +38,14 @@ beforeEach(() => {
 
 describe('publishJob: deliveries that change nothing', () => {
   it.each([
-    ...(['scheduled', 'retry_scheduled', 'succeeded', 'failed', 'cancelled'] as const).map((status) => [`a ${status} job`, () => jobRecord({ status }), `job is ${status}`] as const),
-    ['a running job whose lease is still valid', () => claimedRecord({ startedAt: at(-30_000), leaseUntil: at(1) }), 'another worker holds the job'] as const,
+    ...(['scheduled', 'retry_scheduled', 'succeeded', 'failed', 'cancelled'] as const).map(
+      (status) => [`a ${status} job`, () => jobRecord({ status }), `job is ${status}`] as const,
+    ),
+    [
+      'a running job whose lease is still valid',
+      () => claimedRecord({ startedAt: at(-30_000), leaseUntil: at(1) }),
+      'another worker holds the job',
+    ] as const,
   ])('skips %s', async (_what, record, reason) => {
     seed(record());
 
@@ -50,7 +56,10 @@ describe('publishJob: deliveries that change nothing', () => {
   });
 
   it('skips a job that does not exist', async () => {
-    await expect(publishJob(deps, { job_id: seeded.job.id, tenant_id: 'ten_other', version: 1 })).resolves.toEqual({ kind: 'skipped', reason: 'job not found' });
+    await expect(publishJob(deps, { job_id: seeded.job.id, tenant_id: 'ten_other', version: 1 })).resolves.toEqual({
+      kind: 'skipped',
+      reason: 'job not found',
+    });
     expect(deps.log).toEqual([`jobs.get ${seeded.job.id}`]);
   });
 });
@@ -66,13 +75,30 @@ describe('publishJob: claim and success', () => {
 
     const result = await run();
 
-    expect(during).toMatchObject({ version: 2, leaseUntil: at(60_000), job: { status: 'running', attempt_count: 1, next_attempt_at: null } });
-    const open = { number: 1, started_at: NOW, finished_at: null, outcome: null, http_status: null, error_code: null, error_message: null, retry_at: null };
+    expect(during).toMatchObject({
+      version: 2,
+      leaseUntil: at(60_000),
+      job: { status: 'running', attempt_count: 1, next_attempt_at: null },
+    });
+    const open = {
+      number: 1,
+      started_at: NOW,
+      finished_at: null,
+      outcome: null,
+      http_status: null,
+      error_code: null,
+      error_message: null,
+      retry_at: null,
+    };
     expect(during!.job.attempts).toEqual([open]);
     const { job } = stored();
     expect(result).toEqual({ kind: 'recorded', job, classification: null });
     expect(stored()).toMatchObject({ version: 3, leaseUntil: null });
-    expect(job).toMatchObject({ status: 'succeeded', failure: null, result: { pin_id: PIN_ID, pin_url: `https://www.pinterest.com/pin/${PIN_ID}/`, verified: false } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      failure: null,
+      result: { pin_id: PIN_ID, pin_url: `https://www.pinterest.com/pin/${PIN_ID}/`, verified: false },
+    });
     expect(job.attempts).toEqual([{ ...open, finished_at: at(1500), outcome: 'succeeded' }]);
     expect(deps.pinterest.calls).toEqual([{ op: 'createPin', token: 'token-1', pin: seeded.job.pin }]);
   });
@@ -103,7 +129,16 @@ describe('publishJob: outcomes', () => {
     expect(result).toMatchObject({ kind: 'recorded', classification: { outcome } });
     expect(job).toMatchObject({ status: 'retry_scheduled', next_attempt_at: at(seconds * 1000), attempt_count: 1, failure: null });
     expect(job.attempts).toEqual([
-      { number: 1, started_at: NOW, finished_at: NOW, outcome, http_status: httpStatus, error_code: code, error_message: error.message, retry_at: at(seconds * 1000) },
+      {
+        number: 1,
+        started_at: NOW,
+        finished_at: NOW,
+        outcome,
+        http_status: httpStatus,
+        error_code: code,
+        error_message: error.message,
+        retry_at: at(seconds * 1000),
+      },
     ]);
     expect(stored().leaseUntil).toBeNull();
     // The pacer learns what the create's answer means: a 429 counts towards the lower-limit verdict; a 5xx or
@@ -119,15 +154,20 @@ describe('publishJob: outcomes', () => {
     [3, 0, 3],
     [3, 0.5, 15],
     [100, 0.5, 100],
-  ])('429 with Retry-After %i s (random %d) ⇒ retry in %i s, and the whole account is held for it', async (retryAfterSeconds, random, seconds) => {
-    deps.random = () => random;
-    deps.pinterest.creates.push(httpError(429, { retryAfterSeconds }));
+  ])(
+    '429 with Retry-After %i s (random %d) ⇒ retry in %i s, and the whole account is held for it',
+    async (retryAfterSeconds, random, seconds) => {
+      deps.random = () => random;
+      deps.pinterest.creates.push(httpError(429, { retryAfterSeconds }));
 
-    await run();
+      await run();
 
-    expect(stored().job.attempts[0]!.retry_at).toBe(at(seconds * 1000));
-    expect(deps.pacer.reports.map((r) => r.signal)).toEqual([{ bucket: 'write', kind: 'rate_limited', grantAtMs: Date.parse(NOW), retryAfterSeconds }]);
-  });
+      expect(stored().job.attempts[0]!.retry_at).toBe(at(seconds * 1000));
+      expect(deps.pacer.reports.map((r) => r.signal)).toEqual([
+        { bucket: 'write', kind: 'rate_limited', grantAtMs: Date.parse(NOW), retryAfterSeconds },
+      ]);
+    },
+  );
 
   it.each([
     ['400', httpError(400, { code: 1 }), 'client', 'invalid_request', 400, 1, /correct the pin fields/],
@@ -140,7 +180,14 @@ describe('publishJob: outcomes', () => {
 
     const { job } = stored();
     expect(job).toMatchObject({ status: 'failed', attempt_count: 1, next_attempt_at: null, result: null });
-    expect(job.failure).toEqual({ route, reason, http_status: httpStatus, error_code: code, message: error.message, remediation: expect.stringMatching(remediation) });
+    expect(job.failure).toEqual({
+      route,
+      reason,
+      http_status: httpStatus,
+      error_code: code,
+      message: error.message,
+      remediation: expect.stringMatching(remediation),
+    });
     expect(job.attempts[0]).toMatchObject({ number: 1, http_status: httpStatus, error_code: code, retry_at: null, finished_at: NOW });
     expect(deps.tenants.accounts.get(`${TENANT}/${ACCOUNT}`)!.connection_status).toBe('connected');
   });
@@ -160,14 +207,23 @@ describe('publishJob: tokens', () => {
 
   it.each([
     ['a second 401 after the refresh', () => deps.pinterest.creates.push(httpError(401), httpError(401)), 401, 2],
-    ['the forced refresh refused', () => (deps.pinterest.creates.push(httpError(401)), deps.tokens.failures.set(2, new TokenRefreshError(400, 'refused'))), 400, 1],
+    [
+      'the forced refresh refused',
+      () => (deps.pinterest.creates.push(httpError(401)), deps.tokens.failures.set(2, new TokenRefreshError(400, 'refused'))),
+      400,
+      1,
+    ],
     ['no usable refresh token', () => deps.tokens.failures.set(1, new TokenRefreshError(null, 'no refresh token')), null, 0],
   ])('%s ⇒ failed, route ops, reauthorization_required, account marked', async (_what, script, httpStatus, creates) => {
     script();
 
     await run();
 
-    expect(stored().job).toMatchObject({ status: 'failed', attempt_count: 1, failure: { route: 'ops', reason: 'reauthorization_required', http_status: httpStatus } });
+    expect(stored().job).toMatchObject({
+      status: 'failed',
+      attempt_count: 1,
+      failure: { route: 'ops', reason: 'reauthorization_required', http_status: httpStatus },
+    });
     expect(deps.tokens.calls.filter((c) => c.forceRefresh)).toHaveLength(creates === 0 ? 0 : 1);
     expect(deps.pinterest.calls).toHaveLength(creates);
     expect(deps.log).toContain(`tenants.markReauthorizationRequired ${ACCOUNT}`);
@@ -193,7 +249,10 @@ describe('publishJob: invocation deadline', () => {
     const result = await publishJob(deps, jobMessage(stored()), { remainingMs: () => (remaining -= 5_000) });
 
     expect(result).toMatchObject({ kind: 'recorded', classification: { outcome: 'retry_now', reason: 'worker_deadline' } });
-    expect(stored().job).toMatchObject({ status: 'retry_scheduled', attempts: [{ outcome: 'retry_now', error_message: expect.stringContaining('before sending the create') }] });
+    expect(stored().job).toMatchObject({
+      status: 'retry_scheduled',
+      attempts: [{ outcome: 'retry_now', error_message: expect.stringContaining('before sending the create') }],
+    });
     expect(pinterestOps()).not.toContain('createPin');
   });
 });
@@ -206,7 +265,11 @@ describe('publishJob: across runs', () => {
     await run();
     await retryWhenDue();
 
-    expect(deps.log.filter((l) => l.startsWith('pinterest'))).toEqual(['pinterest.createPin token-1', `pinterest.listBoardPins ${BOARD}`, 'pinterest.createPin token-1']);
+    expect(deps.log.filter((l) => l.startsWith('pinterest'))).toEqual([
+      'pinterest.createPin token-1',
+      `pinterest.listBoardPins ${BOARD}`,
+      'pinterest.createPin token-1',
+    ]);
     expect(stored().job).toMatchObject({ status: 'succeeded', attempt_count: 2, result: { verified: false } });
     expect(stored().job.attempts.map((a) => [a.number, a.outcome])).toEqual([
       [1, 'unknown'],
@@ -223,7 +286,12 @@ describe('publishJob: across runs', () => {
     const { job } = stored();
     expect(result).toMatchObject({ kind: 'recorded', classification: { outcome: 'retry_now' } });
     expect(job).toMatchObject({ status: 'failed', attempt_count: 2, next_attempt_at: null });
-    expect(job.failure).toMatchObject({ route: 'ops', reason: 'server_error_retries_exhausted', http_status: 502, remediation: expect.stringContaining('2 attempts') });
+    expect(job.failure).toMatchObject({
+      route: 'ops',
+      reason: 'server_error_retries_exhausted',
+      http_status: 502,
+      remediation: expect.stringContaining('2 attempts'),
+    });
     expect(job.attempts.map((a) => [a.number, a.http_status, a.retry_at === null])).toEqual([
       [1, 503, false],
       [2, 502, true],
@@ -261,10 +329,17 @@ describe('publishJob: across runs', () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
     deps.pinterest.creates.push(bug);
 
-    await expect(run()).resolves.toMatchObject({ kind: 'recorded', error: bug, classification: { outcome: 'unknown', reason: 'handler_exception' } });
+    await expect(run()).resolves.toMatchObject({
+      kind: 'recorded',
+      error: bug,
+      classification: { outcome: 'unknown', reason: 'handler_exception' },
+    });
 
     expect(stored()).toMatchObject({ crashCount: 1, leaseUntil: null, job: { status: 'retry_scheduled', failure: null } });
-    expect(stored().job.attempts[0]).toMatchObject({ outcome: 'unknown', error_message: expect.stringMatching(/after sending the create: TypeError: Cannot read properties of undefined/) });
+    expect(stored().job.attempts[0]).toMatchObject({
+      outcome: 'unknown',
+      error_message: expect.stringMatching(/after sending the create: TypeError: Cannot read properties of undefined/),
+    });
   });
 
   it('does not record an attempt whose lease was taken over meanwhile', async () => {
@@ -281,7 +356,10 @@ describe('publishJob: stale messages (the job moved on since the message was sen
     const newer = { ...stored(), version: 3 };
     deps.jobs.seed(newer);
 
-    await expect(publishJob(deps, jobMessage(seeded))).resolves.toEqual({ kind: 'skipped', reason: 'stale message: version 1, the job is at version 3 (queued)' });
+    await expect(publishJob(deps, jobMessage(seeded))).resolves.toEqual({
+      kind: 'skipped',
+      reason: 'stale message: version 1, the job is at version 3 (queued)',
+    });
 
     expect(stored()).toEqual(newer);
     expect(deps.pacer.admits).toEqual([]);

@@ -62,7 +62,9 @@ describe('reconcileStranded: waiting jobs', () => {
       {
         at: now,
         kind: 'redispatched',
-        detail: expect.stringMatching(/lost or dead-lettered unnoticed while the job was queued: sent a fresh message for version 2 \(re-dispatch 1 of at most 3\)/),
+        detail: expect.stringMatching(
+          /lost or dead-lettered unnoticed while the job was queued: sent a fresh message for version 2 \(re-dispatch 1 of at most 3\)/,
+        ),
       },
     ]);
     // The outbox relay dispatches on the version change; the fresh due time is now.
@@ -79,17 +81,20 @@ describe('reconcileStranded: waiting jobs', () => {
     await expect(reconcileStranded(deps, OPTIONS)).resolves.toMatchObject({ examined: 0 });
   });
 
-  it.each(['scheduled', 'retry_scheduled'] as const)('re-dispatches an overdue %s job without changing its status or next_attempt_at', async (status) => {
-    const record = seeded(status);
-    const nextAttempt = Date.parse(record.job.next_attempt_at!);
-    deps.clock.set(new Date(nextAttempt + GRACE_S * 1000 + 1));
+  it.each(['scheduled', 'retry_scheduled'] as const)(
+    're-dispatches an overdue %s job without changing its status or next_attempt_at',
+    async (status) => {
+      const record = seeded(status);
+      const nextAttempt = Date.parse(record.job.next_attempt_at!);
+      deps.clock.set(new Date(nextAttempt + GRACE_S * 1000 + 1));
 
-    await expect(reconcileStranded(deps, OPTIONS)).resolves.toMatchObject({ redispatched: 1 });
+      await expect(reconcileStranded(deps, OPTIONS)).resolves.toMatchObject({ redispatched: 1 });
 
-    const after = stored(record);
-    expect(after).toMatchObject({ version: record.version + 1, job: { status, next_attempt_at: record.job.next_attempt_at } });
-    expect(after.job.status_history).toEqual(record.job.status_history);
-  });
+      const after = stored(record);
+      expect(after).toMatchObject({ version: record.version + 1, job: { status, next_attempt_at: record.job.next_attempt_at } });
+      expect(after.job.status_history).toEqual(record.job.status_history);
+    },
+  );
 
   it('waits for a scheduled job until its publish_at plus the grace, however long ago it was written', async () => {
     const record = seeded('scheduled'); // publish_at T0 + 1 h
@@ -277,7 +282,9 @@ describe('recordDeadLetter', () => {
         kind: 'message_dead_lettered',
         queue: 'publish',
         receive_count: 6,
-        detail: expect.stringMatching(/^the publish queue dead-lettered the job's message for version 1 after about 6 receives: publish-pin failed on it/),
+        detail: expect.stringMatching(
+          /^the publish queue dead-lettered the job's message for version 1 after about 6 receives: publish-pin failed on it/,
+        ),
       },
     ]);
     expect(deps.jobs.dueAt(TENANT, record.job.id)).toBe(DUE_IMMEDIATELY.toISOString());
@@ -301,7 +308,10 @@ describe('recordDeadLetter', () => {
     await expect(recordDeadLetter(deps, dead(record, { queue: 'delay', body, receiveCount: null }))).resolves.toBe('recorded');
 
     const incident = stored(record).job.incidents[0]!;
-    expect(incident).toMatchObject({ queue: 'delay', detail: expect.stringMatching(/pacing-hold message for version 1: release-due-jobs failed/) });
+    expect(incident).toMatchObject({
+      queue: 'delay',
+      detail: expect.stringMatching(/pacing-hold message for version 1: release-due-jobs failed/),
+    });
     expect(incident).not.toHaveProperty('receive_count');
   });
 
@@ -336,9 +346,13 @@ describe('recordDeadLetter', () => {
     ['not a job message', JSON.stringify({ hello: 'world' })],
     ['empty', ''],
   ])('parks a poison message (%s) in the poison queue with its origin, and touches no job', async (_what, body) => {
-    await expect(recordDeadLetter(deps, { messageId: 'm-9', body, queue: 'publish', receiveCount: 5, messageGroupId: 'garbage' })).resolves.toBe('parked');
+    await expect(
+      recordDeadLetter(deps, { messageId: 'm-9', body, queue: 'publish', receiveCount: 5, messageGroupId: 'garbage' }),
+    ).resolves.toBe('parked');
 
-    expect(deps.poison.parked).toEqual([{ body, sourceQueue: 'publish', messageId: 'm-9', reason: expect.stringContaining('not a job message'), messageGroupId: 'garbage' }]);
+    expect(deps.poison.parked).toEqual([
+      { body, sourceQueue: 'publish', messageId: 'm-9', reason: expect.stringContaining('not a job message'), messageGroupId: 'garbage' },
+    ]);
     expect(deps.log.filter((l) => l.startsWith('jobs.'))).toEqual([]);
   });
 

@@ -22,7 +22,10 @@ beforeEach(() => {
 
 let n = 0;
 /** A job on `account` in `status`, created at `createdMs`; a finished one finished at `finishedMs`. */
-function job(status: JobRecord['job']['status'], options: { account?: string; tenantId?: string; createdMs?: number; finishedMs?: number } = {}): JobRecord {
+function job(
+  status: JobRecord['job']['status'],
+  options: { account?: string; tenantId?: string; createdMs?: number; finishedMs?: number } = {},
+): JobRecord {
   const createdMs = options.createdMs ?? 100 * MIN;
   const request = pinRequest({
     account_id: options.account ?? 'acme-main',
@@ -75,7 +78,11 @@ describe('finishedSince', () => {
     const now = new Date(at(120 * MIN));
 
     expect(await finishedSince(deps, TENANT, new Date(at(60 * MIN)), now)).toEqual({ succeeded: 2, failed: 1, complete: true });
-    expect(await finishedSince(deps, TENANT, new Date(at(60 * MIN)), now, { lookbackHours: 1 })).toEqual({ succeeded: 1, failed: 1, complete: true });
+    expect(await finishedSince(deps, TENANT, new Date(at(60 * MIN)), now, { lookbackHours: 1 })).toEqual({
+      succeeded: 1,
+      failed: 1,
+      complete: true,
+    });
   });
 });
 

@@ -28,7 +28,11 @@ describe('submitPin', () => {
 
   it('replays the same job for the same key and the same body in another key order', async () => {
     // Prepare
-    const first = await submitPin(deps, { tenantId: TENANT, idempotencyKey: 'cms-4411', request: pinRequest({ metadata: { a: 1, b: { c: 2, d: 3 } } }) });
+    const first = await submitPin(deps, {
+      tenantId: TENANT,
+      idempotencyKey: 'cms-4411',
+      request: pinRequest({ metadata: { a: 1, b: { c: 2, d: 3 } } }),
+    });
     deps.clock.advance(60_000);
     const reordered = {
       metadata: { b: { d: 3, c: 2 }, a: 1 },

@@ -16,7 +16,11 @@ describe('createTenant', () => {
     const created = await createTenant(deps, '  Acme Studio ');
 
     // Assess
-    expect(created).toMatchObject({ name: 'Acme Studio', tenant_id: expect.stringMatching(/^ten_/), key_id: expect.stringMatching(/^key_/) });
+    expect(created).toMatchObject({
+      name: 'Acme Studio',
+      tenant_id: expect.stringMatching(/^ten_/),
+      key_id: expect.stringMatching(/^key_/),
+    });
     expect(created.api_key).toMatch(/^prk_/);
     expect(deps.tenants.tenants.get(created.tenant_id)).toEqual({ tenantId: created.tenant_id, name: 'Acme Studio', createdAt: T0 });
     expect([...deps.tenants.apiKeys.keys()]).toEqual([hashApiKey(created.api_key)]);
@@ -56,13 +60,12 @@ describe('authenticate', () => {
     ({ api_key: apiKey, tenant_id: tenantId } = await createTenant(deps, 'Acme'));
   });
 
-  it.each([
-    (k: string) => `Bearer ${k}`,
-    (k: string) => `bearer ${k}`,
-    (k: string) => `BEARER   ${k}  `,
-  ])('resolves the tenant for a valid header (%#)', async (header) => {
-    await expect(authenticate(deps, header(apiKey))).resolves.toBe(tenantId);
-  });
+  it.each([(k: string) => `Bearer ${k}`, (k: string) => `bearer ${k}`, (k: string) => `BEARER   ${k}  `])(
+    'resolves the tenant for a valid header (%#)',
+    async (header) => {
+      await expect(authenticate(deps, header(apiKey))).resolves.toBe(tenantId);
+    },
+  );
 
   it.each([
     [undefined],

@@ -14,7 +14,8 @@ const BUS = 'PinrelaydevStatefulJobEvents1A2B3C4D';
 const HOOK_A = 'whk_aaaaaaaaaaaaaaaaaaaa';
 const HOOK_B = 'whk_bbbbbbbbbbbbbbbbbbbb';
 const STATIC = 'whs_crm-sync';
-const ruleArn = (webhookId: string, bus = BUS, prefix = PREFIX) => `arn:aws:events:eu-west-1:123456789012:rule/${bus}/${prefix}${webhookId}`;
+const ruleArn = (webhookId: string, bus = BUS, prefix = PREFIX) =>
+  `arn:aws:events:eu-west-1:123456789012:rule/${bus}/${prefix}${webhookId}`;
 
 /** An event as EventBridge dead-letters it: the whole original event, the detail as the relay published it. */
 function jobEvent(id: string, type = 'job.failed', extra: Record<string, unknown> = {}) {
@@ -177,7 +178,10 @@ describe('replayWebhookDeadLetters', () => {
     for (let i = 0; i < 23; i++) queue.addDeadLetter(jobEvent(`evt_${i}`), i % 2 ? HOOK_A : HOOK_B);
     const progress: string[] = [];
 
-    const report = await replayWebhookDeadLetters(deps, { ...options, onProgress: (p) => progress.push(`${p.done}/${p.total} (${p.replayed})`) });
+    const report = await replayWebhookDeadLetters(deps, {
+      ...options,
+      onProgress: (p) => progress.push(`${p.done}/${p.total} (${p.replayed})`),
+    });
 
     expect(report.replayed).toBe(23);
     expect(new Set(publisher.published.map((e) => (e.detail as { id: string }).id)).size).toBe(23);
@@ -205,7 +209,11 @@ describe('replayWebhookDeadLetters', () => {
 
     expect(queue.messages.map((m) => [m.messageId, m.visible])).toEqual([['m2', true]]);
     expect(report).toMatchObject({ replayed: 1, failed: 1, left: 0 });
-    expect(report.messages[1]).toMatchObject({ event_id: 'evt_refused', outcome: 'failed', reason: 'PutEvents refused it: InternalFailure try again' });
+    expect(report.messages[1]).toMatchObject({
+      event_id: 'evt_refused',
+      outcome: 'failed',
+      reason: 'PutEvents refused it: InternalFailure try again',
+    });
   });
 
   it('a publisher that throws leaves the whole batch in the queue, and the error is reported', async () => {
@@ -219,7 +227,7 @@ describe('replayWebhookDeadLetters', () => {
     expect(report.messages[0]).toMatchObject({ outcome: 'failed', reason: 'PutEvents failed: Error: network down' });
   });
 
-  it('--subscription: only that subscription\'s events are sent; the others stay, visible again', async () => {
+  it("--subscription: only that subscription's events are sent; the others stay, visible again", async () => {
     const { queue, publisher, deps, options } = setup();
     queue.addDeadLetter(jobEvent('evt_a1'), HOOK_A);
     queue.addDeadLetter(jobEvent('evt_b1'), HOOK_B);
@@ -254,11 +262,26 @@ describe('replayWebhookDeadLetters', () => {
   it.each([
     ['a body that is not JSON', 'not json', ruleArn(HOOK_A), 'the body is not a pinrelay event'],
     ['an event from another source', { ...jobEvent('evt_1'), source: 'other' }, ruleArn(HOOK_A), 'the body is not a pinrelay event'],
-    ['an event without detail.id', { ...jobEvent('evt_1'), detail: { tenant_id: 'ten_0123456789abcdef' } }, ruleArn(HOOK_A), 'the body is not a pinrelay event'],
+    [
+      'an event without detail.id',
+      { ...jobEvent('evt_1'), detail: { tenant_id: 'ten_0123456789abcdef' } },
+      ruleArn(HOOK_A),
+      'the body is not a pinrelay event',
+    ],
     ['no RULE_ARN', jobEvent('evt_1'), undefined, 'no RULE_ARN attribute: not dead-lettered by a webhook rule'],
-    ['a rule of another deployment', jobEvent('evt_1'), ruleArn(HOOK_A, BUS, 'pinrelay-prod-wh-'), 'rule pinrelay-prod-wh-whk_aaaaaaaaaaaaaaaaaaaa is not a webhook rule of this deployment (pinrelay-dev-wh-…)'],
+    [
+      'a rule of another deployment',
+      jobEvent('evt_1'),
+      ruleArn(HOOK_A, BUS, 'pinrelay-prod-wh-'),
+      'rule pinrelay-prod-wh-whk_aaaaaaaaaaaaaaaaaaaa is not a webhook rule of this deployment (pinrelay-dev-wh-…)',
+    ],
     ['a rule on another bus', jobEvent('evt_1'), ruleArn(HOOK_A, 'default'), `the rule is on bus default, not ${BUS}`],
-    ['a subscription deleted since', jobEvent('evt_1'), ruleArn('whk_cccccccccccccccccccc'), 'subscription whk_cccccccccccccccccccc no longer exists (its rule is gone): a redelivery would reach no one'],
+    [
+      'a subscription deleted since',
+      jobEvent('evt_1'),
+      ruleArn('whk_cccccccccccccccccccc'),
+      'subscription whk_cccccccccccccccccccc no longer exists (its rule is gone): a redelivery would reach no one',
+    ],
   ])('%s: left in the queue, visible again, with the reason', async (_what, body, rule, reason) => {
     const { queue, publisher, deps, options } = setup();
     queue.add(body, rule ? { RULE_ARN: rule, ERROR_CODE: 'SDK_CLIENT_ERROR' } : { ERROR_CODE: 'SDK_CLIENT_ERROR' });
@@ -306,7 +329,10 @@ describe('replayWebhookDeadLetters', () => {
     const report = await replayWebhookDeadLetters(deps, options);
 
     expect(report).toMatchObject({ replayed: 1, not_deleted: 1 });
-    expect(report.messages[0]).toMatchObject({ outcome: 'replayed', reason: 'sent, but the message could not be deleted: a next replay sends it again' });
+    expect(report.messages[0]).toMatchObject({
+      outcome: 'replayed',
+      reason: 'sent, but the message could not be deleted: a next replay sends it again',
+    });
   });
 
   it('hides what it reads for the whole run (default 300 s) and stops at the first empty receive', async () => {
@@ -320,6 +346,16 @@ describe('replayWebhookDeadLetters', () => {
   it('an empty queue: nothing to do', async () => {
     const { deps, options } = setup();
     const report = await replayWebhookDeadLetters(deps, options);
-    expect(report).toEqual({ dry_run: false, subscription: null, seen: 0, replayed: 0, would_replay: 0, left: 0, failed: 0, not_deleted: 0, messages: [] });
+    expect(report).toEqual({
+      dry_run: false,
+      subscription: null,
+      seen: 0,
+      replayed: 0,
+      would_replay: 0,
+      left: 0,
+      failed: 0,
+      not_deleted: 0,
+      messages: [],
+    });
   });
 });

@@ -79,7 +79,10 @@ describe('createWebhook', () => {
         ruleArn: expect.stringContaining(':rule/'),
       },
     });
-    expect(deps.provisioner.destinations.get(id)).toMatchObject({ url: 'https://hooks.example.com/pinrelay?team=7', connectionArn: record.resources.connectionArn });
+    expect(deps.provisioner.destinations.get(id)).toMatchObject({
+      url: 'https://hooks.example.com/pinrelay?team=7',
+      connectionArn: record.resources.connectionArn,
+    });
     expect(deps.provisioner.rules.get(id)).toEqual({ tenantId: TENANT, events: ['job.succeeded', 'job.failed'] });
     expect(deps.provisioner.targets.get(id)).toBe(record.resources.apiDestinationArn);
   });
@@ -105,20 +108,23 @@ describe('createWebhook', () => {
     putTarget: ['removeTarget', 'deleteRule', 'deleteApiDestination', 'deleteConnection'],
   };
 
-  it.each(STEPS)('%s fails: what was made is deleted in reverse order, then the item; the error goes to the caller; nothing is left', async (step) => {
-    const deps = fakeWebhookDeps(T0);
-    const boom = new Error(`${step} exploded`);
-    deps.provisioner.failOn.set(step, boom);
+  it.each(STEPS)(
+    '%s fails: what was made is deleted in reverse order, then the item; the error goes to the caller; nothing is left',
+    async (step) => {
+      const deps = fakeWebhookDeps(T0);
+      const boom = new Error(`${step} exploded`);
+      deps.provisioner.failOn.set(step, boom);
 
-    await expect(createWebhook(deps, TENANT, request())).rejects.toBe(boom);
+      await expect(createWebhook(deps, TENANT, request())).rejects.toBe(boom);
 
-    const id = deps.log.find((line) => line.startsWith('store.create'))!.split(' ')[1]!;
-    const failedAt = deps.log.indexOf(`eventbridge.${step} ${id}`);
-    expect(deps.log.slice(failedAt + 1)).toEqual([...UNDO[step].map((undo) => `eventbridge.${undo} ${id}`), `store.remove ${id}`]);
-    expect(deps.provisioner.resourceCount).toBe(0);
-    expect(deps.webhooks.rows.size).toBe(0);
-    expect(deps.warnings).toEqual([]);
-  });
+      const id = deps.log.find((line) => line.startsWith('store.create'))!.split(' ')[1]!;
+      const failedAt = deps.log.indexOf(`eventbridge.${step} ${id}`);
+      expect(deps.log.slice(failedAt + 1)).toEqual([...UNDO[step].map((undo) => `eventbridge.${undo} ${id}`), `store.remove ${id}`]);
+      expect(deps.provisioner.resourceCount).toBe(0);
+      expect(deps.webhooks.rows.size).toBe(0);
+      expect(deps.warnings).toEqual([]);
+    },
+  );
 
   it('activation fails (a DELETE marked it meanwhile): everything made is undone and the caller is told it was deleted', async () => {
     const deps = fakeWebhookDeps(T0);
@@ -165,12 +171,17 @@ describe('createWebhook', () => {
 
   it('EventBridge refuses for a full quota: a conflict naming the quotas, nothing left', async () => {
     const deps = fakeWebhookDeps(T0);
-    deps.provisioner.failOn.set('createApiDestination', new WebhookQuotaError('API destination: The requested resource exceeds the maximum number allowed.'));
+    deps.provisioner.failOn.set(
+      'createApiDestination',
+      new WebhookQuotaError('API destination: The requested resource exceeds the maximum number allowed.'),
+    );
 
     const error = await createWebhook(deps, TENANT, request()).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(WebhookQuotaExceeded);
-    expect((error as Error).message).toMatch(/EventBridge refused the subscription: API destination: .*3000 API destinations.*Service Quotas/);
+    expect((error as Error).message).toMatch(
+      /EventBridge refused the subscription: API destination: .*3000 API destinations.*Service Quotas/,
+    );
     expect(deps.provisioner.resourceCount).toBe(0);
     expect(deps.webhooks.rows.size).toBe(0);
   });
@@ -238,7 +249,10 @@ describe('createWebhook', () => {
   describe('URL rules: InvalidWebhookUrl on `url`, before anything is stored or made', () => {
     it.each([
       ['http://hooks.example.com/x', 'must use https://'],
-      ['https://user:pw@hooks.example.com/x', 'must not contain a user name or password (the subscription secret authenticates deliveries)'],
+      [
+        'https://user:pw@hooks.example.com/x',
+        'must not contain a user name or password (the subscription secret authenticates deliveries)',
+      ],
       ['https://10.1.2.3/x', 'must not point to a private address (10.0.0.0/8)'],
       ['https://169.254.169.254/latest/meta-data', 'must not point to a cloud metadata endpoint (169.254.169.254/32)'],
       ['https://[::ffff:127.0.0.1]/x', 'must not point to a loopback address (127.0.0.0/8 via IPv4-mapped IPv6)'],
@@ -256,13 +270,15 @@ describe('createWebhook', () => {
 
     it('local mode: http://127.0.0.1:<port> is accepted', async () => {
       const deps = fakeWebhookDeps(T0, { limits: { allowLoopback: true } });
-      await expect(createWebhook(deps, TENANT, request({ url: 'http://127.0.0.1:4000/hook' }))).resolves.toMatchObject({ url: 'http://127.0.0.1:4000/hook' });
+      await expect(createWebhook(deps, TENANT, request({ url: 'http://127.0.0.1:4000/hook' }))).resolves.toMatchObject({
+        url: 'http://127.0.0.1:4000/hook',
+      });
     });
   });
 });
 
 describe('listWebhooks / getWebhook', () => {
-  it('lists the tenant\'s active subscriptions, newest first, never a secret; GET shows the same', async () => {
+  it("lists the tenant's active subscriptions, newest first, never a secret; GET shows the same", async () => {
     const deps = fakeWebhookDeps(T0);
     const first = await createWebhook(deps, TENANT, request({ description: 'first' }));
     deps.clock.advance(1000);
@@ -279,7 +295,7 @@ describe('listWebhooks / getWebhook', () => {
     expect(await getWebhook(deps, TENANT, first.id)).toEqual(publicFirst);
   });
 
-  it('another tenant\'s id, an unknown id and a malformed id are all not found', async () => {
+  it("another tenant's id, an unknown id and a malformed id are all not found", async () => {
     const deps = fakeWebhookDeps(T0);
     const mine = await createWebhook(deps, TENANT, request());
 

@@ -67,8 +67,14 @@ export function functionSections(kit: SectionKit, fns: readonly ObservedFunction
       metrics: members.map(errorShare),
     },
     { title: `${title}: errors`, metrics: members.map((f) => f.function.metricErrors({ statistic: 'Sum', label: f.definition.name })) },
-    { title: `${title}: throttles`, metrics: members.map((f) => f.function.metricThrottles({ statistic: 'Sum', label: f.definition.name })) },
-    { title: `${title}: duration p99 (ms)`, metrics: members.map((f) => f.function.metricDuration({ statistic: 'p99', label: f.definition.name })) },
+    {
+      title: `${title}: throttles`,
+      metrics: members.map((f) => f.function.metricThrottles({ statistic: 'Sum', label: f.definition.name })),
+    },
+    {
+      title: `${title}: duration p99 (ms)`,
+      metrics: members.map((f) => f.function.metricDuration({ statistic: 'p99', label: f.definition.name })),
+    },
     {
       title: `${title}: concurrent executions`,
       metrics: members.map((f) => f.function.metric('ConcurrentExecutions', { statistic: 'Maximum', label: f.definition.name })),
@@ -77,7 +83,10 @@ export function functionSections(kit: SectionKit, fns: readonly ObservedFunction
   const pipelineFunctions = new CustomMonitoring(facade, {
     humanReadableName: 'Pipeline functions (queues, stream, schedules)',
     alarmFriendlyName: 'pipeline-functions',
-    metricGroups: functionGroups('Pipeline', fns.filter((f) => !isApi(f))),
+    metricGroups: functionGroups(
+      'Pipeline',
+      fns.filter((f) => !isApi(f)),
+    ),
   });
   const apiFunctions = new CustomMonitoring(facade, {
     humanReadableName: 'API functions (authorizer and routes)',

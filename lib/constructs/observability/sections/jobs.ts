@@ -51,7 +51,10 @@ export function jobsSection(kit: SectionKit): CustomMonitoring {
         title: 'Success rate (15 min)',
         graphWidgetWidth: FULL / 3,
         graphWidgetAxis: PERCENT_AXIS,
-        metrics: [successRate, { metric: finishedShare, alarmFriendlyName: 'failed-jobs', addAlarm: alarm('failedJobs', t.failedJobsPercent) }],
+        metrics: [
+          successRate,
+          { metric: finishedShare, alarmFriendlyName: 'failed-jobs', addAlarm: alarm('failedJobs', t.failedJobsPercent) },
+        ],
       },
       {
         title: 'Finished jobs, failures by route',

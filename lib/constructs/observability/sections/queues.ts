@@ -84,7 +84,11 @@ export function queueSections(kit: SectionKit, queues: ObservedQueues): QueueSec
             alarmFriendlyName: 'delay-dlq',
             addAlarm: alarm('delayDlq', 0, hidden),
           },
-          { metric: depth(queues.outboxDeadLetter, 'outbox DLQ'), alarmFriendlyName: 'outbox-dlq', addAlarm: alarm('outboxDlq', 0, hidden) },
+          {
+            metric: depth(queues.outboxDeadLetter, 'outbox DLQ'),
+            alarmFriendlyName: 'outbox-dlq',
+            addAlarm: alarm('outboxDlq', 0, hidden),
+          },
           { metric: depth(queues.poison, 'poison queue'), alarmFriendlyName: 'poison-queue', addAlarm: alarm('poisonQueue', 0, hidden) },
           depth(queues.webhookDeadLetter, 'webhook DLQ'),
         ],

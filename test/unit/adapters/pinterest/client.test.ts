@@ -126,7 +126,12 @@ describe('PinterestClient.refreshAccessToken', () => {
   });
 
   it.each([
-    ['refresh_token_expires_at (epoch seconds)', { refresh_token: 'pinr_new', refresh_token_expires_at: 1_777_550_400 }, 'pinr_new', '2026-04-30T12:00:00.000Z'],
+    [
+      'refresh_token_expires_at (epoch seconds)',
+      { refresh_token: 'pinr_new', refresh_token_expires_at: 1_777_550_400 },
+      'pinr_new',
+      '2026-04-30T12:00:00.000Z',
+    ],
     ['a new refresh token without expiry', { refresh_token: 'pinr_new' }, 'pinr_new', null],
     ['no new refresh token: the one sent stays in use', {}, REFRESH, null],
     ['a null refresh token', { refresh_token: null, refresh_token_expires_in: 100 }, REFRESH, null],
@@ -169,6 +174,8 @@ describe('PinterestClient.refreshAccessToken', () => {
 
 describe('PinterestClient options', () => {
   it.each([0, -1, Number.NaN])('refuses timeoutMs %s', (timeoutMs) => {
-    expect(() => new PinterestClient({ baseUrl: 'https://api.pinterest.com', clientId: 'a', clientSecret: 'b', timeoutMs })).toThrow(RangeError);
+    expect(() => new PinterestClient({ baseUrl: 'https://api.pinterest.com', clientId: 'a', clientSecret: 'b', timeoutMs })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -4,7 +4,23 @@ import type { PinterestClient } from '../../../../lambdas/adapters/pinterest/cli
 import { PinterestHttpError, PinterestResponseError, type PinterestTransportError } from '../../../../lambdas/adapters/pinterest/errors.ts';
 import { parseRetryAfter } from '../../../../lambdas/adapters/pinterest/retry-after.ts';
 import { PinterestError } from '../../../../lambdas/use-cases/ports.ts';
-import { ACCESS, BOARD, caught, CLIENT_SECRET, client, CREATED, everything, fetchFailed, json, netError, NOW, PIN, REFRESH, text, type Call } from './harness.ts';
+import {
+  ACCESS,
+  BOARD,
+  caught,
+  CLIENT_SECRET,
+  client,
+  CREATED,
+  everything,
+  fetchFailed,
+  json,
+  netError,
+  NOW,
+  PIN,
+  REFRESH,
+  text,
+  type Call,
+} from './harness.ts';
 
 describe('PinterestHttpError', () => {
   it('carries status, Pinterest code and message for a non-2xx answer', async () => {
@@ -51,14 +67,32 @@ describe('PinterestHttpError', () => {
   });
 
   it.each([
-    ['HTML from a proxy', text(502, '<html><body>502 Bad Gateway</body></html>'), null, '<html><body>502 Bad Gateway</body></html>', 'HTTP 502: <html><body>502 Bad Gateway</body></html>'],
+    [
+      'HTML from a proxy',
+      text(502, '<html><body>502 Bad Gateway</body></html>'),
+      null,
+      '<html><body>502 Bad Gateway</body></html>',
+      'HTTP 502: <html><body>502 Bad Gateway</body></html>',
+    ],
     ['an empty body', text(503, ''), null, '', 'HTTP 503'],
     ['truncated JSON', text(500, '{"code": 1, "mess'), null, '{"code": 1, "mess', 'HTTP 500: {"code": 1, "mess'],
-    ['a numeric-string code', json(404, { code: '2031', message: 'Section not found.' }), 2031, { code: '2031', message: 'Section not found.' }, 'HTTP 404 (code 2031): Section not found.'],
+    [
+      'a numeric-string code',
+      json(404, { code: '2031', message: 'Section not found.' }),
+      2031,
+      { code: '2031', message: 'Section not found.' },
+      'HTTP 404 (code 2031): Section not found.',
+    ],
     ['a fractional code', json(400, { code: 1.5, message: 'x' }), null, { code: 1.5, message: 'x' }, 'HTTP 400: x'],
     ['a non-string message', json(400, { code: 1, message: 5 }), 1, { code: 1, message: 5 }, 'HTTP 400 (code 1): {"code":1,"message":5}'],
     ['a JSON array', json(400, [1, 2]), null, [1, 2], 'HTTP 400: [1,2]'],
-    ['an OAuth-style error', json(400, { error: 'invalid_grant', error_description: 'Expired.' }), null, { error: 'invalid_grant', error_description: 'Expired.' }, 'HTTP 400: Expired.'],
+    [
+      'an OAuth-style error',
+      json(400, { error: 'invalid_grant', error_description: 'Expired.' }),
+      null,
+      { error: 'invalid_grant', error_description: 'Expired.' },
+      'HTTP 400: Expired.',
+    ],
   ])('tolerates %s', async (_what, response, code, body, message) => {
     // Prepare
     const { api } = client(() => response);
@@ -123,7 +157,11 @@ describe('PinterestResponseError: a 2xx that is not the promised shape', () => {
 
     // Act
     const error = await caught(
-      operation === 'create' ? api.createPin(ACCESS, PIN) : operation === 'list' ? api.listBoardPins(ACCESS, BOARD) : api.refreshAccessToken(REFRESH),
+      operation === 'create'
+        ? api.createPin(ACCESS, PIN)
+        : operation === 'list'
+          ? api.listBoardPins(ACCESS, BOARD)
+          : api.refreshAccessToken(REFRESH),
     );
 
     // Assess
@@ -144,12 +182,21 @@ describe('PinterestResponseError: a 2xx that is not the promised shape', () => {
 
 describe('secrets never reach an error', () => {
   const echo = (status: number) => (call: Call) =>
-    json(status, { code: 2, message: `bad token ${new Headers(call.init.headers).get('authorization')} in ${String(call.init.body)}`, access_token: 'pina_leak' });
+    json(status, {
+      code: 2,
+      message: `bad token ${new Headers(call.init.headers).get('authorization')} in ${String(call.init.body)}`,
+      access_token: 'pina_leak',
+    });
 
   it.each([
     ['create: an error body that echoes the token', (api: PinterestClient) => api.createPin(ACCESS, PIN), echo(401), [ACCESS, 'pina_leak']],
     ['list: an error body that echoes the token', (api: PinterestClient) => api.listBoardPins(ACCESS, BOARD), echo(403), [ACCESS]],
-    ['refresh: an error body that echoes the request', (api: PinterestClient) => api.refreshAccessToken(REFRESH), echo(400), [REFRESH, CLIENT_SECRET, Buffer.from(`1234567:${CLIENT_SECRET}`).toString('base64')]],
+    [
+      'refresh: an error body that echoes the request',
+      (api: PinterestClient) => api.refreshAccessToken(REFRESH),
+      echo(400),
+      [REFRESH, CLIENT_SECRET, Buffer.from(`1234567:${CLIENT_SECRET}`).toString('base64')],
+    ],
     [
       'create: a network error whose message quotes the token',
       (api: PinterestClient) => api.createPin(ACCESS, PIN),

@@ -17,7 +17,13 @@ export const PIN: PinFields = {
   media_source: { source_type: 'image_url', url: 'https://example.com/images/chair.jpg' },
 };
 
-export const CREATED = { id: '1000000000000000001', created_at: '2026-03-01T12:00:01', board_id: BOARD, title: 'Oak chair', link: PIN.link };
+export const CREATED = {
+  id: '1000000000000000001',
+  created_at: '2026-03-01T12:00:01',
+  board_id: BOARD,
+  title: 'Oak chair',
+  link: PIN.link,
+};
 
 export interface Call {
   readonly url: string;
