@@ -78,7 +78,7 @@ const single = command === 'queues' || command === 'rate';
 if (!command || (single ? positionals.length !== 1 : !argument || positionals.length > 2)) fail(USAGE);
 if (opsCommand && values.apply && values['dry-run']) fail('--apply and --dry-run: choose one (without --apply nothing changes)');
 
-const region = values.region ?? process.env['AWS_REGION'] ?? 'us-east-1';
+const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let local: Partial<LocalState> | undefined;
 if (values.local) {
@@ -159,7 +159,7 @@ async function replayCommand(): Promise<number> {
   }
 }
 
-let table = values.table ?? process.env['TENANTS_TABLE_NAME'];
+let table = values.table ?? process.env.TENANTS_TABLE_NAME;
 let endpoint = values.endpoint;
 let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 if (local) {

@@ -59,14 +59,14 @@ export function placeholder(reference: Json, own: Template, imported: readonly T
   const resource = (template: Template, id: string) => template.Resources?.[id];
   const named = (template: Template, id: string, attribute: string | null): string => {
     const r = resource(template, id);
-    const alarmName = r?.Properties?.['AlarmName'];
+    const alarmName = r?.Properties?.AlarmName;
     if (typeof alarmName === 'string' && (attribute === null || attribute === 'Arn')) return alarmName;
     // An alarm CloudFormation names itself (the stateful stack's webhook DLQ alarm): its construct's name.
     if (r?.Type === 'AWS::CloudWatch::Alarm' && attribute === 'Arn') return stripHash(id);
     return `{${stripHash(id)}${attribute ? `.${attribute}` : ''}}`;
   };
-  if ('Ref' in reference && typeof reference['Ref'] === 'string') {
-    return PSEUDO[reference['Ref']] ?? named(own, reference['Ref'], null);
+  if ('Ref' in reference && typeof reference.Ref === 'string') {
+    return PSEUDO[reference.Ref] ?? named(own, reference.Ref, null);
   }
   if ('Fn::GetAtt' in reference && Array.isArray(reference['Fn::GetAtt'])) {
     const [id, attribute] = reference['Fn::GetAtt'] as [string, string];
@@ -100,14 +100,15 @@ export interface DashboardWidget {
 /** The (only) dashboard of the stateless template, its references made readable. */
 export function dashboardOf(templates: { stateful: Template; stateless: Template }): { name: string; widgets: DashboardWidget[] } {
   const dashboards = Object.values(templates.stateless.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
-  if (dashboards.length !== 1)
+  const [dashboard] = dashboards;
+  if (!dashboard || dashboards.length !== 1)
     throw new Error(`expected one AWS::CloudWatch::Dashboard in the stateless stack, found ${dashboards.length}`);
-  const props = dashboards[0]!.Properties ?? {};
-  const body = props['DashboardBody'] as Json;
+  const props = dashboard.Properties ?? {};
+  const body = props.DashboardBody as Json;
   // Placeholders land inside JSON strings: keep them free of quotes and backslashes.
   const text = typeof body === 'string' ? body : placeholder(body, templates.stateless, [templates.stateful]);
   const parsed = JSON.parse(text) as { widgets: DashboardWidget[] };
-  return { name: String(props['DashboardName'] ?? 'dashboard'), widgets: parsed.widgets };
+  return { name: String(props.DashboardName ?? 'dashboard'), widgets: parsed.widgets };
 }
 
 // ---- drawing ----------------------------------------------------------------------------------------
@@ -119,7 +120,12 @@ const FONT = "font-family='Helvetica, Arial, sans-serif'";
 /** CloudWatch's default graph palette, in order. */
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-function escape(text: string): string {
+/** The colour of the i-th series: the palette, round and round (`i % length` is always an index, so never the default). */
+function seriesColor(i: number): string {
+  return PALETTE[i % PALETTE.length] ?? '#1f77b4';
+}
+
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -139,7 +145,7 @@ function markdownLines(markdown: string): Array<{ text: string; level: number }>
     });
 }
 
-function fit(text: string, width: number, charWidth: number): string {
+function fitText(text: string, width: number, charWidth: number): string {
   const max = Math.max(3, Math.floor(width / charWidth));
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -153,12 +159,12 @@ export function widgetKind(widget: DashboardWidget): string {
     case 'alarm':
       return 'alarm status';
     case 'log':
-      return `Logs Insights ${String(p['view'] ?? 'table')}`;
+      return `Logs Insights ${String(p.view ?? 'table')}`;
     case 'metric': {
-      if (p['view'] === 'singleValue') return 'single value';
-      if (p['view'] === 'bar') return 'bar chart';
-      if (p['view'] === 'pie') return 'pie chart';
-      return p['stacked'] === true ? 'stacked area' : 'line graph';
+      if (p.view === 'singleValue') return 'single value';
+      if (p.view === 'bar') return 'bar chart';
+      if (p.view === 'pie') return 'pie chart';
+      return p.stacked === true ? 'stacked area' : 'line graph';
     }
     default:
       return widget.type;
@@ -167,17 +173,17 @@ export function widgetKind(widget: DashboardWidget): string {
 
 /** The visible series of a metric widget: their labels (or what they are). */
 export function metricLabels(widget: DashboardWidget): string[] {
-  const metrics = (widget.properties['metrics'] as Json[] | undefined) ?? [];
+  const metrics = (widget.properties.metrics as Json[] | undefined) ?? [];
   const labels: string[] = [];
   for (const entry of metrics) {
     if (!Array.isArray(entry)) continue;
     const last = entry[entry.length - 1];
     const options = last !== null && typeof last === 'object' && !Array.isArray(last) ? (last as Record<string, Json>) : {};
-    if (options['visible'] === false) continue;
-    const label = typeof options['label'] === 'string' ? options['label'] : '';
+    if (options.visible === false) continue;
+    const label = typeof options.label === 'string' ? options.label : '';
     if (label) labels.push(label);
-    else if (typeof options['expression'] === 'string') {
-      const expression = options['expression'];
+    else if (typeof options.expression === 'string') {
+      const expression = options.expression;
       const grouped = /GROUP BY (\w+)/.exec(expression);
       labels.push(grouped ? `one series per ${grouped[1]} (${/SUM\((\w+)\)/.exec(expression)?.[1] ?? 'query'})` : expression);
     } else {
@@ -190,13 +196,13 @@ export function metricLabels(widget: DashboardWidget): string[] {
 
 /** The alarm thresholds drawn on a metric widget (visible horizontal annotations). */
 export function thresholds(widget: DashboardWidget): Array<{ label: string; value: number; color: string }> {
-  const annotations = widget.properties['annotations'] as { horizontal?: Array<Record<string, Json>> } | undefined;
+  const annotations = widget.properties.annotations as { horizontal?: Array<Record<string, Json>> } | undefined;
   return (annotations?.horizontal ?? [])
-    .filter((a) => a['visible'] !== false && typeof a['value'] === 'number')
+    .filter((a) => a.visible !== false && typeof a.value === 'number')
     .map((a) => ({
-      label: String(a['label'] ?? ''),
-      value: a['value'] as number,
-      color: typeof a['color'] === 'string' ? a['color'] : '#d62728',
+      label: String(a.label ?? ''),
+      value: a.value as number,
+      color: typeof a.color === 'string' ? a.color : '#d62728',
     }));
 }
 
@@ -207,27 +213,27 @@ function drawWidget(widget: DashboardWidget): string {
   const h = widget.height * ROW - 2 * PAD;
   const out: string[] = [];
   if (widget.type === 'text') {
-    const lines = markdownLines(String(widget.properties['markdown'] ?? ''));
+    const lines = markdownLines(String(widget.properties.markdown ?? ''));
     const first = lines[0];
     if (first) {
       const size = first.level === 1 ? 17 : first.level === 2 ? 15 : 13;
       out.push(
-        `<text x='${x + 2}' y='${y + h / 2 + size / 3}' ${FONT} font-size='${size}' font-weight='bold' fill='#16191f'>${escape(fit(first.text, w, size * 0.55))}</text>`,
+        `<text x='${x + 2}' y='${y + h / 2 + size / 3}' ${FONT} font-size='${size}' font-weight='bold' fill='#16191f'>${escapeXml(fitText(first.text, w, size * 0.55))}</text>`,
       );
     }
     return out.join('');
   }
   out.push(`<rect x='${x}' y='${y}' width='${w}' height='${h}' rx='3' fill='#ffffff' stroke='#d5dbdb'/>`);
-  const title = String(widget.properties['title'] ?? '');
+  const title = String(widget.properties.title ?? '');
   out.push(
-    `<text x='${x + 8}' y='${y + 16}' ${FONT} font-size='12' font-weight='bold' fill='#16191f'>${escape(fit(title, w - 16, 6.6))}</text>`,
+    `<text x='${x + 8}' y='${y + 16}' ${FONT} font-size='12' font-weight='bold' fill='#16191f'>${escapeXml(fitText(title, w - 16, 6.6))}</text>`,
   );
-  out.push(`<text x='${x + 8}' y='${y + 29}' ${FONT} font-size='9' fill='#687078'>${escape(widgetKind(widget))}</text>`);
+  out.push(`<text x='${x + 8}' y='${y + 29}' ${FONT} font-size='9' fill='#687078'>${escapeXml(widgetKind(widget))}</text>`);
   const top = y + 36;
   const bottom = y + h - 6;
 
   if (widget.type === 'alarm') {
-    const alarms = ((widget.properties['alarms'] as Json[] | undefined) ?? []).map((a) => String(a).replace(/^.*:alarm:/, ''));
+    const alarms = ((widget.properties.alarms as Json[] | undefined) ?? []).map((a) => String(a).replace(/^.*:alarm:/, ''));
     const rowsThatFit = Math.max(1, Math.floor((bottom - top + 4) / 16));
     const perRow = Math.max(1, Math.ceil(alarms.length / rowsThatFit));
     const cell = (w - 16) / perRow;
@@ -236,23 +242,25 @@ function drawWidget(widget: DashboardWidget): string {
       const cy = top + Math.floor(i / perRow) * 16;
       if (cy + 12 > bottom) return;
       out.push(`<rect x='${cx}' y='${cy}' width='9' height='9' rx='2' fill='#1d8102'/>`);
-      out.push(`<text x='${cx + 13}' y='${cy + 8.5}' ${FONT} font-size='9' fill='#16191f'>${escape(fit(name, cell - 16, 4.9))}</text>`);
+      out.push(
+        `<text x='${cx + 13}' y='${cy + 8.5}' ${FONT} font-size='9' fill='#16191f'>${escapeXml(fitText(name, cell - 16, 4.9))}</text>`,
+      );
     });
     return out.join('');
   }
 
   if (widget.type === 'log') {
-    const query = String(widget.properties['query'] ?? '')
+    const query = String(widget.properties.query ?? '')
       .split('|')
       .map((part) => part.trim())
       .filter((part) => part.length > 0 && !part.startsWith('SOURCE '));
-    const sources = (String(widget.properties['query'] ?? '').match(/SOURCE /g) ?? []).length;
-    out.push(`<text x='${x + 8}' y='${top + 8}' ${FONT} font-size='9.5' fill='#687078'>${escape(`${sources} log groups`)}</text>`);
+    const sources = (String(widget.properties.query ?? '').match(/SOURCE /g) ?? []).length;
+    out.push(`<text x='${x + 8}' y='${top + 8}' ${FONT} font-size='9.5' fill='#687078'>${escapeXml(`${sources} log groups`)}</text>`);
     query.forEach((line, i) => {
       const ly = top + 24 + i * 14;
       if (ly > bottom) return;
       out.push(
-        `<text x='${x + 8}' y='${ly}' font-family='Menlo, Consolas, monospace' font-size='9.5' fill='#16191f'>${escape(fit(`| ${line}`, w - 16, 5.8))}</text>`,
+        `<text x='${x + 8}' y='${ly}' font-family='Menlo, Consolas, monospace' font-size='9.5' fill='#16191f'>${escapeXml(fitText(`| ${line}`, w - 16, 5.8))}</text>`,
       );
     });
     return out.join('');
@@ -276,7 +284,7 @@ function drawWidget(widget: DashboardWidget): string {
     );
   }
   const entries = [
-    ...labels.map((label, i) => ({ label, color: PALETTE[i % PALETTE.length]!, dashed: false })),
+    ...labels.map((label, i) => ({ label, color: seriesColor(i), dashed: false })),
     ...lines.map((line) => ({ label: line.label, color: line.color, dashed: true })),
   ];
   const legendX = plot.x + plot.w + 10;
@@ -294,13 +302,13 @@ function drawWidget(widget: DashboardWidget): string {
         : `<rect x='${lx}' y='${ly + 2}' width='8' height='8' fill='${entry.color}'/>`,
     );
     out.push(
-      `<text x='${lx + 12}' y='${ly + 9.5}' ${FONT} font-size='9' fill='${entry.dashed ? entry.color : '#16191f'}'>${escape(fit(entry.label, columnWidth - 16, 4.9))}</text>`,
+      `<text x='${lx + 12}' y='${ly + 9.5}' ${FONT} font-size='9' fill='${entry.dashed ? entry.color : '#16191f'}'>${escapeXml(fitText(entry.label, columnWidth - 16, 4.9))}</text>`,
     );
   });
   if (shown.length < entries.length) {
     const i = shown.length;
     out.push(
-      `<text x='${legendX + Math.floor(i / perColumn) * columnWidth + 12}' y='${top + (i % perColumn) * 12 + 9.5}' ${FONT} font-size='9' fill='#687078'>${escape(`… and ${entries.length - shown.length} more`)}</text>`,
+      `<text x='${legendX + Math.floor(i / perColumn) * columnWidth + 12}' y='${top + (i % perColumn) * 12 + 9.5}' ${FONT} font-size='9' fill='#687078'>${escapeXml(`… and ${entries.length - shown.length} more`)}</text>`,
     );
   }
   return out.join('');
@@ -313,10 +321,10 @@ export function renderDashboardSvg(dashboard: { name: string; widgets: readonly 
   const height = rows * ROW + 2 * PAD + 22;
   const parts = [
     `<svg xmlns='http://www.w3.org/2000/svg' width='${width}' height='${height}' viewBox='0 0 ${width} ${height}'>`,
-    `<title>CloudWatch dashboard ${escape(dashboard.name)} (generated by bin/dashboard-svg.ts)</title>`,
+    `<title>CloudWatch dashboard ${escapeXml(dashboard.name)} (generated by bin/dashboard-svg.ts)</title>`,
     `<rect width='${width}' height='${height}' fill='#f2f3f3'/>`,
     ...dashboard.widgets.map(drawWidget),
-    `<text x='${PAD + 2}' y='${height - 8}' ${FONT} font-size='9' fill='#687078'>${escape(
+    `<text x='${PAD + 2}' y='${height - 8}' ${FONT} font-size='9' fill='#687078'>${escapeXml(
       `${dashboard.name}: ${dashboard.widgets.length} widgets, drawn from the synthesized template by bin/dashboard-svg.ts (${REGENERATE_COMMAND}); thresholds are the defaults`,
     )}</text>`,
     '</svg>',

@@ -105,7 +105,8 @@ export function formatNudge(report: NudgeReport): string {
       ...stuckLines(report.stuck),
     ].join('\n');
   }
-  const r = report.result!;
+  const r = report.result;
+  if (r === null) throw new Error('a nudge that was applied reports what the reconciler did: result is null');
   const lines = [
     `Reconciled now: examined ${r.examined}, re-dispatched ${r.redispatched}, leases recovered ${r.recovered}, failed as stranded ${r.stranded}, skipped ${r.skipped} (moved on meanwhile).`,
   ];
@@ -156,10 +157,11 @@ export function formatQueues(report: QueuesReport): string {
     q.error ? `error: ${q.error}` : (q.consumer ?? '(none: for a human)'),
   ]);
   const header = ['queue', 'visible', 'in flight', 'delayed', 'consumer'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // Every row has the header's five cells: the `?? 0` defaults never apply.
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const lines = [line(header), ...rows.map(line)];

@@ -96,7 +96,7 @@ export class OpsTarget {
   }
 
   private get region(): string {
-    return this.values.region ?? this.io.env['AWS_REGION'] ?? 'us-east-1';
+    return this.values.region ?? this.io.env.AWS_REGION ?? 'us-east-1';
   }
 
   private common(endpoint: string | undefined) {
@@ -123,14 +123,14 @@ export class OpsTarget {
   }
 
   jobsTable(): string {
-    const name = this.io.local ? this.io.local.jobsTable : (this.values['jobs-table'] ?? this.io.env['JOBS_TABLE_NAME']);
+    const name = this.io.local ? this.io.local.jobsTable : (this.values['jobs-table'] ?? this.io.env.JOBS_TABLE_NAME);
     if (!name)
       throw new UsageError('which jobs table? set JOBS_TABLE_NAME (the JobsTableName stack output), pass --jobs-table, or use --local');
     return name;
   }
 
   tenantsTable(): string {
-    const name = this.io.local ? this.io.local.tenantsTable : (this.values.table ?? this.io.env['TENANTS_TABLE_NAME']);
+    const name = this.io.local ? this.io.local.tenantsTable : (this.values.table ?? this.io.env.TENANTS_TABLE_NAME);
     if (!name)
       throw new UsageError('which tenants table? set TENANTS_TABLE_NAME (the TenantsTableName stack output), pass --table, or use --local');
     return name;
@@ -145,7 +145,7 @@ export class OpsTarget {
     const found: Partial<Record<OpsQueue, QueueLocation>> = {};
     if (this.io.local) {
       // Local queues are `<prefix><QueueName>[.fifo]`, the prefix being the jobs table's (pipelines can share emulators).
-      const prefix = this.io.local.jobsTable!.slice(0, -JOBS_TABLE.logicalName.length);
+      const prefix = this.jobsTable().slice(0, -JOBS_TABLE.logicalName.length);
       for (const queue of OPS_QUEUES) {
         const { def } = QUEUE_SOURCES[queue];
         const out = await this.sqsClient().send(new GetQueueUrlCommand({ QueueName: `${prefix}${localQueueName(def)}` }));

@@ -2,7 +2,7 @@ import { FUNCTIONS, functionEnvironment, type FunctionDefinition } from '../defi
 import { DELAY_QUEUE, POISON_QUEUE, PUBLISH_QUEUE, WEBHOOK_DLQ, type QueueDefinition } from '../definitions/queues.ts';
 import { localSettingsSchema, type ResourceValues, type SettingValues } from '../definitions/settings.ts';
 import { JOBS_TABLE, TENANTS_TABLE, type TableDefinition } from '../definitions/tables.ts';
-import type { Provisioned } from './provision.ts';
+import { provisionedQueue, provisionedTable, type Provisioned } from './provision.ts';
 
 /**
  * Local mode's function environment, derived the way the CDK stack derives a deployed function's:
@@ -42,17 +42,8 @@ export function localResources(
   provisioned: Pick<Provisioned, 'tables' | 'queues'>,
   names: { readonly eventBusName: string; readonly appSecretArn: string; readonly webhookNamePrefix?: string },
 ): Required<ResourceValues> {
-  const table = (def: TableDefinition) => {
-    const found = provisioned.tables[def.logicalName];
-    if (!found) throw new Error(`local mode did not create table ${def.logicalName}`);
-    return found.name;
-  };
-  const provisionedQueue = (def: QueueDefinition) => {
-    const found = provisioned.queues[def.logicalName];
-    if (!found) throw new Error(`local mode did not create queue ${def.logicalName}`);
-    return found;
-  };
-  const queue = (def: QueueDefinition) => provisionedQueue(def).url;
+  const table = (def: TableDefinition) => provisionedTable(provisioned, def).name;
+  const queue = (def: QueueDefinition) => provisionedQueue(provisioned, def).url;
   return {
     JOBS_TABLE_NAME: table(JOBS_TABLE),
     TENANTS_TABLE_NAME: table(TENANTS_TABLE),
@@ -65,7 +56,7 @@ export function localResources(
     PINTEREST_APP_SECRET_ARN: names.appSecretArn,
     WEBHOOK_NAME_PREFIX: names.webhookNamePrefix ?? LOCAL_WEBHOOK_NAME_PREFIX,
     WEBHOOK_TARGET_ROLE_ARN: LOCAL_WEBHOOK_TARGET_ROLE_ARN,
-    WEBHOOK_DLQ_ARN: provisionedQueue(WEBHOOK_DLQ).arn,
+    WEBHOOK_DLQ_ARN: provisionedQueue(provisioned, WEBHOOK_DLQ).arn,
     // Local receivers (npm run webhook-receiver, the tests' startWebhookReceiver) listen on http://127.0.0.1.
     WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
   };

@@ -10,7 +10,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DELAY_DLQ, DELAY_QUEUE, PUBLISH_DLQ, PUBLISH_QUEUE } from '../definitions/queues.ts';
 import { lambdaContext } from './http-api.ts';
-import type { Provisioned } from './provision.ts';
+import { provisionedQueue, type Provisioned } from './provision.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
 
@@ -99,7 +99,7 @@ export async function startWorker(input: {
   const stops: Stop[] = [];
   for (const consumer of consumers) {
     const handler = (await import(`../lambdas/${consumer.name}/handler.ts`)).handler as SqsHandler;
-    const queue = input.provisioned.queues[consumer.queue.logicalName]!;
+    const queue = provisionedQueue(input.provisioned, consumer.queue);
     const poller = startSqsPoller({
       sqs: input.sqs,
       queueUrl: queue.url,
@@ -149,7 +149,7 @@ export async function startStrandedJobBackstop(input: {
   if (input.intervalMs === false) return { reconcileNow, stops };
   const deadLetterHandler = (await import('../lambdas/record-dead-letters/handler.ts')).handler as SqsHandler;
   for (const dlq of [PUBLISH_DLQ, DELAY_DLQ]) {
-    const queue = input.provisioned.queues[dlq.logicalName]!;
+    const queue = provisionedQueue(input.provisioned, dlq);
     const poller = startSqsPoller({
       sqs: input.sqs,
       queueUrl: queue.url,

@@ -110,14 +110,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   return Buffer.concat(chunks);
 }
 
+/** Adds `value` to the list under `key`, as API Gateway's multi-value maps collect repeated names. */
+function append(map: Record<string, string[]>, key: string, value: string): void {
+  const values = map[key];
+  if (values) values.push(value);
+  else map[key] = [value];
+}
+
 function headerMaps(req: IncomingMessage) {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
+  // rawHeaders is a flat [name, value, name, value, …] list; Node always pairs them.
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!;
-    const value = req.rawHeaders[i + 1]!;
+    const name = req.rawHeaders[i];
+    const value = req.rawHeaders[i + 1];
+    if (name === undefined || value === undefined) continue;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    append(multiValueHeaders, name, value);
   }
   return { headers, multiValueHeaders };
 }
@@ -135,8 +144,11 @@ function parseRequestUrl(target: string | undefined): URL | null {
 export function decodePathParameters(names: readonly string[], match: RegExpExecArray): Record<string, string> | null {
   const decoded: Record<string, string> = {};
   for (const [i, name] of names.entries()) {
+    const raw = match[i + 1];
+    // compile() gives every parameter a mandatory group, so a missing one is a routing bug, not a bad request.
+    if (raw === undefined) throw new Error(`path ${match.input} matched a route without a value for {${name}}`);
     try {
-      decoded[name] = decodeURIComponent(match[i + 1]!);
+      decoded[name] = decodeURIComponent(raw);
     } catch {
       return null; // URIError: malformed escape or invalid UTF-8
     }
@@ -178,7 +190,7 @@ export async function startLocalApi(options: { host: string; port: number; onErr
     const multiQuery: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) {
       query[k] = v;
-      (multiQuery[k] ??= []).push(v);
+      append(multiQuery, k, v);
     }
     const pathParameters = decodePathParameters(mounted.params, m);
     // API Gateway refuses a path it cannot percent-decode (`%zz`, a lone `%`, bytes that are not UTF-8) with a

@@ -19,7 +19,7 @@ import { startFauxqs } from './emulators/fauxqs.ts';
 import { startEventBridgeStandIn, type EventBridgeStandIn, type RetryTiming } from './stand-ins/eventbridge.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
 import { startLocalApi } from './http-api.ts';
-import { provision } from './provision.ts';
+import { provision, provisionedQueue, provisionedTable } from './provision.ts';
 import { startOutboxRelay, startStrandedJobBackstop, startSweeper, startWorker, type ReconcileResult } from './event-sources.ts';
 import { persistSecrets, storeAppCredentials } from './secrets.ts';
 import { SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, startPinterestSandbox, type PinterestSandbox } from './pinterest-sandbox.ts';
@@ -167,27 +167,30 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       });
 
     const queueUrls = {
-      publish: provisioned.queues[PUBLISH_QUEUE.logicalName]!.url,
-      publishDlq: provisioned.queues[PUBLISH_DLQ.logicalName]!.url,
-      delay: provisioned.queues[DELAY_QUEUE.logicalName]!.url,
-      outboxDlq: provisioned.queues[OUTBOX_DLQ.logicalName]!.url,
-      delayDlq: provisioned.queues[DELAY_DLQ.logicalName]!.url,
-      poison: provisioned.queues[POISON_QUEUE.logicalName]!.url,
-      webhookDlq: provisioned.queues[WEBHOOK_DLQ.logicalName]!.url,
+      publish: provisionedQueue(provisioned, PUBLISH_QUEUE).url,
+      publishDlq: provisionedQueue(provisioned, PUBLISH_DLQ).url,
+      delay: provisionedQueue(provisioned, DELAY_QUEUE).url,
+      outboxDlq: provisionedQueue(provisioned, OUTBOX_DLQ).url,
+      delayDlq: provisionedQueue(provisioned, DELAY_DLQ).url,
+      poison: provisionedQueue(provisioned, POISON_QUEUE).url,
+      webhookDlq: provisionedQueue(provisioned, WEBHOOK_DLQ).url,
     };
     const webhookNamePrefix = `${prefix}${LOCAL_WEBHOOK_NAME_PREFIX}`;
     const tableNames = {
-      jobs: provisioned.tables[JOBS_TABLE.logicalName]!.name,
-      tenants: provisioned.tables[TENANTS_TABLE.logicalName]!.name,
+      jobs: provisionedTable(provisioned, JOBS_TABLE).name,
+      tenants: provisionedTable(provisioned, TENANTS_TABLE).name,
     };
     const sweeper = options.sweeper ?? { intervalMs: 10_000, graceSeconds: LOCAL_DEFAULTS.sweepGraceSeconds };
 
-    const sandbox = options.pinterest ? undefined : await startPinterestSandbox();
-    if (sandbox) {
-      stops.push(() => sandbox.stop());
-      sandbox.addUser({ ...SANDBOX_DEMO_USER, boards: [...SANDBOX_DEMO_USER.boards] });
+    let sandbox: PinterestSandbox | undefined;
+    let pinterest = options.pinterest;
+    if (!pinterest) {
+      const started = await startPinterestSandbox();
+      stops.push(() => started.stop());
+      started.addUser({ ...SANDBOX_DEMO_USER, boards: [...SANDBOX_DEMO_USER.boards] });
+      sandbox = started;
+      pinterest = { baseUrl: started.url, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET };
     }
-    const pinterest = options.pinterest ?? { baseUrl: sandbox!.url, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET };
 
     // The handlers read their configuration from the environment, exactly as in Lambda: each function's
     // variables come from the settings and its access list, derived as the CDK stack derives them

@@ -66,10 +66,29 @@ export interface ProvisionedTable {
   readonly streamArn: string | undefined;
 }
 
+export interface ProvisionedQueue {
+  readonly url: string;
+  readonly arn: string;
+}
+
 export interface Provisioned {
   readonly tables: Record<string, ProvisionedTable>;
   /** Logical queue name → URL and ARN. */
-  readonly queues: Record<string, { url: string; arn: string }>;
+  readonly queues: Record<string, ProvisionedQueue>;
+}
+
+/** The table provision() created for `def`; throws when it created none (a definition added after provisioning). */
+export function provisionedTable(provisioned: Pick<Provisioned, 'tables'>, def: TableDefinition): ProvisionedTable {
+  const found = provisioned.tables[def.logicalName];
+  if (!found) throw new Error(`local mode did not create table ${def.logicalName}`);
+  return found;
+}
+
+/** The queue provision() created for `def`; throws when it created none. */
+export function provisionedQueue(provisioned: Pick<Provisioned, 'queues'>, def: QueueDefinition): ProvisionedQueue {
+  const found = provisioned.queues[def.logicalName];
+  if (!found) throw new Error(`local mode did not create queue ${def.logicalName}`);
+  return found;
 }
 
 /**
@@ -106,16 +125,17 @@ export async function provision(
     const described = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     tables[def.logicalName] = { name: tableName, streamArn: described.Table?.LatestStreamArn };
   }
-  const queues: Record<string, { url: string; arn: string }> = {};
+  const queues: Record<string, ProvisionedQueue> = {};
   const arnOf = (logicalName: string) => {
     const queue = queues[logicalName];
     if (!queue) throw new Error(`queue ${logicalName} must be created before the queues that redrive to it`);
     return queue.arn;
   };
   for (const def of QUEUES) {
+    const queueName = `${namePrefix}${localQueueName(def)}`;
     const created = await sqs.send(
       new CreateQueueCommand({
-        QueueName: `${namePrefix}${localQueueName(def)}`,
+        QueueName: queueName,
         Attributes: {
           ...createQueueAttributes(def, arnOf),
           ...(visibilityOverrides[def.logicalName] !== undefined
@@ -124,9 +144,12 @@ export async function provision(
         },
       }),
     );
-    const url = created.QueueUrl!;
+    const url = created.QueueUrl;
+    if (!url) throw new Error(`CreateQueue ${queueName} answered without a QueueUrl`);
     const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-    queues[def.logicalName] = { url, arn: attrs.Attributes!['QueueArn']! };
+    const arn = attrs.Attributes?.QueueArn;
+    if (!arn) throw new Error(`GetQueueAttributes ${queueName} answered without a QueueArn`);
+    queues[def.logicalName] = { url, arn };
   }
   return { tables, queues };
 }

@@ -15,8 +15,8 @@ const DEMO = {
   refreshToken: 'pinr_sandbox_demo',
 } as const;
 
-const host = process.env['HOST'] ?? '127.0.0.1';
-const portText = process.env['PORT'] ?? '3100';
+const host = process.env.HOST ?? '127.0.0.1';
+const portText = process.env.PORT ?? '3100';
 const port = Number(portText);
 const isLoopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 if (!isLoopback) {
@@ -40,13 +40,11 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-try {
-  sandbox = await startPinterestSandbox({ host, port });
-} catch (error) {
+const s = await startPinterestSandbox({ host, port }).catch((error: unknown) => {
   console.error(`pinterest sandbox failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  await shutdown(1);
-}
-const s = sandbox!;
+  return shutdown(1);
+});
+sandbox = s;
 s.addUser({ username: DEMO.username, boards: [...DEMO.boards], accessToken: DEMO.accessToken, refreshToken: DEMO.refreshToken });
 const url = s.url;
 const auth = `-H "Authorization: Bearer ${DEMO.accessToken}"`;

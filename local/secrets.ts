@@ -56,10 +56,14 @@ export async function storeAppCredentials(
 ): Promise<string> {
   const client = new SecretsManagerClient({ endpoint, region: REGION, credentials });
   const value = JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret });
+  const arnOf = (answer: { ARN?: string | undefined }): string => {
+    if (!answer.ARN) throw new Error(`Secrets Manager answered without the ARN of ${LOCAL_APP_SECRET_NAME}`);
+    return answer.ARN;
+  };
   try {
-    return (await client.send(new CreateSecretCommand({ Name: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
+    return arnOf(await client.send(new CreateSecretCommand({ Name: LOCAL_APP_SECRET_NAME, SecretString: value })));
   } catch (error) {
     if ((error as Error).name !== 'ResourceExistsException') throw error;
-    return (await client.send(new PutSecretValueCommand({ SecretId: LOCAL_APP_SECRET_NAME, SecretString: value }))).ARN!;
+    return arnOf(await client.send(new PutSecretValueCommand({ SecretId: LOCAL_APP_SECRET_NAME, SecretString: value })));
   }
 }

@@ -9,7 +9,7 @@ import { lambdaContext } from './http-api.ts';
  * counts, redrive to the DLQ and FIFO group blocking behave as they do in AWS.
  */
 
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
@@ -32,7 +32,16 @@ export interface SqsPoller {
   stop(): Promise<void>;
 }
 
-function toRecord(message: Message, queueArn: string): SQSRecord {
+/** A received message carries an id and a receipt handle; SQS sets both on every message it hands out. */
+type ReceivedMessage = Message & { readonly MessageId: string; readonly ReceiptHandle: string };
+
+function received(message: Message): ReceivedMessage {
+  const { MessageId, ReceiptHandle } = message;
+  if (!MessageId || !ReceiptHandle) throw new Error('ReceiveMessage answered a message without MessageId or ReceiptHandle');
+  return { ...message, MessageId, ReceiptHandle };
+}
+
+function toRecord(message: ReceivedMessage, queueArn: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
@@ -45,17 +54,17 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
     };
   }
   return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
     body: message.Body ?? '',
     attributes: {
-      ApproximateReceiveCount: attributes['ApproximateReceiveCount'] ?? '1',
-      SentTimestamp: attributes['SentTimestamp'] ?? String(Date.now()),
-      SenderId: attributes['SenderId'] ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes['ApproximateFirstReceiveTimestamp'] ?? String(Date.now()),
-      ...(attributes['MessageGroupId'] ? { MessageGroupId: attributes['MessageGroupId'] } : {}),
-      ...(attributes['MessageDeduplicationId'] ? { MessageDeduplicationId: attributes['MessageDeduplicationId'] } : {}),
-      ...(attributes['SequenceNumber'] ? { SequenceNumber: attributes['SequenceNumber'] } : {}),
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId } : {}),
+      ...(attributes.MessageDeduplicationId ? { MessageDeduplicationId: attributes.MessageDeduplicationId } : {}),
+      ...(attributes.SequenceNumber ? { SequenceNumber: attributes.SequenceNumber } : {}),
     },
     messageAttributes,
     md5OfBody: message.MD5OfBody ?? '',
@@ -72,7 +81,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const batchSize = options.batchSize ?? 10;
 
   async function pollOnce(): Promise<void> {
-    const received = await options.sqs.send(
+    const answer = await options.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: batchSize,
@@ -82,7 +91,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       }),
       { abortSignal: controller.signal },
     );
-    const messages = received.Messages ?? [];
+    const messages = (answer.Messages ?? []).map(received);
     if (messages.length === 0) return;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
     invocations++;
@@ -95,12 +104,12 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       options.onError?.(error);
       return;
     }
-    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    const done = messages.filter((m) => !failed.has(m.MessageId));
     if (done.length > 0) {
       await options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
         }),
       );
     }

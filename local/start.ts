@@ -25,15 +25,15 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const host = process.env['HOST'] ?? '127.0.0.1';
-const port = Number(process.env['PORT'] ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 3000);
 const isLoopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
 if (!isLoopback) {
   console.error(`HOST=${host} is not a loopback address; local mode only listens on 127.0.0.0/8, ::1 or localhost.`);
   process.exit(2);
 }
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT=${process.env['PORT']} is not a port number.`);
+  console.error(`PORT=${process.env.PORT} is not a port number.`);
   process.exit(2);
 }
 
@@ -48,11 +48,19 @@ const num = (name: string): number | undefined => {
   }
   return n;
 };
-const pinterestBase = env['PINTEREST_API_BASE_URL'];
-if (pinterestBase && !(env['PINTEREST_CLIENT_ID'] && env['PINTEREST_CLIENT_SECRET'])) {
-  console.error('PINTEREST_API_BASE_URL needs PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET (your Pinterest app) for token refresh.');
-  process.exit(2);
+/** A real (or other) Pinterest API instead of the built-in sandbox, with the app credentials token refresh needs. */
+function externalPinterest(): { baseUrl: string; clientId: string; clientSecret: string } | undefined {
+  const baseUrl = env.PINTEREST_API_BASE_URL;
+  if (!baseUrl) return undefined;
+  const clientId = env.PINTEREST_CLIENT_ID;
+  const clientSecret = env.PINTEREST_CLIENT_SECRET;
+  if (!clientId || !clientSecret) {
+    console.error('PINTEREST_API_BASE_URL needs PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET (your Pinterest app) for token refresh.');
+    process.exit(2);
+  }
+  return { baseUrl, clientId, clientSecret };
 }
+const pinterest = externalPinterest();
 
 let pipeline: Pipeline | undefined;
 let summary: { stop(): Promise<void> } | undefined;
@@ -71,35 +79,31 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-try {
-  pipeline = await startPipeline({
-    host,
-    port,
-    ...(values.data ? { dataDir: values.data } : {}),
-    ...(process.env['LOCAL_API_KEY'] ? { apiKey: process.env['LOCAL_API_KEY'] } : {}),
-    logLevel: process.env['LOG_LEVEL'] ?? 'INFO',
-    ...(pinterestBase
-      ? { pinterest: { baseUrl: pinterestBase, clientId: env['PINTEREST_CLIENT_ID']!, clientSecret: env['PINTEREST_CLIENT_SECRET']! } }
-      : {}),
-    pacing: {
-      accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10,
-      appPerSecond: num('PACING_APP_PER_SECOND') ?? 10,
-      readPerMinute: num('PACING_READ_PER_MINUTE') ?? 100,
-    },
-    retry: { baseSeconds: num('RETRY_BASE_SECONDS') ?? 5, maxAttempts: num('RETRY_MAX_ATTEMPTS') ?? 5 },
-    pinterestTimeoutMs: num('PINTEREST_TIMEOUT_MS') ?? 10_000,
-  });
-} catch (error) {
+const p = await startPipeline({
+  host,
+  port,
+  ...(values.data ? { dataDir: values.data } : {}),
+  ...(process.env.LOCAL_API_KEY ? { apiKey: process.env.LOCAL_API_KEY } : {}),
+  logLevel: process.env.LOG_LEVEL ?? 'INFO',
+  ...(pinterest ? { pinterest } : {}),
+  pacing: {
+    accountPerMinute: num('PACING_ACCOUNT_PER_MINUTE') ?? 10,
+    appPerSecond: num('PACING_APP_PER_SECOND') ?? 10,
+    readPerMinute: num('PACING_READ_PER_MINUTE') ?? 100,
+  },
+  retry: { baseSeconds: num('RETRY_BASE_SECONDS') ?? 5, maxAttempts: num('RETRY_MAX_ATTEMPTS') ?? 5 },
+  pinterestTimeoutMs: num('PINTEREST_TIMEOUT_MS') ?? 10_000,
+}).catch((error: unknown) => {
   console.error(`pinrelay failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  await shutdown(1);
-}
-const p = pipeline!;
+  return shutdown(1);
+});
+pipeline = p;
 
 mkdirSync(dirname(STATE_FILE), { recursive: true });
 writeFileSync(
   STATE_FILE,
   // The pipeline has set EVENT_BUS_NAME (the functions' environment) to the bus it created.
-  JSON.stringify(localStateOf(p, process.env['EVENT_BUS_NAME'] ?? ''), null, 2),
+  JSON.stringify(localStateOf(p, process.env.EVENT_BUS_NAME ?? ''), null, 2),
 );
 
 const key = p.apiKey;

@@ -19,7 +19,7 @@ export interface LocalState {
 
 /** `PINRELAY_STATE_FILE`, or `.pinrelay/local.json`. */
 export function stateFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env['PINRELAY_STATE_FILE'] ?? '.pinrelay/local.json';
+  return env.PINRELAY_STATE_FILE ?? '.pinrelay/local.json';
 }
 
 /** What a pipeline's state file says; `eventBusName` is the bus the pipeline created (its EVENT_BUS_NAME). */

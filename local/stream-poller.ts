@@ -14,7 +14,7 @@ import { lambdaContext } from './http-api.ts';
  * then handed to `onFailure` and skipped — the behaviour the CDK JobOutbox construct configures.
  */
 
-type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
+type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamPollerOptions {
   readonly streams: DynamoDBStreamsClient;
@@ -54,12 +54,17 @@ interface ShardState {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface GetRecordsOutput {
+  Records?: StreamRecord[];
+  NextShardIterator?: string;
+}
+
 /**
  * GetRecords over raw JSON (DynamoDB Streams protocol, JSON 1.0). The SDK's deserializer turns an
  * empty map attribute (`{"M":{}}`) into `{}`, which unmarshall then rejects; Lambda hands handlers
  * the raw JSON, so reading it raw is also the faithful choice. DynamoDB Local does not check signatures.
  */
-async function getRecordsRaw(endpoint: string, shardIterator: string): Promise<{ Records?: StreamRecord[]; NextShardIterator?: string }> {
+async function getRecordsRaw(endpoint: string, shardIterator: string): Promise<GetRecordsOutput> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: {
@@ -71,13 +76,12 @@ async function getRecordsRaw(endpoint: string, shardIterator: string): Promise<{
   });
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) {
-    const error = new Error(String(body['message'] ?? body['Message'] ?? response.statusText));
-    error.name = String(body['__type'] ?? 'StreamsError')
-      .split('#')
-      .pop()!;
+    const error = new Error(String(body.message ?? body.Message ?? response.statusText));
+    const type = String(body.__type ?? 'StreamsError'); // `com.amazonaws…#ExpiredIteratorException`
+    error.name = type.slice(type.lastIndexOf('#') + 1);
     throw error;
   }
-  return body as { Records?: StreamRecord[]; NextShardIterator?: string };
+  return body as GetRecordsOutput;
 }
 
 /**
@@ -90,8 +94,8 @@ export function repairImage(image: unknown): unknown {
     if (!value || typeof value !== 'object') return value;
     const v = value as Record<string, unknown>;
     if (Object.keys(v).length === 0) return { M: {} };
-    if (v['M']) return { M: repairImage(v['M']) };
-    if (Array.isArray(v['L'])) return { L: (v['L'] as unknown[]).map(repairValue) };
+    if (v.M) return { M: repairImage(v.M) };
+    if (Array.isArray(v.L)) return { L: (v.L as unknown[]).map(repairValue) };
     return v;
   };
   return Object.fromEntries(Object.entries(image as Record<string, unknown>).map(([k, v]) => [k, repairValue(v)]));
@@ -186,8 +190,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       failure = error;
     }
     const succeeded = failedFrom < 0 ? batch.length : failedFrom;
-    if (succeeded > 0) {
-      checkpoint(shard, batch[succeeded - 1]!);
+    const lastSucceeded = batch[succeeded - 1]; // undefined when none did
+    if (lastSucceeded) {
+      checkpoint(shard, lastSucceeded);
       shard.pending = shard.pending.slice(succeeded);
       shard.failures = 0;
     }
@@ -200,7 +205,8 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         givenUp.map((r) => toLambdaRecord(r, options.streamArn)),
         failure,
       );
-      checkpoint(shard, givenUp[givenUp.length - 1]!);
+      const lastGivenUp = givenUp.at(-1); // at least the failed record
+      if (lastGivenUp) checkpoint(shard, lastGivenUp);
       shard.pending = shard.pending.slice(givenUp.length);
       shard.failures = 0;
       return;
@@ -220,7 +226,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       shard.closed = true;
       return false;
     }
-    let out;
+    let out: GetRecordsOutput;
     try {
       out = await getRecordsRaw(options.endpoint, shard.iterator);
     } catch (error) {

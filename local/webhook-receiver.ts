@@ -302,20 +302,24 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      secret: { type: 'string' },
+      'fail-first': { type: 'string' },
+      'fail-status': { type: 'string' },
+      'retry-after': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  }).values;
+}
+
 async function main(argv: string[]): Promise<void> {
-  let values;
+  let values: ReturnType<typeof parseCommandLine>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        secret: { type: 'string' },
-        'fail-first': { type: 'string' },
-        'fail-status': { type: 'string' },
-        'retry-after': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
+    values = parseCommandLine(argv);
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;

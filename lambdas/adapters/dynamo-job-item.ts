@@ -73,30 +73,30 @@ export function toItem(record: JobRecord, retentionDays: number, redeliverySecon
   }
   const due = expectedMoveBy(record, redeliverySeconds * 1000);
   if (due) {
-    item['due_pk'] = DUE_PARTITION;
-    item['due_at'] = due.toISOString();
+    item.due_pk = DUE_PARTITION;
+    item.due_at = due.toISOString();
   }
-  if (job.status === 'running' && record.leaseUntil) item['lease_until'] = record.leaseUntil;
-  if (record.runAfterAttempt) item['run_after_attempt'] = record.runAfterAttempt;
-  if (record.crashCount) item['crash_count'] = record.crashCount;
-  if (record.sentPins && record.sentPins.length > 0) item['sent_pins'] = record.sentPins;
+  if (job.status === 'running' && record.leaseUntil) item.lease_until = record.leaseUntil;
+  if (record.runAfterAttempt) item.run_after_attempt = record.runAfterAttempt;
+  if (record.crashCount) item.crash_count = record.crashCount;
+  if (record.sentPins && record.sentPins.length > 0) item.sent_pins = record.sentPins;
   if (isTerminal(job.status)) {
-    item['expires_at_epoch'] = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
+    item.expires_at_epoch = Math.floor(new Date(job.updated_at).getTime() / 1000) + retentionDays * 86_400;
   }
   return item;
 }
 
 export function fromItem(item: Item): JobRecord {
   return {
-    tenantId: item['tenant_id'] as string,
-    version: Number(item['version']),
-    bodyHash: item['body_hash'] as string,
+    tenantId: item.tenant_id as string,
+    version: Number(item.version),
+    bodyHash: item.body_hash as string,
     // Jobs stored before incidents existed read back with none.
-    job: { ...(item['job'] as Job), incidents: (item['job'] as Partial<Job>).incidents ?? [] },
-    ...(item['lease_until'] ? { leaseUntil: item['lease_until'] as string } : {}),
-    ...(item['run_after_attempt'] ? { runAfterAttempt: Number(item['run_after_attempt']) } : {}),
-    ...(item['crash_count'] ? { crashCount: Number(item['crash_count']) } : {}),
-    ...(Array.isArray(item['sent_pins']) ? { sentPins: item['sent_pins'] as SentPin[] } : {}),
+    job: { ...(item.job as Job), incidents: (item.job as Partial<Job>).incidents ?? [] },
+    ...(item.lease_until ? { leaseUntil: item.lease_until as string } : {}),
+    ...(item.run_after_attempt ? { runAfterAttempt: Number(item.run_after_attempt) } : {}),
+    ...(item.crash_count ? { crashCount: Number(item.crash_count) } : {}),
+    ...(Array.isArray(item.sent_pins) ? { sentPins: item.sent_pins as SentPin[] } : {}),
   };
 }
 

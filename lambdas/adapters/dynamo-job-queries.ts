@@ -1,16 +1,29 @@
-import { indexNamed, JOBS_TABLE, type IndexDefinition } from '../../definitions/tables.ts';
+import { indexNamed, JOBS_TABLE, type IndexDefinition, type IndexName } from '../../definitions/tables.ts';
 import { InvalidCursor } from '../domain/errors.ts';
 import { jobKey, LISTING_PARTITION, type Item } from './dynamo-job-item.ts';
 import type { JobFilter } from '../use-cases/ports.ts';
 
 /** Which of the jobs table's indexes a query reads, by name (definitions/tables.ts), and its listing cursors. */
 
-export const BY_TENANT = indexNamed(JOBS_TABLE, 'by_tenant');
-export const BY_STATUS = indexNamed(JOBS_TABLE, 'by_status');
-export const BY_ACCOUNT = indexNamed(JOBS_TABLE, 'by_account');
-export const BY_ACCOUNT_STATUS = indexNamed(JOBS_TABLE, 'by_account_status');
-export const BY_PENDING_ENQUEUE = indexNamed(JOBS_TABLE, 'by_pending_enqueue');
-export const BY_DUE = indexNamed(JOBS_TABLE, 'by_due');
+/** An index read in sort-key order (listings, `sort key < :before` scans): every one the adapter queries. */
+export interface SortedIndex extends IndexDefinition {
+  readonly sortKey: string;
+}
+
+/** The index by name, checked for a sort key once, when the module loads. */
+function sortedIndex(indexName: IndexName<typeof JOBS_TABLE>): SortedIndex {
+  const index = indexNamed(JOBS_TABLE, indexName);
+  const { sortKey } = index;
+  if (!sortKey) throw new Error(`${indexName} has no sort key: the adapter reads it in sort-key order`);
+  return { ...index, sortKey };
+}
+
+export const BY_TENANT = sortedIndex('by_tenant');
+export const BY_STATUS = sortedIndex('by_status');
+export const BY_ACCOUNT = sortedIndex('by_account');
+export const BY_ACCOUNT_STATUS = sortedIndex('by_account_status');
+export const BY_PENDING_ENQUEUE = sortedIndex('by_pending_enqueue');
+export const BY_DUE = sortedIndex('by_due');
 
 /** A listing index and the one partition of it a query reads; every listing index sorts by `list_sk` (created_at#id). */
 export interface IndexChoice {
@@ -22,10 +35,12 @@ export interface IndexChoice {
 
 /** The listing index for a tenant's jobs, narrowed by status and/or account. */
 export function indexFor(tenantId: string, filter: JobFilter): IndexChoice {
-  const choose = (index: IndexDefinition, partitionValue: string): IndexChoice => {
-    if (!index.sortKey) throw new Error(`${index.indexName} has no sort key: it is not a listing index`);
-    return { indexName: index.indexName, partitionAttribute: index.partitionKey, partitionValue, sortAttribute: index.sortKey };
-  };
+  const choose = (index: SortedIndex, partitionValue: string): IndexChoice => ({
+    indexName: index.indexName,
+    partitionAttribute: index.partitionKey,
+    partitionValue,
+    sortAttribute: index.sortKey,
+  });
   if (filter.status && filter.accountId)
     return choose(BY_ACCOUNT_STATUS, LISTING_PARTITION.accountStatus(tenantId, filter.accountId, filter.status));
   if (filter.status) return choose(BY_STATUS, LISTING_PARTITION.status(tenantId, filter.status));

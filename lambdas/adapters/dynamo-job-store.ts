@@ -119,7 +119,7 @@ export class DynamoJobStore implements JobStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: item['pk'] },
+          Key: { pk: item.pk },
           UpdateExpression:
             `SET ${set.join(', ')}` +
             (remove.length > 0 ? ` REMOVE ${remove.map((a) => `#${a}`).join(', ')}` : '') +
@@ -192,7 +192,7 @@ export class DynamoJobStore implements JobStore {
         TableName: this.tableName,
         IndexName: index.indexName,
         KeyConditionExpression: '#p = :p AND #s < :before',
-        ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey! },
+        ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey },
         ExpressionAttributeValues: { ':p': PENDING_PARTITION, ':before': olderThan.toISOString() },
         Limit: limit,
       }),
@@ -223,7 +223,7 @@ export class DynamoJobStore implements JobStore {
         TableName: this.tableName,
         IndexName: BY_DUE.indexName,
         KeyConditionExpression: '#p = :p AND #s < :before',
-        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey! },
+        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey },
         ExpressionAttributeValues: { ':p': DUE_PARTITION, ':before': before.toISOString() },
         ScanIndexForward: true,
         Limit: limit,
@@ -324,12 +324,12 @@ export class DynamoJobStore implements JobStore {
         TableName: this.tableName,
         IndexName: BY_DUE.indexName,
         KeyConditionExpression: '#p = :p AND #s < :before',
-        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey! },
+        ExpressionAttributeNames: { '#p': BY_DUE.partitionKey, '#s': BY_DUE.sortKey },
         ExpressionAttributeValues: { ':p': DUE_PARTITION, ':before': before.toISOString() },
         ScanIndexForward: true,
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((item) => ({ record: fromItem(item), dueAt: String(item['due_at']) }));
+    return (out.Items ?? []).map((item) => ({ record: fromItem(item), dueAt: String(item.due_at) }));
   }
 }

@@ -69,7 +69,7 @@ export class DynamoPacer implements Pacer, RateView {
           TableName: this.tableName,
           Item: { ...this.key(bucket), ...fields },
           ...(previous
-            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous['updated_at_ms'] } }
+            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous.updated_at_ms } }
             : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
@@ -84,11 +84,11 @@ export class DynamoPacer implements Pacer, RateView {
    * Read, decide, write conditionally; a lost race reads again. `step` answers the result and the state to
    * write (none: nothing changed). After CONTENTION_RETRIES lost races, `contended` is answered.
    */
-  private async update<S, R>(
+  private async update<S, R, W extends S = S>(
     bucket: string,
     decode: (item: Item | null) => S | undefined,
-    encode: (state: S) => Item,
-    step: (stored: S | undefined, nowMs: number) => { result: R; write?: S },
+    encode: (state: W) => Item,
+    step: (stored: S | undefined, nowMs: number) => { result: R; write?: W },
     contended: R,
   ): Promise<R> {
     for (let i = 0; i < CONTENTION_RETRIES; i++) {
@@ -108,7 +108,7 @@ export class DynamoPacer implements Pacer, RateView {
   /** Read, decide, write the account's item; `step` sees both budgets and returns both (unchanged ones as read). */
   private updateAccount<R>(
     account: PacedAccount,
-    step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountState },
+    step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountWrite },
     contended: R,
   ): Promise<R> {
     return this.update(this.accountBucket(account), decodeAccount, encodeAccount, (stored, nowMs) => step(stored ?? {}, nowMs), contended);
@@ -289,8 +289,11 @@ function answer<S>(decision: Decision<S>): { result: PaceDecision; write?: S } {
 // ---- item codecs: plain attributes, numbers and lists of numbers ----
 
 function decodeBucket(item: Item | null): BucketState | undefined {
-  if (!item) return undefined;
-  return { tokens: Number(item['tokens']), updatedAtMs: Number(item['updated_at_ms']) };
+  return item ? bucketOf(item) : undefined;
+}
+
+function bucketOf(item: Item): BucketState {
+  return { tokens: Number(item.tokens), updatedAtMs: Number(item.updated_at_ms) };
 }
 
 function encodeBucket(state: BucketState): Item {
@@ -307,6 +310,11 @@ interface AccountState {
   readonly read?: ReadState | undefined;
 }
 
+/** What is written back: the item's version is the write bucket's, so every change carries one (see `moved`). */
+interface AccountWrite extends AccountState {
+  readonly write: WriteState;
+}
+
 /** The write state with only its version moved: a change to the read budget serializes with grants. */
 function moved(write: WriteState | undefined, account: PacedAccount, nowMs: number): WriteState {
   const state = write ?? initialWriteState(account.limitPerMinute, nowMs);
@@ -318,10 +326,8 @@ function decodeAccount(item: Item | null): AccountState | undefined {
   return { write: decodeWrite(item), read: decodeRead(item) };
 }
 
-function encodeAccount(state: AccountState): Item {
-  // The item's version is the write bucket's: every change carries one (see `moved`).
-  const write = state.write!;
-  return { ...encodeWrite(write), ...(state.read ? encodeRead(state.read) : {}) };
+function encodeAccount(state: AccountWrite): Item {
+  return { ...encodeWrite(state.write), ...(state.read ? encodeRead(state.read) : {}) };
 }
 
 function decodeWrite(item: Item): WriteState {
@@ -332,14 +338,12 @@ function decodeWrite(item: Item): WriteState {
   const sinceMs = optionalNumber(item, 'limit_since_ms');
   const limit: LimitState | undefined =
     floor !== undefined && ceiling !== undefined && sinceMs !== undefined ? { floor, ceiling, sinceMs } : undefined;
-  const log = Array.isArray(item['log'])
-    ? (item['log'] as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])])
-    : [];
-  const recent = Array.isArray(item['recent'])
-    ? (item['recent'] as unknown[][]).map((e): RecentCreate => ({ grantAtMs: Number(e[0]), refused: Number(e[1]) === 1 }))
+  const log = Array.isArray(item.log) ? (item.log as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])]) : [];
+  const recent = Array.isArray(item.recent)
+    ? (item.recent as unknown[][]).map((e): RecentCreate => ({ grantAtMs: Number(e[0]), refused: Number(e[1]) === 1 }))
     : [];
   return {
-    bucket: decodeBucket(item)!,
+    bucket: bucketOf(item),
     log,
     recent,
     ...(nextSlotMs !== undefined ? { nextSlotMs } : {}),

@@ -32,7 +32,7 @@ export class DynamoTenantDirectory implements TenantDirectory {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const item of out.Items ?? []) if (typeof item['tenant_id'] === 'string') ids.push(item['tenant_id']);
+      for (const item of out.Items ?? []) if (typeof item.tenant_id === 'string') ids.push(item.tenant_id);
       start = out.LastEvaluatedKey;
     } while (start);
     return ids.sort();
@@ -62,9 +62,9 @@ export class DynamoTenantDirectory implements TenantDirectory {
       );
       for (const item of out.Items ?? []) {
         accounts.push({
-          accountId: String(item['account_id']),
-          connectionStatus: item['connection_status'] === 'reauthorization_required' ? 'reauthorization_required' : 'connected',
-          rateLimitPerMinute: typeof item['rate_limit_per_minute'] === 'number' ? item['rate_limit_per_minute'] : null,
+          accountId: String(item.account_id),
+          connectionStatus: item.connection_status === 'reauthorization_required' ? 'reauthorization_required' : 'connected',
+          rateLimitPerMinute: typeof item.rate_limit_per_minute === 'number' ? item.rate_limit_per_minute : null,
         });
       }
       start = out.LastEvaluatedKey;

@@ -62,13 +62,13 @@ export class DynamoTenantStore implements TenantStore {
   async getTenant(tenantId: string): Promise<TenantRecord | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: tenantPk(tenantId), sk: 'TENANT' } }));
     if (!out.Item) return null;
-    return { tenantId: out.Item['tenant_id'], name: out.Item['name'], createdAt: out.Item['created_at'] };
+    return { tenantId: out.Item.tenant_id, name: out.Item.name, createdAt: out.Item.created_at };
   }
 
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `APIKEY#${keyHash}`, sk: 'APIKEY' } }));
-    if (!out.Item || out.Item['revoked_at']) return null;
-    return { keyId: out.Item['key_id'], tenantId: out.Item['tenant_id'] };
+    if (!out.Item || out.Item.revoked_at) return null;
+    return { keyId: out.Item.key_id, tenantId: out.Item.tenant_id };
   }
 
   async getAccount(tenantId: string, accountId: string): Promise<AccountRecord | null> {
@@ -78,17 +78,17 @@ export class DynamoTenantStore implements TenantStore {
     if (!out.Item) return null;
     const i = out.Item;
     return {
-      tenantId: i['tenant_id'],
-      account_id: i['account_id'],
-      connection_status: i['connection_status'],
-      token_expires_at: i['token_expires_at'] ?? null,
-      refresh_token_expires_at: i['refresh_token_expires_at'] ?? null,
-      has_refresh_token: Boolean(i['has_refresh_token']),
-      rate_limit_per_minute: i['rate_limit_per_minute'] ?? null,
-      created_at: i['created_at'],
-      updated_at: i['updated_at'],
-      secretRef: i['secret_ref'],
-      connectionId: i['connection_id'] ?? null,
+      tenantId: i.tenant_id,
+      account_id: i.account_id,
+      connection_status: i.connection_status,
+      token_expires_at: i.token_expires_at ?? null,
+      refresh_token_expires_at: i.refresh_token_expires_at ?? null,
+      has_refresh_token: Boolean(i.has_refresh_token),
+      rate_limit_per_minute: i.rate_limit_per_minute ?? null,
+      created_at: i.created_at,
+      updated_at: i.updated_at,
+      secretRef: i.secret_ref,
+      connectionId: i.connection_id ?? null,
     };
   }
 

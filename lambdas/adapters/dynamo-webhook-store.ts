@@ -18,19 +18,19 @@ type Item = Record<string, unknown>;
 
 function toRecord(item: Item): WebhookRecord {
   const resources: WebhookResources = {
-    ...(typeof item['connection_arn'] === 'string' ? { connectionArn: item['connection_arn'] } : {}),
-    ...(typeof item['api_destination_arn'] === 'string' ? { apiDestinationArn: item['api_destination_arn'] } : {}),
-    ...(typeof item['rule_arn'] === 'string' ? { ruleArn: item['rule_arn'] } : {}),
+    ...(typeof item.connection_arn === 'string' ? { connectionArn: item.connection_arn } : {}),
+    ...(typeof item.api_destination_arn === 'string' ? { apiDestinationArn: item.api_destination_arn } : {}),
+    ...(typeof item.rule_arn === 'string' ? { ruleArn: item.rule_arn } : {}),
   };
   return {
-    tenantId: item['tenant_id'] as string,
-    id: item['webhook_id'] as string,
-    url: item['url'] as string,
-    events: item['events'] as JobEventType[],
-    description: (item['description'] as string | undefined) ?? null,
-    created_at: item['created_at'] as string,
-    updated_at: item['updated_at'] as string,
-    status: item['status'] as WebhookStatus,
+    tenantId: item.tenant_id as string,
+    id: item.webhook_id as string,
+    url: item.url as string,
+    events: item.events as JobEventType[],
+    description: (item.description as string | undefined) ?? null,
+    created_at: item.created_at as string,
+    updated_at: item.updated_at as string,
+    status: item.status as WebhookStatus,
     resources,
   };
 }

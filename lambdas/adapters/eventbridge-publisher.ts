@@ -21,6 +21,12 @@ export function entrySize(entry: PutEventsRequestEntry): number {
   );
 }
 
+/** An entry and its place in the batch, where its result goes. */
+interface Indexed {
+  readonly i: number;
+  readonly entry: PutEventsRequestEntry;
+}
+
 /**
  * The pinrelay bus over PutEvents. Requests carry at most 10 entries and 256 KB, sent one after another
  * so the bus receives the events in the order given. PutEvents answers per entry (FailedEntryCount and
@@ -44,8 +50,8 @@ export class EventBridgePublisher implements EventPublisher {
     const results: PublishResult[] = new Array(entries.length);
     for (const request of this.requests(entries, results)) {
       try {
-        const out = await this.client.send(new PutEventsCommand({ Entries: request.map((i) => entries[i]!) }));
-        request.forEach((i, k) => {
+        const out = await this.client.send(new PutEventsCommand({ Entries: request.map(({ entry }) => entry) }));
+        request.forEach(({ i }, k) => {
           const answer = out.Entries?.[k];
           results[i] =
             answer?.EventId && !answer.ErrorCode
@@ -58,19 +64,19 @@ export class EventBridgePublisher implements EventPublisher {
         });
       } catch (error) {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
-        for (const i of request) results[i] = { ok: false, errorCode: name, errorMessage: message };
+        for (const { i } of request) results[i] = { ok: false, errorCode: name, errorMessage: message };
       }
     }
     return results;
   }
 
   /**
-   * Entry indexes grouped into requests, in order. An entry too large to send at all gets its failure in
-   * `results` here and goes in no request.
+   * Entries (with their index) grouped into requests, in order. An entry too large to send at all gets its
+   * failure in `results` here and goes in no request.
    */
-  private requests(entries: readonly PutEventsRequestEntry[], results: PublishResult[]): number[][] {
-    const requests: number[][] = [];
-    let current: number[] = [];
+  private requests(entries: readonly PutEventsRequestEntry[], results: PublishResult[]): Indexed[][] {
+    const requests: Indexed[][] = [];
+    let current: Indexed[] = [];
     let bytes = 0;
     entries.forEach((entry, i) => {
       const size = entrySize(entry);
@@ -83,7 +89,7 @@ export class EventBridgePublisher implements EventPublisher {
         current = [];
         bytes = 0;
       }
-      current.push(i);
+      current.push({ i, entry });
       bytes += size;
     });
     if (current.length > 0) requests.push(current);

@@ -2,6 +2,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
+  type ListMessageMoveTasksCommandOutput,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
@@ -49,7 +50,7 @@ export class SqsQueueAdmin implements QueueAdmin {
       const url = this.location(queue).url;
       arn = (async () => {
         const out = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-        const value = out.Attributes?.['QueueArn'];
+        const value = out.Attributes?.QueueArn;
         if (!value) throw new Error(`SQS did not return the ARN of queue ${queue}`);
         return value;
       })();
@@ -89,7 +90,7 @@ export class SqsQueueAdmin implements QueueAdmin {
 
   async latestMoveTask(from: OpsQueue): Promise<MoveTask | null> {
     const sourceArn = await this.arn(from);
-    let out;
+    let out: ListMessageMoveTasksCommandOutput;
     try {
       out = await this.client.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
     } catch (error) {

@@ -64,7 +64,8 @@ export class SqsWebhookDeadLetterQueue implements WebhookDeadLetterQueue {
             Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
           }),
         );
-        for (const entry of out.Failed ?? []) failed.push(chunk[Number(entry.Id)]!.messageId);
+        const refused = new Set((out.Failed ?? []).map((entry) => entry.Id));
+        failed.push(...chunk.filter((_, i) => refused.has(String(i))).map((m) => m.messageId));
       } catch {
         failed.push(...chunk.map((m) => m.messageId));
       }

@@ -7,7 +7,7 @@ import { cancelJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const jobId = req.pathParameters['job_id'] ?? '';
+  const jobId = req.pathParameters.job_id ?? '';
   setJobContext({ job_id: jobId });
   const job = await cancelJob({ jobs: jobStore(), clock }, tenantId, jobId);
   setJobContext({ account_id: job.account_id, idempotency_key: job.idempotency_key });

@@ -16,6 +16,9 @@ import { EventBridgeWebhookProvisioner } from '../adapters/eventbridge-webhooks.
 import type { WebhookDeps } from '../use-cases/webhooks.ts';
 import { DynamoTenantDirectory } from '../adapters/dynamo-tenant-directory.ts';
 import type { StatsDeps } from '../use-cases/stats.ts';
+import type { DeadLetterDeps } from '../use-cases/reconcile.ts';
+import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
+import { parseJobMessage } from './job-message.ts';
 import { ConfigError } from './errors.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import type { EventPublisher, JobQueue, JobStore, PinterestApi, RateView, TenantStore, TokenVault } from '../use-cases/ports.ts';
@@ -74,6 +77,11 @@ export function statsDeps(): StatsDeps {
     ...accountRateDeps(),
     clock,
   };
+}
+
+/** The dead-letter consumer: records the incident on its job, parks an unreadable body in the poison queue. */
+export function deadLetterDeps(): DeadLetterDeps {
+  return { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')), parseMessage: parseJobMessage };
 }
 
 /** The delay consumer sends to both queues; the worker only to the delay queue (pacing holds). */

@@ -14,7 +14,7 @@ import { logger, metrics, tracer } from './powertools.ts';
  *   handler appends (job_id, tenant_id, …) cleared when the invocation ends;
  * - measured: the metrics recorded during the invocation are written as EMF when it ends, error or not.
  *
- * test/unit/observability/handlers.test.ts checks every function of definitions/functions.ts is wrapped.
+ * test/unit/observability/tracing.test.ts checks every function of definitions/functions.ts is wrapped.
  */
 
 /** What observedHandler applied, readable on the handler (tests). */

@@ -57,7 +57,7 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   }
   const rawBody = event.body ?? null;
   const body = rawBody !== null && event.isBase64Encoded ? Buffer.from(rawBody, 'base64').toString('utf8') : rawBody;
-  const tenant = event.requestContext?.authorizer?.['tenant_id'];
+  const tenant = event.requestContext?.authorizer?.tenant_id;
   return {
     tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
     method: event.httpMethod,

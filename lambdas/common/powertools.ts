@@ -20,7 +20,7 @@ export const logger = new Logger({ serviceName: SERVICE_NAME, jsonReplacerFn: re
 const NO_METRICS_WARNING = 'No application metrics to publish';
 
 export const metrics = new Metrics({
-  namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] || METRICS_NAMESPACE_ROOT,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE_ROOT,
   serviceName: SERVICE_NAME,
   logger: {
     debug: (message: string, ...rest: unknown[]) => logger.debug(message, ...(rest as never[])),

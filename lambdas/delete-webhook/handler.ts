@@ -5,7 +5,7 @@ import { deleteWebhook } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  const webhookId = req.pathParameters.webhook_id ?? '';
   logger.appendKeys({ webhook_id: webhookId });
   await deleteWebhook(webhookDeps(), tenantId, webhookId);
   logger.info('webhook deleted');

@@ -38,10 +38,12 @@ export function decodeOutboxEntry(text: string): OutboxEntry | null {
   if (
     parts[0] === 'event' &&
     parts.length === 4 &&
-    (JOB_STATUSES as readonly string[]).includes(status!) &&
-    !Number.isNaN(Date.parse(at!))
+    status !== undefined &&
+    at !== undefined &&
+    (JOB_STATUSES as readonly string[]).includes(status) &&
+    !Number.isNaN(Date.parse(at))
   ) {
-    return { kind: 'event', version, status: status as JobStatus, at: at! };
+    return { kind: 'event', version, status: status as JobStatus, at };
   }
   return null;
 }

@@ -95,7 +95,8 @@ export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, contex
   const { now } = context;
   const at = now.toISOString();
   const attempts = [...record.job.attempts];
-  const last = attempts[attempts.length - 1]!;
+  const last = attempts.at(-1);
+  if (!last) throw new Error(`job ${record.job.id} has no attempt to record an outcome for: the claim starts one`);
   const done: JobRecord = {
     ...record,
     leaseUntil: null,

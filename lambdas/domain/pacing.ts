@@ -173,7 +173,8 @@ export function decideWrite(
   const intervalMs = Math.ceil(1000 / params.refillPerSecond);
   const { reservedSlotMs } = request;
   const ownSlotDue = reservedSlotMs !== undefined && reservedSlotMs <= nowMs + SLOT_TOLERANCE_MS;
-  const queueAhead = state.nextSlotMs !== undefined && state.nextSlotMs > nowMs && !ownSlotDue;
+  const { nextSlotMs } = state;
+  const queueAhead = nextSlotMs !== undefined && nextSlotMs > nowMs && !ownSlotDue;
   const holdWait = state.holdUntilMs !== undefined ? Math.max(0, state.holdUntilMs - nowMs) : 0;
   const waitMs = Math.max(holdWait, waitMsFor(state.bucket, params, nowMs), windowWaitMs(state.log, nowMs, limit));
 
@@ -194,10 +195,10 @@ export function decideWrite(
     return { kind: 'wait', waitMs, slotMs: reservedSlotMs };
   }
   if (!request.reserve) {
-    const queued = queueAhead ? state.nextSlotMs! + intervalMs - nowMs : 0;
+    const queued = queueAhead ? nextSlotMs + intervalMs - nowMs : 0;
     return { kind: 'wait', waitMs: Math.max(waitMs, queued, 1) };
   }
-  const slotMs = Math.max(nowMs + waitMs, (state.nextSlotMs ?? 0) + intervalMs);
+  const slotMs = Math.max(nowMs + waitMs, (nextSlotMs ?? 0) + intervalMs);
   // Bump the version so the reservation and concurrent grants serialize on the same item.
   const next: WriteState = { ...normalized(state, configured, nowMs), bucket: touch(state.bucket, params, nowMs), nextSlotMs: slotMs };
   return { kind: 'wait', waitMs: slotMs - nowMs, slotMs, state: next };

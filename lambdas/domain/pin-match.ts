@@ -58,9 +58,9 @@ export function findMatchingPin<P extends PinCandidate>(
   firstAttemptStartedAt: Date,
   options: MatchOptions = {},
 ): PinMatch<P> | null {
-  const matches = findMatchingPins(candidates, [intent], firstAttemptStartedAt, options);
-  if (matches.length === 0) return null;
-  return { pin: matches[0]!, ambiguous: matches.length > 1 };
+  const [pin, ...others] = findMatchingPins(candidates, [intent], firstAttemptStartedAt, options);
+  if (pin === undefined) return null;
+  return { pin, ambiguous: others.length > 0 };
 }
 
 /**

@@ -44,7 +44,8 @@ export function isCurrentMessage(record: JobRecord, messageVersion: number): boo
 function currentRunStart(job: Job): string {
   const history = job.status_history;
   for (let i = history.length - 1; i > 0; i--) {
-    if (history[i]!.status === 'queued' && history[i - 1]!.status === 'failed') return history[i]!.at;
+    const entry = history[i];
+    if (entry?.status === 'queued' && history[i - 1]?.status === 'failed') return entry.at;
   }
   return job.created_at;
 }

@@ -107,8 +107,13 @@ export function parseIpv4(text: string): number | undefined {
   return value;
 }
 
+/** An IPv6 address as its eight 16-bit groups. */
+export type Ipv6Groups = readonly [number, number, number, number, number, number, number, number];
+
+const isEightGroups = (groups: readonly number[]): groups is Ipv6Groups => groups.length === 8;
+
 /** Any IPv6 text form (compressed, embedded dotted IPv4, zone id) as eight 16-bit groups, or undefined. */
-export function parseIpv6(text: string): number[] | undefined {
+export function parseIpv6(text: string): Ipv6Groups | undefined {
   let s = text.toLowerCase();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');
@@ -121,42 +126,59 @@ export function parseIpv6(text: string): number[] | undefined {
     if (v4 === undefined) return undefined;
     s = `${s.slice(0, lastColon + 1)}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`;
   }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
+  // split always yields at least one part: `first` is never the default.
+  const [first = '', second, ...more] = s.split('::');
+  if (more.length > 0) return undefined;
   const groups = (part: string): number[] =>
     part === '' ? [] : part.split(':').map((group) => (/^[0-9a-f]{1,4}$/.test(group) ? parseInt(group, 16) : Number.NaN));
-  const head = groups(halves[0]!);
-  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  const head = groups(first);
+  const rest = second === undefined ? [] : groups(second);
   if ([...head, ...rest].some(Number.isNaN)) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  if (second === undefined) return isEightGroups(head) ? head : undefined;
   const missing = 8 - head.length - rest.length;
   if (missing < 1) return undefined;
-  return [...head, ...new Array<number>(missing).fill(0), ...rest];
+  const all = [...head, ...new Array<number>(missing).fill(0), ...rest];
+  return isEightGroups(all) ? all : undefined;
 }
 
-function v4InCidr(ip: number, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  const network = parseIpv4(base!)!;
+/** A CIDR block: its network address and prefix length. */
+interface Block<Address> {
+  readonly cidr: string;
+  readonly network: Address;
+  readonly bits: number;
+}
+
+/** Parses one of the constant CIDR blocks above; a malformed one is a bug, found when the module loads. */
+function block<Address>(cidr: string, parse: (text: string) => Address | undefined): Block<Address> {
+  const [base = '', bitsText] = cidr.split('/');
+  const network = parse(base);
+  if (network === undefined) throw new Error(`malformed CIDR constant ${cidr}`);
+  return { cidr, network, bits: Number(bitsText) };
+}
+
+const V4_BLOCKS = V4_RANGES.map((r) => ({ ...block(r.cidr, parseIpv4), kind: r.kind }));
+const V6_BLOCKS = V6_RANGES.map((r) => ({ ...block(r.cidr, parseIpv6), kind: r.kind }));
+const NAT64 = block('64:ff9b::/96', parseIpv6);
+
+function v4InBlock(ip: number, { network, bits }: Block<number>): boolean {
   if (bits === 0) return true;
   const shift = 32 - bits;
   return Math.floor(ip / 2 ** shift) === Math.floor(network / 2 ** shift);
 }
 
-function v6InCidr(groups: readonly number[], cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const network = parseIpv6(base!)!;
-  let bits = Number(bitsText);
-  for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) {
-    const take = Math.min(16, bits);
+function v6InBlock(groups: Ipv6Groups, { network, bits }: Block<Ipv6Groups>): boolean {
+  let left = bits;
+  for (let i = 0; i < 8 && left > 0; i++, left -= 16) {
+    const take = Math.min(16, left);
     const mask = (0xffff << (16 - take)) & 0xffff;
-    if ((groups[i]! & mask) !== (network[i]! & mask)) return false;
+    // Both hold eight groups and i < 8: the defaults never apply.
+    if (((groups[i] ?? 0) & mask) !== ((network[i] ?? 0) & mask)) return false;
   }
   return true;
 }
 
 function classifyV4(ip: number): AddressClass {
-  const range = V4_RANGES.find((r) => v4InCidr(ip, r.cidr));
+  const range = V4_BLOCKS.find((r) => v4InBlock(ip, r));
   return range ? { kind: range.kind, range: range.cidr } : { kind: 'public' };
 }
 
@@ -172,16 +194,16 @@ export function classifyAddress(address: string): AddressClass {
   if (v4 !== undefined) return classifyV4(v4);
   const g = parseIpv6(address);
   if (!g) return { kind: 'reserved', range: 'not an IP address' };
-  const range = V6_RANGES.find((r) => v6InCidr(g, r.cidr));
+  const range = V6_BLOCKS.find((r) => v6InBlock(g, r));
   if (range) return { kind: range.kind, range: range.cidr };
   const embedded = (v4Address: number, via: string): AddressClass => {
     const inner = classifyV4(v4Address);
     return inner.kind === 'public' ? inner : { kind: inner.kind, range: `${inner.range} via ${via}` };
   };
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return embedded(v4Of(g[6]!, g[7]!), 'IPv4-mapped IPv6');
-  if (g.slice(0, 6).every((x) => x === 0)) return embedded(v4Of(g[6]!, g[7]!), 'IPv4-compatible IPv6');
-  if (v6InCidr(g, '64:ff9b::/96')) return embedded(v4Of(g[6]!, g[7]!), 'NAT64');
-  if (g[0] === 0x2002) return embedded(v4Of(g[1]!, g[2]!), '6to4');
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return embedded(v4Of(g[6], g[7]), 'IPv4-mapped IPv6');
+  if (g.slice(0, 6).every((x) => x === 0)) return embedded(v4Of(g[6], g[7]), 'IPv4-compatible IPv6');
+  if (v6InBlock(g, NAT64)) return embedded(v4Of(g[6], g[7]), 'NAT64');
+  if (g[0] === 0x2002) return embedded(v4Of(g[1], g[2]), '6to4');
   return { kind: 'public' };
 }
 
@@ -221,6 +243,7 @@ export function parseWebhookUrl(
   options: WebhookUrlOptions,
 ): { readonly url: URL; readonly hostname: string; readonly ip?: string } {
   if (text.length > MAX_WEBHOOK_URL_LENGTH) throw new WebhookUrlError(`must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters and refuse the URL
   if (/[\s\u0000-\u001f\u007f]/.test(text)) throw new WebhookUrlError('must not contain whitespace or control characters');
   // The text itself must be absolute: `https:/x` or `https:x` would be repaired by the parser.
   if (!/^https?:\/\/[^/\\]/i.test(text))

@@ -62,8 +62,9 @@ export interface CreateWebhookCommand {
 /** `arn:…:rule/<bus>/<name>` (a custom bus) or `arn:…:rule/<name>` (the default bus): where a subscription's rule lives. */
 export function parseRuleArn(arn: string): { readonly bus: string; readonly name: string } | undefined {
   const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
-  if (!match) return undefined;
-  return { bus: match[1] ?? 'default', name: match[2]! };
+  const name = match?.[2];
+  if (!match || name === undefined) return undefined;
+  return { bus: match[1] ?? 'default', name };
 }
 
 // Crockford base32, lower-case, like the other ids (lambdas/domain/ids.ts).

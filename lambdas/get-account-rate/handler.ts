@@ -6,6 +6,6 @@ import { accountRate } from '../use-cases/account-rate.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const accountId = req.pathParameters['account_id'] ?? '';
+  const accountId = req.pathParameters.account_id ?? '';
   return json(200, accountRateJson(await accountRate(accountRateDeps(), tenantId, accountId, config().PACING_ACCOUNT_PER_MINUTE)));
 });

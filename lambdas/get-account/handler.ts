@@ -6,7 +6,7 @@ import { getAccount } from '../use-cases/accounts.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const accountId = req.pathParameters['account_id'] ?? '';
+  const accountId = req.pathParameters.account_id ?? '';
   setJobContext({ account_id: accountId });
   return json(200, accountJson(await getAccount({ tenants: tenantStore() }, tenantId, accountId)));
 });

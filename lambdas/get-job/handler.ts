@@ -6,7 +6,7 @@ import { getJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const jobId = req.pathParameters['job_id'] ?? '';
+  const jobId = req.pathParameters.job_id ?? '';
   setJobContext({ job_id: jobId });
   return json(200, jobJson(await getJob({ jobs: jobStore() }, tenantId, jobId)));
 });

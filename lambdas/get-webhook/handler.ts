@@ -6,7 +6,7 @@ import { getWebhook } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  const webhookId = req.pathParameters.webhook_id ?? '';
   logger.appendKeys({ webhook_id: webhookId });
   return json(200, webhookJson(await getWebhook(webhookDeps(), tenantId, webhookId)));
 });

@@ -2,7 +2,7 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
 import { observedPinterest, type PinterestCall } from '../adapters/observed-pinterest.ts';
-import type { Job } from '../api/schemas.ts';
+import type { Job } from '../domain/job.ts';
 import { publishDeps } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { parseJobMessage } from '../common/job-message.ts';

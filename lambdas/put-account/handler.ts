@@ -9,7 +9,7 @@ import { connectAccount } from '../use-cases/accounts.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const accountId = req.pathParameters['account_id'] ?? '';
+  const accountId = req.pathParameters.account_id ?? '';
   if (!AccountId.safeParse(accountId).success)
     throw new InvalidRequestError('invalid account_id in the path', [
       { path: 'account_id', message: 'letters, digits, ".", "_" or "-" (1–64), starting with a letter or digit' },

@@ -1,10 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
-import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
-import { sqsClient } from '../common/clients.ts';
-import { required } from '../common/config.ts';
-import { clock, jobStore } from '../common/deps.ts';
+import { deadLetterDeps } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { parseJobMessage } from '../common/job-message.ts';
 import { count, inJobSegment, type JobKeys } from '../common/observability.ts';
@@ -34,16 +31,13 @@ async function processRecord(record: SQSRecord): Promise<void> {
 }
 
 async function recordOne(record: SQSRecord, keys: JobKeys): Promise<void> {
-  const result = await recordDeadLetter(
-    { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')), parseMessage: parseJobMessage },
-    {
-      messageId: record.messageId,
-      body: record.body,
-      queue: record.eventSourceARN.endsWith('.fifo') ? 'publish' : 'delay',
-      receiveCount: Number(record.attributes.ApproximateReceiveCount) || null,
-      ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
-    },
-  );
+  const result = await recordDeadLetter(deadLetterDeps(), {
+    messageId: record.messageId,
+    body: record.body,
+    queue: record.eventSourceARN.endsWith('.fifo') ? 'publish' : 'delay',
+    receiveCount: Number(record.attributes.ApproximateReceiveCount) || null,
+    ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
+  });
   count(METRICS.DeadLettersRecorded, result);
   logger.warn('dead-lettered message', { ...keys, message_id: record.messageId, result });
 }

@@ -8,7 +8,7 @@ import { requeueJob } from '../use-cases/jobs.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const jobId = req.pathParameters['job_id'] ?? '';
+  const jobId = req.pathParameters.job_id ?? '';
   setJobContext({ job_id: jobId });
   // The body is optional: no body re-runs the job as it was.
   const body = req.body && req.body.trim().length > 0 ? parseJsonBody(req, RequeueRequest) : {};

@@ -6,7 +6,7 @@ import { rotateWebhookSecret } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  const webhookId = req.pathParameters.webhook_id ?? '';
   logger.appendKeys({ webhook_id: webhookId });
   const webhook = await rotateWebhookSecret(webhookDeps(), tenantId, webhookId);
   logger.info('webhook secret rotated');

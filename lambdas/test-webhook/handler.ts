@@ -5,7 +5,7 @@ import { testWebhook } from '../use-cases/webhooks.ts';
 
 export const handler = httpHandler(async (req) => {
   const tenantId = tenantOf(req);
-  const webhookId = req.pathParameters['webhook_id'] ?? '';
+  const webhookId = req.pathParameters.webhook_id ?? '';
   logger.appendKeys({ webhook_id: webhookId });
   const sent = await testWebhook(webhookDeps(), tenantId, webhookId);
   logger.info('webhook test event sent', { event_id: sent.event_id });

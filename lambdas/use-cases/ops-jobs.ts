@@ -234,8 +234,9 @@ export async function requeueFailedJobs(deps: BulkRequeueDeps, options: BulkRequ
   options.onProgress?.({ done: 0, total, requeued });
   for (const failed of listed.jobs) {
     const base = { job_id: failed.job_id, account_id: failed.account_id, route: failed.route, reason: failed.reason };
-    entries.push({ ...base, ...(await requeueOne(deps, options, failed, corrections)) });
-    if (entries.at(-1)!.outcome === 'requeued') requeued++;
+    const entry: RequeueEntry = { ...base, ...(await requeueOne(deps, options, failed, corrections)) };
+    entries.push(entry);
+    if (entry.outcome === 'requeued') requeued++;
     options.onProgress?.({ done: entries.length, total, requeued });
   }
   const would = entries.filter((e) => e.outcome === 'would_requeue').length;
@@ -265,7 +266,7 @@ async function requeueOne(
   });
   if (!options.apply) {
     const record = await deps.jobs.get(options.tenantId, failed.job_id);
-    if (!record || record.job.status !== 'failed') return { outcome: 'conflict', detail: `the job is ${record?.job.status ?? 'gone'}` };
+    if (record?.job.status !== 'failed') return { outcome: 'conflict', detail: `the job is ${record?.job.status ?? 'gone'}` };
     try {
       correctedPin(deps.checkPin, record.job.pin, corrections);
     } catch (error) {

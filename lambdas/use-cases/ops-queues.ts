@@ -168,15 +168,16 @@ export async function redriveDeadLetters(deps: RedriveDeps, options: RedriveOpti
     if (deps.clock.now().getTime() >= deadline) break;
     await deps.sleep(pollMs);
   }
-  const moved = task?.moved ?? 0;
-  const finished = task !== null && task.status !== 'RUNNING';
+  const last = task;
+  const moved = last?.moved ?? 0;
+  const finished = last !== null && last.status !== 'RUNNING';
   return {
     ...base,
     dry_run: false,
     method: 'message_move_task',
     after: await depths(),
     moved,
-    failed: finished && task!.status !== 'COMPLETED' && task!.toMove !== null ? Math.max(0, task!.toMove - moved) : 0,
+    failed: finished && last.status !== 'COMPLETED' && last.toMove !== null ? Math.max(0, last.toMove - moved) : 0,
     not_deleted: 0,
     task,
     still_running: !finished,

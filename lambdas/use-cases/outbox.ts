@@ -133,19 +133,20 @@ export interface SweepOutcome {
 export async function sweepPendingOutbox(deps: OutboxDeps, options: { graceSeconds: number; limit: number }): Promise<SweepOutcome> {
   const olderThan = new Date(deps.clock.now().getTime() - options.graceSeconds * 1000);
   const pending = await deps.jobs.listPendingOutbox(olderThan, options.limit);
-  const done = new Map<PendingOutbox, OutboxEntry[]>(pending.map((p) => [p, []]));
+  // Each job with the entries done for it so far: those are confirmed at the end.
+  const jobs = pending.map((p) => ({ p, done: [] as OutboxEntry[] }));
   const failures: { jobId: string; error: string }[] = [];
   let dispatched = 0;
 
-  for (const p of pending) {
+  for (const { p, done } of jobs) {
     for (const entry of entriesOf(p).filter((e) => e.kind === 'message')) {
       if (entry.version !== p.record.version || !OWES_MESSAGE.has(p.record.job.status)) {
-        done.get(p)!.push(entry); // superseded by a newer version, which owes its own message
+        done.push(entry); // superseded by a newer version, which owes its own message
         continue;
       }
       try {
         await sendMessage(deps, p.record);
-        done.get(p)!.push(entry);
+        done.push(entry);
         dispatched++;
       } catch (error) {
         failures.push({ jobId: p.record.job.id, error: messageOf(error) });
@@ -153,11 +154,11 @@ export async function sweepPendingOutbox(deps: OutboxDeps, options: { graceSecon
     }
   }
 
-  const owed = pending.flatMap((p) =>
+  const owed = jobs.flatMap(({ p, done }) =>
     entriesOf(p)
       .filter((e): e is Extract<OutboxEntry, { kind: 'event' }> => e.kind === 'event')
       .sort((a, b) => a.version - b.version)
-      .map((entry) => ({ p, entry, event: jobEventOf(p.record, entry) })),
+      .map((entry) => ({ p, done, entry, event: jobEventOf(p.record, entry) })),
   );
   let published = 0;
   if (owed.length > 0) {
@@ -170,7 +171,7 @@ export async function sweepPendingOutbox(deps: OutboxDeps, options: { graceSecon
     owed.forEach((o, i) => {
       const result = results[i];
       if (result?.ok) {
-        done.get(o.p)!.push(o.entry);
+        o.done.push(o.entry);
         published++;
       } else {
         const f = failureOf(o.event, result);
@@ -179,8 +180,7 @@ export async function sweepPendingOutbox(deps: OutboxDeps, options: { graceSecon
     });
   }
 
-  for (const p of pending) {
-    const confirmed = done.get(p)!;
+  for (const { p, done: confirmed } of jobs) {
     // A job that owed nothing (marked before entries existed) is confirmed with none: it leaves the index.
     if (confirmed.length === 0 && entriesOf(p).length > 0) continue; // nothing done: all of it stays owed
     try {

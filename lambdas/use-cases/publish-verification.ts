@@ -43,7 +43,9 @@ export async function verifyOnBoards(
   beforeRead: () => Promise<void>,
 ): Promise<Verification> {
   const { job } = record;
-  const firstStarted = new Date(job.attempts[0]!.started_at);
+  const first = job.attempts[0];
+  if (!first) throw new Error(`job ${job.id} has no attempt: only a job that sent a create is verified`);
+  const firstStarted = new Date(first.started_at);
   const intents = intentsOf(record);
   const candidates = new Map<string, PinterestPin>();
   for (const boardId of boardsOf(record)) {
@@ -62,9 +64,10 @@ export async function verifyOnBoards(
   if (candidates.size === 0) return { kind: 'none' };
   const owned = await pinIdsOfOtherJobs(deps.jobs, record);
   const ours = [...candidates.values()].filter((pin) => !owned.has(pin.id));
-  if (ours.length === 0) return { kind: 'none' };
-  if (ours.length === 1) return { kind: 'found', pin: ours[0]! };
-  return { kind: 'ambiguous', pinIds: ours.map((pin) => pin.id) };
+  const [pin, ...others] = ours;
+  if (pin === undefined) return { kind: 'none' };
+  if (others.length === 0) return { kind: 'found', pin };
+  return { kind: 'ambiguous', pinIds: ours.map((p) => p.id) };
 }
 
 /** Pin ids recorded by the account's other succeeded jobs (the newest OWNED_PINS_MAX_JOBS of them). */

@@ -195,7 +195,7 @@ export async function publishJob(
   try {
     outcome = await attempt(deps, leased, account, invocation, progress, { account: paced, slotMs });
   } catch (thrown) {
-    if (thrown instanceof PacingDeferred) return releaseClaim(deps, record, leased, thrown.waitMs);
+    if (thrown instanceof PacingDeferred) return giveBackClaim(deps, record, leased, thrown.waitMs);
     error = thrown;
     outcome = crashOutcome(leased, thrown, progress.createSent, deps.policy);
   }
@@ -245,7 +245,7 @@ class PacingDeferred extends Error {
  * Gives the job back: `running → queued` without the open attempt (nothing was sent), so the outbox sends
  * it one fresh message and its next delivery is paced like any other. Rare: admission checked the token.
  */
-async function releaseClaim(deps: PublishDeps, before: JobRecord, leased: JobRecord, waitMs: number): Promise<PublishResult> {
+async function giveBackClaim(deps: PublishDeps, before: JobRecord, leased: JobRecord, waitMs: number): Promise<PublishResult> {
   const { sentPins: _sent, ...queued } = transition(leased, 'queued', deps.clock.now(), {
     attempt_count: before.job.attempt_count,
     attempts: before.job.attempts,

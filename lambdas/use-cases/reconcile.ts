@@ -8,7 +8,14 @@ import {
   withIncident,
 } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
-import { PoisonMessageError, type DeadLetterSource, type Deps, type JobMessageParser, type PoisonParking } from './ports.ts';
+import {
+  PoisonMessageError,
+  type DeadLetterSource,
+  type Deps,
+  type JobMessage,
+  type JobMessageParser,
+  type PoisonParking,
+} from './ports.ts';
 
 /**
  * Stranded jobs (docs/adr/0009-reconciler.md): no job may stay non-terminal without something that will
@@ -115,11 +122,11 @@ export type DeadLetterResult = 'recorded' | 'stale' | 'job_gone' | 'parked';
 /** Optimistic retries when the job changes between our read and our write. */
 const MAX_CONCURRENT_RETRIES = 3;
 
-export async function recordDeadLetter(
-  deps: Pick<Deps, 'jobs' | 'clock'> & { readonly poison: PoisonParking; readonly parseMessage: JobMessageParser },
-  dead: DeadLetter,
-): Promise<DeadLetterResult> {
-  let message;
+/** What recording a dead letter needs: the jobs, a clock, where poison is parked, and the queue body's parser. */
+export type DeadLetterDeps = Pick<Deps, 'jobs' | 'clock'> & { readonly poison: PoisonParking; readonly parseMessage: JobMessageParser };
+
+export async function recordDeadLetter(deps: DeadLetterDeps, dead: DeadLetter): Promise<DeadLetterResult> {
+  let message: JobMessage;
   try {
     message = deps.parseMessage(dead.messageId, dead.body);
   } catch (error) {

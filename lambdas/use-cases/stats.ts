@@ -46,12 +46,10 @@ export interface StatsDeps {
 /** Runs `fn` over `items`, at most `limit` at a time, results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const pending = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
+    for (const [i, item] of pending) results[i] = await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
@@ -64,9 +62,12 @@ export async function jobCounts(
   options: { readonly maxPages?: number } = {},
 ): Promise<{ counts: JobStatusCounts; partial: JobStatus[] }> {
   const maxPages = options.maxPages ?? STATS_LIMITS.maxPages;
-  const results = await mapLimit(JOB_STATUSES, STATS_LIMITS.concurrency, (status) => deps.jobs.count(tenantId, { status }, { maxPages }));
-  const counts = Object.fromEntries(JOB_STATUSES.map((status, i) => [status, results[i]!.count])) as JobStatusCounts;
-  return { counts, partial: JOB_STATUSES.filter((_, i) => !results[i]!.complete) };
+  const results = await mapLimit(JOB_STATUSES, STATS_LIMITS.concurrency, async (status) => ({
+    status,
+    found: await deps.jobs.count(tenantId, { status }, { maxPages }),
+  }));
+  const counts = Object.fromEntries(results.map(({ status, found }) => [status, found.count])) as JobStatusCounts;
+  return { counts, partial: results.filter(({ found }) => !found.complete).map(({ status }) => status) };
 }
 
 /** Jobs that became succeeded or failed since `since`, among those created in the last `lookbackHours` before `now`. */
@@ -79,12 +80,10 @@ export async function finishedSince(
 ): Promise<{ succeeded: number; failed: number; complete: boolean }> {
   const createdSince = new Date(now.getTime() - (options.lookbackHours ?? STATS_LIMITS.lookbackHours) * 3_600_000);
   const maxPages = options.maxPages ?? STATS_LIMITS.maxPages;
-  const [succeeded, failed] = await Promise.all(
-    (['succeeded', 'failed'] as const).map((status) =>
-      deps.jobs.count(tenantId, { status, createdSince, changedSince: since }, { maxPages }),
-    ),
-  );
-  return { succeeded: succeeded!.count, failed: failed!.count, complete: succeeded!.complete && failed!.complete };
+  const finished = (status: 'succeeded' | 'failed') =>
+    deps.jobs.count(tenantId, { status, createdSince, changedSince: since }, { maxPages });
+  const [succeeded, failed] = await Promise.all([finished('succeeded'), finished('failed')]);
+  return { succeeded: succeeded.count, failed: failed.count, complete: succeeded.complete && failed.complete };
 }
 
 export async function tenantStats(deps: StatsDeps, tenantId: string, options: StatsOptions): Promise<Stats> {
@@ -101,12 +100,13 @@ export async function tenantStats(deps: StatsDeps, tenantId: string, options: St
   ]);
   const accounts = await mapLimit(listed.accounts, Math.max(1, Math.floor(STATS_LIMITS.concurrency / 4)), async (account) => {
     const [backlog, rate] = await Promise.all([
-      mapLimit(UNFINISHED, UNFINISHED.length, (status) =>
-        deps.jobs.count(tenantId, { status, accountId: account.accountId }, { maxPages }),
-      ),
+      mapLimit(UNFINISHED, UNFINISHED.length, async (status) => ({
+        status,
+        found: await deps.jobs.count(tenantId, { status, accountId: account.accountId }, { maxPages }),
+      })),
       accountRate(deps, tenantId, account.accountId, options.defaultPerMinute),
     ]);
-    const byStatus = Object.fromEntries(UNFINISHED.map((status, i) => [status, backlog[i]!.count])) as Record<UnfinishedStatus, number>;
+    const byStatus = Object.fromEntries(backlog.map(({ status, found }) => [status, found.count])) as Record<UnfinishedStatus, number>;
     return {
       account_id: account.accountId,
       connection_status: account.connectionStatus,
@@ -115,7 +115,7 @@ export async function tenantStats(deps: StatsDeps, tenantId: string, options: St
         queued: byStatus.queued,
         running: byStatus.running,
         retry_scheduled: byStatus.retry_scheduled,
-        total: backlog.reduce((sum, b) => sum + b.count, 0),
+        total: backlog.reduce((sum, b) => sum + b.found.count, 0),
       },
       rate,
     };

@@ -125,8 +125,8 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
   async function classify(message: WebhookDeadLetter): Promise<Classified> {
     const attributes = message.attributes;
     const failure = {
-      ...(attributes['ERROR_CODE'] !== undefined ? { error_code: attributes['ERROR_CODE'] } : {}),
-      ...(attributes['ERROR_MESSAGE'] !== undefined ? { error_message: attributes['ERROR_MESSAGE'] } : {}),
+      ...(attributes.ERROR_CODE !== undefined ? { error_code: attributes.ERROR_CODE } : {}),
+      ...(attributes.ERROR_MESSAGE !== undefined ? { error_message: attributes.ERROR_MESSAGE } : {}),
     };
     const left = (reason: string, known: Partial<ReplayedMessage> = {}): Classified => ({
       kind: 'left',
@@ -139,23 +139,23 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
     } catch {
       event = undefined;
     }
-    const detail = isObject(event) ? event['detail'] : undefined;
+    const detail = isObject(event) ? event.detail : undefined;
     if (
       !isObject(event) ||
-      event['source'] !== EVENT_SOURCE ||
+      event.source !== EVENT_SOURCE ||
       !isObject(detail) ||
-      typeof detail['id'] !== 'string' ||
-      typeof detail['tenant_id'] !== 'string'
+      typeof detail.id !== 'string' ||
+      typeof detail.tenant_id !== 'string'
     ) {
       return left('the body is not a pinrelay event');
     }
     const known = {
-      event_id: detail['id'],
-      ...(typeof detail['type'] === 'string' ? { type: detail['type'] } : {}),
-      tenant_id: detail['tenant_id'],
+      event_id: detail.id,
+      ...(typeof detail.type === 'string' ? { type: detail.type } : {}),
+      tenant_id: detail.tenant_id,
     };
 
-    const ruleArn = attributes['RULE_ARN'];
+    const ruleArn = attributes.RULE_ARN;
     if (!ruleArn) return left('no RULE_ARN attribute: not dead-lettered by a webhook rule', known);
     const rule = parseRuleArn(ruleArn);
     const webhookId = rule ? webhookIdOfResourceName(options.namePrefix, rule.name) : undefined;
@@ -165,7 +165,7 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
     const base = { message_id: message.messageId, ...known, webhook_id: webhookId, ...failure };
     if (rule.bus !== options.eventBusName) return left(`the rule is on bus ${rule.bus}, not ${options.eventBusName}`, base);
     if (options.subscription !== undefined && webhookId !== options.subscription) return left('another subscription', base);
-    const key = `${webhookId} ${detail['id']}`;
+    const key = `${webhookId} ${detail.id}`;
     if (sent.has(key)) return left('already sent in this run (a duplicate, or its redelivery failed again)', base);
     if (!(await exists(ruleArn))) {
       return left(`subscription ${webhookId} no longer exists (its rule is gone): a redelivery would reach no one`, base);
@@ -240,7 +240,11 @@ export async function replayWebhookDeadLetters(deps: ReplayDeps, options: Replay
         }
       }
     }
-    for (const message of fresh) entries.push(outcomes.get(message.messageId)!);
+    for (const message of fresh) {
+      const entry = outcomes.get(message.messageId);
+      if (!entry) throw new Error(`dead letter ${message.messageId} was handled without an outcome: every path above records one`);
+      entries.push(entry);
+    }
     progress();
   }
 

@@ -23,6 +23,10 @@ export interface AccountSecretsProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Every account secret's ARN up to its name, as Fn::Sub text over pseudo parameters. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, substituted at deploy time
+const SECRET_ARN_HEAD = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
+
 export class AccountSecrets extends Construct {
   /** Customer-managed key (rotation on) that encrypts every account-token secret. */
   public readonly key: kms.Key;
@@ -39,9 +43,7 @@ export class AccountSecrets extends Construct {
   constructor(scope: Construct, id: string, props: AccountSecretsProps) {
     super(scope, id);
     this.secretPrefix = `pinrelay/${props.stage}/accounts`;
-    this.secretArnPattern = Fn.sub(
-      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:' + this.secretPrefix + '/*',
-    );
+    this.secretArnPattern = Fn.sub(`${SECRET_ARN_HEAD}${this.secretPrefix}/*`);
     this.key = new kms.Key(this, 'Key', {
       description: `pinrelay ${props.stage}: encrypts the Pinterest account-token secrets`,
       enableKeyRotation: true,

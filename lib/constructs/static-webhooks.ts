@@ -61,6 +61,7 @@ export interface StaticWebhookSubscriptionProps {
 
 /** The receiver's body, exactly as runtime subscriptions' targets build it (InputTransformer). */
 class WebhookInput extends events.RuleTargetInput {
+  // biome-ignore lint/complexity/noUselessConstructor: RuleTargetInput's constructor is protected; this one makes it public
   public constructor() {
     super();
   }

@@ -82,12 +82,13 @@ export class StatelessStack extends Stack {
       [...functions.values()].filter((f) => f.definition.trigger.kind === kind);
     const exactlyOne = (kind: FunctionDefinition['trigger']['kind']) => {
       const found = byTrigger(kind);
-      if (found.length !== 1) {
+      const [only] = found;
+      if (!only || found.length !== 1) {
         throw new Error(
           `expected exactly one function with trigger "${kind}", found ${found.length}: wire the new one in lib/stacks/stateless-stack.ts`,
         );
       }
-      return found[0]!;
+      return only;
     };
 
     const routes: PublicRoute[] = byTrigger('api').flatMap((fn) => {
@@ -107,8 +108,7 @@ export class StatelessStack extends Stack {
     // Scheduled functions are told apart by name: each schedule feeds its own construct.
     const scheduled = (name: FunctionName) => {
       const fn = functions.get(name);
-      if (!fn || fn.definition.trigger.kind !== 'schedule')
-        throw new Error(`${name} is not a scheduled function in definitions/functions.ts`);
+      if (fn?.definition.trigger.kind !== 'schedule') throw new Error(`${name} is not a scheduled function in definitions/functions.ts`);
       return { fn, everyMinutes: fn.definition.trigger.everyMinutes };
     };
     if (byTrigger('schedule').length !== 2) {

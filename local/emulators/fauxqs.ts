@@ -160,6 +160,6 @@ async function waitForHealth(child: SupervisedProcess, port: number, deadline: n
 function notReady(child: SupervisedProcess, timeoutMs: number, why: string): Error {
   const output = child.outputTail();
   return new Error(
-    `fauxqs (pid ${child.pid}) was not ready within ${timeoutMs} ms: ${why}.` + (output ? `\n--- output (tail) ---\n${output}` : ''),
+    `fauxqs (pid ${child.pid}) was not ready within ${timeoutMs} ms: ${why}.${output ? `\n--- output (tail) ---\n${output}` : ''}`,
   );
 }

@@ -49,20 +49,19 @@ function controlRoute(
       return { status: 200, body: { faults: faults.describe() } };
     case 'POST /_sandbox/faults': {
       const body = jsonObject(raw);
-      const match = body['match'] === undefined ? undefined : (jsonObjectValue(body['match'], 'match') as FaultMatch);
+      const match = body.match === undefined ? undefined : (jsonObjectValue(body.match, 'match') as FaultMatch);
       if (match?.path !== undefined && typeof match.path !== 'string')
         throw new TypeError('match.path must be a string (a regular expression).');
-      if (body['probability'] !== undefined) {
-        if (body['times'] !== undefined || body['nth'] !== undefined)
-          throw new TypeError('give either times/nth or probability, not both.');
-        sandbox.injectRate(body['fault'] as Fault, body['probability'] as number, {
-          ...optional('seed', body['seed'] as number | undefined),
+      if (body.probability !== undefined) {
+        if (body.times !== undefined || body.nth !== undefined) throw new TypeError('give either times/nth or probability, not both.');
+        sandbox.injectRate(body.fault as Fault, body.probability as number, {
+          ...optional('seed', body.seed as number | undefined),
           ...optional('match', match),
         });
       } else {
-        sandbox.inject(body['fault'] as Fault, {
-          ...optional('times', body['times'] as number | undefined),
-          ...optional('nth', body['nth'] as number | undefined),
+        sandbox.inject(body.fault as Fault, {
+          ...optional('times', body.times as number | undefined),
+          ...optional('nth', body.nth as number | undefined),
           ...optional('match', match),
         });
       }
@@ -89,16 +88,15 @@ function controlRoute(
     }
     case 'POST /_sandbox/boards': {
       const body = jsonObject(raw);
-      if (body['sections'] !== undefined && !Array.isArray(body['sections']))
-        throw new TypeError('sections must be an array of section ids.');
-      sandbox.addBoard(body['username'] as string, body['boardId'] as string, body['sections'] as string[] | undefined);
+      if (body.sections !== undefined && !Array.isArray(body.sections)) throw new TypeError('sections must be an array of section ids.');
+      sandbox.addBoard(body.username as string, body.boardId as string, body.sections as string[] | undefined);
       return { status: 201, body: { ok: true } };
     }
     case 'POST /_sandbox/tokens/expire':
-      sandbox.expireAccessToken(jsonObject(raw)['accessToken'] as string);
+      sandbox.expireAccessToken(jsonObject(raw).accessToken as string);
       return { status: 200, body: { ok: true } };
     case 'POST /_sandbox/tokens/revoke':
-      sandbox.revokeRefreshToken(jsonObject(raw)['refreshToken'] as string);
+      sandbox.revokeRefreshToken(jsonObject(raw).refreshToken as string);
       return { status: 200, body: { ok: true } };
     case 'POST /_sandbox/reset':
       sandbox.reset();

@@ -41,10 +41,11 @@ export class PinterestEndpoints {
     if (path === '/v5/pins' && method === 'POST') return this.createPin(this.authenticate(request), raw);
     if (path === '/v5/oauth/token' && method === 'POST') return refreshTokens(this.accounts, this.config, request, raw);
     if (path === '/v5/user_account' && method === 'GET') return this.userAccount(this.authenticateRead(request));
-    const boardPins = /^\/v5\/boards\/([^/]+)\/pins$/.exec(path);
-    if (boardPins && method === 'GET') return this.listBoardPins(this.authenticateRead(request), decodeURIComponent(boardPins[1]!), query);
-    const pin = /^\/v5\/pins\/([^/]+)$/.exec(path);
-    if (pin && method === 'GET') return this.getPin(this.authenticateRead(request), decodeURIComponent(pin[1]!));
+    const boardId = /^\/v5\/boards\/([^/]+)\/pins$/.exec(path)?.[1];
+    if (boardId !== undefined && method === 'GET')
+      return this.listBoardPins(this.authenticateRead(request), decodeURIComponent(boardId), query);
+    const pinId = /^\/v5\/pins\/([^/]+)$/.exec(path)?.[1];
+    if (pinId !== undefined && method === 'GET') return this.getPin(this.authenticateRead(request), decodeURIComponent(pinId));
     throw PinterestError.of(ERRORS.noSuchMethod);
   }
 

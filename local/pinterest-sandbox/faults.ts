@@ -147,22 +147,22 @@ export function faultReply(fault: Fault): Reply {
 function checkFault(value: unknown): Fault {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('fault must be an object with a kind.');
   const fault = value as Record<string, unknown>;
-  const kind = fault['kind'];
+  const kind = fault.kind;
   if (typeof kind !== 'string' || !FAULT_KINDS.has(kind)) throw new TypeError(`fault.kind must be one of ${[...FAULT_KINDS].join(', ')}.`);
   if (kind === 'status') {
-    if (![500, 502, 503, 504].includes(fault['status'] as number)) throw new TypeError('fault.status must be 500, 502, 503 or 504.');
-    if (fault['code'] !== undefined && !Number.isInteger(fault['code'])) throw new TypeError('fault.code must be an integer.');
+    if (![500, 502, 503, 504].includes(fault.status as number)) throw new TypeError('fault.status must be 500, 502, 503 or 504.');
+    if (fault.code !== undefined && !Number.isInteger(fault.code)) throw new TypeError('fault.code must be an integer.');
   }
-  if ((kind === 'status' || kind === 'invalid') && fault['message'] !== undefined && typeof fault['message'] !== 'string') {
+  if ((kind === 'status' || kind === 'invalid') && fault.message !== undefined && typeof fault.message !== 'string') {
     throw new TypeError('fault.message must be a string.');
   }
-  if (kind === 'rate_limit' && fault['retryAfterSeconds'] !== undefined) {
-    const seconds = fault['retryAfterSeconds'];
+  if (kind === 'rate_limit' && fault.retryAfterSeconds !== undefined) {
+    const seconds = fault.retryAfterSeconds;
     if (!Number.isInteger(seconds) || (seconds as number) < 0)
       throw new TypeError('fault.retryAfterSeconds must be a non-negative integer.');
   }
   if (kind === 'slow') {
-    const delayMs = fault['delayMs'];
+    const delayMs = fault.delayMs;
     if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0 || delayMs > 600_000) {
       throw new TypeError('fault.delayMs must be a number of milliseconds from 0 to 600000.');
     }

@@ -91,18 +91,18 @@ export class PinStore {
 }
 
 function mediaOf(source: Record<string, unknown>): { creativeType: string; json: Record<string, unknown> } {
-  switch (source['source_type']) {
+  switch (source.source_type) {
     case 'multiple_image_urls':
       return {
         creativeType: 'CAROUSEL',
         json: {
           media_type: 'multiple_images',
-          items: (source['items'] as Array<Record<string, unknown>>).map((item) => ({
+          items: (source.items as Array<Record<string, unknown>>).map((item) => ({
             item_type: 'image',
-            title: item['title'] ?? null,
-            description: item['description'] ?? null,
-            link: item['link'] ?? null,
-            images: imageSet(item['url'] as string),
+            title: item.title ?? null,
+            description: item.description ?? null,
+            link: item.link ?? null,
+            images: imageSet(item.url as string),
           })),
         },
       };
@@ -111,7 +111,7 @@ function mediaOf(source: Record<string, unknown>): { creativeType: string; json:
         creativeType: 'VIDEO',
         json: {
           media_type: 'video',
-          cover_image_url: typeof source['cover_image_url'] === 'string' ? imageSet(source['cover_image_url'])['1200x'].url : null,
+          cover_image_url: typeof source.cover_image_url === 'string' ? imageSet(source.cover_image_url)['1200x'].url : null,
           video_url: null,
           duration: null,
           height: null,
@@ -119,9 +119,9 @@ function mediaOf(source: Record<string, unknown>): { creativeType: string; json:
         },
       };
     case 'image_base64':
-      return { creativeType: 'REGULAR', json: { media_type: 'image', images: imageSet(source['data'] as string) } };
+      return { creativeType: 'REGULAR', json: { media_type: 'image', images: imageSet(source.data as string) } };
     default:
-      return { creativeType: 'REGULAR', json: { media_type: 'image', images: imageSet(source['url'] as string) } };
+      return { creativeType: 'REGULAR', json: { media_type: 'image', images: imageSet(source.url as string) } };
   }
 }
 

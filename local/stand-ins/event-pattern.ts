@@ -128,10 +128,10 @@ function compileMatcher(item: unknown, at: string): Matcher {
   }
   if (Array.isArray(item)) throw new InvalidEventPatternError(`Arrays of arrays are not allowed (at "${at}")`);
   const matcher = item as Record<string, unknown>;
-  const keys = Object.keys(matcher);
-  if (keys.length !== 1) throw new InvalidEventPatternError(`A match expression must have exactly one key (at "${at}")`);
-  const type = keys[0]!;
-  const value = matcher[type];
+  const entries = Object.entries(matcher);
+  const [entry] = entries;
+  if (!entry || entries.length !== 1) throw new InvalidEventPatternError(`A match expression must have exactly one key (at "${at}")`);
+  const [type, value] = entry;
   switch (type) {
     case 'prefix':
     case 'suffix':
@@ -244,7 +244,7 @@ function wildcardRegex(pattern: string, at: string): RegExp {
   if (pattern.includes('**')) throw new InvalidEventPatternError(`Consecutive wildcard characters are not allowed (at "${at}")`);
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
+    const ch = pattern.charAt(i);
     if (ch === '\\') {
       const next = pattern[i + 1];
       if (next !== '*' && next !== '\\') throw new InvalidEventPatternError(`Invalid escape in wildcard pattern (at "${at}")`);
@@ -264,15 +264,15 @@ function escapeRegex(text: string): string {
 }
 
 function cidrTest(value: unknown, at: string): StringTest {
-  const match = typeof value === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(value) : null;
-  const family = match ? isIP(match[1]!) : 0;
-  const prefix = match ? Number(match[2]) : NaN;
-  if (!match || family === 0 || prefix > (family === 4 ? 32 : 128)) {
+  const [, address, bits] = (typeof value === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(value) : null) ?? [];
+  const family = address !== undefined ? isIP(address) : 0;
+  const prefix = Number(bits);
+  if (address === undefined || family === 0 || prefix > (family === 4 ? 32 : 128)) {
     throw new InvalidEventPatternError(`Malformed CIDR, one '/' required, followed by a valid prefix length (at "${at}")`);
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
   const list = new BlockList();
-  list.addSubnet(match[1]!, prefix, type);
+  list.addSubnet(address, prefix, type);
   return (s) => isIP(s) === family && list.check(s, type);
 }
 

@@ -70,7 +70,7 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
 
         const read = (await store.get(TENANT, record.job.id))!;
         read.job.status_history.push({ status: 'running', at: iso(1) });
-        (read.job.metadata as Record<string, unknown>)['changed'] = true;
+        (read.job.metadata as Record<string, unknown>).changed = true;
 
         expect(await store.get(TENANT, record.job.id)).toEqual(record);
       });

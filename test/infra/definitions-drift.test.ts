@@ -40,12 +40,12 @@ describe('local tables match the deployed tables', () => {
     const deployed = byLogicalName(resourcesOfType(synth.statefulTemplate, 'AWS::DynamoDB::Table'), logicalName).props;
     const local = createTableInput(def);
 
-    expect(local.KeySchema).toEqual(deployed['KeySchema']);
+    expect(local.KeySchema).toEqual(deployed.KeySchema);
     expect(sortBy(local.AttributeDefinitions, (a) => a.AttributeName!)).toEqual(
-      sortBy(deployed['AttributeDefinitions'] as { AttributeName: string }[], (a) => a.AttributeName),
+      sortBy(deployed.AttributeDefinitions as { AttributeName: string }[], (a) => a.AttributeName),
     );
-    expect(local.BillingMode).toBe(deployed['BillingMode']);
-    const deployedIndexes = (deployed['GlobalSecondaryIndexes'] ?? []) as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
+    expect(local.BillingMode).toBe(deployed.BillingMode);
+    const deployedIndexes = (deployed.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
     expect(
       sortBy(local.GlobalSecondaryIndexes, (i) => i.IndexName!).map((i) => ({
         IndexName: i.IndexName,
@@ -60,10 +60,10 @@ describe('local tables match the deployed tables', () => {
       })),
     );
     expect(local.StreamSpecification?.StreamViewType).toBe(
-      (deployed['StreamSpecification'] as { StreamViewType?: string } | undefined)?.StreamViewType,
+      (deployed.StreamSpecification as { StreamViewType?: string } | undefined)?.StreamViewType,
     );
     // Local mode enables TTL with UpdateTimeToLive on the definition's attribute.
-    expect(def.timeToLiveAttribute).toBe((deployed['TimeToLiveSpecification'] as { AttributeName?: string } | undefined)?.AttributeName);
+    expect(def.timeToLiveAttribute).toBe((deployed.TimeToLiveSpecification as { AttributeName?: string } | undefined)?.AttributeName);
   });
 
   it('covers every table of the stack', () => {
@@ -77,22 +77,22 @@ describe('local queues match the deployed queues', () => {
     const deployed = byLogicalName(queues, logicalName).props;
     const local = createQueueAttributes(def, (target) => `arn:local:${target}`);
 
-    expect(localQueueName(def).endsWith('.fifo')).toBe(deployed['FifoQueue'] === true);
-    expect(local['FifoQueue'] === 'true').toBe(deployed['FifoQueue'] === true);
-    expect(local['ContentBasedDeduplication']).toBe(deployed['FifoQueue'] ? String(deployed['ContentBasedDeduplication']) : undefined);
-    expect(local['DeduplicationScope']).toBe(deployed['DeduplicationScope']);
-    expect(local['FifoThroughputLimit']).toBe(deployed['FifoThroughputLimit']);
-    expect(local['VisibilityTimeout']).toBe(String(deployed['VisibilityTimeout']));
-    expect(local['MessageRetentionPeriod']).toBe(String(deployed['MessageRetentionPeriod']));
+    expect(localQueueName(def).endsWith('.fifo')).toBe(deployed.FifoQueue === true);
+    expect(local.FifoQueue === 'true').toBe(deployed.FifoQueue === true);
+    expect(local.ContentBasedDeduplication).toBe(deployed.FifoQueue ? String(deployed.ContentBasedDeduplication) : undefined);
+    expect(local.DeduplicationScope).toBe(deployed.DeduplicationScope);
+    expect(local.FifoThroughputLimit).toBe(deployed.FifoThroughputLimit);
+    expect(local.VisibilityTimeout).toBe(String(deployed.VisibilityTimeout));
+    expect(local.MessageRetentionPeriod).toBe(String(deployed.MessageRetentionPeriod));
 
-    const deployedRedrive = deployed['RedrivePolicy'] as
+    const deployedRedrive = deployed.RedrivePolicy as
       | { maxReceiveCount: number; deadLetterTargetArn: { 'Fn::GetAtt': [string, string] } }
       | undefined;
     if (!deployedRedrive) {
-      expect(local['RedrivePolicy']).toBeUndefined();
+      expect(local.RedrivePolicy).toBeUndefined();
       return;
     }
-    const localRedrive = JSON.parse(local['RedrivePolicy']!) as { maxReceiveCount: number; deadLetterTargetArn: string };
+    const localRedrive = JSON.parse(local.RedrivePolicy!) as { maxReceiveCount: number; deadLetterTargetArn: string };
     expect(localRedrive.maxReceiveCount).toBe(deployedRedrive.maxReceiveCount);
     const deployedTarget = deployedRedrive.deadLetterTargetArn['Fn::GetAtt'][0];
     expect(deployedTarget).toMatch(new RegExp(`${localRedrive.deadLetterTargetArn.replace('arn:local:', '')}[0-9A-F]{8}$`));

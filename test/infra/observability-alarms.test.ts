@@ -8,17 +8,8 @@ import {
   type AlarmKey,
 } from '../../lib/constructs/observability/alarm-catalogue.ts';
 import { METRICS, SERVICE_DIMENSIONS, metricsNamespace } from '../../definitions/metrics.ts';
-import {
-  DEFINITIONS,
-  QA_ALARMS,
-  alarmNamed,
-  alarmsOf,
-  readDoc,
-  synthObservedStages,
-  widgetTitled,
-  type Resource,
-} from './observability-support.ts';
-import { resourcesOfType, type Synthesized } from './support.ts';
+import { DEFINITIONS, QA_ALARMS, alarmNamed, alarmsOf, readDoc, synthObservedStages, widgetTitled } from './observability-support.ts';
+import { arrayAt, at, resourcesOfType, type Resource, type Synthesized } from './support.ts';
 
 /**
  * The stage's alarms (lib/constructs/observability/, docs/adr/0012-observability.md): every alarm's metric,
@@ -42,17 +33,37 @@ function alarmTopicImport(s: Synthesized): { 'Fn::ImportValue': string } {
   return { 'Fn::ImportValue': output!.Export!.Name };
 }
 
+/** One query of an alarm's `Metrics` (a metric, a math expression, or a Metrics Insights query) as the template holds it. */
+interface MetricQuery {
+  readonly Id: string;
+  readonly Expression?: unknown;
+  readonly Period?: number;
+  readonly MetricStat?: {
+    readonly Metric: {
+      readonly Namespace: string;
+      readonly MetricName: string;
+      readonly Dimensions: ReadonlyArray<{ readonly Name: string; readonly Value: unknown }>;
+    };
+    readonly Period: number;
+    readonly Stat: string;
+  };
+}
+
+const metricQueries = (alarm: Resource): MetricQuery[] => arrayAt(alarm.props, 'Metrics') as MetricQuery[];
+
 /** The metrics of an alarm as `namespace/name[stat]` (math: the expression). */
 function alarmMetrics(alarm: Resource): string[] {
   if (alarm.props.MetricName)
     return [`${alarm.props.Namespace}/${alarm.props.MetricName}[${alarm.props.Statistic ?? alarm.props.ExtendedStatistic}]`];
-  return (alarm.props.Metrics as Array<Record<string, any>>).map((m) =>
+  return metricQueries(alarm).map((m) =>
     m.MetricStat
       ? `${m.MetricStat.Metric.Namespace}/${m.MetricStat.Metric.MetricName}[${m.MetricStat.Stat}]`
       : typeof m.Expression === 'string'
         ? m.Expression
         : // A Metrics Insights query naming the bus: its parts, the reference as {ref}.
-          (m.Expression['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '{ref}')).join(''),
+          arrayAt(m.Expression, 'Fn::Join', 1)
+            .map((part) => (typeof part === 'string' ? part : '{ref}'))
+            .join(''),
   );
 }
 
@@ -172,9 +183,11 @@ const EXPECTED: Record<Exclude<AlarmKey, 'lambdaErrors'>, AlarmExpectation> = {
 };
 
 /** Periods of an alarm's metrics (the single metric's, each MetricStat's, and Metrics Insights expressions'). */
-function periodsOf(alarm: Resource): number[] {
+function periodsOf(alarm: Resource): unknown[] {
   if (alarm.props.Period) return [alarm.props.Period];
-  return (alarm.props.Metrics as Array<Record<string, any>>).map((m) => m.MetricStat?.Period ?? m.Period).filter((p) => p !== undefined);
+  return metricQueries(alarm)
+    .map((m) => m.MetricStat?.Period ?? m.Period)
+    .filter((p) => p !== undefined);
 }
 
 describe('alarms', () => {
@@ -202,14 +215,14 @@ describe('alarms', () => {
       });
       expect(new Set(periodsOf(alarm)), `${key} period`).toEqual(new Set([expected.period]));
       expect(alarm.props.AlarmDescription).toContain(`${RUNBOOK}#${ALARMS[key].anchor}`);
-      expect(alarm.props.AlarmDescription.length).toBeLessThanOrEqual(1024);
+      expect(String(alarm.props.AlarmDescription).length).toBeLessThanOrEqual(1024);
     }
   });
 
   it('the functions publish their metrics in the namespace the dashboard and alarms read', () => {
     for (const s of [dev, prod]) {
-      const namespaces = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function').map(
-        (f) => f.props.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE,
+      const namespaces = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::Function').map((f) =>
+        at(f.props, 'Environment', 'Variables', 'POWERTOOLS_METRICS_NAMESPACE'),
       );
       expect(new Set(namespaces)).toEqual(new Set([metricsNamespace(s.config.stage)]));
     }
@@ -217,18 +230,16 @@ describe('alarms', () => {
 
   it("custom metrics are the catalogue's, in the stage's namespace, with the service dimension", () => {
     const failed = alarmNamed(prod, 'pinrelay-prod-failed-jobs');
-    const stats = (failed.props.Metrics as Array<Record<string, any>>).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
+    const stats = metricQueries(failed).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
     expect(stats.map((m) => m.Namespace)).toEqual(stats.map(() => 'Pinrelay/prod'));
     // Succeeded, and failed for each route: the expression counts ops and engineering against all of them.
-    expect(
-      stats.map((m) => [m.MetricName, Object.fromEntries(m.Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value]))]),
-    ).toEqual([
+    expect(stats.map((m) => [m.MetricName, Object.fromEntries(m.Dimensions.map((d) => [d.Name, d.Value]))])).toEqual([
       ['JobsSucceeded', { ...SERVICE_DIMENSIONS }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'client' }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'ops' }],
       ['JobsFailed', { ...SERVICE_DIMENSIONS, route: 'engineering' }],
     ]);
-    const expression = (failed.props.Metrics as Array<Record<string, any>>).find((m) => m.Expression)!.Expression as string;
+    const expression = metricQueries(failed).find((m) => m.Expression)?.Expression;
     expect(expression).toBe(
       'IF(FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0) >= 5, 100 * (FILL(fo, 0) + FILL(fe, 0)) / (FILL(ok, 0) + FILL(fc, 0) + FILL(fo, 0) + FILL(fe, 0)), 0)',
     );
@@ -241,13 +252,13 @@ describe('alarms', () => {
     const busExport = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ Ref: busId }) && o.Export)!.Export!
       .Name;
     for (const name of ['pinrelay-dev-webhook-delivery-failures', 'pinrelay-dev-webhook-events-lost']) {
-      const [query] = alarmNamed(dev, name).props.Metrics as Array<Record<string, any>>;
-      expect(query!.Expression['Fn::Join'][1]).toEqual([
+      const [query] = metricQueries(alarmNamed(dev, name));
+      expect(at(query, 'Expression', 'Fn::Join', 1)).toEqual([
         expect.stringMatching(/WHERE EventBusName = '$/),
         { 'Fn::ImportValue': busExport },
         "'",
       ]);
-      expect(query!.Period).toBe(900);
+      expect(query?.Period).toBe(900);
     }
   });
 
@@ -316,7 +327,7 @@ describe('alarms', () => {
     const webhookQueueName = JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] });
     expect(alarmsOf(dev).filter((a) => JSON.stringify(a.props).includes(webhookQueueName))).toHaveLength(0);
     const overview = widgetTitled(dev, 'Alarms (each notifies the alarm topic)');
-    expect(overview.properties['alarms']).toContain('WebhooksDeadLetterAlarm');
+    expect(overview.properties.alarms).toContain('WebhooksDeadLetterAlarm');
   });
 
   it('alarmEmail subscribes to the topic every alarm notifies', () => {

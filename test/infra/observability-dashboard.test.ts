@@ -84,7 +84,7 @@ describe('dashboard', () => {
   it("has each section header, the queues' by name", () => {
     const headers = dashboard(dev)
       .widgets.filter((w) => w.type === 'text')
-      .map((w) => String(w.properties['markdown']));
+      .map((w) => String(w.properties.markdown));
     for (const header of [
       'API Gateway Endpoint',
       'API errors',
@@ -104,27 +104,27 @@ describe('dashboard', () => {
       ).toBe(true);
     }
     // Both queues: depth and oldest-message age, the age with its alarm threshold.
-    const ages = dashboard(dev).widgets.filter((w) => w.properties['title'] === 'Oldest Message Age');
+    const ages = dashboard(dev).widgets.filter((w) => w.properties.title === 'Oldest Message Age');
     expect(ages.map((w) => thresholds(w).map((t) => t.value))).toEqual([[900], [1800]]);
-    expect(dashboard(dev).widgets.filter((w) => w.properties['title'] === 'Message Count')).toHaveLength(2);
+    expect(dashboard(dev).widgets.filter((w) => w.properties.title === 'Message Count')).toHaveLength(2);
     expect(
       dashboard(qa)
-        .widgets.filter((w) => w.properties['title'] === 'Oldest Message Age')
+        .widgets.filter((w) => w.properties.title === 'Oldest Message Age')
         .map((w) => thresholds(w)[0]!.value),
     ).toEqual([1200, 2400]);
   });
 
   it('API latency is p50 and p99', () => {
     const latency = widgetTitled(dev, 'Latency');
-    expect(JSON.stringify(latency.properties['metrics'])).toMatch(/"stat":"p50"[\s\S]*"stat":"p99"/);
+    expect(JSON.stringify(latency.properties.metrics)).toMatch(/"stat":"p50"[\s\S]*"stat":"p99"/);
   });
 
   it("intake, outcomes and the other custom graphs use the catalogue's metrics in the stage namespace", () => {
-    const intake = JSON.stringify(widgetTitled(prod, 'Intake: accepted vs replayed').properties['metrics']);
+    const intake = JSON.stringify(widgetTitled(prod, 'Intake: accepted vs replayed').properties.metrics);
     for (const name of [METRICS.JobsAccepted.name, METRICS.JobsReplayed.name])
       expect(intake).toContain(`["Pinrelay/prod","${name}","service","pinrelay"`);
     expect(metricLabels(widgetTitled(dev, 'Attempts by outcome'))).toEqual([...OUTCOME_VALUES]);
-    expect(JSON.stringify(widgetTitled(dev, 'Attempts by outcome').properties['metrics'])).toContain(
+    expect(JSON.stringify(widgetTitled(dev, 'Attempts by outcome').properties.metrics)).toContain(
       '"Pinrelay/dev","Attempts","outcome","retry_later","service","pinrelay"',
     );
     expect(metricLabels(widgetTitled(dev, 'HTTP 429 from Pinterest (per 15 min)'))).toEqual([
@@ -169,7 +169,7 @@ describe('dashboard', () => {
         expect(metricLabels(widgetTitled(dev, `${group}: ${suffix}`)), `${group}: ${suffix}`).toEqual(names);
       }
     }
-    expect(JSON.stringify(widgetTitled(dev, 'Pipeline: concurrent executions').properties['metrics'])).toContain('"ConcurrentExecutions"');
+    expect(JSON.stringify(widgetTitled(dev, 'Pipeline: concurrent executions').properties.metrics)).toContain('"ConcurrentExecutions"');
   });
 
   it("webhook failures: the bus's rules summed, and the ten worst by rule (not one metric per rule)", () => {
@@ -180,21 +180,21 @@ describe('dashboard', () => {
       'sent to the webhook DLQ',
       'lost (the DLQ refused them)',
     ]);
-    const text = JSON.stringify(deliveries.properties['metrics']);
+    const text = JSON.stringify(deliveries.properties.metrics);
     for (const metric of ['Invocations', 'FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq']) {
       expect(text).toContain(
         `SELECT SUM(${metric}) FROM SCHEMA(\\"AWS/Events\\", EventBusName, RuleName) WHERE EventBusName = '{JobEvents}'`,
       );
     }
     expect(thresholds(deliveries).map((t) => t.value)).toEqual([10, 0]);
-    expect(JSON.stringify(widgetTitled(dev, 'Failed deliveries by subscription rule (top 10)').properties['metrics'])).toContain(
+    expect(JSON.stringify(widgetTitled(dev, 'Failed deliveries by subscription rule (top 10)').properties.metrics)).toContain(
       'GROUP BY RuleName ORDER BY SUM() DESC LIMIT 10',
     );
   });
 
   it("the log widget queries every function's log group", () => {
     const logs = widgetTitled(dev, 'Recent errors and warnings, every function (Logs Insights)');
-    const query = String(logs.properties['query']);
+    const query = String(logs.properties.query);
     expect(query.match(/SOURCE '/g)).toHaveLength(DEFINITIONS.length);
     for (const line of RECENT_PROBLEMS_QUERY) expect(query).toContain(line);
   });

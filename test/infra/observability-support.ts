@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { dashboardOf, type DashboardWidget } from '../../bin/dashboard-svg.ts';
 import type { AlarmThresholds } from '../../lib/config.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
-import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+import { resourcesOfType, synthPinrelay, type Resource, type Synthesized } from './support.ts';
 
 /**
  * What the observability tests share (observability-alarms, observability-dashboard, runbook): the stages
@@ -42,7 +42,6 @@ export function synthObservedStages(): ObservedStages {
   };
 }
 
-export type Resource = { id: string; props: Record<string, any> };
 export const alarmsOf = (s: Synthesized): Resource[] => resourcesOfType(s.statelessTemplate, 'AWS::CloudWatch::Alarm');
 export const alarmNamed = (s: Synthesized, name: string): Resource => {
   const found = alarmsOf(s).filter((a) => a.props.AlarmName === name);
@@ -52,9 +51,9 @@ export const alarmNamed = (s: Synthesized, name: string): Resource => {
 export const dashboard = (s: Synthesized) =>
   dashboardOf({ stateful: s.statefulTemplate.toJSON(), stateless: s.statelessTemplate.toJSON() });
 export const titles = (widgets: readonly DashboardWidget[]) =>
-  widgets.map((w) => String(w.properties['title'] ?? w.properties['markdown'] ?? ''));
+  widgets.map((w) => String(w.properties.title ?? w.properties.markdown ?? ''));
 export const widgetTitled = (s: Synthesized, title: string): DashboardWidget => {
-  const found = dashboard(s).widgets.filter((w) => w.properties['title'] === title);
+  const found = dashboard(s).widgets.filter((w) => w.properties.title === title);
   expect(found, title).toHaveLength(1);
   return found[0]!;
 };

@@ -19,7 +19,7 @@ import {
   resourcesAllowing,
   synthStatelessStages,
 } from './stateless-support.ts';
-import type { Synthesized } from './support.ts';
+import { actionsOf, arrayAt, at, type Synthesized } from './support.ts';
 
 /**
  * The stateless stack's stream and queue consumers: the outbox relay and sweeper (lib/constructs/job-outbox.ts),
@@ -49,7 +49,9 @@ describe('StatelessStack', () => {
         ParallelizationFactor: 1,
       });
       expect(JSON.stringify(mapping?.props.EventSourceArn)).toMatch(/TablesJobsTable.*StreamArn/);
-      expect(JSON.stringify(mapping?.props.DestinationConfig.OnFailure.Destination)).toMatch(/QueuesOutboxDeadLetterQueue.*Arn/);
+      expect(JSON.stringify(at(mapping?.props, 'DestinationConfig', 'OnFailure', 'Destination'))).toMatch(
+        /QueuesOutboxDeadLetterQueue.*Arn/,
+      );
     });
 
     it('the relay may read the stream and send to the outbox DLQ', () => {
@@ -152,6 +154,7 @@ describe('StatelessStack', () => {
     it('publish-pin reads the Pinterest app secret and the account secrets, and writes account secrets (refreshed tokens)', () => {
       const appSecret = /PinterestAppCredentialsSecret/;
       const prefix = JSON.stringify({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string; ${...} is its substitution syntax, not a template literal.
         'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/dev/accounts/*',
       });
       const getSecret = resourcesAllowing(dev, 'publish-pin', 'secretsmanager:GetSecretValue');
@@ -228,8 +231,8 @@ describe('StatelessStack', () => {
       const allowed = (action: string, pk: string) =>
         onTenants.some(
           (st) =>
-            (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action) &&
-            (st.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] as string[]).some((p) => matchesLeadingKey(p, pk)),
+            actionsOf(st).includes(action) &&
+            arrayAt(st.Condition, 'ForAllValues:StringLike', 'dynamodb:LeadingKeys').some((p) => matchesLeadingKey(String(p), pk)),
         );
       for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
         expect(allowed(action, 'APIKEY#9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'), action).toBe(false);

@@ -169,6 +169,7 @@ describe('ServiceFunction', () => {
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string; ${...} is its substitution syntax, not a template literal.
       Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/test/accounts/*' },
     });
     expect(statements).toContainEqual(

@@ -14,7 +14,7 @@ import {
 } from '../../definitions/queues.ts';
 import { JOBS_TABLE, TABLES, TENANTS_TABLE } from '../../definitions/tables.ts';
 import { OPS_USAGE } from '../../bin/ops.ts';
-import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+import { arrayAt, at, resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
@@ -58,11 +58,11 @@ describe('StatefulStack', () => {
       });
       const jobs = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find((t) => t.props.StreamSpecification);
       expect(jobs?.props.AttributeDefinitions).toHaveLength(10);
-      expect(jobs?.props.AttributeDefinitions.every((a: { AttributeType: string }) => a.AttributeType === 'S')).toBe(true);
+      expect(arrayAt(jobs?.props, 'AttributeDefinitions').every((a) => at(a, 'AttributeType') === 'S')).toBe(true);
     });
 
     it('tenants table: pk/sk, no GSIs, no TTL, no stream, same fixed settings', () => {
-      const tenants = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find((t) => t.props.KeySchema.length === 2);
+      const tenants = resourcesOfType(dev.statefulTemplate, 'AWS::DynamoDB::Table').find((t) => arrayAt(t.props, 'KeySchema').length === 2);
       expect(tenants?.props).toMatchObject({
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },

@@ -17,7 +17,7 @@ import {
   roleProps,
   synthStatelessStages,
 } from './stateless-support.ts';
-import type { Synthesized } from './support.ts';
+import { objectAt, type Synthesized } from './support.ts';
 
 /**
  * The stateless stack's functions (one per FUNCTIONS entry): environment, log groups, roles and the grants
@@ -65,7 +65,7 @@ describe('StatelessStack', () => {
     it.each(DEFINITIONS.map((d) => [d.name, d] as const))(
       '%s: environment is exactly the defaults + every-function settings + ENV_FOR_ACCESS of its access list',
       (_name, def) => {
-        const variables = functionProps(dev, def).Environment.Variables as Record<string, unknown>;
+        const variables = objectAt(functionProps(dev, def), 'Environment', 'Variables');
         const expected = new Set([
           ...Object.keys(DEFAULT_ENVIRONMENT),
           ...ENV_FOR_EVERY_FUNCTION,
@@ -144,6 +144,7 @@ describe('StatelessStack', () => {
           'secretsmanager:TagResource',
         ],
         Resource: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string; ${...} is its substitution syntax, not a template literal.
           'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/dev/accounts/*',
         },
       });

@@ -1,7 +1,18 @@
 import { expect } from 'vitest';
 import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
 import { constructIdFor } from '../../lib/stacks/stateless-stack.ts';
-import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+import {
+  actionsOf,
+  at,
+  objectAt,
+  resourcesOfType,
+  roleStatements,
+  synthPinrelay,
+  type PolicyStatement,
+  type Props,
+  type Resource,
+  type Synthesized,
+} from './support.ts';
 
 /**
  * What the stateless stack's tests share (stateless-stack, public-api, queue-consumers): the two stages they
@@ -65,44 +76,41 @@ export function functionLogicalId(s: Synthesized, name: string): string {
   return logicalId(s, s.stateless.functions.get(name as never)!.function);
 }
 
-export function resourceProps(s: Synthesized, id: string): Record<string, any> {
-  return (s.statelessTemplate.toJSON().Resources[id] as { Properties: Record<string, any> }).Properties;
+export function resourceProps(s: Synthesized, id: string): Props {
+  return objectAt(s.statelessTemplate.toJSON(), 'Resources', id, 'Properties');
 }
 
-export function functionProps(s: Synthesized, def: FunctionDefinition): Record<string, any> {
+export function functionProps(s: Synthesized, def: FunctionDefinition): Props {
   expect(s.stateless.node.tryFindChild(constructIdFor(def.name))).toBeDefined();
   return resourceProps(s, functionLogicalId(s, def.name));
 }
 
-export function functionVariables(s: Synthesized, name: string): Record<string, unknown> {
-  return functionProps(s, byName(name)).Environment.Variables;
+export function functionVariables(s: Synthesized, name: string): Props {
+  return objectAt(functionProps(s, byName(name)), 'Environment', 'Variables');
 }
 
-export function roleProps(s: Synthesized, def: FunctionDefinition): Record<string, any> {
+export function roleProps(s: Synthesized, def: FunctionDefinition): Props {
   return resourceProps(s, logicalId(s, s.stateless.functions.get(def.name as never)!.role));
 }
 
-export function policyStatements(s: Synthesized, def: FunctionDefinition): Array<Record<string, any>> {
-  const roleId = logicalId(s, s.stateless.functions.get(def.name as never)!.role);
-  return resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')
-    .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((p) => p.props.PolicyDocument.Statement as Array<Record<string, any>>);
+export function policyStatements(s: Synthesized, def: FunctionDefinition): PolicyStatement[] {
+  return roleStatements(s.statelessTemplate, logicalId(s, s.stateless.functions.get(def.name as never)!.role));
 }
 
 export function allActions(s: Synthesized, name: string): string[] {
-  return policyStatements(s, byName(name)).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+  return policyStatements(s, byName(name)).flatMap(actionsOf);
 }
 
 /** The resources (as JSON) of every statement of `name`'s role that allows `action`. */
 export function resourcesAllowing(s: Synthesized, name: string, action: string): string[] {
   return policyStatements(s, byName(name))
-    .filter((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes(action))
+    .filter((st) => actionsOf(st).includes(action))
     .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
     .map((r) => JSON.stringify(r));
 }
 
 /** The one event source mapping of a function. */
-export function mappingOf(s: Synthesized, name: string): { id: string; props: Record<string, any> } {
+export function mappingOf(s: Synthesized, name: string): Resource {
   const mappings = resourcesOfType(s.statelessTemplate, 'AWS::Lambda::EventSourceMapping').filter(
     (m) => JSON.stringify(m.props.FunctionName) === JSON.stringify({ Ref: functionLogicalId(s, name) }),
   );
@@ -128,10 +136,11 @@ export function methodFor(s: Synthesized, httpMethod: string, path: string) {
   const resources = Object.fromEntries(resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Resource').map((r) => [r.id, r.props]));
   const pathOf = (id: string): string => {
     const r = resources[id]!;
-    const parent = r.ParentId as { Ref?: string };
-    return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.PathPart}`;
+    const parent = at(r, 'ParentId', 'Ref');
+    return `${typeof parent === 'string' ? pathOf(parent) : ''}/${r.PathPart}`;
   };
-  return resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Method').find(
-    (m) => m.props.HttpMethod === httpMethod && m.props.ResourceId?.Ref && pathOf(m.props.ResourceId.Ref) === path,
-  );
+  return resourcesOfType(s.statelessTemplate, 'AWS::ApiGateway::Method').find((m) => {
+    const resourceId = at(m.props, 'ResourceId', 'Ref');
+    return m.props.HttpMethod === httpMethod && typeof resourceId === 'string' && pathOf(resourceId) === path;
+  });
 }

@@ -14,7 +14,7 @@ import { EventBridgeWebhookProvisioner } from '../../lambdas/adapters/eventbridg
 import { readFileSync } from 'node:fs';
 import { parseStageConfig, StageConfigError } from '../../lib/config.ts';
 import { WEBHOOK_SECRET_HEADER, webhookEventPattern, webhookResourceName, webhookTarget } from '../../definitions/webhooks.ts';
-import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+import { arrayAt, at, objectAt, resourcesOfType, roleStatements, synthPinrelay, type Props, type Synthesized } from './support.ts';
 
 /**
  * Static subscriptions (stage config `webhooks.subscriptions`, lib/constructs/static-webhooks.ts): the
@@ -136,7 +136,7 @@ describe('a stage with two static subscriptions', () => {
       expect(rule.EventPattern).toEqual(
         webhookEventPattern({ tenantId: config.tenantId, webhookId: s.webhookId, events: config.events as never }),
       );
-      expect(rule.EventPattern.$or[1]).toEqual({ detail: { webhook_id: [`whs_${config.name}`] } });
+      expect(at(rule.EventPattern, '$or', 1)).toEqual({ detail: { webhook_id: [`whs_${config.name}`] } });
       expect(rule.Targets).toHaveLength(1);
     }
   });
@@ -144,7 +144,7 @@ describe('a stage with two static subscriptions', () => {
   it('target: exactly webhookTarget() — id, role, headers, input transformer, retry policy 185 / 86400, DLQ', () => {
     for (const name of ['crm-sync', 'erp']) {
       const s = subscription(name);
-      const [target] = propsOf('AWS::Events::Rule', s.rule).Targets;
+      const [target] = arrayAt(propsOf('AWS::Events::Rule', s.rule), 'Targets');
       expect(target).toEqual(
         webhookTarget({
           apiDestinationArn: arnOf(s.apiDestination) as never,
@@ -152,7 +152,7 @@ describe('a stage with two static subscriptions', () => {
           deadLetterQueueArn: arnOf(qa.stateful.webhooks.deadLetterQueue) as never,
         }),
       );
-      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
+      expect(at(target, 'RetryPolicy')).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
     }
   });
 
@@ -195,8 +195,7 @@ describe('a stage with two static subscriptions', () => {
             : value && typeof value === 'object'
               ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swapped(v)]))
               : value;
-      const input = (command: Parameters<typeof eb.commandCalls>[0]) =>
-        swapped(eb.commandCalls(command)[0]!.args[0].input) as Record<string, any>;
+      const input = (command: Parameters<typeof eb.commandCalls>[0]) => swapped(eb.commandCalls(command)[0]!.args[0].input) as Props;
       return {
         connection: input(CreateConnectionCommand),
         apiDestination: input(CreateApiDestinationCommand),
@@ -209,8 +208,8 @@ describe('a stage with two static subscriptions', () => {
       const s = subscription(name);
       const sent = await runtimeCalls(name);
       const connection = propsOf('AWS::Events::Connection', s.connection);
-      const { ApiKeyValue: _runtimeSecret, ...runtimeKey } = sent.connection.AuthParameters.ApiKeyAuthParameters;
-      const { ApiKeyValue: _staticSecret, ...staticKey } = connection.AuthParameters.ApiKeyAuthParameters;
+      const { ApiKeyValue: _runtimeSecret, ...runtimeKey } = objectAt(sent.connection, 'AuthParameters', 'ApiKeyAuthParameters');
+      const { ApiKeyValue: _staticSecret, ...staticKey } = objectAt(connection, 'AuthParameters', 'ApiKeyAuthParameters');
       expect({ ...connection, AuthParameters: { ApiKeyAuthParameters: staticKey } }).toEqual({
         ...sent.connection,
         AuthParameters: { ApiKeyAuthParameters: runtimeKey },
@@ -230,9 +229,7 @@ describe('a stage with two static subscriptions', () => {
       );
     expect(policies(qa)).toEqual(policies(dev));
     const roleId = logicalId(qa.stateful.webhooks.targetRole);
-    const statements = resourcesOfType(qa.statefulTemplate, 'AWS::IAM::Policy')
-      .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .flatMap((p) => p.props.PolicyDocument.Statement);
+    const statements = roleStatements(qa.statefulTemplate, roleId);
     expect(statements).toEqual([
       {
         Effect: 'Allow',
@@ -257,12 +254,12 @@ describe('a stage with two static subscriptions', () => {
 
   it("outputs: each secret's ARN (for get-secret-value) and the webhook name prefix", () => {
     const outputs = qa.statefulTemplate.toJSON().Outputs as Record<string, { Description: string; Value: unknown }>;
-    expect(outputs['StaticWebhookCrmSyncSecretArn']).toEqual({
+    expect(outputs.StaticWebhookCrmSyncSecretArn).toEqual({
       Description: `Static webhook whs_crm-sync (CRM sync): its ${WEBHOOK_SECRET_HEADER} value (aws secretsmanager get-secret-value --secret-id <this ARN>)`,
       Value: ref(subscription('crm-sync').secret),
     });
-    expect(outputs['StaticWebhookErpSecretArn']).toMatchObject({ Value: ref(subscription('erp').secret) });
-    expect(outputs['WebhookNamePrefix']).toMatchObject({ Value: PREFIX });
+    expect(outputs.StaticWebhookErpSecretArn).toMatchObject({ Value: ref(subscription('erp').secret) });
+    expect(outputs.WebhookNamePrefix).toMatchObject({ Value: PREFIX });
     expect(Object.keys(outputs).filter((k) => k.startsWith('StaticWebhook'))).toHaveLength(2);
   });
 

@@ -7,7 +7,7 @@ import { StrandedJobs } from '../../lib/constructs/stranded-jobs.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../definitions/functions.ts';
 import { DELAY_DLQ, POISON_QUEUE, PUBLISH_DLQ } from '../../definitions/queues.ts';
 import { SETTINGS } from '../../definitions/settings.ts';
-import { resourcesOfType, synthPinrelay, type Synthesized } from './support.ts';
+import { actionsOf, resourcesOfType, roleStatements, synthPinrelay, type Synthesized } from './support.ts';
 
 /**
  * The stranded-job backstop (docs/adr/0009-reconciler.md): the reconciler's schedule, the consumer of
@@ -37,11 +37,7 @@ const roleId = (s: Synthesized, name: string) =>
 const variables = (s: Synthesized, name: string): Record<string, unknown> =>
   (s.statelessTemplate.toJSON().Resources[functionId(s, name)] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
     .Properties.Environment.Variables;
-const statements = (s: Synthesized, name: string): Array<Record<string, any>> =>
-  resourcesOfType(s.statelessTemplate, 'AWS::IAM::Policy')
-    .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId(s, name) }]))
-    .flatMap((p) => p.props.PolicyDocument.Statement as Array<Record<string, any>>);
-const actionsOf = (st: Record<string, any>): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+const statements = (s: Synthesized, name: string) => roleStatements(s.statelessTemplate, roleId(s, name));
 const allowing = (s: Synthesized, name: string, prefix: string) =>
   statements(s, name).filter((st) => actionsOf(st).some((a) => a.startsWith(prefix)));
 const mappingsOf = (s: Synthesized, name: string) =>

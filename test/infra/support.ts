@@ -53,10 +53,73 @@ export function synthPinrelay(options: SynthOptions = {}): Synthesized {
   };
 }
 
+/**
+ * An object in template JSON (a resource's properties, a statement, a metric query). The tests do not
+ * assume its shape: they read inside with `at`/`arrayAt`, compare with `toEqual`/`toMatchObject`, or name
+ * a small type (`PolicyStatement`) where many tests read the same structure.
+ */
+export type Props = Record<string, unknown>;
+
+export interface Resource {
+  readonly id: string;
+  readonly props: Props;
+}
+
 /** Every resource of a type, with its logical id and properties. */
-export function resourcesOfType(template: Template, type: string): Array<{ id: string; props: Record<string, any> }> {
+export function resourcesOfType(template: Template, type: string): Resource[] {
   return Object.entries(template.findResources(type)).map(([id, resource]) => ({
     id,
-    props: (resource as { Properties?: Record<string, any> }).Properties ?? {},
+    props: (resource as { Properties?: Props }).Properties ?? {},
   }));
+}
+
+/** The value at `path` (object keys, array indexes) in template JSON; undefined where the path leads nowhere. */
+export function at(value: unknown, ...path: ReadonlyArray<string | number>): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+/** The array at `path`; throws (failing the test) when the template has anything else there. */
+export function arrayAt(value: unknown, ...path: ReadonlyArray<string | number>): unknown[] {
+  const found = at(value, ...path);
+  if (!Array.isArray(found)) throw new Error(`expected an array at ${path.join('.') || 'the top'}, got ${JSON.stringify(found)}`);
+  return found;
+}
+
+/** The object at `path`; throws (failing the test) when the template has anything else there. */
+export function objectAt(value: unknown, ...path: ReadonlyArray<string | number>): Props {
+  const found = at(value, ...path);
+  if (found === null || typeof found !== 'object' || Array.isArray(found)) {
+    throw new Error(`expected an object at ${path.join('.') || 'the top'}, got ${JSON.stringify(found)}`);
+  }
+  return found as Props;
+}
+
+/** An IAM policy statement as the template holds it: Action and Resource are one value or a list. */
+export interface PolicyStatement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: Props;
+}
+
+/** The statements of a PolicyDocument (an AWS::IAM::Policy's, a queue policy's, a role's trust policy under `key`). */
+export function statementsOf(props: Props, key = 'PolicyDocument'): PolicyStatement[] {
+  return arrayAt(props, key, 'Statement') as PolicyStatement[];
+}
+
+export function actionsOf(statement: PolicyStatement): string[] {
+  return [statement.Action].flat();
+}
+
+/** Every statement of the AWS::IAM::Policy resources attached to role `roleId` alone. */
+export function roleStatements(template: Template, roleId: string): PolicyStatement[] {
+  return resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => statementsOf(p.props));
 }

@@ -1,6 +1,6 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Job } from '../../lambdas/api/schemas.ts';
+import type { Account, Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox } from '../../local/pinterest-sandbox.ts';
 import { callerFor, testPipeline, waitForJob, type Caller } from './harness.ts';
@@ -108,7 +108,7 @@ describe('account tokens', () => {
     expect(job.status).toBe('failed');
     expect(job.failure).toMatchObject({ route: 'ops', reason: 'reauthorization_required' });
     expect(job.failure!.remediation).toMatch(/reconnect|PUT \/v1\/accounts/i);
-    expect((await api('GET', '/v1/accounts/dead')).body.connection_status).toBe('reauthorization_required');
+    expect((await api<Account>('GET', '/v1/accounts/dead')).body.connection_status).toBe('reauthorization_required');
   });
 
   it('a reconnect is used by the very next job, even by a worker that cached the dead tokens', async () => {
@@ -136,14 +136,14 @@ describe('account tokens', () => {
     const after = sandbox.requests().slice(seen);
     expect(after.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /v5/pins 201']);
     expect(storedTokens('reconnected')).toMatchObject({ access_token: fresh.accessToken, refresh_token: fresh.refreshToken });
-    expect((await api('GET', '/v1/accounts/reconnected')).body.connection_status).toBe('connected');
+    expect((await api<Account>('GET', '/v1/accounts/reconnected')).body.connection_status).toBe('connected');
   });
 });
 
 describe('requeue', () => {
   it('re-runs a failed job with a corrected board under the same key; attempts continue', async () => {
     await connect('fixer', '304');
-    const created = await api('POST', '/v1/pins', {
+    const created = await api<Job>('POST', '/v1/pins', {
       body: {
         account_id: 'fixer',
         board_id: '999',
@@ -165,7 +165,7 @@ describe('requeue', () => {
     expect(sandbox.pins({ boardId: '304' })).toHaveLength(1);
     expect((await api('POST', `/v1/jobs/${failed.id}/requeue`)).status).toBe(409); // succeeded: nothing to re-run
     // The original request still replays as this job.
-    const replay = await api('POST', '/v1/pins', {
+    const replay = await api<Job>('POST', '/v1/pins', {
       body: {
         account_id: 'fixer',
         board_id: '999',

@@ -19,6 +19,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../lambdas/api/schemas.ts';
 import type { FailedJobsReport, StuckReport } from '../../lambdas/use-cases/ops-jobs.ts';
 import type { QueuesReport, RedriveReport } from '../../lambdas/use-cases/ops-queues.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
@@ -60,7 +61,7 @@ const adminJson = async <T>(...args: string[]): Promise<T> => {
 const depths = async () => Object.fromEntries((await adminJson<QueuesReport>('queues')).queues.map((q) => [q.queue, q.depth]));
 
 async function post(key: string, board: string): Promise<string> {
-  const created = await api('POST', '/v1/pins', {
+  const created = await api<Job>('POST', '/v1/pins', {
     body: {
       account_id: 'main',
       board_id: board,
@@ -70,7 +71,7 @@ async function post(key: string, board: string): Promise<string> {
     headers: { 'Idempotency-Key': key },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(202);
-  return created.body.id as string;
+  return created.body.id;
 }
 
 /** The job's message on the publish queue, received (hidden for 5 min) once the relay has sent it. */
@@ -106,7 +107,7 @@ async function stopQueueConsumers(): Promise<void> {
 
 beforeAll(async () => {
   pipeline = await testPipeline({ worker: false, pacing: { accountPerMinute: 600, appPerSecond: 100 } });
-  writeFileSync(stateFile, JSON.stringify(localStateOf(pipeline, process.env['EVENT_BUS_NAME']!)));
+  writeFileSync(stateFile, JSON.stringify(localStateOf(pipeline, process.env.EVENT_BUS_NAME!)));
   const tenant = await pipeline.createTenant('ops');
   tenantId = tenant.tenantId;
   api = callerFor(pipeline, tenant.apiKey);
@@ -162,7 +163,7 @@ describe('admin operations commands against a local pipeline', () => {
     expect(dry.stdout).toContain(
       `Dry run: would requeue 1 of 1 failed job in tenant ${tenantId} (reason board_not_found), with board_id=880001; nothing written (add --apply):`,
     );
-    expect((await api('GET', `/v1/jobs/${bad}`)).body.status).toBe('failed');
+    expect((await api<Job>('GET', `/v1/jobs/${bad}`)).body.status).toBe('failed');
 
     const applied = await admin(
       'jobs',
@@ -205,8 +206,8 @@ describe('admin operations commands against a local pipeline', () => {
     await sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrls.publish, ReceiptHandle: message.ReceiptHandle! }));
 
     const before = await depths();
-    expect(before['publish_dlq']).toEqual({ visible: 1, in_flight: 0, delayed: 0 });
-    expect(before['publish']).toEqual({ visible: 0, in_flight: 0, delayed: 0 });
+    expect(before.publish_dlq).toEqual({ visible: 1, in_flight: 0, delayed: 0 });
+    expect(before.publish).toEqual({ visible: 0, in_flight: 0, delayed: 0 });
     const table = await admin('queues');
     expect(table.stdout).toMatch(/^publish DLQ \(FIFO\) +1 +0 +0 {2}record-dead-letters$/m);
     expect(table.stdout).toContain('publish DLQ: 1 waiting; redrive: npm run admin -- dlq redrive --queue publish');
@@ -222,7 +223,7 @@ describe('admin operations commands against a local pipeline', () => {
     expect(dry.stdout.trim()).toBe(
       'Dry run: would move 1 message from the publish DLQ back to the publish queue (now 0 visible · 0 in flight); nothing moved (add --apply).',
     );
-    expect((await depths())['publish_dlq']).toEqual({ visible: 1, in_flight: 0, delayed: 0 });
+    expect((await depths()).publish_dlq).toEqual({ visible: 1, in_flight: 0, delayed: 0 });
 
     const redriven = await admin('dlq', 'redrive', '--queue', 'publish', '--apply');
     expect(redriven.code, redriven.stderr).toBe(0);
@@ -290,7 +291,7 @@ describe('admin operations commands against a local pipeline', () => {
     const fromApi = (await api('GET', '/v1/accounts/main/rate')).body as Record<string, unknown>;
     expect(Object.keys(fromCli).sort()).toEqual(Object.keys(fromApi).sort());
     expect(fromCli).toMatchObject({ limit: 60, window_seconds: 60 });
-    expect(fromCli['limit']).toBe(fromApi['limit']);
+    expect(fromCli.limit).toBe(fromApi.limit);
     const text = await admin('rate', '--tenant', tenantId, '--account', 'main');
     expect(text.stdout).toMatch(/^Account main of tenant \S+: \d+\/min allowed now \(configured 60\/min\)/);
     const unknown = await admin('rate', '--tenant', tenantId, '--account', 'nope');

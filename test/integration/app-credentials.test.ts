@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../lambdas/api/schemas.ts';
+import type { Account, Job } from '../../lambdas/api/schemas.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
 import { startPinterestSandbox, type PinterestSandbox } from '../../local/pinterest-sandbox.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
@@ -71,6 +71,6 @@ describe('placeholder Pinterest app credentials', () => {
     expect(job.failure).toMatchObject({ route: 'ops', reason: 'app_credentials_missing' });
     expect(job.failure!.remediation).toMatch(/put-secret-value/);
     expect(refreshes()).toEqual([]); // the placeholder was never sent to Pinterest
-    expect((await api('GET', '/v1/accounts/refused')).body.connection_status).toBe('connected');
+    expect((await api<Account>('GET', '/v1/accounts/refused')).body.connection_status).toBe('connected');
   });
 });

@@ -66,7 +66,7 @@ async function connect(username: string, board: string) {
 }
 
 async function submit(account: string, board: string, title: string, key: string): Promise<string> {
-  const created = await api('POST', '/v1/pins', {
+  const created = await api<Job>('POST', '/v1/pins', {
     body: {
       account_id: account,
       board_id: board,
@@ -77,7 +77,7 @@ async function submit(account: string, board: string, title: string, key: string
     headers: { 'Idempotency-Key': key },
   });
   expect(created.status).toBe(202);
-  return created.body.id as string;
+  return created.body.id;
 }
 
 async function messagesOn(queueUrl: string): Promise<number> {
@@ -89,9 +89,9 @@ async function messagesOn(queueUrl: string): Promise<number> {
   );
   const a = out.Attributes ?? {};
   return (
-    Number(a['ApproximateNumberOfMessages'] ?? 0) +
-    Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0) +
-    Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0)
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
   );
 }
 

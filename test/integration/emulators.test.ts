@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
 import { startFauxqs } from '../../local/emulators/fauxqs.ts';
 import { findOnPath, type RunningEmulator } from '../../local/emulators/supervisor.ts';
+import { waitFor } from './wait.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const clientConfig = (endpoint: string) => ({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -57,13 +58,9 @@ function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
+/** Waits (5 s at most) for the process to exit. */
+function exitOf(pid: number, name: string): Promise<true> {
+  return waitFor(() => !isAlive(pid), { what: `${name} (pid ${pid}) to exit`, timeoutMs: 5_000, everyMs: 50 });
 }
 
 async function expectGone(emulator: Pick<RunningEmulator, 'pid' | 'port'>): Promise<void> {
@@ -248,8 +245,11 @@ describe('fauxqs', () => {
     const next = await receive(1);
     expect(next.map((m) => m.Body)).toEqual(['B']);
     // A visibility timeout running out unblocks the group the same way (B comes back: never A-duplicate).
-    await new Promise((r) => setTimeout(r, 1_100));
-    const again = await receive();
+    const again = await waitFor(() => receive(), {
+      until: (messages) => messages.length > 0,
+      what: 'a message to come back after the 1 s visibility timeout',
+      timeoutMs: 5_000,
+    });
     expect(again.map((m) => m.Body)).toEqual(['B']);
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: again[0]?.ReceiptHandle }));
     expect(await receive()).toEqual([]);
@@ -349,7 +349,7 @@ describe('when the process that started the emulators dies', () => {
     process.kill(pid, 'SIGTERM');
     await exited;
 
-    expect(await eventually(() => !isAlive(children.fauxqs.pid))).toBe(true);
+    await exitOf(children.fauxqs.pid, 'fauxqs');
     await expectGone(children.fauxqs);
   });
 
@@ -359,10 +359,10 @@ describe('when the process that started the emulators dies', () => {
     process.kill(pid, 'SIGKILL');
     await exited;
 
-    expect(await eventually(() => !isAlive(children.fauxqs.pid))).toBe(true);
+    await exitOf(children.fauxqs.pid, 'fauxqs');
     await expectGone(children.fauxqs);
     if (process.platform === 'linux' && findOnPath('setpriv')) {
-      expect(await eventually(() => !isAlive(children.ddb.pid))).toBe(true);
+      await exitOf(children.ddb.pid, 'DynamoDB Local');
       await expectGone(children.ddb);
     } else {
       process.kill(children.ddb.pid, 'SIGKILL'); // no pdeathsig here: clean up after ourselves

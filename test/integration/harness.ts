@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
-import type { Job } from '../../lambdas/api/schemas.ts';
+import type { z } from 'zod';
+import type { ErrorEnvelope, Job } from '../../lambdas/api/schemas.ts';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline.ts';
 import { startSqsPoller, type SqsPoller } from '../../local/sqs-poller.ts';
 import { waitFor } from './wait.ts';
@@ -22,18 +23,29 @@ export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 
   });
 }
 
-export type Caller = (
-    method: string,
-    path: string,
-    init?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },) => Promise<{
-    status: number;
-    headers: Headers;
-    body: any;
-  }>
+/** The API's error answer (lambdas/api/schemas/error.ts). */
+export type ErrorBody = z.infer<typeof ErrorEnvelope>;
+
+export interface ApiResponse<Body> {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed JSON, the text when it is not JSON, undefined when empty. */
+  readonly body: Body;
+}
+
+/**
+ * One tenant's calls to the API. `Body` names the document the test expects back (a Job, a JobList, an
+ * ErrorBody, …); nothing checks it here: the test's assertions on the answer are the check.
+ */
+export type Caller = <Body = unknown>(
+  method: string,
+  path: string,
+  init?: { body?: unknown; headers?: Record<string, string>; rawBody?: string },
+) => Promise<ApiResponse<Body>>;
 
 /** A tiny HTTP client for one tenant: real requests to the local API Gateway. */
 export function callerFor(pipeline: Pipeline, apiKey: string): Caller {
-  return async (method, path, init = {}) => {
+  return async <Body>(method: string, path: string, init: Parameters<Caller>[2] = {}): Promise<ApiResponse<Body>> => {
     const response = await fetch(`${pipeline.apiUrl}${path}`, {
       method,
       headers: {
@@ -50,8 +62,18 @@ export function callerFor(pipeline: Pipeline, apiKey: string): Caller {
     } catch {
       /* not JSON: keep the text */
     }
-    return { status: response.status, headers: response.headers, body };
+    return { status: response.status, headers: response.headers, body: body as Body };
   };
+}
+
+/** How many items fall under each key, for the summaries the heavier tests print. */
+export function countBy<T>(items: readonly T[], key: (item: T) => string | number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) {
+    const k = String(key(item));
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return counts;
 }
 
 export function pin(overrides: Record<string, unknown> = {}) {
@@ -183,7 +205,7 @@ export async function startQueueConsumers(pipeline: Pipeline): Promise<() => Pro
       startSqsPoller({
         sqs,
         queueUrl: consumer.url,
-        queueArn: attrs.Attributes!['QueueArn']!,
+        queueArn: attrs.Attributes!.QueueArn!,
         functionName: consumer.name,
         handler,
         concurrency: consumer.concurrency,

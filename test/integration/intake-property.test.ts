@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CreatePinRequest, PutAccountRequest } from '../../lambdas/api/schemas.ts';
+import { CreatePinRequest, PutAccountRequest, type Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, testPipeline, type Caller } from './harness.ts';
+import { callerFor, testPipeline, type Caller, type ErrorBody } from './harness.ts';
 
 /**
  * Property: intake's schema is exactly what the store can keep. Every generated POST /v1/pins body that
@@ -15,7 +15,7 @@ import { callerFor, testPipeline, type Caller } from './harness.ts';
  * Seeded, so a failure reproduces; fast-check prints the seed and counterexample path on failure.
  * Another seed: FC_SEED=123 npx vitest run --project integration test/integration/intake-property.test.ts
  */
-const SEED = Number(process.env['FC_SEED'] ?? 20261123);
+const SEED = Number(process.env.FC_SEED ?? 20261123);
 const PIN_RUNS = 500;
 const TOKEN_RUNS = 100;
 
@@ -180,7 +180,8 @@ it(`stores every pin body the schema accepts exactly as sent, and answers 400 to
       if (expectAccepted) {
         tally.accepted++;
         expect(answer.status, JSON.stringify(answer.body)).toBe(202);
-        const read = await api('GET', `/v1/jobs/${answer.body.id}`);
+        const created = answer.body as Job; // a 202 carries the stored job
+        const read = await api<Job>('GET', `/v1/jobs/${created.id}`);
         expect(read.status).toBe(200);
         const { account_id: _account, metadata: sentMetadata, ...sentPin } = sent;
         expect(read.body.pin).toStrictEqual(sentPin);
@@ -189,8 +190,9 @@ it(`stores every pin body the schema accepts exactly as sent, and answers 400 to
       } else {
         tally.rejected++;
         expect(answer.status, JSON.stringify(answer.body)).toBe(400);
-        expect(answer.body.error).toMatchObject({ code: 'validation_error', message: expect.any(String) });
-        expect(answer.body.error.details.length).toBeGreaterThan(0);
+        const { error } = answer.body as ErrorBody; // a 400 carries the error envelope
+        expect(error).toMatchObject({ code: 'validation_error', message: expect.any(String) });
+        expect(error.details?.length).toBeGreaterThan(0);
       }
     }),
     { seed: SEED, numRuns: PIN_RUNS },
@@ -231,7 +233,7 @@ it(`connects an account for every well-formed token and answers 400 at the field
       } else {
         tally.refused++;
         expect(answer.status).toBe(400);
-        expect(answer.body.error.details).toEqual([{ path: field, message: expect.any(String) }]);
+        expect((answer.body as ErrorBody).error.details).toEqual([{ path: field, message: expect.any(String) }]);
       }
     }),
     { seed: SEED, numRuns: TOKEN_RUNS },

@@ -1,7 +1,8 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account, Job, JobList } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, drainQueue, pin, testPipeline, waitFor, type Caller } from './harness.ts';
+import { callerFor, drainQueue, pin, testPipeline, waitFor, type ApiResponse, type Caller, type ErrorBody } from './harness.ts';
 
 /** Intake, jobs and accounts API over real HTTP against DynamoDB Local, fauxqs and the stand-ins. */
 let pipeline: Pipeline;
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
   it('accepts a pin as a queued job and serves it back', async () => {
-    const created = await api('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': 'post-then-get' } });
+    const created = await api<Job>('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': 'post-then-get' } });
     expect(created.status).toBe(202);
     expect(created.headers.get('location')).toBe(`/v1/jobs/${created.body.id}`);
     expect(created.body).toMatchObject({
@@ -48,9 +49,9 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
   });
 
   it('replays the same key and body as 200 with Idempotent-Replayed, even with keys reordered', async () => {
-    const first = await api('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': 'replay-1' } });
+    const first = await api<Job>('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': 'replay-1' } });
     const reordered = Object.fromEntries(Object.entries(pin()).reverse());
-    const again = await api('POST', '/v1/pins', { body: reordered, headers: { 'Idempotency-Key': 'replay-1' } });
+    const again = await api<Job>('POST', '/v1/pins', { body: reordered, headers: { 'Idempotency-Key': 'replay-1' } });
     expect(first.status).toBe(202);
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -59,7 +60,10 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
 
   it('refuses the same key with another body as 422 idempotency_key_reused', async () => {
     await api('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': 'reuse-1' } });
-    const other = await api('POST', '/v1/pins', { body: pin({ title: 'Another table' }), headers: { 'Idempotency-Key': 'reuse-1' } });
+    const other = await api<ErrorBody>('POST', '/v1/pins', {
+      body: pin({ title: 'Another table' }),
+      headers: { 'Idempotency-Key': 'reuse-1' },
+    });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
   });
@@ -67,7 +71,10 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
   it('turns 50 concurrent identical requests into exactly one job', async () => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, () =>
-        api('POST', '/v1/pins', { body: pin({ account_id: 'burst', title: 'Concurrent' }), headers: { 'Idempotency-Key': 'burst-50' } }),
+        api<Job>('POST', '/v1/pins', {
+          body: pin({ account_id: 'burst', title: 'Concurrent' }),
+          headers: { 'Idempotency-Key': 'burst-50' },
+        }),
       ),
     );
     const ids = new Set(answers.map((a) => a.body.id));
@@ -75,7 +82,7 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
     expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200 && a.headers.get('idempotent-replayed') === 'true')).toHaveLength(49);
 
-    const listed = await api('GET', '/v1/jobs?limit=100');
+    const listed = await api<JobList>('GET', '/v1/jobs?limit=100');
     expect(listed.body.items.filter((j: { idempotency_key: string }) => j.idempotency_key === 'burst-50')).toHaveLength(1);
     // And the outbox sends it once: one message in its FIFO group.
     await pipeline.relayDrained();
@@ -96,10 +103,13 @@ describe('POST /v1/pins then GET /v1/jobs/{id}', () => {
   });
 
   it('answers 404 for a job for an account that is not connected, and stores nothing', async () => {
-    const missing = await api('POST', '/v1/pins', { body: pin({ account_id: 'nobody' }), headers: { 'Idempotency-Key': 'no-account' } });
+    const missing = await api<ErrorBody>('POST', '/v1/pins', {
+      body: pin({ account_id: 'nobody' }),
+      headers: { 'Idempotency-Key': 'no-account' },
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatchObject({ code: 'not_found', details: [{ path: 'account_id' }] });
-    const listed = await api('GET', '/v1/jobs?account_id=nobody');
+    const listed = await api<JobList>('GET', '/v1/jobs?account_id=nobody');
     expect(listed.body.items).toEqual([]);
   });
 });
@@ -112,7 +122,7 @@ const nested = (depth: number): Record<string, unknown> => {
 };
 
 describe('POST /v1/pins refuses what it cannot store, and stores exactly what it accepts', () => {
-  const post = (key: string, rawBody: string) => api('POST', '/v1/pins', { rawBody, headers: { 'Idempotency-Key': key } });
+  const post = (key: string, rawBody: string) => api<ErrorBody>('POST', '/v1/pins', { rawBody, headers: { 'Idempotency-Key': key } });
   const withRaw = (fragment: string) => `${JSON.stringify(pin()).slice(0, -1)},${fragment}}`;
 
   it.each<[string, string, string]>([
@@ -159,9 +169,12 @@ describe('POST /v1/pins refuses what it cannot store, and stores exactly what it
       title: '𝄞'.repeat(100),
       media_source: { source_type: 'video_id', media_id: '123', cover_image_key_frame_time: 2.5 },
     });
-    const created = await api('POST', '/v1/pins', { body: { ...pinSent, metadata }, headers: { 'Idempotency-Key': 'storable-extremes' } });
+    const created = await api<Job>('POST', '/v1/pins', {
+      body: { ...pinSent, metadata },
+      headers: { 'Idempotency-Key': 'storable-extremes' },
+    });
     expect(created.status).toBe(202);
-    const read = await api('GET', `/v1/jobs/${created.body.id}`);
+    const read = await api<Job>('GET', `/v1/jobs/${created.body.id}`);
     expect(read.status).toBe(200);
     expect(read.body.metadata).toStrictEqual(metadata);
     const { account_id: _account, ...pinFields } = pinSent;
@@ -178,7 +191,7 @@ describe('GET /v1/jobs', () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       const account = i % 2 === 0 ? 'a1' : 'a2';
-      const created = await mine('POST', '/v1/pins', {
+      const created = await mine<Job>('POST', '/v1/pins', {
         body: pin({ account_id: account, title: `n${i}` }),
         headers: { 'Idempotency-Key': `list-${i}` },
       });
@@ -195,7 +208,7 @@ describe('GET /v1/jobs', () => {
     const pages: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; next_cursor: string | null } } = await mine(
+      const page: ApiResponse<JobList> = await mine<JobList>(
         'GET',
         `/v1/jobs?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
@@ -204,27 +217,27 @@ describe('GET /v1/jobs', () => {
     } while (cursor);
     expect(pages).toEqual([...ids].reverse());
 
-    const a1 = await mine('GET', '/v1/jobs?account_id=a1');
+    const a1 = await mine<JobList>('GET', '/v1/jobs?account_id=a1');
     expect(a1.body.items.map((j: { id: string }) => j.id)).toEqual([ids[6], ids[4], ids[2], ids[0]]);
-    const cancelled = await mine('GET', '/v1/jobs?status=cancelled');
+    const cancelled = await mine<JobList>('GET', '/v1/jobs?status=cancelled');
     expect(cancelled.body.items.map((j: { id: string }) => j.id)).toEqual([ids[0]]);
-    const a1Queued = await mine('GET', '/v1/jobs?status=queued&account_id=a1');
+    const a1Queued = await mine<JobList>('GET', '/v1/jobs?status=queued&account_id=a1');
     expect(a1Queued.body.items.map((j: { id: string }) => j.id)).toEqual([ids[6], ids[4], ids[2]]);
 
-    const bad = await mine('GET', '/v1/jobs?status=done&limit=500&color=blue');
+    const bad = await mine<ErrorBody>('GET', '/v1/jobs?status=done&limit=500&color=blue');
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['query.color', 'query.limit', 'query.status']);
+    expect(bad.body.error.details?.map((d) => d.path).sort()).toEqual(['query.color', 'query.limit', 'query.status']);
   });
 });
 
 describe('POST /v1/jobs/{id}/cancel', () => {
   it('cancels a queued job once; a second cancel is a 409 conflict', async () => {
-    const created = await api('POST', '/v1/pins', { body: pin({ title: 'cancel me' }), headers: { 'Idempotency-Key': 'cancel-1' } });
-    const cancelled = await api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    const created = await api<Job>('POST', '/v1/pins', { body: pin({ title: 'cancel me' }), headers: { 'Idempotency-Key': 'cancel-1' } });
+    const cancelled = await api<Job>('POST', `/v1/jobs/${created.body.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect(cancelled.body.status_history.map((s: { status: string }) => s.status)).toEqual(['queued', 'cancelled']);
-    const again = await api('POST', `/v1/jobs/${created.body.id}/cancel`);
+    const again = await api<ErrorBody>('POST', `/v1/jobs/${created.body.id}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('conflict');
   });
@@ -237,25 +250,25 @@ describe('POST /v1/jobs/{id}/cancel', () => {
 
 describe('tenant isolation', () => {
   it("answers 404 when tenant B reads or cancels tenant A's job, and B's listing never shows it", async () => {
-    const a = await api('POST', '/v1/pins', { body: pin({ title: 'A only' }), headers: { 'Idempotency-Key': 'isolation-1' } });
+    const a = await api<Job>('POST', '/v1/pins', { body: pin({ title: 'A only' }), headers: { 'Idempotency-Key': 'isolation-1' } });
     const tenantB = await pipeline.createTenant('tenant-b');
     const b = callerFor(pipeline, tenantB.apiKey);
 
     expect((await b('GET', `/v1/jobs/${a.body.id}`)).status).toBe(404);
     expect((await b('POST', `/v1/jobs/${a.body.id}/cancel`)).status).toBe(404);
     expect((await b('GET', '/v1/accounts/acme-main')).status).toBe(404);
-    expect((await b('GET', '/v1/jobs')).body.items).toEqual([]);
+    expect((await b<JobList>('GET', '/v1/jobs')).body.items).toEqual([]);
     // B's POST with the same key and account is B's own concern: the account is not B's.
     expect((await b('POST', '/v1/pins', { body: pin({ title: 'A only' }), headers: { 'Idempotency-Key': 'isolation-1' } })).status).toBe(
       404,
     );
 
     // A cursor minted for A's listing is refused to B rather than paging through A's partition.
-    const aPage = await api('GET', '/v1/jobs?limit=1');
+    const aPage = await api<JobList>('GET', '/v1/jobs?limit=1');
     expect(aPage.body.next_cursor).toBeTruthy();
-    const stolen = await b('GET', `/v1/jobs?limit=1&cursor=${encodeURIComponent(aPage.body.next_cursor)}`);
+    const stolen = await b<ErrorBody>('GET', `/v1/jobs?limit=1&cursor=${encodeURIComponent(aPage.body.next_cursor!)}`);
     expect(stolen.status).toBe(400);
-    expect(stolen.body.error.details[0].path).toBe('cursor');
+    expect(stolen.body.error.details?.[0]?.path).toBe('cursor');
   });
 
   it('rejects missing, malformed and unknown API keys with 401 in the error envelope', async () => {
@@ -298,8 +311,8 @@ describe('accounts', () => {
   });
 
   it('replaces the connection on a second PUT and keeps created_at', async () => {
-    const before = await api('GET', '/v1/accounts/acme-main');
-    const replaced = await api('PUT', '/v1/accounts/acme-main', {
+    const before = await api<Account>('GET', '/v1/accounts/acme-main');
+    const replaced = await api<Account>('PUT', '/v1/accounts/acme-main', {
       body: {
         access_token: `${ACCESS_TOKEN}-v2`,
         refresh_token: REFRESH_TOKEN,
@@ -315,9 +328,9 @@ describe('accounts', () => {
   });
 
   it('validates the PUT body and the account id', async () => {
-    const bad = await api('PUT', '/v1/accounts/acme-main', { body: { access_token: '', rate_limit_per_minute: 0, extra: 1 } });
+    const bad = await api<ErrorBody>('PUT', '/v1/accounts/acme-main', { body: { access_token: '', rate_limit_per_minute: 0, extra: 1 } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['access_token', 'extra', 'rate_limit_per_minute']);
+    expect(bad.body.error.details?.map((d) => d.path).sort()).toEqual(['access_token', 'extra', 'rate_limit_per_minute']);
     expect((await api('PUT', '/v1/accounts/bad%23id', { body: { access_token: 'x' } })).status).toBe(400);
     expect((await api('GET', '/v1/accounts/never-connected')).status).toBe(404);
   });
@@ -336,7 +349,7 @@ describe('input never echoed, paths that cannot be decoded', () => {
       `{"access_token":"${token}`,
       `{"access_token":"${token}\u0001"}`,
     ]) {
-      const answer = await api('PUT', '/v1/accounts/acme-main', { rawBody });
+      const answer = await api<ErrorBody>('PUT', '/v1/accounts/acme-main', { rawBody });
       expect(answer.status).toBe(400);
       expect(answer.body.error).toMatchObject({ code: 'validation_error', details: [{ path: '(root)' }] });
       const text = JSON.stringify(answer.body);
@@ -355,7 +368,7 @@ describe('input never echoed, paths that cannot be decoded', () => {
     ['refresh_token', 'pinr_é'],
   ])('refuses a %s with a space or control character: 400 at the field', async (field, token) => {
     const body = { access_token: 'pina_ok', [field]: token };
-    const answer = await api('PUT', '/v1/accounts/token-shape', { body });
+    const answer = await api<ErrorBody>('PUT', '/v1/accounts/token-shape', { body });
     expect(answer.status).toBe(400);
     expect(answer.body.error.details).toEqual([{ path: field, message: expect.any(String) }]);
     expect((await api('GET', '/v1/accounts/token-shape')).status).toBe(404);

@@ -91,7 +91,7 @@ async function outboxMarked(p: Pipeline, jobId: string): Promise<boolean> {
   const item = await dynamo.send(
     new GetItemCommand({ TableName: p.tableNames.jobs, Key: { pk: { S: `JOB#${p.tenantId}#${jobId}` } }, ConsistentRead: true }),
   );
-  return item.Item?.['pending_enqueue_pk'] !== undefined;
+  return item.Item?.pending_enqueue_pk !== undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox, SandboxRequestLog } from '../../local/pinterest-sandbox.ts';
-import { callerFor, drainQueue, testPipeline, waitFor, type Caller } from './harness.ts';
+import { callerFor, countBy, drainQueue, testPipeline, waitFor, type Caller } from './harness.ts';
 
 /**
  * The promise under load (issue "Execution"): never over a per-account limit in any rolling 60 s window
@@ -43,7 +43,7 @@ async function submitMany(jobs: Array<{ user: string; board: string; key: string
   for (let i = 0; i < jobs.length; i += 20) {
     const batch = await Promise.all(
       jobs.slice(i, i + 20).map(({ user, board, key }) =>
-        api('POST', '/v1/pins', {
+        api<Job>('POST', '/v1/pins', {
           body: {
             account_id: user,
             board_id: board,
@@ -129,10 +129,11 @@ describe('chaos', () => {
     const jobs = await waitTerminal(ids, 480_000);
     sandbox.clearFaults();
 
-    const byStatus = jobs.reduce<Record<string, number>>((acc, j) => ({ ...acc, [j.status]: (acc[j.status] ?? 0) + 1 }), {});
-    const outcomes = jobs
-      .flatMap((j) => j.attempts.map((a) => a.outcome))
-      .reduce<Record<string, number>>((acc, o) => ({ ...acc, [String(o)]: (acc[String(o)] ?? 0) + 1 }), {});
+    const byStatus = countBy(jobs, (j) => j.status);
+    const outcomes = countBy(
+      jobs.flatMap((j) => j.attempts.map((a) => a.outcome)),
+      (o) => String(o),
+    );
     console.info(`chaos: ${jobs.length} jobs ${JSON.stringify(byStatus)}; attempt outcomes ${JSON.stringify(outcomes)}`);
 
     // Every intent published exactly once: one pin per job, the pin the job reports.
@@ -150,7 +151,7 @@ describe('chaos', () => {
       // No 429 from Pinterest's own limiter: the only 429s were injected.
       expect(creates(u.user).filter((r) => r.status === 429 && !r.fault)).toHaveLength(0);
     }
-    expect(byStatus['succeeded']).toBe(300);
+    expect(byStatus.succeeded).toBe(300);
     for (const j of jobs) expect(j.result!.pin_id).toBe(sandbox.pins().find((p) => p.title === j.pin.title)!.id);
     expect(await drainQueue(pipeline, pipeline.queueUrls.publishDlq)).toHaveLength(0);
     const dynamo = new DynamoDBClient({

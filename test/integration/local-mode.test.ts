@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Account, Job, JobList } from '../../lambdas/api/schemas.ts';
 import { waitFor } from './wait.ts';
 
 /**
@@ -64,7 +65,11 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const visit = (p: number) => {
-    for (const [child, parent] of parents) if (parent === p) found.push(child), visit(child);
+    for (const [child, parent] of parents) {
+      if (parent !== p) continue;
+      found.push(child);
+      visit(child);
+    }
   };
   visit(pid);
   return found;
@@ -90,7 +95,10 @@ const commandOf = (pid: number) => {
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 
@@ -119,9 +127,10 @@ describe('npm start', () => {
 
     const curls = printedCurls(local.output());
     expect(curls).toHaveLength(3);
-    const answers: any[] = [];
+    const answers: unknown[] = [];
     for (const curl of curls) answers.push(JSON.parse((await run('bash', ['-c', curl])).stdout)); // in order, as pasted
-    const [put, post, list] = answers;
+    // The printed curls, in order: connect the demo account, post a pin, list the jobs.
+    const [put, post, list] = answers as [Account, Job, JobList];
     expect(put).toMatchObject({ account_id: 'demo', connection_status: 'connected' });
     expect(post).toMatchObject({ status: 'queued', idempotency_key: 'demo-1' });
     expect(list.items.map((j: { id: string }) => j.id)).toContain(post.id);

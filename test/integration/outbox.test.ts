@@ -1,5 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../lambdas/api/schemas.ts';
 import { sqsClient } from '../../lambdas/common/clients.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { callerFor, drainQueue, pin, testPipeline, waitFor } from './harness.ts';
@@ -36,9 +37,9 @@ function failSends(count: number): { remaining: () => number } {
 async function submit(p: Pipeline, key: string): Promise<string> {
   const api = callerFor(p, p.apiKey);
   expect((await api('PUT', '/v1/accounts/acme-main', { body: { access_token: 't' } })).status).toBe(200);
-  const created = await api('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': key } });
+  const created = await api<Job>('POST', '/v1/pins', { body: pin(), headers: { 'Idempotency-Key': key } });
   expect(created.status).toBe(202);
-  return created.body.id as string;
+  return created.body.id;
 }
 
 async function messagesFor(p: Pipeline, jobId: string) {
@@ -55,7 +56,7 @@ async function pendingMarker(p: Pipeline, jobId: string): Promise<boolean> {
     new GetItemCommand({ TableName: p.tableNames.jobs, Key: { pk: { S: `JOB#${p.tenantId}#${jobId}` } }, ConsistentRead: true }),
   );
   expect(item.Item).toBeDefined();
-  return item.Item!['pending_enqueue_pk'] !== undefined;
+  return item.Item!.pending_enqueue_pk !== undefined;
 }
 
 /**
@@ -119,7 +120,7 @@ describe('outbox', () => {
     pipeline = await testPipeline({ worker: false });
     const api = callerFor(pipeline, pipeline.apiKey);
     await api('PUT', '/v1/accounts/acme-main', { body: { access_token: 't' } });
-    const created = await api('POST', '/v1/pins', {
+    const created = await api<Job>('POST', '/v1/pins', {
       body: pin({ publish_at: new Date(Date.now() + 3_600_000).toISOString() }),
       headers: { 'Idempotency-Key': 'scheduled-hold' },
     });

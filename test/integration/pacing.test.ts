@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../lambdas/api/schemas.ts';
+import type { AccountRate, Job } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import type { PinterestSandbox, SandboxRequestLog } from '../../local/pinterest-sandbox.ts';
 import { callerFor, testPipeline, waitFor, waitForJob, type Caller } from './harness.ts';
@@ -112,7 +112,7 @@ describe('reads and writes have separate budgets', () => {
       boardId,
       Array.from({ length: 10 }, (_, i) => `meanwhile-${i}`),
     );
-    const rate = await api('GET', `/v1/accounts/${accountId}/rate`);
+    const rate = await api<AccountRate>('GET', `/v1/accounts/${accountId}/rate`);
     const othersDone = await Promise.all(others.map((j) => waitForJob(api, j.id, 30_000)));
 
     expect(othersDone.every((j) => j.status === 'succeeded' && j.attempt_count === 1)).toBe(true);

@@ -198,7 +198,7 @@ describe('publishing', () => {
     expect(Date.parse(job.attempts[0]!.started_at)).toBeGreaterThanOrEqual(at.getTime());
     // The cancelled job's message left the delay queue with the other's: wait until it has been handled too.
     await waitForPipelineIdle(pipeline);
-    expect((await api('GET', `/v1/jobs/${cancelledJob.id}`)).body.status).toBe('cancelled');
+    expect((await api<Job>('GET', `/v1/jobs/${cancelledJob.id}`)).body.status).toBe('cancelled');
     expect(sandbox.pins({ boardId }).map((p) => p.title)).toEqual(['pin scheduled-runs']);
   });
 });

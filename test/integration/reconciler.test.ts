@@ -84,7 +84,7 @@ async function takeMessage(p: Pipeline, queueUrl: string, jobId: string): Promis
 /** What SQS does after maxReceiveCount failed receives: the message leaves its queue for the dead-letter queue. */
 async function deadLetter(p: Pipeline, from: string, to: string, jobId: string): Promise<void> {
   const message = await takeMessage(p, from, jobId);
-  const group = message.Attributes?.['MessageGroupId'];
+  const group = message.Attributes?.MessageGroupId;
   await sqsOf(p).send(
     new SendMessageCommand({
       QueueUrl: to,
@@ -281,7 +281,7 @@ describe('bounds and poison', () => {
     const attrs = (m: Message): Record<string, string | undefined> =>
       Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
     const seen: Array<Record<string, string | undefined>> = parked.map((m) => ({ body: m.Body, ...attrs(m) }));
-    expect(seen.sort((a, b) => (a['source_queue'] ?? '').localeCompare(b['source_queue'] ?? ''))).toEqual([
+    expect(seen.sort((a, b) => (a.source_queue ?? '').localeCompare(b.source_queue ?? ''))).toEqual([
       {
         body: '{"hello":"world"}',
         source_queue: 'delay',

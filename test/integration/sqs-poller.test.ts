@@ -30,9 +30,7 @@ async function queue(options: { fifo?: boolean; visibility?: number; dlqAfter?: 
   let dlqUrl: string | undefined;
   if (options.dlqAfter) {
     dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq${suffix}`, Attributes: fifoAttrs }))).QueueUrl!;
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes![
-      'QueueArn'
-    ]!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     redrive = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: options.dlqAfter }) };
   }
   const url = (
@@ -43,7 +41,7 @@ async function queue(options: { fifo?: boolean; visibility?: number; dlqAfter?: 
       }),
     )
   ).QueueUrl!;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   return { url, arn, dlqUrl };
 }
 
@@ -69,7 +67,7 @@ async function visibleCount(url: string): Promise<number> {
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return Number(attrs.Attributes!['ApproximateNumberOfMessages']) + Number(attrs.Attributes!['ApproximateNumberOfMessagesNotVisible']);
+  return Number(attrs.Attributes!.ApproximateNumberOfMessages) + Number(attrs.Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
 
 /** Reads every 50 ms, up to 15 s, until `done` says so. */

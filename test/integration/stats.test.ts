@@ -5,10 +5,10 @@
  * move and is quiet once they stop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job, Stats } from '../../lambdas/api/schemas.ts';
+import type { AccountRate, Job, JobList, Stats } from '../../lambdas/api/schemas.ts';
 import { pipelineSampler, startLiveSummary } from '../../local/live-summary.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
-import { callerFor, testPipeline, waitFor, waitForJob, type Caller } from './harness.ts';
+import { callerFor, testPipeline, waitFor, waitForJob, type Caller, type ErrorBody } from './harness.ts';
 
 let pipeline: Pipeline;
 let api: Caller;
@@ -86,7 +86,7 @@ describe('GET /v1/stats', () => {
     const stats = response.body as Stats;
 
     // The same figures from the jobs themselves.
-    const listed = (await api('GET', '/v1/jobs?limit=100')).body.items as Job[];
+    const listed = (await api<JobList>('GET', '/v1/jobs?limit=100')).body.items;
     const byStatus = (status: string) => listed.filter((j) => j.status === status).length;
     expect(stats.counts).toEqual({
       scheduled: byStatus('scheduled'),
@@ -111,7 +111,7 @@ describe('GET /v1/stats', () => {
     // The rate is the account's meter, at its own limit or the deployment's default.
     expect(stats.accounts[0]!.rate).toMatchObject({ limit: 60, window_seconds: 60 });
     expect(stats.accounts[1]!.rate).toMatchObject({ limit: 30 });
-    const rate = (await api('GET', '/v1/accounts/main/rate')).body;
+    const rate = (await api<AccountRate>('GET', '/v1/accounts/main/rate')).body;
     expect(Object.keys(stats.accounts[0]!.rate).sort()).toEqual(Object.keys(rate).sort());
 
     // The other tenant sees only its own job.
@@ -124,7 +124,7 @@ describe('GET /v1/stats', () => {
     expect(theirs.accounts.map((a) => a.account_id)).toEqual(['theirs']);
 
     // No parameters: an unknown one is a 400 in the error envelope.
-    const bad = await api('GET', '/v1/stats?status=queued');
+    const bad = await api<ErrorBody>('GET', '/v1/stats?status=queued');
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_error');
     expect((await fetch(`${pipeline.apiUrl}/v1/stats`)).status).toBe(401);

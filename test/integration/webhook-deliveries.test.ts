@@ -5,9 +5,10 @@
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../lambdas/api/schemas.ts';
 import type { BusEvent } from '../../local/stand-ins/eventbridge.ts';
 import { sqsOf, waitFor, waitForJob } from './harness.ts';
-import { accepted, SECRET_HEADER, webhookSuite } from './webhook-suite.ts';
+import { accepted, SECRET_HEADER, webhookSuite, type WebhookTestResult } from './webhook-suite.ts';
 
 const OUTAGE_MS = 20_000;
 
@@ -27,7 +28,7 @@ const acceptedAt = new Map<string, number>();
 
 beforeAll(() => {
   suite.pipeline.events.onEvent((event: BusEvent) => {
-    const id = event.event.detail['id'];
+    const id = event.event.detail.id;
     if (typeof id === 'string') acceptedAt.set(id, Date.now());
   });
 });
@@ -55,9 +56,9 @@ describe('deliveries', () => {
     await subscribe(other.api, otherHook.url, ['job.succeeded']);
     const sibling = await subscribe(api, `${otherHook.url}/sibling`, ['job.succeeded']);
 
-    const sent = await api('POST', `/v1/webhooks/${sub.id}/test`);
+    const sent = await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`);
     expect(sent.status).toBe(202);
-    const eventId = sent.body.event_id as string;
+    const eventId = sent.body.event_id;
     expect(eventId).toMatch(/^evt_[0-9a-f]{32}$/);
 
     const delivery = await waitFor(async () => hook.deliveries().find((d) => d.webhookId === eventId), { what: 'the test delivery' });
@@ -73,7 +74,7 @@ describe('deliveries', () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       data: { webhook: { id: sub.id, url: sub.url, events: ['job.succeeded'] } },
     });
-    expect(delivery.webhookTimestamp).toBe(String(Math.floor(Date.parse(body['created_at'] as string) / 1000)));
+    expect(delivery.webhookTimestamp).toBe(String(Math.floor(Date.parse(body.created_at as string) / 1000)));
 
     await suite.pipeline.events.idle();
     // Not the other tenant's subscription on the same kind of receiver, not this tenant's other subscription.
@@ -90,7 +91,7 @@ describe('deliveries', () => {
     const requestedAt = new Map<string, number>();
     for (let i = 0; i < 30; i++) {
       const before = Date.now();
-      const sent = await api('POST', `/v1/webhooks/${sub.id}/test`);
+      const sent = await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`);
       expect(sent.status).toBe(202);
       ids.push(sent.body.event_id);
       requestedAt.set(sent.body.event_id, before);
@@ -127,7 +128,7 @@ describe('deliveries', () => {
     const sub = await subscribe(api, hook.url, ['job.succeeded']);
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
-      ids.push((await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id);
+      ids.push((await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id);
       await new Promise((r) => setTimeout(r, 300)); // spread over the outage, not a wait for anything
     }
 
@@ -161,7 +162,7 @@ describe('deliveries', () => {
     const hook = await receiver({ respond: () => ({ status: 404 }) });
     const sub = await subscribe(api, hook.url, ['job.failed']);
 
-    const eventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
+    const eventId = (await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id;
     await waitFor(async () => suite.pipeline.events.failedDeliveries().find((f) => f.ruleName.endsWith(sub.id)), {
       what: 'the dead-lettered event',
     });
@@ -181,8 +182,8 @@ describe('deliveries', () => {
       },
       { what: 'the DLQ message' },
     );
-    expect(messages.MessageAttributes?.['ERROR_CODE']?.StringValue).toBe('SDK_CLIENT_ERROR');
-    expect(messages.MessageAttributes?.['TARGET_ARN']?.StringValue).toBe(resourcesOf(sub.id).apiDestinations[0]!.arn);
+    expect(messages.MessageAttributes?.ERROR_CODE?.StringValue).toBe('SDK_CLIENT_ERROR');
+    expect(messages.MessageAttributes?.TARGET_ARN?.StringValue).toBe(resourcesOf(sub.id).apiDestinations[0]!.arn);
     expect(hook.deliveries()).toHaveLength(1); // not retried
   });
 });
@@ -216,7 +217,7 @@ describe('job events', () => {
       const submitted: string[] = [];
       for (let i = 0; i < JOBS; i++) {
         const succeed = !FAILING.has(i);
-        const created = await s.api('POST', '/v1/pins', {
+        const created = await s.api<Job>('POST', '/v1/pins', {
           body: {
             account_id: 'main',
             board_id: succeed ? s.boardId : '55555', // a board the user does not have: 404 ⇒ failed

@@ -13,11 +13,13 @@ import { promisify } from 'node:util';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWebhookReplay, type ReplayTarget } from '../../bin/webhook-replay.ts';
+import type { Job } from '../../lambdas/api/schemas.ts';
 import type { ReplayReport } from '../../lambdas/use-cases/webhook-replay.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { localStateOf } from '../../local/state-file.ts';
 import { startWebhookReceiver, type ReceivedDelivery, type WebhookReceiver } from '../../local/webhook-receiver.ts';
 import { callerFor, sqsOf, testPipeline, waitFor, waitForJob, type Caller } from './harness.ts';
+import type { WebhookTestResult } from './webhook-suite.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -36,7 +38,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     queueUrl: pipeline.queueUrls.webhookDlq,
     // The pipeline set the functions' environment in this process: EVENT_BUS_NAME is its bus.
-    eventBusName: process.env['EVENT_BUS_NAME']!,
+    eventBusName: process.env.EVENT_BUS_NAME!,
     namePrefix: pipeline.webhookNamePrefix,
     sqsEndpoint: pipeline.endpoints.sqs,
     eventBridgeEndpoint: pipeline.endpoints.eventBridge,
@@ -106,7 +108,7 @@ describe('webhooks replay', () => {
     ).toBe(200);
     const jobIds: string[] = [];
     for (const [i, board] of ['880001', '880001', '55555'].entries()) {
-      const created = await api('POST', '/v1/pins', {
+      const created = await api<Job>('POST', '/v1/pins', {
         body: {
           account_id: 'main',
           board_id: board,
@@ -119,7 +121,7 @@ describe('webhooks replay', () => {
       jobIds.push(created.body.id);
     }
     for (const id of jobIds) await waitForJob(api, id);
-    const testEventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
+    const testEventId = (await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id;
 
     await waitFor(() => deadLettered(sub.id).length, { until: (n) => n >= 4, what: 'four dead-lettered events', timeoutMs: 20_000 });
     await pipeline.events.idle();
@@ -158,7 +160,7 @@ describe('webhooks replay', () => {
     // What the bus carried: webhook.redelivery events addressed to this subscription only.
     const onBus = pipeline.events.events().filter((e) => e.event['detail-type'] === 'webhook.redelivery');
     expect(onBus).toHaveLength(4);
-    expect(new Set(onBus.map((e) => e.event.detail['webhook_id']))).toEqual(new Set([sub.id]));
+    expect(new Set(onBus.map((e) => e.event.detail.webhook_id))).toEqual(new Set([sub.id]));
 
     // The sibling subscription (same tenant, same event types) got nothing from the replay.
     expect(sibling.deliveries()).toHaveLength(siblingBefore);

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ReceivedDelivery } from '../../local/webhook-receiver.ts';
-import { waitFor } from './harness.ts';
-import { SECRET_HEADER, webhookSuite } from './webhook-suite.ts';
+import type { WebhookWithSecret } from '../../lambdas/api/schemas.ts';
+import { waitFor, type ErrorBody } from './harness.ts';
+import { SECRET_HEADER, webhookSuite, type WebhookTestResult } from './webhook-suite.ts';
 
 const suite = webhookSuite();
 const { receiver, tenant, subscribe, resourcesOf, storedWebhooks, orphans } = suite;
@@ -17,7 +18,7 @@ describe('subscription API', () => {
     const other = await tenant('create-other');
     const hook = await receiver();
 
-    const created = await api('POST', '/v1/webhooks', {
+    const created = await api<WebhookWithSecret>('POST', '/v1/webhooks', {
       body: { url: `${hook.url}/pinrelay?team=7`, events: ['job.succeeded', 'job.failed'], description: 'CMS sync' },
     });
 
@@ -83,7 +84,7 @@ describe('subscription API', () => {
     for (let i = 0; i < 3; i++) await subscribe(api, hook.url);
     const before = suite.pipeline.events.connections().length;
 
-    const refused = await api('POST', '/v1/webhooks', { body: { url: hook.url, events: ['job.failed'] } });
+    const refused = await api<ErrorBody>('POST', '/v1/webhooks', { body: { url: hook.url, events: ['job.failed'] } });
 
     expect(refused.status).toBe(409);
     expect(refused.body.error).toEqual({
@@ -122,7 +123,7 @@ describe('subscription API', () => {
     const { tenantId, api } = await tenant('ssrf');
     const before = suite.pipeline.events.connections().length;
 
-    const refused = await api('POST', '/v1/webhooks', { body: { url, events: ['job.failed'] } });
+    const refused = await api<ErrorBody>('POST', '/v1/webhooks', { body: { url, events: ['job.failed'] } });
 
     expect(refused.status).toBe(400);
     expect(refused.body.error).toEqual({ code: 'validation_error', message: 'invalid webhook url', details: [{ path: 'url', message }] });
@@ -148,7 +149,7 @@ describe('subscription API', () => {
       { step: 'initialize', name: 'failPutTargets' },
     );
     try {
-      const created = await api('POST', '/v1/webhooks', { body: { url: hook.url, events: ['job.failed'] } });
+      const created = await api<ErrorBody>('POST', '/v1/webhooks', { body: { url: hook.url, events: ['job.failed'] } });
 
       expect(created.status).toBe(500);
       expect(created.body.error.code).toBe('internal');
@@ -170,13 +171,13 @@ describe('subscription API', () => {
     const hook = await receiver(); // records every header; checks none
     const sub = await subscribe(api, hook.url, ['job.succeeded']);
 
-    const rotated = await api('POST', `/v1/webhooks/${sub.id}/rotate-secret`);
+    const rotated = await api<WebhookWithSecret>('POST', `/v1/webhooks/${sub.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({ ...sub, secret: expect.stringMatching(/^whsec_/) });
     expect(rotated.body.secret).not.toBe(sub.secret);
     expect(JSON.stringify((await api('GET', `/v1/webhooks/${sub.id}`)).body)).not.toContain('whsec_');
 
-    const eventId = (await api('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id as string;
+    const eventId = (await api<WebhookTestResult>('POST', `/v1/webhooks/${sub.id}/test`)).body.event_id;
     const delivery = await waitFor(async () => hook.deliveries().find((d) => d.webhookId === eventId), {
       what: 'the delivery after rotation',
     });

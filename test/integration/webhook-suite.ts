@@ -6,6 +6,8 @@
  */
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { z } from 'zod';
+import type { WebhookTestResult as WebhookTestResultSchema } from '../../lambdas/api/schemas.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import {
   startWebhookReceiver,
@@ -16,6 +18,9 @@ import {
 import { callerFor, testPipeline, type Caller } from './harness.ts';
 
 export const SECRET_HEADER = 'x-pinrelay-webhook-secret';
+
+/** What POST /v1/webhooks/{id}/test answers: the id of the webhook.test delivery to expect. */
+export type WebhookTestResult = z.infer<typeof WebhookTestResultSchema>;
 
 export interface Subscription {
   readonly id: string;
@@ -107,7 +112,7 @@ export function webhookSuite() {
       const pipeline = suite.pipeline;
       const prefix = pipeline.webhookNamePrefix;
       const stored = new Set<string>();
-      for (const tenantId of tenantsSeen) for (const item of await suite.storedWebhooks(tenantId)) stored.add(item['webhook_id']!.S!);
+      for (const tenantId of tenantsSeen) for (const item of await suite.storedWebhooks(tenantId)) stored.add(item.webhook_id!.S!);
       return [
         ...pipeline.events.connections().map((c) => `connection ${c.name}`),
         ...pipeline.events.apiDestinations().map((d) => `api-destination ${d.name}`),

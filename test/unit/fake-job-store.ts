@@ -111,7 +111,7 @@ export class InMemoryJobStore implements JobStore {
   /** Whether the job's current version still owes its queue message. */
   isPending(tenantId: string, jobId: string): boolean {
     const row = this.rows.get(rowKey(tenantId, jobId));
-    return row !== undefined && row.outbox.has(encodeOutboxEntry({ kind: 'message', version: row.record.version }));
+    return row?.outbox.has(encodeOutboxEntry({ kind: 'message', version: row.record.version })) ?? false;
   }
 
   /** What the outbox still owes the job (encoded, sorted), and whether it is in the pending index at all. */

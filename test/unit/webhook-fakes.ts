@@ -56,7 +56,7 @@ export class InMemoryWebhookStore implements WebhookStore {
     this.log.push(`store.activate ${webhookId}`);
     this.fail('activate');
     const row = this.rows.get(`${tenantId}/${webhookId}`);
-    if (!row || row.status !== 'provisioning') return false;
+    if (row?.status !== 'provisioning') return false;
     this.seed({ ...row, status: 'active', resources: copy(resources), updated_at: at });
     return true;
   }

@@ -56,13 +56,10 @@ export const AccountRate = z
       .number()
       .int()
       .openapi({ description: "The account's configured creates per rolling 60 s window (rate_limit_per_minute or the default)." }),
-    effective_limit: z
-      .number()
-      .int()
-      .openapi({
-        description:
-          'Creates per rolling 60 s window pinrelay allows now: the configured limit, or less after Pinterest proved it accepts less; probes back up over minutes.',
-      }),
+    effective_limit: z.number().int().openapi({
+      description:
+        'Creates per rolling 60 s window pinrelay allows now: the configured limit, or less after Pinterest proved it accepts less; probes back up over minutes.',
+    }),
     window_seconds: z.number().int(),
     capacity: z.number().openapi({ description: 'Burst of the write bucket at the effective limit.' }),
     refill_per_second: z.number(),

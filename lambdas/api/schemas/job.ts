@@ -50,13 +50,9 @@ export const Incident = z
     at: z.string(),
     kind: z.enum(INCIDENT_KINDS),
     queue: z.enum(JOB_QUEUES).optional().openapi({ description: 'The queue the message was on (message_dead_lettered).' }),
-    receive_count: z
-      .number()
-      .int()
-      .optional()
-      .openapi({
-        description: 'message_dead_lettered: approximate number of receives of the message, as reported by the dead-letter queue.',
-      }),
+    receive_count: z.number().int().optional().openapi({
+      description: 'message_dead_lettered: approximate number of receives of the message, as reported by the dead-letter queue.',
+    }),
     detail: z.string(),
   })
   .openapi('Incident');

@@ -40,7 +40,9 @@ type AuthFields = { -readonly [K in keyof ConnectionAuth]: ConnectionAuth[K] };
 /** An http(s) URL; AWS requires https, the stand-in also takes http so local receivers need no certificates. */
 export const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/;
 /** AWS: ^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: AWS's own pattern; it names control characters to refuse them.
 const API_KEY_NAME = /^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: names the control characters in order to refuse them.
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1F\x7F]+$/;
 const OAUTH_HTTP_METHODS = ['GET', 'POST', 'PUT'] as const;
 

@@ -251,7 +251,7 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
       const name = requireName(input, 'Name');
       const description = optionalText(input, 'Description', 512);
       const connectionArn = requireConnectionArn(input);
-      const invocationEndpoint = readEndpoint(input, true)!;
+      const invocationEndpoint = checkedEndpoint(requireText(input, 'InvocationEndpoint', 2048));
       const httpMethod = requireEnum(input, 'HttpMethod', HTTP_METHODS);
       const rate = optionalInteger(input, 'InvocationRateLimitPerSecond', 1, MAX_RATE_LIMIT) ?? DEFAULT_RATE_LIMIT;
       if (destinations.has(name))
@@ -292,7 +292,8 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
       const destination = findDestination(requireName(input, 'Name'));
       const description = optionalText(input, 'Description', 512);
       const connectionArn = input.ConnectionArn === undefined || input.ConnectionArn === null ? undefined : requireConnectionArn(input);
-      const invocationEndpoint = readEndpoint(input, false);
+      const endpoint = optionalText(input, 'InvocationEndpoint', 2048, 1);
+      const invocationEndpoint = endpoint === undefined ? undefined : checkedEndpoint(endpoint);
       const httpMethod = optionalEnum(input, 'HttpMethod', HTTP_METHODS);
       const rate = optionalInteger(input, 'InvocationRateLimitPerSecond', 1, MAX_RATE_LIMIT);
       if (description !== undefined) destination.description = description;
@@ -344,9 +345,7 @@ export function createApiDestinationsStore(now: () => Date): ApiDestinationsStor
   };
 }
 
-function readEndpoint(input: AwsJsonInput, required: boolean): string | undefined {
-  const endpoint = required ? requireText(input, 'InvocationEndpoint', 2048) : optionalText(input, 'InvocationEndpoint', 2048, 1);
-  if (endpoint === undefined) return undefined;
+function checkedEndpoint(endpoint: string): string {
   if (!HTTP_URL.test(endpoint)) {
     throw validationError('InvocationEndpoint', endpoint, 'Member must be an HTTPS URL (the local stand-in also accepts http://)');
   }

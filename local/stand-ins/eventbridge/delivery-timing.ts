@@ -39,7 +39,9 @@ export class RateLimiter {
 
   reserve(now: number, perSecond: number): number {
     const limit = Math.max(1, Math.floor(perSecond));
-    const earliest = this.starts.length >= limit ? this.starts[this.starts.length - limit]! + 1000 : now;
+    // The start `limit` places back: the next may begin a second after it (none yet while under the limit).
+    const windowStart = this.starts.length >= limit ? this.starts[this.starts.length - limit] : undefined;
+    const earliest = windowStart === undefined ? now : windowStart + 1000;
     const at = Math.max(now, earliest, this.starts.at(-1) ?? now);
     this.starts.push(at);
     if (this.starts.length > limit) this.starts.splice(0, this.starts.length - limit);

@@ -72,18 +72,24 @@ export function parseJsonPath(path: string): PathSegment[] {
   const segments: PathSegment[] = [];
   let i = 1;
   while (i < path.length) {
-    const rest = path.slice(i);
-    const dotted = /^\.([^.[\]\s]+)/.exec(rest);
-    const index = /^\[(\d+)\]/.exec(rest);
-    const quoted = /^\[(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\]/.exec(rest);
-    const match = dotted ?? index ?? quoted;
-    if (!match) throw new InvalidJsonPathError(`JSON path ${path} is not valid at position ${i}.`);
-    if (dotted) segments.push(dotted[1]!);
-    else if (index) segments.push(Number(index[1]));
-    else segments.push((quoted![1] ?? quoted![2]!).replace(/\\(.)/g, '$1'));
-    i += match[0].length;
+    const step = jsonPathStep(path.slice(i));
+    if (!step) throw new InvalidJsonPathError(`JSON path ${path} is not valid at position ${i}.`);
+    segments.push(step.segment);
+    i += step.length;
   }
   return segments;
+}
+
+/** The segment `rest` starts with (`.name`, `[0]`, `['name']` or `["name"]`) and how many characters it takes. */
+function jsonPathStep(rest: string): { segment: PathSegment; length: number } | undefined {
+  const dotted = /^\.([^.[\]\s]+)/.exec(rest);
+  if (dotted?.[1] !== undefined) return { segment: dotted[1], length: dotted[0].length };
+  const index = /^\[(\d+)\]/.exec(rest);
+  if (index) return { segment: Number(index[1]), length: index[0].length };
+  const quoted = /^\[(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\]/.exec(rest);
+  // Exactly one of the two alternatives took part in the match; its group may be empty, never both undefined.
+  if (quoted) return { segment: (quoted[1] ?? quoted[2] ?? '').replace(/\\(.)/g, '$1'), length: quoted[0].length };
+  return undefined;
 }
 
 /** The value at `path` in `root`, or undefined when the event has no such value. */
@@ -169,7 +175,8 @@ export function validateTargetInput(target: TargetInputShape): string | undefine
 export function applyInputTransformer(transformer: InputTransformerShape, event: EventEnvelope, context: TransformContext): string {
   const map = transformer.InputPathsMap ?? {};
   const lookup = (name: string): { value: unknown } | undefined => {
-    if (Object.hasOwn(map, name)) return { value: readJsonPath(event, map[name]!) };
+    const path = Object.hasOwn(map, name) ? map[name] : undefined;
+    if (path !== undefined) return { value: readJsonPath(event, path) };
     switch (name) {
       case 'aws.events.rule-arn':
         return { value: context.ruleArn };
@@ -219,7 +226,7 @@ function fill(template: string, json: boolean, lookup: (name: string) => { value
   let out = '';
   let inString = false;
   for (let i = 0; i < template.length; ) {
-    const ch = template[i]!;
+    const ch = template.charAt(i);
     if (json && inString && ch === '\\') {
       out += template.slice(i, i + 2);
       i += 2;
@@ -234,7 +241,8 @@ function fill(template: string, json: boolean, lookup: (name: string) => { value
     if (ch === '<') {
       PLACEHOLDER.lastIndex = i;
       const match = PLACEHOLDER.exec(template);
-      const found = match ? lookup(match[1]!) : undefined;
+      const name = match?.[1];
+      const found = name !== undefined ? lookup(name) : undefined;
       if (match && found) {
         out += !json ? asText(found.value) : inString ? escapeForString(found.value) : asJson(found.value);
         i += match[0].length;

@@ -51,7 +51,7 @@ describe('POST /v5/pins', () => {
     const res = await createPin(alice.accessToken, pinBody({ description: 'd', alt_text: 'a', note: 'n', board_section_id: undefined }));
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
-    const pin = (await res.json()) as Record<string, any>;
+    const pin = (await res.json()) as { id: string; dominant_color: string; media: { images: Record<string, unknown> } };
     expect(pin).toMatchObject({
       board_id: '111',
       board_section_id: null,
@@ -65,13 +65,13 @@ describe('POST /v5/pins', () => {
       pin_metrics: null,
       media: { media_type: 'image' },
     });
-    expect(pin['id']).toMatch(/^\d{18}$/);
-    expect(pin['dominant_color']).toMatch(/^#[0-9A-F]{6}$/);
-    expect(Object.keys(pin['media'].images)).toEqual(['150x150', '400x300', '600x', '1200x']);
+    expect(pin.id).toMatch(/^\d{18}$/);
+    expect(pin.dominant_color).toMatch(/^#[0-9A-F]{6}$/);
+    expect(Object.keys(pin.media.images)).toEqual(['150x150', '400x300', '600x', '1200x']);
 
     expect(sandbox.pins()).toEqual([
       {
-        id: pin['id'],
+        id: pin.id,
         board_id: '111',
         title: 'Hello',
         description: 'd',

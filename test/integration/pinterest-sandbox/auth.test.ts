@@ -67,17 +67,17 @@ describe('POST /v5/oauth/token (continuous refresh)', () => {
       refresh_token_expires_at: Math.floor(T0 / 1000) + 5_184_000,
       scope: expect.stringContaining('pins:write'),
     });
-    expect(tokens['refresh_token']).not.toBe(erin.refreshToken);
-    expect(tokens['access_token']).not.toBe(erin.accessToken);
+    expect(tokens.refresh_token).not.toBe(erin.refreshToken);
+    expect(tokens.access_token).not.toBe(erin.accessToken);
 
     await expectError(refresh(erin.refreshToken), 400, 283, 'The authorization grant is invalid');
-    expect((await createPin(tokens['access_token'] as string, pinBody({ board_id: '800' }))).status).toBe(201);
+    expect((await createPin(tokens.access_token as string, pinBody({ board_id: '800' }))).status).toBe(201);
     // Decision (docs/sandbox.md): the previous access token stays valid until it expires.
     expect((await createPin(erin.accessToken, pinBody({ board_id: '800' }))).status).toBe(201);
 
-    const again = (await (await refresh(tokens['refresh_token'] as string)).json()) as { refresh_token: string };
+    const again = (await (await refresh(tokens.refresh_token as string)).json()) as { refresh_token: string };
     expect(again.refresh_token).toMatch(/^pinr_/);
-    await expectError(refresh(tokens['refresh_token'] as string), 400, 283);
+    await expectError(refresh(tokens.refresh_token as string), 400, 283);
   });
 
   it('lets only one of two concurrent refreshes with the same token win', async () => {

@@ -10,17 +10,29 @@ import { alice, bob, createPin, expectError, listening, pinBody, refresh, sandbo
 
 useSharedSandbox();
 
+/** The control plane's answers the tests read into (local/pinterest-sandbox/control-plane.ts). */
+interface AddedUser {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+interface PinsAnswer {
+  readonly total: number;
+  readonly counts: Record<string, number>;
+  readonly pins: unknown[];
+}
+
 describe('/_sandbox control plane', () => {
-  const control = async (method: string, path: string, body?: unknown) => {
+  /** A control-plane call; `Body` names the answer the test expects, which its assertions check. */
+  const control = async <Body = unknown>(method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sandbox.url}/_sandbox${path}`, {
       method,
       ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: (await res.json()) as Body };
   };
 
   it('adds users and boards whose tokens work on the API', async () => {
-    const added = await control('POST', '/users', { username: 'olga', boards: ['5000'], ratePerMinute: 3 });
+    const added = await control<AddedUser>('POST', '/users', { username: 'olga', boards: ['5000'], ratePerMinute: 3 });
     expect(added.status).toBe(201);
     expect(added.body).toEqual({
       username: 'olga',
@@ -40,13 +52,13 @@ describe('/_sandbox control plane', () => {
     await createPin(alice.accessToken);
     await createPin(alice.accessToken, pinBody({ board_id: '222' }));
     await createPin(bob.accessToken, pinBody({ board_id: '999' }));
-    const all = await control('GET', '/pins');
+    const all = await control<PinsAnswer>('GET', '/pins');
     expect(all.body.total).toBe(4);
     expect(all.body.counts).toEqual({ '111': 2, '222': 1, '999': 1 });
     expect(all.body.pins[0]).toMatchObject({ board_id: '111', user: 'alice' });
-    expect((await control('GET', '/pins?board_id=222')).body.total).toBe(1);
-    expect((await control('GET', '/pins?user=bob')).body.counts).toEqual({ '999': 1 });
-    const log = await control('GET', '/requests');
+    expect((await control<PinsAnswer>('GET', '/pins?board_id=222')).body.total).toBe(1);
+    expect((await control<PinsAnswer>('GET', '/pins?user=bob')).body.counts).toEqual({ '999': 1 });
+    const log = await control<{ requests: unknown[] }>('GET', '/requests');
     expect(log.body.requests).toHaveLength(4); // /_sandbox calls are not logged
     expect(log.body.requests[3]).toMatchObject({ method: 'POST', path: '/v5/pins', user: 'bob', status: 201 });
   });
@@ -63,7 +75,7 @@ describe('/_sandbox control plane', () => {
         })
       ).status,
     ).toBe(201);
-    const listed = await control('GET', '/faults');
+    const listed = await control<{ faults: unknown[] }>('GET', '/faults');
     expect(listed.body.faults).toEqual([
       { fault: { kind: 'status', status: 503 }, match: { method: 'POST', path: '/v5/pins' }, remaining: 2 },
       { fault: { kind: 'drop_before' }, match: { method: '*', path: '/v5/boards/.*/pins' }, probability: 0.25, seed: 9 },
@@ -153,9 +165,16 @@ describe('npm run sandbox (local/sandbox.ts)', () => {
       .map((l) => l.trim())
       .filter((l) => l.startsWith('curl'));
     expect(curls.length).toBeGreaterThanOrEqual(3);
-    const answers: any[] = [];
+    const answers: unknown[] = [];
     for (const curl of curls) answers.push(JSON.parse((await run('bash', ['-c', curl])).stdout)); // in order, as pasted
-    const [created, listed, fault, refreshed, pins] = answers;
+    // The printed curls, in order: create a pin, list the board, inject a fault, refresh the token, the control plane's pins.
+    const [created, listed, fault, refreshed, pins] = answers as [
+      { id: string },
+      { items: Array<{ id: string }> },
+      unknown,
+      unknown,
+      unknown,
+    ];
     expect(created).toMatchObject({ board_id: '1234567890', title: 'Hello', id: expect.stringMatching(/^\d{18}$/) });
     expect(listed.items.map((p: { id: string }) => p.id)).toEqual([created.id]);
     expect(fault).toMatchObject({ ok: true });

@@ -30,7 +30,7 @@ describe('the jobs table indexes, by name', () => {
 
   it('a cursor comes back as the key it was made from, and only for the listing that made it', () => {
     const item = toItem(jobRecord(), 30);
-    const key = { pk: item['pk'], tenant_pk: item['tenant_pk'], list_sk: item['list_sk'] };
+    const key = { pk: item.pk, tenant_pk: item.tenant_pk, list_sk: item.list_sk };
     const cursor = encodeCursor(key);
 
     expect(decodeCursor(cursor, TENANT, indexFor(TENANT, {}))).toEqual(key);

@@ -1,24 +1,16 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OPTIONAL_ATTRIBUTES, toItem } from '../../../lambdas/adapters/dynamo-job-item.ts';
-import { DynamoJobStore } from '../../../lambdas/adapters/dynamo-job-store.ts';
-import { InvalidCursor } from '../../../lambdas/domain/errors.ts';
 import { JOB_STATUSES, transition, type JobStatus } from '../../../lambdas/domain/job.ts';
 import { redispatched } from '../../../lambdas/domain/reconciliation.ts';
 import { ACCOUNT, claimedRecord, jobRecord, OTHER_TENANT, T0, TENANT } from '../builders.ts';
+import { conditionFailed, newJobStore } from './dynamo-job-store-support.ts';
+
+/** DynamoJobStore's writes and reads of one job: create, get, replace (the outbox and the indexes: the sibling files). */
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const store = new DynamoJobStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'jobs-table', 30);
-const conditionFailed = (Item?: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    ...(Item ? { Item: marshall(Item) as never } : {}),
-  });
-const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+const store = newJobStore();
 
 beforeEach(() => {
   ddb.reset();
@@ -61,10 +53,10 @@ describe('DynamoJobStore.create', () => {
     });
     // Every status change owes its event; waiting statuses also their queue message.
     expect(input.Item).toMatchObject({ pending_enqueue_pk: 'PENDING', pending_enqueue_since: job.updated_at });
-    expect(input.Item!['outbox']).toEqual(
+    expect(input.Item!.outbox).toEqual(
       new Set([...(owesMessage ? [`message ${record.version}`] : []), `event ${record.version} ${status} ${job.updated_at}`]),
     );
-    if (terminal) expect(input.Item!['expires_at_epoch']).toBe(Date.parse(job.updated_at) / 1000 + 30 * 86_400);
+    if (terminal) expect(input.Item!.expires_at_epoch).toBe(Date.parse(job.updated_at) / 1000 + 30 * 86_400);
     expect('expires_at_epoch' in input.Item!).toBe(terminal);
   });
 
@@ -88,9 +80,7 @@ describe('DynamoJobStore.create', () => {
   });
 
   it('uses the given redelivery window for running jobs', () => {
-    expect(toItem(claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), 30, 5)['due_at']).toBe(
-      '2026-03-01T12:01:05.000Z',
-    );
+    expect(toItem(claimedRecord({ startedAt: T0, leaseUntil: '2026-03-01T12:01:00.000Z' }), 30, 5).due_at).toBe('2026-03-01T12:01:05.000Z');
   });
 
   it.each(['succeeded', 'failed', 'cancelled'] as const)('keeps a %s job out of the due index', (status) => {
@@ -109,7 +99,7 @@ describe('DynamoJobStore.create', () => {
   it('expires terminal jobs retentionDays after their last change, in whole epoch seconds', () => {
     const failed = jobRecord({ status: 'failed', now: '2026-03-01T12:00:00.750Z' }); // updated 12:00:02.750
 
-    expect(toItem(failed, 7)['expires_at_epoch']).toBe(Date.parse('2026-03-01T12:00:02Z') / 1000 + 7 * 86_400);
+    expect(toItem(failed, 7).expires_at_epoch).toBe(Date.parse('2026-03-01T12:00:02Z') / 1000 + 7 * 86_400);
   });
 
   it('returns the stored job when the key exists (marshalled Item on the exception)', async () => {
@@ -259,249 +249,5 @@ describe('DynamoJobStore.replace', () => {
 
     await expect(store.replace(jobRecord(), 1)).resolves.toBe(false);
     await expect(store.replace(jobRecord(), 1)).rejects.toThrow('boom');
-  });
-});
-
-describe('DynamoJobStore.confirmOutbox', () => {
-  const KEY = { pk: `JOB#${TENANT}#job_1` };
-  const NAMES = { '#outbox': 'outbox', '#pending': 'pending_enqueue_pk', '#since': 'pending_enqueue_since' };
-  const done = [
-    { kind: 'message', version: 3 },
-    { kind: 'event', version: 3, status: 'queued', at: T0 },
-  ] as const;
-
-  it('when these are all the job owes: removes them and takes the job out of the pending index in one write', async () => {
-    ddb.on(UpdateCommand).resolves({});
-
-    await store.confirmOutbox(TENANT, 'job_1', done);
-
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
-      TableName: 'jobs-table',
-      Key: KEY,
-      UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
-      ConditionExpression: 'size(#outbox) = :n AND contains(#outbox, :e0) AND contains(#outbox, :e1)',
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: {
-        ':done': new Set(['message 3', `event 3 queued ${T0}`]),
-        ':n': 2,
-        ':e0': 'message 3',
-        ':e1': `event 3 queued ${T0}`,
-      },
-    });
-  });
-
-  it('when more is owed (the job moved on): removes these, and leaves the index only if nothing is left', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolvesOnce({}).rejectsOnce(conditionFailed());
-
-    await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
-
-    const [, remove, leave] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(remove).toEqual({
-      TableName: 'jobs-table',
-      Key: KEY,
-      UpdateExpression: 'DELETE #outbox :done',
-      ConditionExpression: 'attribute_exists(#outbox)',
-      ExpressionAttributeNames: { '#outbox': 'outbox' },
-      ExpressionAttributeValues: { ':done': new Set(['message 3', `event 3 queued ${T0}`]) },
-    });
-    expect(leave).toEqual({
-      TableName: 'jobs-table',
-      Key: KEY,
-      UpdateExpression: 'REMOVE #pending, #since',
-      ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
-      ExpressionAttributeNames: NAMES,
-    });
-  });
-
-  it('with nothing done (a job marked before outbox entries existed): only leaves the index if nothing is owed', async () => {
-    ddb.on(UpdateCommand).resolves({});
-
-    await store.confirmOutbox(TENANT, 'job_1', []);
-
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { UpdateExpression: 'REMOVE #pending, #since' });
-  });
-
-  it('swallows conditional failures (already confirmed, superseded, job gone) but not other errors', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
-
-    ddb.reset();
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
-    await expect(store.confirmOutbox(TENANT, 'job_1', done)).rejects.toThrow('boom');
-  });
-});
-
-describe('DynamoJobStore.list', () => {
-  const record = jobRecord();
-  const lastKey = (attribute: string, value: string) => ({
-    pk: `JOB#${TENANT}#${record.job.id}`,
-    [attribute]: value,
-    list_sk: `${record.job.created_at}#${record.job.id}`,
-  });
-
-  it.each([
-    [{}, 'by_tenant', 'tenant_pk', `T#${TENANT}`],
-    [{ status: 'queued' }, 'by_status', 'status_pk', `T#${TENANT}#S#queued`],
-    [{ accountId: ACCOUNT }, 'by_account', 'account_pk', `T#${TENANT}#A#${ACCOUNT}`],
-    [{ status: 'failed', accountId: ACCOUNT }, 'by_account_status', 'account_status_pk', `T#${TENANT}#A#${ACCOUNT}#S#failed`],
-  ] as const)('filter %j queries %s newest first, and its own cursor round-trips', async (filter, indexName, attribute, value) => {
-    // Prepare
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [toItem(record, 30)], LastEvaluatedKey: lastKey(attribute, value) })
-      .resolves({ Items: [] });
-
-    // Act
-    const first = await store.list(TENANT, filter, { limit: 10 });
-    const second = await store.list(TENANT, filter, { limit: 10, cursor: first.nextCursor! });
-
-    // Assess
-    expect(first.items).toEqual([record]);
-    expect(first.nextCursor).toEqual(expect.any(String));
-    expect(second).toEqual({ items: [], nextCursor: null });
-    const [one, two] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(one).toEqual({
-      TableName: 'jobs-table',
-      IndexName: indexName,
-      KeyConditionExpression: '#p = :p',
-      ExpressionAttributeNames: { '#p': attribute },
-      ExpressionAttributeValues: { ':p': value },
-      ScanIndexForward: false,
-      Limit: 10,
-    });
-    expect(two).toEqual({ ...one, ExclusiveStartKey: lastKey(attribute, value) });
-  });
-
-  const tenantKey = { pk: `JOB#${TENANT}#job_1`, tenant_pk: `T#${TENANT}`, list_sk: '2026-03-01T12:00:00.000Z#job_1' };
-  it.each([
-    ['not base64 JSON', '%%%not-a-cursor%%%', {}],
-    ['JSON but an array', cursorOf([tenantKey]), {}],
-    ['JSON but a string', cursorOf('pk'), {}],
-    ['another tenant', cursorOf({ pk: `JOB#${OTHER_TENANT}#job_1`, tenant_pk: `T#${OTHER_TENANT}`, list_sk: tenantKey.list_sk }), {}],
-    ['another tenant pk behind our partition', cursorOf({ ...tenantKey, pk: `JOB#${OTHER_TENANT}#job_1` }), {}],
-    ['a tenant-id prefix of ours', cursorOf({ ...tenantKey, pk: `JOB#${TENANT.slice(0, -1)}#job_1` }), {}],
-    ['another filter (index)', cursorOf(tenantKey), { status: 'queued' }],
-    [
-      'another filter value',
-      cursorOf({ pk: tenantKey.pk, status_pk: `T#${TENANT}#S#failed`, list_sk: tenantKey.list_sk }),
-      { status: 'queued' },
-    ],
-    ['an extra key', cursorOf({ ...tenantKey, version: '1' }), {}],
-    ['a missing key', cursorOf({ pk: tenantKey.pk, tenant_pk: tenantKey.tenant_pk }), {}],
-    ['a non-string value', cursorOf({ ...tenantKey, list_sk: 5 }), {}],
-  ] as const)('rejects a cursor with %s before querying', async (_what, cursor, filter) => {
-    const attempt = store.list(TENANT, filter, { limit: 10, cursor });
-
-    await expect(attempt).rejects.toBeInstanceOf(InvalidCursor);
-    await expect(attempt).rejects.toMatchObject({ details: [{ path: 'cursor' }] });
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
-  });
-
-  it('gives no next_cursor on the last page', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
-    await expect(store.list(TENANT, {}, { limit: 10 })).resolves.toEqual({ items: [record], nextCursor: null });
-  });
-});
-
-describe('DynamoJobStore.listPendingOutbox', () => {
-  it('queries the sparse outbox index for markers older than the cut-off, with what each job owes', async () => {
-    const record = jobRecord();
-    const legacy = { ...toItem(jobRecord({ key: 'old' }), 30), outbox: undefined };
-    ddb
-      .on(QueryCommand)
-      .resolves({ Items: [{ ...toItem(record, 30), outbox: new Set(['message 1', `event 1 queued ${T0}`, 'something else']) }, legacy] });
-
-    const stale = await store.listPendingOutbox(new Date('2026-03-01T11:59:00.000Z'), 50);
-
-    expect(stale).toEqual([
-      {
-        record,
-        entries: [
-          { kind: 'message', version: 1 },
-          { kind: 'event', version: 1, status: 'queued', at: T0 },
-        ],
-      },
-      { record: jobRecord({ key: 'old' }), entries: [] },
-    ]);
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
-      IndexName: 'by_pending_enqueue',
-      KeyConditionExpression: '#p = :p AND #s < :before',
-      ExpressionAttributeNames: { '#p': 'pending_enqueue_pk', '#s': 'pending_enqueue_since' },
-      ExpressionAttributeValues: { ':p': 'PENDING', ':before': '2026-03-01T11:59:00.000Z' },
-      Limit: 50,
-    });
-  });
-});
-
-describe('DynamoJobStore due index', () => {
-  const NOT_TERMINAL = 'version = :v AND NOT (#status IN (:succeeded, :failed, :cancelled))';
-  const TERMINAL_VALUES = { ':succeeded': 'succeeded', ':failed': 'failed', ':cancelled': 'cancelled' };
-
-  it('extendDue sets due_at (and due_pk) on the non-terminal job at that version, without a new version', async () => {
-    ddb.on(UpdateCommand).resolves({});
-
-    await expect(store.extendDue(TENANT, 'job_1', 3, new Date('2026-03-01T13:00:00.000Z'))).resolves.toBe(true);
-
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      TableName: 'jobs-table',
-      Key: { pk: `JOB#${TENANT}#job_1` },
-      UpdateExpression: 'SET due_pk = :duePk, due_at = :due',
-      ConditionExpression: NOT_TERMINAL,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':v': 3, ...TERMINAL_VALUES, ':duePk': 'DUE', ':due': '2026-03-01T13:00:00.000Z' },
-    });
-  });
-
-  it('addIncident appends to job.incidents (created if missing) and optionally sets the due time', async () => {
-    ddb.on(UpdateCommand).resolves({});
-    const incident = { at: T0, kind: 'message_dead_lettered' as const, queue: 'publish' as const, receive_count: 6, detail: 'd' };
-
-    await expect(store.addIncident(TENANT, 'job_1', 2, incident, new Date(0))).resolves.toBe(true);
-    await expect(store.addIncident(TENANT, 'job_1', 2, incident)).resolves.toBe(true);
-
-    const [withDue, without] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(withDue).toMatchObject({
-      UpdateExpression:
-        'SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident), due_pk = :duePk, due_at = :due',
-      ConditionExpression: NOT_TERMINAL,
-      ExpressionAttributeNames: { '#status': 'status', '#job': 'job', '#incidents': 'incidents' },
-      ExpressionAttributeValues: {
-        ':v': 2,
-        ...TERMINAL_VALUES,
-        ':none': [],
-        ':incident': [incident],
-        ':duePk': 'DUE',
-        ':due': '1970-01-01T00:00:00.000Z',
-      },
-    });
-    expect(without!.UpdateExpression).toBe('SET #job.#incidents = list_append(if_not_exists(#job.#incidents, :none), :incident)');
-    expect(without!.ExpressionAttributeValues).not.toHaveProperty(':due');
-  });
-
-  it('both answer false when the job moved on or ended, and rethrow other errors', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
-
-    await expect(store.extendDue(TENANT, 'job_1', 3, new Date())).resolves.toBe(false);
-    await expect(store.addIncident(TENANT, 'job_1', 3, { at: T0, kind: 'redispatched', detail: 'd' })).resolves.toBe(false);
-    await expect(store.extendDue(TENANT, 'job_1', 3, new Date())).rejects.toThrow('boom');
-  });
-
-  it('listDue queries the due index by name, earliest first, before the cut-off', async () => {
-    const record = jobRecord();
-    ddb.on(QueryCommand).resolves({ Items: [toItem(record, 30)] });
-
-    await expect(store.listDue(new Date('2026-03-01T11:50:00.000Z'), 100)).resolves.toEqual([record]);
-
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
-      TableName: 'jobs-table',
-      IndexName: 'by_due',
-      KeyConditionExpression: '#p = :p AND #s < :before',
-      ExpressionAttributeNames: { '#p': 'due_pk', '#s': 'due_at' },
-      ExpressionAttributeValues: { ':p': 'DUE', ':before': '2026-03-01T11:50:00.000Z' },
-      ScanIndexForward: true,
-      Limit: 100,
-    });
   });
 });

@@ -35,24 +35,24 @@ function seed(pk: string, fields: Record<string, unknown>) {
 }
 function backWithTable() {
   ddb.on(GetCommand).callsFake(async (input: GetCommandInput) => {
-    const item = items.get(String(input.Key!['pk']));
+    const item = items.get(String(input.Key!.pk));
     return item ? { Item: structuredClone(item) } : {};
   });
   ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
-    const pk = String(input.Item!['pk']);
+    const pk = String(input.Item!.pk);
     const current = items.get(pk);
     if (input.ConditionExpression === 'attribute_not_exists(pk)') {
       if (current) throw ccf();
     } else if (input.ConditionExpression === 'updated_at_ms = :v') {
-      if (current?.['updated_at_ms'] !== input.ExpressionAttributeValues?.[':v']) throw ccf();
+      if (current?.updated_at_ms !== input.ExpressionAttributeValues?.[':v']) throw ccf();
     } else throw new Error(`unexpected condition ${input.ConditionExpression}`);
     items.set(pk, structuredClone(input.Item!));
     return {};
   });
 }
-const gets = () => ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key!['pk']);
+const gets = () => ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key!.pk);
 const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-const putKeys = () => puts().map((p) => p.Item!['pk']);
+const putKeys = () => puts().map((p) => p.Item!.pk);
 
 beforeEach(() => {
   ddb.reset();
@@ -293,8 +293,8 @@ describe('every request fits the worker’s item-scoped grants (definitions/item
 
     const grants = TENANT_ITEM_GRANTS['tenants:pacing'];
     const requests = [
-      ...ddb.commandCalls(GetCommand).map((c) => ({ action: 'GetItem' as const, pk: String(c.args[0].input.Key!['pk']) })),
-      ...ddb.commandCalls(PutCommand).map((c) => ({ action: 'PutItem' as const, pk: String(c.args[0].input.Item!['pk']) })),
+      ...ddb.commandCalls(GetCommand).map((c) => ({ action: 'GetItem' as const, pk: String(c.args[0].input.Key!.pk) })),
+      ...ddb.commandCalls(PutCommand).map((c) => ({ action: 'PutItem' as const, pk: String(c.args[0].input.Item!.pk) })),
     ];
     expect(new Set(requests.map((r) => r.pk))).toEqual(new Set([ACCT_PK, APP_PK]));
     for (const request of requests) {

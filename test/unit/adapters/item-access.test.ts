@@ -55,7 +55,7 @@ const KEYWORDS = new Set([
 ]);
 
 function expressionAttributes(input: { [key: string]: unknown }): string[] {
-  const names = (input['ExpressionAttributeNames'] ?? {}) as Record<string, string>;
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
   const text = ['UpdateExpression', 'ConditionExpression', 'ProjectionExpression'].map((k) => String(input[k] ?? '')).join(' ');
   return [...text.matchAll(/[#:]?[A-Za-z_][A-Za-z0-9_]*/g)]
     .map(([token]) => token)
@@ -69,7 +69,7 @@ function sent(): SentRequest[] {
     const input = call.args[0].input;
     requests.push({
       action: 'GetItem',
-      pk: String(input.Key!['pk']),
+      pk: String(input.Key!.pk),
       attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)],
     });
   }
@@ -77,7 +77,7 @@ function sent(): SentRequest[] {
     const input = call.args[0].input;
     requests.push({
       action: 'PutItem',
-      pk: String(input.Item!['pk']),
+      pk: String(input.Item!.pk),
       attributes: [...Object.keys(input.Item!), ...expressionAttributes(input)],
     });
   }
@@ -85,7 +85,7 @@ function sent(): SentRequest[] {
     const input = call.args[0].input;
     requests.push({
       action: 'UpdateItem',
-      pk: String(input.Key!['pk']),
+      pk: String(input.Key!.pk),
       attributes: [...Object.keys(input.Key!), ...expressionAttributes(input)],
     });
   }
@@ -128,11 +128,9 @@ describe('the worker’s tenants-table requests fit its item-scoped grants', () 
   it('token buckets: acquire (new and existing buckets), penalize, view', async () => {
     const pacer = new DynamoPacer(client, 'tenants-table', fixedClock(T0), 10);
     await pacer.acquire(TENANT, ACCOUNT, 60);
-    ddb
-      .on(GetCommand)
-      .resolves({
-        Item: { pk: 'PACING#x', sk: 'BUCKET', tokens: 0, updated_at_ms: Date.parse(T0) - 10, next_slot_ms: Date.parse(T0) + 5000 },
-      });
+    ddb.on(GetCommand).resolves({
+      Item: { pk: 'PACING#x', sk: 'BUCKET', tokens: 0, updated_at_ms: Date.parse(T0) - 10, next_slot_ms: Date.parse(T0) + 5000 },
+    });
     await pacer.acquire(TENANT, ACCOUNT, 60, Date.parse(T0) + 5000);
     await pacer.penalize(TENANT, ACCOUNT, 60);
     await pacer.view(TENANT, ACCOUNT, 60);

@@ -35,19 +35,17 @@ const admin = () =>
 beforeEach(() => {
   dynamo.reset();
   sqs.reset();
-  sqs
-    .on(GetQueueAttributesCommand)
-    .callsFake(async (input: { QueueUrl: string; AttributeNames: string[] }) =>
-      input.AttributeNames.includes('QueueArn')
-        ? { Attributes: { QueueArn: arnOf(input.QueueUrl) } }
-        : {
-            Attributes: {
-              ApproximateNumberOfMessages: '4',
-              ApproximateNumberOfMessagesNotVisible: '2',
-              ApproximateNumberOfMessagesDelayed: '1',
-            },
+  sqs.on(GetQueueAttributesCommand).callsFake(async (input: { QueueUrl: string; AttributeNames: string[] }) =>
+    input.AttributeNames.includes('QueueArn')
+      ? { Attributes: { QueueArn: arnOf(input.QueueUrl) } }
+      : {
+          Attributes: {
+            ApproximateNumberOfMessages: '4',
+            ApproximateNumberOfMessagesNotVisible: '2',
+            ApproximateNumberOfMessagesDelayed: '1',
           },
-    );
+        },
+  );
 });
 
 describe('DynamoJobStore.count', () => {
@@ -173,11 +171,9 @@ describe('SqsQueueAdmin', () => {
   });
 
   it('startMoveTask: a running task is followed, not started again', async () => {
-    sqs
-      .on(ListMessageMoveTasksCommand)
-      .resolves({
-        Results: [{ TaskHandle: 'h0', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 9 }],
-      });
+    sqs.on(ListMessageMoveTasksCommand).resolves({
+      Results: [{ TaskHandle: 'h0', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 9 }],
+    });
     expect(await admin().startMoveTask('publish_dlq', 'publish')).toEqual({
       kind: 'already_running',
       task: { handle: 'h0', status: 'RUNNING', moved: 3, toMove: 9, failureReason: null },

@@ -72,7 +72,7 @@ describe('GET /v1/events/schema.json document', () => {
     expect(doc.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(Object.keys(doc.$defs)).toEqual(expect.arrayContaining(['JobEvent', 'WebhookDelivery', 'EventJob']));
     expect(doc.anyOf).toEqual([{ $ref: '#/$defs/JobEvent' }, { $ref: '#/$defs/WebhookDelivery' }]);
-    expect(doc.$defs['JobEvent']).toMatchObject({
+    expect(doc.$defs.JobEvent).toMatchObject({
       description: expect.stringContaining('EventBridge'),
       required: ['id', 'type', 'schema_version', 'created_at', 'timestamp', 'tenant_id', 'data'],
     });

@@ -69,34 +69,34 @@ describe('openApiDocument', () => {
     expect(Object.keys(schemas)).toEqual(
       expect.arrayContaining(['Job', 'CreatePinRequest', 'Error', 'Account', 'PutAccountRequest', 'JobList']),
     );
-    expect(schemas['CreatePinRequest']).toMatchObject({
+    expect(schemas.CreatePinRequest).toMatchObject({
       additionalProperties: false,
       required: expect.arrayContaining(['account_id', 'board_id', 'media_source']),
     });
-    expect(schemas['PutAccountRequest']).toMatchObject({ additionalProperties: false, required: ['access_token'] });
-    expect(schemas['Error']).toMatchObject({ required: ['error'] });
+    expect(schemas.PutAccountRequest).toMatchObject({ additionalProperties: false, required: ['access_token'] });
+    expect(schemas.Error).toMatchObject({ required: ['error'] });
     expect(doc.components?.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' } });
   });
 
   it('documents incidents on every job: always present, each with a kind and, for dead letters, its queue', () => {
     const schemas = doc.components?.schemas as Record<string, { required?: string[]; properties: Record<string, Record<string, unknown>> }>;
 
-    expect(schemas['Job']!.required).toContain('incidents');
-    expect(schemas['Job']!.properties['incidents']).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/Incident' } });
-    expect(schemas['Incident']!.required).toEqual(['at', 'kind', 'detail']);
-    expect(schemas['Incident']!.properties['kind']).toMatchObject({
+    expect(schemas.Job!.required).toContain('incidents');
+    expect(schemas.Job!.properties.incidents).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/Incident' } });
+    expect(schemas.Incident!.required).toEqual(['at', 'kind', 'detail']);
+    expect(schemas.Incident!.properties.kind).toMatchObject({
       enum: ['message_dead_lettered', 'redispatched', 'lease_expired', 'stranded'],
     });
-    expect(schemas['Incident']!.properties['queue']).toMatchObject({ enum: ['publish', 'delay'] });
+    expect(schemas.Incident!.properties.queue).toMatchObject({ enum: ['publish', 'delay'] });
   });
 
   // Clients generated from /v1/openapi.json must know Pinterest's limits (JSON Schema maxLength counts code
   // points, exactly Pinterest's rule).
   it('documents the Pinterest text limits', () => {
-    const pin = (doc.components!.schemas as Record<string, { properties: Record<string, { maxLength?: number }> }>)['CreatePinRequest']!;
-    expect(pin.properties['title']?.maxLength).toBe(100);
-    expect(pin.properties['description']?.maxLength).toBe(800);
-    expect(pin.properties['alt_text']?.maxLength).toBe(500);
+    const pin = (doc.components!.schemas as Record<string, { properties: Record<string, { maxLength?: number }> }>).CreatePinRequest!;
+    expect(pin.properties.title?.maxLength).toBe(100);
+    expect(pin.properties.description?.maxLength).toBe(800);
+    expect(pin.properties.alt_text?.maxLength).toBe(500);
   });
 });
 
@@ -107,14 +107,14 @@ describe('openApiDocument: events', () => {
   >;
 
   it('has the job event detail and the webhook delivery body as described components (OpenAPI 3.0 has no webhooks section)', () => {
-    expect(schemas['JobEvent']).toMatchObject({
+    expect(schemas.JobEvent).toMatchObject({
       description: expect.stringContaining('EventBridge'),
       required: ['id', 'type', 'schema_version', 'created_at', 'timestamp', 'tenant_id', 'data'],
     });
-    expect(schemas['WebhookDelivery']).toMatchObject({ description: expect.stringContaining('webhook'), oneOf: expect.any(Array) });
-    expect(schemas['JobEventDelivery']!.required).toEqual(['id', 'type', 'created_at', 'data']);
-    expect(schemas['WebhookTestDelivery']!.properties!['type']).toMatchObject({ enum: ['webhook.test'] });
-    expect(schemas['EventJob']).toBeDefined();
+    expect(schemas.WebhookDelivery).toMatchObject({ description: expect.stringContaining('webhook'), oneOf: expect.any(Array) });
+    expect(schemas.JobEventDelivery!.required).toEqual(['id', 'type', 'created_at', 'data']);
+    expect(schemas.WebhookTestDelivery!.properties!.type).toMatchObject({ enum: ['webhook.test'] });
+    expect(schemas.EventJob).toBeDefined();
   });
 
   it('points at the JSON Schema document of the events, a public route', () => {

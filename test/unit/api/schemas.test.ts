@@ -270,7 +270,7 @@ describe('CreatePinRequest rejects what it cannot store as sent', () => {
     ['a lone high surrogate', { s: 'ok\ud800' }, 'metadata.s'],
     ['a lone low surrogate', { s: '\udc00x' }, 'metadata.s'],
     ['a lone surrogate in an array', { l: ['\udfff'] }, 'metadata.l.0'],
-    ['a lone surrogate in a key', { ['k\ud800']: 1 }, 'metadata'],
+    ['a lone surrogate in a key', { 'k\ud800': 1 }, 'metadata'],
     ['an empty key', { '': 1 }, 'metadata'],
     ['an empty key further down', { a: { '': 1 } }, 'metadata.a'],
     ['a __proto__ key', JSON.parse('{"__proto__":{"polluted":true}}'), 'metadata'],

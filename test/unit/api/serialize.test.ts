@@ -138,11 +138,11 @@ describe('one serializer for every job that leaves the API', () => {
     expect(Object.keys(json.pin)).toEqual(Object.keys(wire.PinFields.shape).filter((k) => k in record.job.pin));
     expect(Object.keys(json.pin.media_source)).toEqual(['source_type', 'items', 'index']);
     expect(Object.keys(json.pin.media_source.items[0]!)).toEqual(['url', 'title', 'link']);
-    expect(Object.keys((json['attempts'] as object[])[0]!)).toEqual(Object.keys(wire.Attempt.shape));
-    expect(Object.keys(json['failure'] as object)).toEqual(Object.keys(wire.JobFailure.shape).filter((k) => k !== 'candidate_pin_ids'));
-    expect(Object.keys((json['incidents'] as object[])[0]!)).toEqual(Object.keys(wire.Incident.shape));
+    expect(Object.keys((json.attempts as object[])[0]!)).toEqual(Object.keys(wire.Attempt.shape));
+    expect(Object.keys(json.failure as object)).toEqual(Object.keys(wire.JobFailure.shape).filter((k) => k !== 'candidate_pin_ids'));
+    expect(Object.keys((json.incidents as object[])[0]!)).toEqual(Object.keys(wire.Incident.shape));
     // The metadata has no schema order: its keys are sorted, at every depth, whatever order they came in.
-    expect(JSON.stringify(json['metadata'])).toBe('{"alpha":{"x":3,"y":2},"zeta":1}');
+    expect(JSON.stringify(json.metadata)).toBe('{"alpha":{"x":3,"y":2},"zeta":1}');
     expect(JSON.stringify(s.jobJson(record.job).metadata)).toBe('{"alpha":{"x":3,"y":2},"zeta":1}'); // sent as {zeta, alpha: {y, x}}
     expect(json).not.toHaveProperty('tenant_id');
     expect(json).not.toHaveProperty('secret');

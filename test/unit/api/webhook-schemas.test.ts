@@ -41,8 +41,8 @@ describe('CreateWebhookRequest', () => {
     expect(Object.keys(schemas)).toEqual(
       expect.arrayContaining(['Webhook', 'WebhookWithSecret', 'WebhookList', 'CreateWebhookRequest', 'WebhookEventType']),
     );
-    expect(schemas['CreateWebhookRequest']).toMatchObject({ additionalProperties: false, required: ['url', 'events'] });
-    expect(schemas['Webhook']).toMatchObject({ required: ['id', 'url', 'events', 'description', 'created_at'] });
-    expect(JSON.stringify(schemas['Webhook'])).not.toContain('secret');
+    expect(schemas.CreateWebhookRequest).toMatchObject({ additionalProperties: false, required: ['url', 'events'] });
+    expect(schemas.Webhook).toMatchObject({ required: ['id', 'url', 'events', 'description', 'created_at'] });
+    expect(JSON.stringify(schemas.Webhook)).not.toContain('secret');
   });
 });

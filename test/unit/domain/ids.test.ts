@@ -54,11 +54,11 @@ describe('jobIdFor', () => {
   it('JOB_ID_PATTERN rejects near misses', () => {
     for (const bad of [
       'job_',
-      'job_' + 'a'.repeat(25),
-      'job_' + 'a'.repeat(27),
-      'JOB_' + 'a'.repeat(26),
-      'job_' + 'A'.repeat(26),
-      'pin_' + 'a'.repeat(26),
+      `job_${'a'.repeat(25)}`,
+      `job_${'a'.repeat(27)}`,
+      `JOB_${'a'.repeat(26)}`,
+      `job_${'A'.repeat(26)}`,
+      `pin_${'a'.repeat(26)}`,
     ]) {
       expect(bad).not.toMatch(JOB_ID_PATTERN);
     }

@@ -22,7 +22,7 @@ import { simulate, windows, type Answer, type SimJob } from './pacing-simulation
  * create (token refresh, board listings), answer latencies, 429 patterns (lone, runs, Retry-After, a real
  * limiter below the configured one), 5xx, and several workers at once. Seed 20261124 unless FC_SEED says.
  */
-const SEED = Number(process.env['FC_SEED'] ?? 20_261_124);
+const SEED = Number(process.env.FC_SEED ?? 20_261_124);
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const MINUTE = 60_000;
 

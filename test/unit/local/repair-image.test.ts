@@ -52,7 +52,7 @@ describe('repairImage (DynamoDB Local writes an empty map as `{}` in stream reco
     // Prepare: a new job has empty metadata ({}) and no attempts ([]); break the map like DynamoDB Local does.
     const item = toItem(jobRecord(), 30);
     const image = marshall(item) as Record<string, { M?: Record<string, unknown> }>;
-    image['job']!.M!['metadata'] = {};
+    image.job!.M!.metadata = {};
 
     // Act / Assess
     expect(unmarshall(repairImage(image) as never)).toEqual(item);

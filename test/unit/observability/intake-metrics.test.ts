@@ -98,7 +98,7 @@ describe('create-pin logs', () => {
     const response = await post(b.pinRequest(), { 'Idempotency-Key': 'cms-logged' });
     const job = JSON.parse(response.body) as { id: string };
 
-    expect(logRecords(out.lines).find((l) => l['message'] === 'job accepted')).toMatchObject({
+    expect(logRecords(out.lines).find((l) => l.message === 'job accepted')).toMatchObject({
       level: 'INFO',
       tenant_id: TENANT,
       account_id: ACCOUNT,

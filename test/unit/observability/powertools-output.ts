@@ -86,7 +86,7 @@ export function metricPoints(lines: readonly string[]): MetricPoint[] {
   const points: MetricPoint[] = [];
   for (const line of lines) {
     const emf = parse(line);
-    const directives = (emf?.['_aws'] as { CloudWatchMetrics?: EmfDirective[] } | undefined)?.CloudWatchMetrics;
+    const directives = (emf?._aws as { CloudWatchMetrics?: EmfDirective[] } | undefined)?.CloudWatchMetrics;
     if (!emf || !directives) continue;
     for (const directive of directives) {
       for (const metric of directive.Metrics) {

@@ -147,7 +147,7 @@ describe('no secret in any log line', () => {
       await expect(provider.accessToken(TENANT, ACCOUNT, { forceRefresh: true })).resolves.toMatchObject({ token: NEW_ACCESS });
 
       const lines = expectNoSecret();
-      expect(lines.map((l) => l['message'])).toEqual([
+      expect(lines.map((l) => l.message)).toEqual([
         'token refresh ahead of expiry failed; using the current access token',
         'rotated account tokens could not be stored; this container keeps them and retries on its next call for the account',
       ]);
@@ -170,10 +170,10 @@ describe('no secret in any log line', () => {
     await expect(handler(apiEvent({}), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 500 });
 
     const lines = expectNoSecret();
-    expect(lines.find((l) => l['message'] === 'request received')).toMatchObject({
+    expect(lines.find((l) => l.message === 'request received')).toMatchObject({
       headers: { authorization: '[redacted]', 'content-type': 'application/json' },
     });
-    expect(lines.find((l) => l['message'] === 'unhandled error')).toMatchObject({
+    expect(lines.find((l) => l.message === 'unhandled error')).toMatchObject({
       error: { message: 'upstream refused Authorization: Bearer [redacted]', request: { headers: { authorization: '[redacted]' } } },
     });
   });
@@ -203,7 +203,7 @@ describe('no secret in any log line', () => {
     await handler({ Records: [message] } as never, { ...mods.b.lambdaContext(), getRemainingTimeInMillis: () => 800_000 });
 
     const lines = expectNoSecret();
-    expect(lines.find((l) => l['message'] === 'attempt crashed')).toMatchObject({ level: 'ERROR', error: { name: 'SyntaxError' } });
+    expect(lines.find((l) => l.message === 'attempt crashed')).toMatchObject({ level: 'ERROR', error: { name: 'SyntaxError' } });
   });
 
   it('webhook handler: an error quoting the webhook secret', async () => {
@@ -215,7 +215,7 @@ describe('no secret in any log line', () => {
 
     await expect(handler(apiEvent({ body }), mods.b.lambdaContext())).resolves.toMatchObject({ statusCode: 500 });
 
-    expect(expectNoSecret().find((l) => l['message'] === 'unhandled error')).toBeDefined();
+    expect(expectNoSecret().find((l) => l.message === 'unhandled error')).toBeDefined();
   });
 
   it('account connection: a rejected body and a vault failure quoting the tokens', async () => {
@@ -243,8 +243,8 @@ describe('no secret in any log line', () => {
     ).resolves.toMatchObject({ statusCode: 500 });
 
     const lines = expectNoSecret();
-    expect(lines.filter((l) => l['message'] === 'request rejected')).toHaveLength(2);
-    expect(lines.find((l) => l['message'] === 'unhandled error')).toMatchObject({ account_id: ACCOUNT, tenant_id: TENANT });
+    expect(lines.filter((l) => l.message === 'request rejected')).toHaveLength(2);
+    expect(lines.find((l) => l.message === 'unhandled error')).toMatchObject({ account_id: ACCOUNT, tenant_id: TENANT });
   });
 
   it('any attribute: secret-named keys and credential shapes anywhere, ids and names kept', () => {

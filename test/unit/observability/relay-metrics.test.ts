@@ -98,7 +98,7 @@ describe('relay-outbox: one INFO line per status change', () => {
 
     await expect(handler(changes([null, created], [claimed, retry]))).resolves.toEqual({ batchItemFailures: [] });
 
-    const lines = logRecords(out.lines).filter((l) => l['message'] === 'job status changed');
+    const lines = logRecords(out.lines).filter((l) => l.message === 'job status changed');
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'INFO',
@@ -133,7 +133,7 @@ describe('relay-outbox: one INFO line per status change', () => {
 
     await handler(changes([created, redispatched]));
 
-    expect(logRecords(out.lines).filter((l) => String(l['message']).startsWith('job '))).toEqual([
+    expect(logRecords(out.lines).filter((l) => String(l.message).startsWith('job '))).toEqual([
       expect.objectContaining({ message: 'job re-dispatched', job_id: created.job.id, status: 'queued', dispatched: true }),
     ]);
     expect(metricSum(out.lines, 'JobEventsPublished')).toBe(0);
@@ -144,7 +144,7 @@ describe('relay-outbox: one INFO line per status change', () => {
 
     await handler(changes([created, created]));
 
-    expect(logRecords(out.lines).filter((l) => l['level'] === 'INFO')).toEqual([]);
+    expect(logRecords(out.lines).filter((l) => l.level === 'INFO')).toEqual([]);
     expect(metricPoints(out.lines)).toEqual([]);
   });
 });
@@ -177,11 +177,11 @@ describe('relay-outbox: job-level metrics', () => {
     expect(metricSum(out.lines, 'JobsFailed')).toBe(1);
     expect(metricSum(out.lines, 'JobsCancelled')).toBe(1);
     const endToEnd = (status: string) =>
-      metricPoints(out.lines).find((p) => p.name === 'EndToEndDuration' && p.dimensions['status'] === status);
+      metricPoints(out.lines).find((p) => p.name === 'EndToEndDuration' && p.dimensions.status === status);
     expect(endToEnd('succeeded')).toMatchObject({ unit: 'Milliseconds', values: [4000] });
     expect(endToEnd('failed')).toMatchObject({ values: [6000] });
     expect(endToEnd('cancelled')).toMatchObject({ values: [9000] });
-    expect(logRecords(out.lines).find((l) => l['to'] === 'failed')).toMatchObject({ route: 'ops', reason: 'board_not_found' });
+    expect(logRecords(out.lines).find((l) => l.to === 'failed')).toMatchObject({ route: 'ops', reason: 'board_not_found' });
   });
 
   it('a change the relay cannot publish is a JobChangesFailed and no status line', async () => {
@@ -193,6 +193,6 @@ describe('relay-outbox: job-level metrics', () => {
     expect(response.batchItemFailures).toHaveLength(1);
     expect(metricSum(out.lines, 'JobChangesFailed')).toBe(1);
     expect(metricSum(out.lines, 'JobEventsPublished')).toBe(0);
-    expect(logRecords(out.lines).filter((l) => l['message'] === 'job status changed')).toEqual([]);
+    expect(logRecords(out.lines).filter((l) => l.message === 'job status changed')).toEqual([]);
   });
 });

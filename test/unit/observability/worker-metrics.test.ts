@@ -99,7 +99,7 @@ describe('publish-pin metrics: one attempt of each outcome class', () => {
     expect(metricSum(out.lines, 'Attempts')).toBe(1);
     expect(
       metricPoints(out.lines).filter(
-        (p) => p.name === 'Attempts' && p.dimensions['outcome'] !== undefined && p.dimensions['outcome'] !== outcome,
+        (p) => p.name === 'Attempts' && p.dimensions.outcome !== undefined && p.dimensions.outcome !== outcome,
       ),
     ).toEqual([]);
     expect(metricPoints(out.lines).find((p) => p.name === 'QueueWait')).toMatchObject({ unit: 'Milliseconds', values: [QUEUED_FOR_MS] });
@@ -161,7 +161,7 @@ describe('publish-pin logs', () => {
     const stored = await deliver(() => b.httpError(503));
 
     const lines = logRecords(out.lines);
-    expect(lines.filter((l) => l['message'] === 'attempt recorded')).toEqual([
+    expect(lines.filter((l) => l.message === 'attempt recorded')).toEqual([
       expect.objectContaining({
         level: 'INFO',
         job_id: stored.job.id,
@@ -180,7 +180,7 @@ describe('publish-pin logs', () => {
     const other = b.jobRecord({ now: NOW, key: 'cms-9000' });
     deps.jobs.seed(other);
     await handler(deliveryOf(other), context());
-    const paced = logRecords(out.lines).find((l) => l['message'] === 'paced');
+    const paced = logRecords(out.lines).find((l) => l.message === 'paced');
     expect(paced).toMatchObject({ job_id: other.job.id, tenant_id: TENANT });
     expect(paced).not.toHaveProperty('account_id');
     expect(paced).not.toHaveProperty('idempotency_key');

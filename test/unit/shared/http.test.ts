@@ -5,9 +5,9 @@ import { z } from 'zod';
 
 vi.hoisted(() => {
   // Before powertools.ts builds its logger/metrics/tracer at import time: keep the test output quiet.
-  process.env['POWERTOOLS_METRICS_DISABLED'] = 'true';
-  process.env['POWERTOOLS_TRACE_ENABLED'] = 'false';
-  process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
 import { CreatePinRequest } from '../../../lambdas/api/schemas.ts';

@@ -84,7 +84,10 @@ function settingsInput(range: Range): fc.Arbitrary<Record<string, unknown>> {
       if (value === undefined) return;
       const path = SETTING_ENTRIES[i]!.path;
       let node = input;
-      for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+      for (const key of path.slice(0, -1)) {
+        node[key] ??= {};
+        node = node[key] as Record<string, unknown>;
+      }
       node[path.at(-1)!] = value;
     });
     return input;

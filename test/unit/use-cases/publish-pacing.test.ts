@@ -54,7 +54,10 @@ describe('publishJob: pacing', () => {
     const slotMs = Date.parse(NOW) + waitMs;
     deps.pacer.answers.push({ granted: false, waitMs, slotMs });
     let leaseUntil: string | null | undefined;
-    deps.pinterest.creates.push(() => ((leaseUntil = stored().leaseUntil), pinterestPin()));
+    deps.pinterest.creates.push(() => {
+      leaseUntil = stored().leaseUntil;
+      return pinterestPin();
+    });
 
     await run();
 

@@ -137,8 +137,8 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
   // Pinterest's zone-less created_at is UTC: read as local time east of UTC, paging would stop early,
   // miss the pin on the next page and create a duplicate.
   it('pages by UTC even when the process runs east of UTC', async () => {
-    const tz = process.env['TZ'];
-    process.env['TZ'] = 'Asia/Tokyo';
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
     try {
       seed(claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }));
       deps.pinterest.listings.push(
@@ -152,8 +152,8 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
 
       expect(stored().job.result).toMatchObject({ pin_id: '4242', verified: true });
     } finally {
-      if (tz === undefined) delete process.env['TZ'];
-      else process.env['TZ'] = tz;
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
     }
   });
 });

@@ -73,7 +73,10 @@ describe('publishJob: placeholder app credentials', () => {
     ['the token needs a refresh before the create', () => deps.tokens.failures.set(1, new AppCredentialsMissingError()), 0],
     [
       'a 401 asks for a refresh',
-      () => (deps.pinterest.creates.push(httpError(401)), deps.tokens.failures.set(2, new AppCredentialsMissingError())),
+      () => {
+        deps.pinterest.creates.push(httpError(401));
+        deps.tokens.failures.set(2, new AppCredentialsMissingError());
+      },
       1,
     ],
   ])('when %s: fails the job for ops (store the credentials) and leaves the account alone', async (_what, arrange, creates) => {

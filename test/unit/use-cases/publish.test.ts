@@ -209,7 +209,10 @@ describe('publishJob: tokens', () => {
     ['a second 401 after the refresh', () => deps.pinterest.creates.push(httpError(401), httpError(401)), 401, 2],
     [
       'the forced refresh refused',
-      () => (deps.pinterest.creates.push(httpError(401)), deps.tokens.failures.set(2, new TokenRefreshError(400, 'refused'))),
+      () => {
+        deps.pinterest.creates.push(httpError(401));
+        deps.tokens.failures.set(2, new TokenRefreshError(400, 'refused'));
+      },
       400,
       1,
     ],
@@ -343,7 +346,10 @@ describe('publishJob: across runs', () => {
   });
 
   it('does not record an attempt whose lease was taken over meanwhile', async () => {
-    deps.pinterest.creates.push(() => (deps.jobs.seed({ ...stored(), version: 9 }), pinterestPin()));
+    deps.pinterest.creates.push(() => {
+      deps.jobs.seed({ ...stored(), version: 9 });
+      return pinterestPin();
+    });
 
     await expect(run()).resolves.toEqual({ kind: 'skipped', reason: 'lease lost before the attempt was recorded' });
     expect(stored().version).toBe(9);
