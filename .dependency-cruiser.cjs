@@ -74,7 +74,7 @@ module.exports = {
       comment: 'definitions/ is shared by the stack and the runtime: it imports nothing but itself and zod.',
       severity: 'error',
       from: { path: '^definitions/' },
-      to: { pathNot: ['^definitions/', '^node_modules/zod/'] },
+      to: { pathNot: ['^definitions/', '(^|/)node_modules/zod/'] },
     },
     {
       name: 'stack-does-not-run-the-runtime',
