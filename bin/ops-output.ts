@@ -1,5 +1,6 @@
 import type { AccountRate } from '../lambdas/domain/account.ts';
-import type { BulkRequeueReport, FailedJobsReport, NudgeReport, StuckReport } from '../lambdas/use-cases/ops-jobs.ts';
+import type { BulkRequeueReport, FailedJobsReport } from '../lambdas/use-cases/ops-jobs.ts';
+import type { NudgeReport, StuckReport } from '../lambdas/use-cases/ops-stuck-jobs.ts';
 import { QUEUE_INFO, type QueuesReport, type RedriveReport } from '../lambdas/use-cases/ops-queues.ts';
 import type { QueueDepth } from '../lambdas/use-cases/ports.ts';
 

@@ -8,7 +8,8 @@ import { DomainError, InvalidInput, type ErrorDetail } from '../lambdas/domain/e
 import { FAILURE_ROUTES, type FailureRoute } from '../lambdas/domain/job.ts';
 import type { PinCorrections } from '../lambdas/domain/pin.ts';
 import { accountRate } from '../lambdas/use-cases/account-rate.ts';
-import { listFailedJobs, listStuckJobs, nudgeStuckJobs, requeueFailedJobs } from '../lambdas/use-cases/ops-jobs.ts';
+import { listFailedJobs, requeueFailedJobs } from '../lambdas/use-cases/ops-jobs.ts';
+import { listStuckJobs, nudgeStuckJobs } from '../lambdas/use-cases/ops-stuck-jobs.ts';
 import { queueDepths, redriveDeadLetters, REDRIVES, type RedriveQueue } from '../lambdas/use-cases/ops-queues.ts';
 import { formatFailedJobs, formatNudge, formatQueues, formatRate, formatRedrive, formatRequeue, formatStuck } from './ops-output.ts';
 import { OpsTarget, UsageError, type OpsIo, type OpsValues } from './ops-target.ts';

@@ -20,7 +20,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/api/schemas.ts';
-import type { FailedJobsReport, StuckReport } from '../../lambdas/use-cases/ops-jobs.ts';
+import type { FailedJobsReport } from '../../lambdas/use-cases/ops-jobs.ts';
+import type { StuckReport } from '../../lambdas/use-cases/ops-stuck-jobs.ts';
 import type { QueuesReport, RedriveReport } from '../../lambdas/use-cases/ops-queues.ts';
 import type { Pipeline } from '../../local/pipeline.ts';
 import { localStateOf } from '../../local/state-file.ts';

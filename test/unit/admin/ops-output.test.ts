@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatFailedJobs, formatNudge, formatQueues, formatRedrive, formatRequeue, formatStuck } from '../../../bin/ops-output.ts';
 import { UsageError } from '../../../bin/ops-target.ts';
 import { InvalidCorrections, parseCorrections } from '../../../bin/ops.ts';
-import type { FailedJob, FailedJobsReport, StuckReport } from '../../../lambdas/use-cases/ops-jobs.ts';
+import type { FailedJob, FailedJobsReport } from '../../../lambdas/use-cases/ops-jobs.ts';
+import type { StuckReport } from '../../../lambdas/use-cases/ops-stuck-jobs.ts';
 import type { RedriveReport } from '../../../lambdas/use-cases/ops-queues.ts';
 
 const job: FailedJob = {
