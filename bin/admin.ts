@@ -1,20 +1,18 @@
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isWebhookId } from '../definitions/webhooks.ts';
-import { DynamoTenantStore } from '../lambdas/adapters/dynamo-tenant-store.ts';
-import { systemClock } from '../lambdas/domain/clock.ts';
-import { hashApiKey, newApiKey, newKeyId } from '../lambdas/domain/ids.ts';
-import { createTenant } from '../lambdas/use-cases/tenants.ts';
 import { readLocalState, stateFilePath, type LocalState } from '../local/state-file.ts';
+import { runTenantCommand, TENANT_COMMANDS, TENANT_USAGE } from './admin-keys.ts';
 import { OPS_COMMANDS, OPS_USAGE, runOpsCommand } from './ops.ts';
 import { formatReplayReport, progressText, runWebhookReplay } from './webhook-replay.ts';
 
 /**
  * pinrelay admin CLI.
- *   npm run admin -- create-tenant NAME            against AWS: TENANTS_TABLE_NAME (stack output) + AWS_REGION
+ *   npm run admin -- create-tenant NAME            against AWS: TENANTS_TABLE_NAME and USAGE_PLAN_ID (stack outputs) + AWS_REGION
  *   npm run admin -- create-tenant NAME --local    against a running `npm start`
  *   npm run admin -- create-key TENANT_ID [--local]   another key for a tenant (rotation)
+ *   npm run admin -- list-keys TENANT_ID | revoke-key KEY_ID [--apply] | usage-keys [--apply]
+ *       a tenant's keys (never the key or its hash), revoking one, usage-plan keys for older tenants
+ *       (bin/admin-keys.ts; dry runs unless --apply)
  *   npm run admin -- webhooks replay [--subscription ID] [--dry-run] [--json] [--local]
  *       re-sends what the webhook DLQ holds, each event to its own subscription (docs/webhooks.md); against
  *       AWS: WEBHOOK_DLQ_URL, EVENT_BUS_NAME and WEBHOOK_NAME_PREFIX (stack outputs WebhookDeadLetterQueueUrl,
@@ -27,7 +25,8 @@ import { formatReplayReport, progressText, runWebhookReplay } from './webhook-re
  * Keys are printed once; only their SHA-256 is stored.
  */
 const USAGE = [
-  'usage: npm run admin -- <create-tenant NAME | create-key TENANT_ID> [--local] [--table NAME] [--endpoint URL] [--region REGION]',
+  'usage: npm run admin -- <command> [--local] [--table NAME] [--endpoint URL] [--region REGION]',
+  TENANT_USAGE,
   '       npm run admin -- webhooks replay [--subscription WEBHOOK_ID] [--dry-run] [--json] [--local]',
   '                        [--queue-url URL] [--event-bus NAME] [--name-prefix PREFIX] [--endpoint URL] [--region REGION]',
   OPS_USAGE,
@@ -51,6 +50,7 @@ const { values, positionals } = parseArgs({
     'queue-url': { type: 'string' },
     'event-bus': { type: 'string' },
     'name-prefix': { type: 'string' },
+    'usage-plan': { type: 'string' },
     // operations commands (bin/ops.ts)
     tenant: { type: 'string' },
     route: { type: 'string' },
@@ -73,10 +73,12 @@ if (values.help) {
 }
 const [command, argument] = positionals;
 const opsCommand = (OPS_COMMANDS as readonly string[]).includes(command ?? '');
-// `queues` and `rate` stand alone; every other command has one argument (a name, an id or a subcommand).
-const single = command === 'queues' || command === 'rate';
+const tenantCommand = (TENANT_COMMANDS as readonly string[]).includes(command ?? '');
+// `queues`, `rate` and `usage-keys` stand alone; every other command has one argument (a name, an id or a subcommand).
+const single = command === 'queues' || command === 'rate' || command === 'usage-keys';
 if (!command || (single ? positionals.length !== 1 : !argument || positionals.length > 2)) fail(USAGE);
-if (opsCommand && values.apply && values['dry-run']) fail('--apply and --dry-run: choose one (without --apply nothing changes)');
+if ((opsCommand || tenantCommand) && values.apply && values['dry-run'])
+  fail('--apply and --dry-run: choose one (without --apply nothing changes)');
 
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -92,17 +94,10 @@ if (command === 'webhooks') {
   process.exit(await replayCommand());
 }
 
-if (opsCommand) {
-  process.exit(
-    await runOpsCommand(command, argument, values, {
-      stdout: (text) => console.log(text),
-      stderr: process.stderr,
-      env: process.env,
-      local,
-    }),
-  );
-}
-if (!argument) fail(USAGE);
+const io = { stdout: (text: string) => console.log(text), stderr: process.stderr, env: process.env, local };
+if (opsCommand) process.exit(await runOpsCommand(command, argument, values, io));
+if (tenantCommand) process.exit(await runTenantCommand(command, argument, values, io));
+fail(USAGE);
 
 /** `webhooks replay`: exit code 0 when everything it tried went through, 1 when something failed (it stays in the queue). */
 async function replayCommand(): Promise<number> {
@@ -157,40 +152,4 @@ async function replayCommand(): Promise<number> {
     if (tty && shown) process.stderr.write('\n');
     fail(`admin: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   }
-}
-
-let table = values.table ?? process.env.TENANTS_TABLE_NAME;
-let endpoint = values.endpoint;
-let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-if (local) {
-  table ??= local.tenantsTable;
-  endpoint ??= local.dynamodbEndpoint;
-  credentials = localCredentials;
-}
-if (!table) fail('which tenants table? set TENANTS_TABLE_NAME (the TenantsTableName stack output), pass --table, or use --local');
-
-const client = new DynamoDBClient({
-  region,
-  ...(endpoint ? { endpoint } : {}),
-  ...(credentials ? { credentials } : {}),
-});
-const tenants = new DynamoTenantStore(DynamoDBDocumentClient.from(client), table);
-
-try {
-  if (command === 'create-tenant') {
-    const created = await createTenant({ tenants, clock: systemClock }, argument);
-    console.log(JSON.stringify(created, null, 2));
-    console.error('Store the api_key now: it is not shown again.');
-  } else if (command === 'create-key') {
-    if (!(await tenants.getTenant(argument))) fail(`tenant ${argument} does not exist`);
-    const apiKey = newApiKey();
-    const keyId = newKeyId();
-    await tenants.addApiKey({ keyId, tenantId: argument, keyHash: hashApiKey(apiKey), createdAt: systemClock.now().toISOString() });
-    console.log(JSON.stringify({ tenant_id: argument, key_id: keyId, api_key: apiKey }, null, 2));
-    console.error('Store the api_key now: it is not shown again.');
-  } else {
-    fail(USAGE);
-  }
-} catch (error) {
-  fail(`admin: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
 }

@@ -1,7 +1,7 @@
 /**
  * The access kinds: what a function may touch. A function lists its kinds (definitions/functions.ts); the
- * stack derives its environment (definitions/settings.ts) and its IAM grants (lib/constructs/service-function.ts)
- * from them. Its own module so the function catalogue and the settings can both name them.
+ * stack derives its environment (definitions/settings.ts) and its IAM grants (definitions/access-grants.ts,
+ * rendered by lib/constructs/service-function.ts) from them. Its own module so the function catalogue and the settings can both name them.
  */
 
 /** What a function may touch. Each entry maps to env vars + the narrowest IAM grant. */

@@ -18,6 +18,7 @@ export type GatewayResponseType =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'THROTTLED'
   | 'QUOTA_EXCEEDED'
+  | 'INVALID_API_KEY'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
@@ -91,18 +92,32 @@ export const GATEWAY_RESPONSES = [
     message: 'Unsupported media type.',
   },
   {
+    // The stage's throttle, or the tenant's (its usage-plan key: tenantLimits.rateLimit / burstLimit). With a
+    // rate of at least 1 request per second, the next request is allowed within a second.
     type: 'THROTTLED',
     statusCode: 429,
     fallbackStatusCode: 429,
     code: 'rate_limited',
     message: 'Too many requests; slow down and retry.',
+    headers: { 'Retry-After': '1' },
   },
   {
+    // The tenant's daily quota (tenantLimits.dailyQuota) is used up: nothing passes before 00:00 UTC.
     type: 'QUOTA_EXCEEDED',
     statusCode: 429,
     fallbackStatusCode: 429,
     code: 'rate_limited',
-    message: 'Too many requests; slow down and retry.',
+    message: "Today's request quota is used up; it resets at 00:00 UTC.",
+  },
+  {
+    // The authorizer accepted the caller's key but returned no usage-plan key API Gateway knows: a tenant the
+    // operator has not given one yet (`npm run admin -- usage-keys`). The deployment's fault, not the caller's:
+    // a 5xx, so the API 5xx alarm sees it.
+    type: 'INVALID_API_KEY',
+    statusCode: 500,
+    fallbackStatusCode: 500,
+    code: 'internal',
+    message: 'Internal error: this tenant is not set up for the API yet; contact the operator.',
   },
   {
     // Any other 4xx API Gateway raises itself; its own status is kept.

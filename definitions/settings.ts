@@ -10,7 +10,7 @@
  *
  * Adding a setting: one entry in SETTINGS (./settings/catalogue.ts; its key is the cdk.json key, nested
  * keys nest there too) naming an access kind — a new `<area>:config` kind goes into ACCESS_KINDS
- * (definitions/access.ts), a no-op case in grantAccess (lib/constructs/service-function.ts) and the
+ * (definitions/access.ts), an empty grant list in ACCESS_GRANTS (definitions/access-grants.ts) and the
  * access lists of the functions that read it. Then read it with config().<ENV> in the handler. Stage schema,
  * runtime schema, CDK and local environments follow; if local mode should take it as a PipelineOptions
  * option, map it in localSettings() (local/environment.ts).
@@ -31,6 +31,7 @@
  */
 
 export {
+  API_GATEWAY,
   EVERY_FUNCTION,
   settingEntries,
   type ChoiceSetting,

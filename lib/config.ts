@@ -171,8 +171,6 @@ export const stageSettingsSchema = z.strictObject({
       burstLimit: z.number().int().min(0).max(5000).default(100),
     })
     .prefault({}),
-  /** Seconds API Gateway caches an authorizer decision per Authorization header; 0 disables the cache. */
-  authorizerCacheSeconds: z.number().int().min(0).max(3600).default(60),
   /** What happens to stateful resources (tables, queues, key, logs) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   /**
@@ -194,9 +192,22 @@ export const stageSettingsSchema = z.strictObject({
    * Every alarm, what it means and what to do: docs/runbook.md. Unset = every default (`alarmThresholds()`).
    */
   alarms: alarmThresholdsSchema.optional(),
+  /** Encryption at rest (docs/security.md). CDK-only: no function reads it. */
+  encryption: z
+    .strictObject({
+      /**
+       * true: the stage key (the customer-managed KMS key, rotation on, that always encrypts the secrets)
+       * also encrypts both tables, every queue and the job events bus, and every function gets the key
+       * through DynamoDB and SQS only. false: AWS-managed encryption for those (`aws/dynamodb`, SSE-SQS,
+       * EventBridge's own key). Each switch is an in-place update of the tables, queues and bus.
+       */
+      customerManagedKey: z.boolean().default(false),
+    })
+    .prefault({}),
   /**
    * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
-   * retries, worker lease, sweeper grace, log level): ranges, defaults and docs in definitions/settings.ts.
+   * retries, worker lease, sweeper grace, log level) and the API edge's per-tenant settings that API Gateway
+   * applies (authorizer cache, per-tenant throttle and quota): ranges, defaults and docs in definitions/settings.ts.
    */
   ...settingFields,
   /** `webhooks.*` settings and static subscriptions (above). */

@@ -15,13 +15,61 @@ import {
   gatewayResponseStatus,
   type GatewayResponseType,
 } from '../definitions/gateway-responses.ts';
+import { runtimeSettingSchema, SETTINGS, type Setting } from '../definitions/settings.ts';
+import { initialBucket, take, type BucketParams, type BucketState } from '../lambdas/domain/token-bucket.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, Lambda proxy integration): turns HTTP requests into the
  * same `APIGatewayProxyEvent`s API Gateway sends, runs the same REQUEST authorizer first, calls the
  * same handlers, and answers API Gateway's own errors with the same gateway responses
  * (definitions/gateway-responses.ts).
+ *
+ * It also plays the two stage settings that shape what a caller sees (LocalApiLimits, the settings with
+ * access `api-gateway` in definitions/settings.ts):
+ * - the authorizer cache: an authorizer's answer is reused for `authorizerCacheSeconds` per Authorization
+ *   header, as API Gateway does, so a revoked key keeps working until its cached answer expires;
+ * - the usage plan: per tenant (the authorizer's `usageIdentifierKey`, else its tenant id) a token bucket of
+ *   `tenantLimits.burstLimit` tokens refilled at `tenantLimits.rateLimit` per second, and a daily quota
+ *   (UTC days) when `tenantLimits.dailyQuota` > 0, answering THROTTLED / QUOTA_EXCEEDED. Public routes,
+ *   without an authorizer, are not counted (they require no key in AWS either).
+ * The stage-wide throttle (`apiThrottle`) and usage-plan keys themselves are not emulated: a local tenant
+ * needs no usage-plan key.
  */
+
+/** The API Gateway settings local mode emulates. */
+export interface LocalApiLimits {
+  /** Seconds an authorizer answer is reused per Authorization header; 0 asks the authorizer every time. */
+  readonly authorizerCacheSeconds: number;
+  /** Each tenant's throttle and daily quota (0 = none); false = no per-tenant limits. */
+  readonly tenantLimits: { readonly rateLimit: number; readonly burstLimit: number; readonly dailyQuota: number } | false;
+}
+
+/**
+ * The limits as a function reads its settings: the variables of definitions/settings.ts (AUTHORIZER_CACHE_SECONDS,
+ * TENANT_RATE_LIMIT, TENANT_BURST_LIMIT, TENANT_DAILY_QUOTA), their defaults when unset, refused outside their range.
+ */
+export function localApiLimits(env: Readonly<Record<string, string | undefined>> = process.env): LocalApiLimits {
+  const read = (setting: Setting): number => {
+    const parsed = runtimeSettingSchema(setting).safeParse(env[setting.env]);
+    if (!parsed.success) throw new Error(`${setting.env}=${env[setting.env]}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    return parsed.data as number;
+  };
+  const limits = SETTINGS.tenantLimits;
+  return {
+    authorizerCacheSeconds: read(SETTINGS.authorizerCacheSeconds),
+    tenantLimits: { rateLimit: read(limits.rateLimit), burstLimit: read(limits.burstLimit), dailyQuota: read(limits.dailyQuota) },
+  };
+}
+
+/** One tenant's usage-plan state: its bucket, and the requests counted on its current UTC day. */
+interface TenantUsage {
+  bucket: BucketState;
+  day: string;
+  used: number;
+}
+
+/** At most this many cached authorizer answers: a flood of distinct keys must not grow memory without bound. */
+const AUTHORIZER_CACHE_MAX = 10_000;
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -99,6 +147,29 @@ function sendGateway(res: ServerResponse, type: GatewayResponseType, requestId: 
   );
 }
 
+/**
+ * The usage plan's decision for one request of `tenant`: null to let it through (and count it), or the
+ * gateway response that refuses it. The quota is checked first: a refused request uses no token.
+ */
+function usagePlanVerdict(
+  usage: Map<string, TenantUsage>,
+  limits: Exclude<LocalApiLimits['tenantLimits'], false>,
+  tenant: string,
+  nowMs: number,
+): 'THROTTLED' | 'QUOTA_EXCEEDED' | null {
+  const params: BucketParams = { capacity: limits.burstLimit, refillPerSecond: limits.rateLimit };
+  const day = new Date(nowMs).toISOString().slice(0, 10);
+  const state = usage.get(tenant) ?? { bucket: initialBucket(params, nowMs), day, used: 0 };
+  usage.set(tenant, state);
+  if (state.day !== day) Object.assign(state, { day, used: 0 });
+  if (limits.dailyQuota > 0 && state.used >= limits.dailyQuota) return 'QUOTA_EXCEEDED';
+  const taken = take(state.bucket, params, nowMs);
+  if (!taken.granted) return 'THROTTLED';
+  state.bucket = taken.state;
+  state.used += 1;
+  return null;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -118,8 +189,9 @@ function append(map: Record<string, string[]>, key: string, value: string): void
 }
 
 function headerMaps(req: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // No prototype: `__proto__` and `constructor` are names like any other, as in API Gateway's event.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   // rawHeaders is a flat [name, value, name, value, …] list; Node always pairs them.
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i];
@@ -162,8 +234,36 @@ export interface LocalApi {
   stop(): Promise<void>;
 }
 
-export async function startLocalApi(options: { host: string; port: number; onError?: (error: unknown) => void }): Promise<LocalApi> {
+export interface LocalApiOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly onError?: (error: unknown) => void;
+  /** Overrides of the limits read from the environment (localApiLimits). */
+  readonly limits?: Partial<LocalApiLimits>;
+  /** Millisecond clock of the authorizer cache and the usage plan. @default Date.now */
+  readonly now?: () => number;
+}
+
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const { routes, authorizer } = await loadRoutes();
+  const limits = { ...localApiLimits(), ...options.limits };
+  const now = options.now ?? Date.now;
+  /** Authorizer answers by Authorization header, with when they expire (only answers: a refusal is not kept). */
+  const authorizerCache = new Map<string, { result: APIGatewayAuthorizerResult; expiresAtMs: number }>();
+  const usage = new Map<string, TenantUsage>();
+
+  /** The authorizer's answer for this header, from the cache while it is fresh; throws what the authorizer throws. */
+  async function authorize(authorization: string, event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+    const cached = authorizerCache.get(authorization);
+    if (cached && cached.expiresAtMs > now()) return cached.result;
+    const result = await authorizer(event, lambdaContext('authorize-request'));
+    if (limits.authorizerCacheSeconds > 0) {
+      authorizerCache.delete(authorization);
+      if (authorizerCache.size >= AUTHORIZER_CACHE_MAX) authorizerCache.delete(authorizerCache.keys().next().value as string);
+      authorizerCache.set(authorization, { result, expiresAtMs: now() + limits.authorizerCacheSeconds * 1000 });
+    }
+    return result;
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -186,8 +286,8 @@ export async function startLocalApi(options: { host: string; port: number; onErr
     if (raw === 'too_large') return sendGateway(res, 'REQUEST_TOO_LARGE', requestId);
     const { headers, multiValueHeaders } = headerMaps(req);
 
-    const query: Record<string, string> = {};
-    const multiQuery: Record<string, string[]> = {};
+    const query: Record<string, string> = Object.create(null);
+    const multiQuery: Record<string, string[]> = Object.create(null);
     for (const [k, v] of url.searchParams) {
       query[k] = v;
       append(multiQuery, k, v);
@@ -205,23 +305,20 @@ export async function startLocalApi(options: { host: string; port: number; onErr
       const methodArn = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/${STAGE}/${method}${mounted.route.path}`;
       let result: APIGatewayAuthorizerResult;
       try {
-        result = await authorizer(
-          {
-            type: 'REQUEST',
-            methodArn,
-            resource: mounted.route.path,
-            path: url.pathname,
-            httpMethod: method,
-            headers,
-            multiValueHeaders,
-            pathParameters,
-            queryStringParameters: query,
-            multiValueQueryStringParameters: multiQuery,
-            stageVariables: {},
-            requestContext: {} as never,
-          },
-          lambdaContext('authorize-request'),
-        );
+        result = await authorize(authorization, {
+          type: 'REQUEST',
+          methodArn,
+          resource: mounted.route.path,
+          path: url.pathname,
+          httpMethod: method,
+          headers,
+          multiValueHeaders,
+          pathParameters,
+          queryStringParameters: query,
+          multiValueQueryStringParameters: multiQuery,
+          stageVariables: {},
+          requestContext: {} as never,
+        });
       } catch (error) {
         if (error instanceof Error && error.message === 'Unauthorized') return sendGateway(res, 'UNAUTHORIZED', requestId);
         options.onError?.(error);
@@ -230,6 +327,11 @@ export async function startLocalApi(options: { host: string; port: number; onErr
       const allowed = result.policyDocument.Statement.some((s) => s.Effect === 'Allow');
       if (!allowed) return sendGateway(res, 'ACCESS_DENIED', requestId);
       authorizerContext = { principalId: result.principalId, ...(result.context ?? {}) };
+      if (limits.tenantLimits) {
+        const tenant = result.usageIdentifierKey ?? String(result.context?.tenant_id ?? result.principalId);
+        const refused = usagePlanVerdict(usage, limits.tenantLimits, tenant, now());
+        if (refused) return sendGateway(res, refused, requestId);
+      }
     }
 
     const event: APIGatewayProxyEvent = {

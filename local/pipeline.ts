@@ -18,7 +18,7 @@ import {
 import { startFauxqs } from './emulators/fauxqs.ts';
 import { startEventBridgeStandIn, type EventBridgeStandIn, type RetryTiming } from './stand-ins/eventbridge.ts';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from './stand-ins/secrets-manager.ts';
-import { startLocalApi } from './http-api.ts';
+import { startLocalApi, type LocalApiLimits } from './http-api.ts';
 import { provision, provisionedQueue, provisionedTable } from './provision.ts';
 import { startOutboxRelay, startStrandedJobBackstop, startSweeper, startWorker, type ReconcileResult } from './event-sources.ts';
 import { persistSecrets, storeAppCredentials } from './secrets.ts';
@@ -74,6 +74,11 @@ export interface PipelineOptions extends LocalSettingsOptions {
   readonly wrapPinterest?: (api: PinterestApi) => PinterestApi;
   /** Where pipeline diagnostics go. @default console.error */
   readonly log?: (message: string) => void;
+  /**
+   * The API Gateway settings the local API emulates (authorizer cache, per-tenant throttle and quota).
+   * @default read from the environment like a function's settings (local/http-api.ts localApiLimits)
+   */
+  readonly api?: Partial<LocalApiLimits>;
 }
 
 export interface Pipeline {
@@ -234,6 +239,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const api = await startLocalApi({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3000,
+      ...(options.api ? { limits: options.api } : {}),
       onError: (e) =>
         log(`api: ${e instanceof Error ? `${e.stack} ${JSON.stringify((e as { errors?: unknown[] }).errors?.map(String))}` : String(e)}`),
     });

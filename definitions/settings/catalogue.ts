@@ -1,5 +1,6 @@
 import { WORKER_TIMEOUT_SECONDS } from '../queues.ts';
 import {
+  API_GATEWAY,
   EVERY_FUNCTION,
   choice,
   decimal,
@@ -188,6 +189,48 @@ export const SETTINGS = {
       max: 20,
       default: 5,
       access: ['worker:config'],
+    }),
+  },
+  authorizerCacheSeconds: integer({
+    env: 'AUTHORIZER_CACHE_SECONDS',
+    meaning:
+      "how long API Gateway keeps the authorizer's answer for one API key (Authorization header): a revoked key still works until its cached answer expires; 0 turns the cache off",
+    unit: 'seconds',
+    min: 0,
+    // API Gateway's own maximum for an authorizer's result TTL.
+    max: 3600,
+    default: 60,
+    access: [API_GATEWAY],
+  }),
+  tenantLimits: {
+    rateLimit: integer({
+      env: 'TENANT_RATE_LIMIT',
+      meaning:
+        "requests per second one tenant may send on average (its usage-plan key's throttle; keep it below apiThrottle.rateLimit, the whole stage's); more answer 429 rate_limited",
+      unit: 'requests/second',
+      min: 1,
+      max: 10_000,
+      default: 20,
+      access: [API_GATEWAY],
+    }),
+    burstLimit: integer({
+      env: 'TENANT_BURST_LIMIT',
+      meaning: 'requests one tenant may send at once before its rate applies (the token bucket of its usage-plan key)',
+      unit: 'requests',
+      min: 1,
+      // API Gateway's largest burst (and the stage's apiThrottle.burstLimit cap).
+      max: 5000,
+      default: 40,
+      access: [API_GATEWAY],
+    }),
+    dailyQuota: integer({
+      env: 'TENANT_DAILY_QUOTA',
+      meaning: 'requests one tenant may send per UTC day (usage-plan quota); beyond it 429 rate_limited until midnight UTC; 0 = no quota',
+      unit: 'requests/day',
+      min: 0,
+      max: 1_000_000_000,
+      default: 0,
+      access: [API_GATEWAY],
     }),
   },
 } as const satisfies SettingTree;

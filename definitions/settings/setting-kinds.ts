@@ -7,7 +7,12 @@ import type { Access } from '../access.ts';
 
 /** Functions that get a setting whatever their access list (log level). */
 export const EVERY_FUNCTION = 'every-function';
-export type SettingAccess = Access | typeof EVERY_FUNCTION;
+/**
+ * Settings of the API's edge, not of a function: API Gateway applies them (the stack) and local mode's API
+ * adapter (local/http-api.ts) reads them from its environment; no function gets them.
+ */
+export const API_GATEWAY = 'api-gateway';
+export type SettingAccess = Access | typeof EVERY_FUNCTION | typeof API_GATEWAY;
 
 interface SettingCommon<E extends string> {
   /** The environment variable the functions read. */

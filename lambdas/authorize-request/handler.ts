@@ -14,21 +14,25 @@ function wholeApi(methodArn: string): string {
 
 const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  const tenantId = await authenticate({ tenants: tenantStore() }, header);
-  if (!tenantId) {
+  // Unknown and revoked keys alike are refused here; a key revoked after API Gateway cached its Allow keeps
+  // working until that answer expires (authorizerCacheSeconds).
+  const key = await authenticate({ tenants: tenantStore() }, header);
+  if (!key) {
     logger.info('rejected API key');
     count(METRICS.ApiKeysRejected);
     // This exact message makes API Gateway answer 401 (UNAUTHORIZED gateway response).
     throw new Error('Unauthorized');
   }
-  setJobContext({ tenant_id: tenantId });
+  setJobContext({ tenant_id: key.tenantId });
   return {
-    principalId: tenantId,
+    principalId: key.tenantId,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
     },
-    context: { tenant_id: tenantId },
+    context: { tenant_id: key.tenantId, key_id: key.keyId },
+    // The tenant's usage-plan key (the API's key source is AUTHORIZER): API Gateway throttles per tenant by it.
+    ...(key.usageKey ? { usageIdentifierKey: key.usageKey } : {}),
   };
 };
 

@@ -1,5 +1,5 @@
-import { Aws, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
@@ -12,15 +12,26 @@ import { Construct } from 'constructs';
  * The prefix is `pinrelay/<stage>/accounts`: readable in the console, stable across redeploys (a
  * stack-name-derived prefix would orphan every secret on a rename), unique per stage in an account.
  * Two deployments of the same stage name in one account and region would share it — don't.
+ *
+ * Its key is the stage key: the Pinterest app credentials and static webhook secrets use it too, and with
+ * `encryption.customerManagedKey` (lib/config.ts) so do the tables, the queues and the job events bus
+ * (lib/stacks/stateful-stack.ts). It stays here, under this construct id, so that turning the setting on
+ * never replaces the key that existing secrets are encrypted with.
  */
 export interface AccountSecretsProps {
   /** The deployment stage; part of the secret name prefix. */
   readonly stage: string;
   /**
-   * What happens to the KMS key when the stack is deleted (DESTROY schedules deletion after 7 days).
+   * What happens to the KMS key when the stack is deleted (DESTROY: KMS schedules its deletion, 30 days by default).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The key also encrypts the tables, queues and event bus (`encryption.customerManagedKey`): only its
+   * description says so; the key policy statements for those services are added where they are used.
+   * @default false
+   */
+  readonly encryptsData?: boolean;
 }
 
 /** Every account secret's ARN up to its name, as Fn::Sub text over pseudo parameters. */
@@ -28,7 +39,7 @@ export interface AccountSecretsProps {
 const SECRET_ARN_HEAD = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:';
 
 export class AccountSecrets extends Construct {
-  /** Customer-managed key (rotation on) that encrypts every account-token secret. */
+  /** The stage key: customer-managed, rotation on; encrypts every account-token secret (and more, see above). */
   public readonly key: kms.Key;
   /** Secret name prefix, without a trailing slash: `pinrelay/<stage>/accounts`. */
   public readonly secretPrefix: string;
@@ -45,48 +56,12 @@ export class AccountSecrets extends Construct {
     this.secretPrefix = `pinrelay/${props.stage}/accounts`;
     this.secretArnPattern = Fn.sub(`${SECRET_ARN_HEAD}${this.secretPrefix}/*`);
     this.key = new kms.Key(this, 'Key', {
-      description: `pinrelay ${props.stage}: encrypts the Pinterest account-token secrets`,
+      description: props.encryptsData
+        ? `pinrelay ${props.stage}: encrypts the secrets, the tables, the queues and the job events bus`
+        : `pinrelay ${props.stage}: encrypts the Pinterest account-token secrets`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-  }
-
-  /** Create and update account secrets (put-account): name-scoped Secrets Manager actions + the key via Secrets Manager only. */
-  public grantWrite(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'secretsmanager:CreateSecret',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:TagResource',
-      ],
-      resourceArns: [this.secretArnPattern],
-    });
-    this.grantKeyViaSecretsManager(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
-    this.acknowledgePrefixWildcard(grantee);
-  }
-
-  /** Store a refreshed token pair in an existing account secret (the worker): no create, no tags. */
-  public grantRotate(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
-      resourceArns: [this.secretArnPattern],
-    });
-    this.grantKeyViaSecretsManager(grantee, ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
-    this.acknowledgePrefixWildcard(grantee);
-  }
-
-  /** Read account secrets (token use and refresh). */
-  public grantRead(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resourceArns: [this.secretArnPattern],
-    });
-    this.grantKeyViaSecretsManager(grantee, ['kms:Decrypt']);
-    this.acknowledgePrefixWildcard(grantee);
   }
 
   /** The cdk-nag finding id of the prefix grant (cdk-nag renders Fn::Sub's `${…}` as `<…>`). */
@@ -94,7 +69,11 @@ export class AccountSecrets extends Construct {
     return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretPrefix}/*]`;
   }
 
-  private acknowledgePrefixWildcard(grantee: iam.IGrantable): void {
+  /**
+   * Acknowledge the prefix grant on a role that reaches account secrets (ACCESS_GRANTS, definitions/access-grants.ts):
+   * once per role, whatever the number of grants.
+   */
+  public acknowledgePrefixWildcard(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
     if (!Construct.isConstruct(principal) || this.acknowledged.has(principal)) return;
     this.acknowledged.add(principal);
@@ -103,16 +82,6 @@ export class AccountSecrets extends Construct {
       reason:
         'Account secrets are data created at runtime (one per tenant and Pinterest account), not stack resources, so they cannot be listed; ' +
         "the grant is limited to this stage's name prefix and the key is usable only via Secrets Manager.",
-    });
-  }
-
-  private grantKeyViaSecretsManager(grantee: iam.IGrantable, actions: string[]): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.key.keyArn],
-      // The key is only usable through Secrets Manager calls, never directly.
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
     });
   }
 }

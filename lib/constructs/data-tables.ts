@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { JOBS_TABLE, TABLES, TENANTS_TABLE, keyAttributes, type KeyDefinition, type TableDefinition } from '../../definitions/tables.ts';
 
@@ -8,10 +8,11 @@ import { JOBS_TABLE, TABLES, TENANTS_TABLE, keyAttributes, type KeyDefinition, t
  * pinrelay's DynamoDB tables, built from `TABLES` (definitions/tables.ts) so the deployed tables
  * and local mode's emulated ones cannot drift.
  *
- * Fixed for every table: on-demand billing, point-in-time recovery, AWS-managed KMS encryption (the
- * `aws/dynamodb` key: encrypted at rest with KMS and visible in CloudTrail, without a customer key
- * whose policy every reader — including the stream consumer — would need), string keys, GSIs
- * projecting ALL, TTL and stream as the definition says, CDK-generated table names.
+ * Fixed for every table: on-demand billing, point-in-time recovery, KMS encryption at rest, string keys,
+ * GSIs projecting ALL, TTL and stream as the definition says, CDK-generated table names. The key is the
+ * AWS-managed `aws/dynamodb` (visible in CloudTrail, nothing to grant) unless the stage brings its own
+ * (`encryptionKey`): then every reader and writer, the stream consumer included, needs kms:Decrypt on it
+ * through DynamoDB (definitions/access-grants.ts), which the stage can revoke or audit per key.
  */
 export interface DataTablesProps {
   /**
@@ -19,6 +20,11 @@ export interface DataTablesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Customer-managed key for every table (stage setting `encryption.customerManagedKey`).
+   * @default - the AWS-managed key `aws/dynamodb`
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 export class DataTables extends Construct {
@@ -34,7 +40,7 @@ export class DataTables extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const tables = new Map<string, dynamodb.Table>();
     for (const def of TABLES as readonly TableDefinition[]) {
-      tables.set(def.logicalName, buildTable(this, def, removalPolicy));
+      tables.set(def.logicalName, buildTable(this, def, removalPolicy, props.encryptionKey));
     }
     this.tables = tables;
     this.jobsTable = mustGet(tables, JOBS_TABLE.logicalName);
@@ -50,13 +56,20 @@ function mustGet<K, V>(map: ReadonlyMap<K, V>, key: K): V {
 
 const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
-function buildTable(scope: Construct, def: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table {
+function buildTable(
+  scope: Construct,
+  def: TableDefinition,
+  removalPolicy: RemovalPolicy,
+  encryptionKey: kms.IKey | undefined,
+): dynamodb.Table {
   const table = new dynamodb.Table(scope, def.logicalName, {
     partitionKey: stringKey(def.key.partitionKey),
     ...(def.key.sortKey ? { sortKey: stringKey(def.key.sortKey) } : {}),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    ...(encryptionKey
+      ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey }
+      : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
     ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
     ...(def.stream ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
     deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
@@ -100,36 +113,4 @@ export function expectedTableProperties(def: TableDefinition): Record<string, un
     ...(def.timeToLiveAttribute ? { TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true } } : {}),
     ...(def.stream ? { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
   };
-}
-
-/** Item-level actions only: no PartiQL, no table management, no stream reads (the event source grants those). */
-const READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-
-/**
- * Grant item access to a table and to each of its definition's indexes by name.
- *
- * Why not `table.grantReadData()`: CDK's grant adds `<table arn>/index/*`, a wildcard cdk-nag (IAM5)
- * flags and whose acknowledgement would have to spell out the cross-stack import token. The
- * definition knows every index, so the grant can list them: same access, no wildcard.
- */
-export function grantTableData(
-  grantee: iam.IGrantable,
-  table: dynamodb.ITable,
-  def: TableDefinition,
-  mode: 'read' | 'read-write',
-): iam.Grant {
-  const indexArns = def.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
-  return iam.Grant.addToPrincipal({
-    grantee,
-    actions: mode === 'read' ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
-    resourceArns: [table.tableArn, ...indexArns],
-  });
 }

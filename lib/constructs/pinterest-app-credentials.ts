@@ -1,5 +1,4 @@
-import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -27,6 +26,9 @@ export interface PinterestAppCredentialsProps {
  * The stack creates the secret with a generated placeholder (`client_id` = PINTEREST_APP_PLACEHOLDER_CLIENT_ID,
  * random `client_secret`), so no credential is ever in the template or the repository; the operator
  * writes the real values once after the first deploy (`aws secretsmanager put-secret-value`, docs/deploy.md).
+ *
+ * Read by the worker (`pinterest:call`: GetSecretValue on exactly this secret, the key through Secrets
+ * Manager only; definitions/access-grants.ts).
  *
  * Fixed: encryption with the given key, CDK-generated name, no rotation Lambda (the credentials are
  * rotated in Pinterest's developer console, then stored again). Do not change the generation settings
@@ -56,21 +58,6 @@ export class PinterestAppCredentials extends Construct {
       reason:
         'The Pinterest app client secret is issued and rotated in the Pinterest developer console, not by AWS; a rotation Lambda ' +
         'cannot mint a new one. After rotating it there, the operator stores the new value with put-secret-value (docs/deploy.md).',
-    });
-  }
-
-  /** Read the credentials: GetSecretValue on exactly this secret, and the key's Decrypt through Secrets Manager only. */
-  public grantRead(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [this.secret.secretArn],
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['kms:Decrypt'],
-      resourceArns: [this.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
     });
   }
 }

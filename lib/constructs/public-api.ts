@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiRoute } from '../../definitions/functions.ts';
 import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../definitions/gateway-responses.ts';
+import { SETTINGS } from '../../definitions/settings.ts';
 import { managedPolicyFinding } from './nag.ts';
 
 /** One API route and the function behind it (Lambda proxy integration). */
@@ -31,6 +32,12 @@ export interface PublicApiProps {
    */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /**
+   * Each tenant's own throttle and daily quota (0 = none): the usage plan every tenant's usage-plan key is
+   * attached to (the `tenantLimits.*` settings).
+   * @default the settings' defaults (definitions/settings.ts)
+   */
+  readonly tenantLimits?: { readonly rateLimit: number; readonly burstLimit: number; readonly dailyQuota: number };
+  /**
    * Retention of the access log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -45,6 +52,10 @@ export interface PublicApiProps {
 /**
  * pinrelay's public HTTPS API: an API Gateway REST API (regional) with
  * - a Lambda REQUEST authorizer on `Authorization` for every `authorized` route (results cached per header);
+ * - per-tenant throttling: a usage plan with the tenant limits, its API keys read from the authorizer
+ *   (`apiKeySourceType: AUTHORIZER`, the authorizer returns the tenant's key as `usageIdentifierKey`), and
+ *   `apiKeyRequired` on every authorized method, without which a usage plan throttles nothing. The keys
+ *   themselves are made per tenant by `npm run admin -- create-tenant` (the plan's id is a stack output);
  * - one Lambda proxy method per route;
  * - gateway responses that render API Gateway's own errors in pinrelay's envelope (definitions/gateway-responses.ts);
  * - a stage with JSON access logs, X-Ray tracing, ERROR-level execution logs with data trace OFF
@@ -60,6 +71,8 @@ export class PublicApi extends Construct {
   public readonly url: string;
   /** The methods by `METHOD /path`, for later alarms and tests. */
   public readonly methods: ReadonlyMap<string, apigw.Method>;
+  /** The per-tenant usage plan: create-tenant attaches each tenant's usage-plan key to it. */
+  public readonly usagePlan: apigw.UsagePlan;
 
   constructor(scope: Construct, id: string, props: PublicApiProps) {
     super(scope, id);
@@ -73,6 +86,8 @@ export class PublicApi extends Construct {
     this.api = new apigw.RestApi(this, 'RestApi', {
       description: 'pinrelay public API (v1)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Usage-plan keys come from the authorizer (the tenant's), never from a caller's X-API-Key header.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // API Gateway needs an account-level CloudWatch role before a stage may log (see docs/adr/0003).
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -106,15 +121,14 @@ export class PublicApi extends Construct {
         integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
         integrations.set(handler, integration);
       }
-      const method = this.api.root
-        .resourceForPath(route.path)
-        .addMethod(
-          route.method,
-          integration,
-          route.authorized
-            ? { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM }
-            : { authorizationType: apigw.AuthorizationType.NONE },
-        );
+      const method = this.api.root.resourceForPath(route.path).addMethod(
+        route.method,
+        integration,
+        route.authorized
+          ? // apiKeyRequired: the usage plan applies to a method only when it requires a key (here: the authorizer's).
+            { authorizer: this.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM, apiKeyRequired: true }
+          : { authorizationType: apigw.AuthorizationType.NONE },
+      );
       if (!route.authorized) {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -124,6 +138,18 @@ export class PublicApi extends Construct {
       methods.set(key, method);
     }
     this.methods = methods;
+
+    const limits = props.tenantLimits ?? {
+      rateLimit: SETTINGS.tenantLimits.rateLimit.default,
+      burstLimit: SETTINGS.tenantLimits.burstLimit.default,
+      dailyQuota: SETTINGS.tenantLimits.dailyQuota.default,
+    };
+    this.usagePlan = this.api.addUsagePlan('TenantUsagePlan', {
+      description: 'pinrelay per-tenant limits: every tenant has one API key in this plan (npm run admin -- create-tenant)',
+      throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
+      ...(limits.dailyQuota > 0 ? { quota: { limit: limits.dailyQuota, period: apigw.Period.DAY } } : {}),
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
 
     for (const def of GATEWAY_RESPONSES) {
       const headers: Record<string, string> = { 'Content-Type': 'application/json', ...('headers' in def ? def.headers : {}) };
@@ -195,6 +221,8 @@ function accessLogFormat(): apigw.AccessLogFormat {
       errorMessage: F.contextErrorMessage(),
       authorizerError: F.contextAuthorizerError(),
       tenantId: F.contextAuthorizer('tenant_id'),
+      // Which of the tenant's API keys made the request: when a key was last used, before revoking it.
+      keyId: F.contextAuthorizer('key_id'),
       xrayTraceId: F.contextXrayTraceId(),
     }),
   );

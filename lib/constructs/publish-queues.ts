@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -16,9 +17,11 @@ import {
  * pinrelay's SQS queues, built from `QUEUES` (definitions/queues.ts) in definition order (dead-letter
  * queues first), so the deployed queues and local mode's fauxqs queues share their attributes.
  *
- * Fixed for every queue: SQS-managed server-side encryption (SSE-SQS: no key policy to extend when
- * Lambda on-failure destinations or, later, EventBridge targets write to a queue), TLS-only access
- * (`enforceSSL`), CDK-generated names. FIFO queues additionally: explicit deduplication ids only
+ * Fixed for every queue: server-side encryption, TLS-only access (`enforceSSL`: the queue policy denies
+ * any request with `aws:SecureTransport` false), CDK-generated names. The encryption is SQS-managed
+ * (SSE-SQS: nothing to grant) unless the stage brings its own key (`encryptionKey`, SSE-KMS): then every
+ * producer and consumer needs the key through SQS (definitions/access-grants.ts), and EventBridge writing
+ * to the webhook DLQ needs it through the key policy (lib/constructs/webhooks.ts). FIFO queues additionally: explicit deduplication ids only
  * (`contentBasedDeduplication: false`) and high-throughput mode (deduplication scope and throughput
  * limit per message group — each tenant#account group is independent).
  */
@@ -28,6 +31,11 @@ export interface PublishQueuesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Customer-managed key for every queue (stage setting `encryption.customerManagedKey`).
+   * @default - SQS-managed encryption (SSE-SQS)
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 export class PublishQueues extends Construct {
@@ -57,7 +65,7 @@ export class PublishQueues extends Construct {
             maxReceiveCount: def.deadLetter.maxReceiveCount,
           }
         : undefined;
-      queues.set(def.logicalName, buildQueue(this, def, removalPolicy, deadLetterQueue));
+      queues.set(def.logicalName, buildQueue(this, def, removalPolicy, deadLetterQueue, props.encryptionKey));
     }
     this.queues = queues;
     this.publishQueue = mustGet(queues, PUBLISH_QUEUE.logicalName);
@@ -82,6 +90,7 @@ function buildQueue(
   def: QueueDefinition,
   removalPolicy: RemovalPolicy,
   deadLetterQueue: sqs.DeadLetterQueue | undefined,
+  encryptionKey: kms.IKey | undefined,
 ): sqs.Queue {
   return new sqs.Queue(scope, def.logicalName, {
     ...(def.fifo
@@ -95,7 +104,9 @@ function buildQueue(
     visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
     retentionPeriod: Duration.seconds(def.retentionSeconds),
     ...(deadLetterQueue ? { deadLetterQueue } : {}),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    ...(encryptionKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: encryptionKey }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
     enforceSSL: true,
     removalPolicy,
   });
@@ -103,9 +114,13 @@ function buildQueue(
 
 /**
  * The `AWS::SQS::Queue` properties a definition must synthesize to (a subset; the redrive target is a
- * `Fn::GetAtt`, so only `maxReceiveCount` is listed). Exported for the definitions drift test.
+ * `Fn::GetAtt`, so only `maxReceiveCount` is listed). Exported for the definitions drift test. With the
+ * stage's key the encryption is `KmsMasterKeyId` (a reference the caller checks) instead of SSE-SQS.
  */
-export function expectedQueueProperties(def: QueueDefinition): Record<string, unknown> {
+export function expectedQueueProperties(
+  def: QueueDefinition,
+  options: { readonly customerManagedKey?: boolean } = {},
+): Record<string, unknown> {
   return {
     ...(def.fifo
       ? {
@@ -117,7 +132,7 @@ export function expectedQueueProperties(def: QueueDefinition): Record<string, un
       : {}),
     VisibilityTimeout: def.visibilityTimeoutSeconds,
     MessageRetentionPeriod: def.retentionSeconds,
-    SqsManagedSseEnabled: true,
+    ...(options.customerManagedKey ? {} : { SqsManagedSseEnabled: true }),
     ...(def.deadLetter ? { RedrivePolicy: { maxReceiveCount: def.deadLetter.maxReceiveCount } } : {}),
   };
 }

@@ -9,16 +9,15 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Access } from '../../definitions/access.ts';
+import { ACCESS_GRANTS } from '../../definitions/access-grants.ts';
 import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, functionEnvironment, type FunctionDefinition } from '../../definitions/functions.ts';
-import { TENANT_ITEM_GRANTS, type ItemGrant } from '../../definitions/item-access.ts';
 import type { ResourceValues, SettingValues } from '../../definitions/settings.ts';
 import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../definitions/metrics.ts';
-import { JOBS_TABLE, TENANTS_TABLE } from '../../definitions/tables.ts';
+import { JOBS_TABLE } from '../../definitions/tables.ts';
 import type { AccountSecrets } from './account-secrets.ts';
-import { grantTableData } from './data-tables.ts';
+import { addGrants, arnsFrom, type ResourceArns } from './grants.ts';
 import type { PinterestAppCredentials } from './pinterest-app-credentials.ts';
-import { grantWebhookManagement, type WebhookFunctionResources } from './webhooks.ts';
+import { acknowledgeWebhookWildcards, webhookArns, type WebhookFunctionResources } from './webhooks.ts';
 
 /** Repository root: entries are `lambdas/<name>/handler.ts` under it, the lock file pins the bundle. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,7 +49,14 @@ export interface ServiceResources {
   /** Where dead-lettered messages that are not job messages are parked (`poison-queue:send`: POISON_QUEUE_URL and SendMessage). */
   readonly poisonQueue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
+  /** Account-token secrets; its key (`key`) is the stage key, which also encrypts tables and queues when `customerManagedKey` is on. */
   readonly accountSecrets: AccountSecrets;
+  /**
+   * Whether the tables and queues are encrypted with the stage key (`encryption.customerManagedKey`): the
+   * functions then also get its KMS grants through DynamoDB and SQS (definitions/access-grants.ts).
+   * @default false
+   */
+  readonly customerManagedKey?: boolean;
   /** The Pinterest app's OAuth credentials secret (`pinterest:call`: PINTEREST_APP_SECRET_ARN and read access). */
   readonly pinterestAppCredentials: PinterestAppCredentials;
   /** Webhook subscriptions' name prefix, target role and DLQ (`webhooks:manage`, lib/constructs/webhooks.ts). */
@@ -98,7 +104,7 @@ export interface ServiceFunctionProps {
  * an explicit role that can write to that log group only (no AWSLambdaBasicExecutionRole managed
  * policy), ESM bundle (minified, source maps, names kept, AWS SDK bundled at the lock file's version),
  * entry `lambdas/<name>/handler.ts` export `handler`. Environment and IAM grants are derived from
- * `definition.access`, nothing more.
+ * `definition.access`, nothing more: the grants are ACCESS_GRANTS (definitions/access-grants.ts) as written.
  */
 export class ServiceFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -165,9 +171,15 @@ export class ServiceFunction extends Construct {
       },
     });
 
-    for (const access of new Set(definition.access)) {
-      grantAccess(this.role, access, resources);
-    }
+    // Every grant comes from the catalogue (definitions/access-grants.ts), rendered as written.
+    const reached = addGrants(
+      this.role,
+      [...new Set(definition.access)].flatMap((access) => ACCESS_GRANTS[access]),
+      accessArns(this.role, resources),
+      { customerManagedKey: resources.customerManagedKey ?? false },
+    );
+    if (reached.has('AccountSecrets')) resources.accountSecrets.acknowledgePrefixWildcard(this.role);
+    acknowledgeWebhookWildcards(this.role, resources.webhooks.namePrefix, reached);
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
@@ -212,77 +224,30 @@ export function resourceValues(resources: ServiceResources): Required<ResourceVa
   };
 }
 
-/**
- * One item-scoped grant (definitions/item-access.ts) as an IAM statement on the table itself.
- * `ForAllValues` passes when the key is missing, so `Null: false` insists the request names partition keys;
- * every granted action is a single-item one, which always does.
- */
-export function itemGrantStatement(table: dynamodb.ITable, grant: ItemGrant): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: grant.actions.map((action) => `dynamodb:${action}`),
-    resources: [table.tableArn],
-    conditions: {
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] },
-      ...(grant.attributes ? { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...grant.attributes] } } : {}),
-      Null: { 'dynamodb:LeadingKeys': 'false' },
-    },
+/** Where each resource an access grant names lives, for one function. */
+function accessArns(role: iam.IRole, resources: ServiceResources): ResourceArns {
+  const webhooks = webhookArns(role, resources.webhooks.namePrefix);
+  return arnsFrom('access grants', {
+    JobsTable: resources.jobsTable.tableArn,
+    ...Object.fromEntries(
+      JOBS_TABLE.globalSecondaryIndexes.map((index) => [
+        `JobsTable/index/${index.indexName}`,
+        `${resources.jobsTable.tableArn}/index/${index.indexName}`,
+      ]),
+    ),
+    TenantsTable: resources.tenantsTable.tableArn,
+    PublishQueue: resources.publishQueue.queueArn,
+    DelayQueue: resources.delayQueue.queueArn,
+    PoisonMessageQueue: resources.poisonQueue.queueArn,
+    AccountSecrets: resources.accountSecrets.secretArnPattern,
+    PinterestAppSecret: resources.pinterestAppCredentials.secret.secretArn,
+    EncryptionKey: resources.accountSecrets.key.keyArn,
+    JobEvents: resources.eventBus.eventBusArn,
+    WebhookConnections: webhooks.connections,
+    WebhookApiDestinations: webhooks.apiDestinations,
+    WebhookRules: webhooks.rules,
+    AllRules: webhooks.anyRule,
+    WebhookConnectionSecrets: webhooks.connectionSecrets,
+    WebhookTargetRole: resources.webhooks.targetRole.roleArn,
   });
-}
-
-function grantAccess(role: iam.IRole, access: Access, resources: ServiceResources): void {
-  switch (access) {
-    case 'jobs:read':
-      grantTableData(role, resources.jobsTable, JOBS_TABLE, 'read');
-      return;
-    case 'jobs:write':
-      grantTableData(role, resources.jobsTable, JOBS_TABLE, 'read-write');
-      return;
-    case 'tenants:read':
-      grantTableData(role, resources.tenantsTable, TENANTS_TABLE, 'read');
-      return;
-    case 'tenants:write':
-      grantTableData(role, resources.tenantsTable, TENANTS_TABLE, 'read-write');
-      return;
-    case 'tenants:account-status':
-    case 'tenants:pacing':
-      for (const grant of TENANT_ITEM_GRANTS[access]) role.addToPrincipalPolicy(itemGrantStatement(resources.tenantsTable, grant));
-      return;
-    case 'secrets:read':
-      resources.accountSecrets.grantRead(role);
-      return;
-    case 'secrets:write':
-      resources.accountSecrets.grantWrite(role);
-      return;
-    case 'secrets:rotate':
-      resources.accountSecrets.grantRotate(role);
-      return;
-    case 'publish-queue:send':
-      resources.publishQueue.grantSendMessages(role);
-      return;
-    case 'delay-queue:send':
-      resources.delayQueue.grantSendMessages(role);
-      return;
-    case 'poison-queue:send':
-      resources.poisonQueue.grantSendMessages(role);
-      return;
-    case 'events:put':
-      resources.eventBus.grantPutEventsTo(role);
-      return;
-    case 'pinterest:call':
-      resources.pinterestAppCredentials.grantRead(role);
-      return;
-    case 'webhooks:manage':
-      grantWebhookManagement(role, resources);
-      return;
-    case 'pacing:config':
-    case 'worker:config':
-    case 'sweeper:config':
-    case 'reconcile:config':
-      // Configuration only: no resource to reach.
-      return;
-    default: {
-      const unknown: never = access;
-      throw new Error(`no grant defined for access ${String(unknown)}`);
-    }
-  }
 }

@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { requireVisibility } from './publish-worker.ts';
+import { consumeQueue, requireVisibility } from './publish-worker.ts';
 
 export interface StrandedJobsProps {
   /** `reconcile-stranded-jobs`: re-dispatches overdue jobs (the due index), recovers expired leases. */
@@ -21,6 +21,11 @@ export interface StrandedJobsProps {
   readonly publishDeadLetterQueue: sqs.IQueue;
   /** The delay queue's dead-letter queue (standard). */
   readonly delayDeadLetterQueue: sqs.IQueue;
+  /**
+   * The stage key, when it encrypts the queues (`encryption.customerManagedKey`): the consumer decrypts through it.
+   * @default - SQS-managed encryption: no key to grant
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -34,8 +39,8 @@ export interface StrandedJobsProps {
  */
 export class StrandedJobs extends Construct {
   public readonly reconcileSchedule: events.Rule;
-  public readonly publishDeadLetterSource: sources.SqsEventSource;
-  public readonly delayDeadLetterSource: sources.SqsEventSource;
+  /** The dead-letter consumer's mappings: publish DLQ, then delay DLQ. */
+  public readonly deadLetterMappings: readonly lambda.EventSourceMapping[];
 
   constructor(scope: Construct, id: string, props: StrandedJobsProps) {
     super(scope, id);
@@ -55,12 +60,11 @@ export class StrandedJobs extends Construct {
     requireVisibility(props.publishDeadLetterQueue, props.deadLetterFunction, 1);
     requireVisibility(props.delayDeadLetterQueue, props.deadLetterFunction, 1);
     // Order does not matter in a dead-letter queue, so each message stands alone: no FIFO group skipping.
-    this.publishDeadLetterSource = new sources.SqsEventSource(props.publishDeadLetterQueue, {
-      batchSize: 10,
-      reportBatchItemFailures: true,
+    this.deadLetterMappings = consumeQueue(this, {
+      trigger: 'dead-letter-queues',
+      fn: props.deadLetterFunction,
+      queues: { PublishDeadLetterQueue: props.publishDeadLetterQueue, DelayDeadLetterQueue: props.delayDeadLetterQueue },
+      encryptionKey: props.encryptionKey,
     });
-    this.delayDeadLetterSource = new sources.SqsEventSource(props.delayDeadLetterQueue, { batchSize: 10, reportBatchItemFailures: true });
-    props.deadLetterFunction.addEventSource(this.publishDeadLetterSource);
-    props.deadLetterFunction.addEventSource(this.delayDeadLetterSource);
   }
 }

@@ -1,14 +1,15 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 // cdk-nag's own renderer of CloudFormation references in finding ids (see ./nag.ts).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { GrantResource } from '../../definitions/access-grants.ts';
 import { webhookNamePrefix } from '../../definitions/webhooks.ts';
 
 /**
@@ -16,7 +17,8 @@ import { webhookNamePrefix } from '../../definitions/webhooks.ts';
  * subscriptions' own connections, API destinations and rules are created at runtime by the webhook
  * functions (`webhooks:manage`), under one name prefix per deployment; this construct makes what they
  * share:
- * - the webhook DLQ's queue policy: EventBridge may send to it, for rules under the prefix only;
+ * - the webhook DLQ's queue policy: EventBridge may send to it, for rules under the prefix only (and, with
+ *   the stage key, the key policy statement that lets EventBridge encrypt those messages, same condition);
  * - an alarm on the DLQ's depth (> 0), with a runbook line, notifying the alarm topic;
  * - the target role EventBridge assumes to call the subscribers (`events:InvokeApiDestination` on the
  *   prefix's API destinations only), passed by the functions with PutTargets.
@@ -28,6 +30,12 @@ export interface WebhooksProps {
   readonly deadLetterQueue: sqs.Queue;
   /** Where the DLQ alarm notifies. */
   readonly alarmTopic: sns.ITopic;
+  /**
+   * The stage key, when it encrypts the queues (`encryption.customerManagedKey`): EventBridge then needs it,
+   * through the key policy, to put failed deliveries into the DLQ.
+   * @default - SQS-managed encryption: nothing to grant
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** What a webhook function's access (`webhooks:manage`) reaches. */
@@ -63,6 +71,21 @@ export class Webhooks extends Construct implements WebhookFunctionResources {
         actions: ['sqs:SendMessage'],
         resources: [this.deadLetterQueue.queueArn],
         conditions: { ArnLike: { 'aws:SourceArn': arns.rules } },
+      }),
+    );
+    // SSE-KMS: EventBridge needs the key to send to the queue (as the EventBridge DLQ documentation has it:
+    // the service principal, conditioned on the sending rule), for this deployment's rules only.
+    props.encryptionKey?.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'WebhookTargetsDeadLetter',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          // Any bus: the key policy may not refer to the bus, which refers to the key (a cycle); the prefix names this deployment's rules.
+          ArnLike: { 'aws:SourceArn': webhookArns(this, this.namePrefix).rules },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
       }),
     );
     Validations.of(this.deadLetterQueue).acknowledge({
@@ -133,85 +156,31 @@ export function wildcardFinding(scope: IConstruct, resource: string): string {
 }
 
 /**
- * `webhooks:manage`: what the webhook functions may do, nothing more.
- * - connections, API destinations and rules under the prefix (the actions the adapter calls), and
- *   ListRules (the quota check);
- * - the `events!connection/<prefix>*` secrets EventBridge creates, updates and deletes on the caller's
- *   behalf when it creates, updates and deletes a connection;
- * - iam:PassRole on the target role only, to EventBridge only (PutTargets with RoleArn);
- * - events:PutEvents on the pinrelay bus (test events);
- * - `TENANT#…` items of the tenants table (WEBHOOK# items live there; IAM cannot condition on the sort key).
- * Each wildcard is acknowledged on the role with the reason.
+ * `webhooks:manage` (definitions/access-grants.ts) reaches webhook resources by name prefix: acknowledge each
+ * prefix wildcard a role's grants reached (`reached`, from lib/constructs/grants.ts addGrants), with the reason.
  */
-export function grantWebhookManagement(
-  role: iam.IRole,
-  resources: { readonly eventBus: events.IEventBus; readonly tenantsTable: dynamodb.ITable; readonly webhooks: WebhookFunctionResources },
-): void {
-  const { eventBus, tenantsTable, webhooks } = resources;
-  const arns = webhookArns(role, webhooks.namePrefix);
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      // CreateApiDestination is authorized against the destination and the connection it uses.
-      actions: ['events:CreateApiDestination', 'events:CreateConnection', 'events:DeleteConnection', 'events:UpdateConnection'],
-      resources: [arns.connections],
-    }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['events:CreateApiDestination', 'events:DeleteApiDestination'], resources: [arns.apiDestinations] }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['events:DeleteRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'],
-      resources: [arns.rules],
-    }),
-  );
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:ListRules'], resources: [arns.anyRule] }));
-  eventBus.grantPutEventsTo(role);
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: [
-        'secretsmanager:CreateSecret',
-        'secretsmanager:DeleteSecret',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:UpdateSecret',
-      ],
-      resources: [arns.connectionSecrets],
-    }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [webhooks.targetRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
-    }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      resources: [tenantsTable.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
-    }),
-  );
-
+export function acknowledgeWebhookWildcards(role: iam.IRole, namePrefix: string, reached: ReadonlySet<GrantResource>): void {
+  const arns = webhookArns(role, namePrefix);
   const why = (what: string) =>
-    `${what} are created at runtime, one per webhook subscription, named <prefix><webhook id> (${webhooks.namePrefix}…); the ` +
+    `${what} are created at runtime, one per webhook subscription, named <prefix><webhook id> (${namePrefix}…); the ` +
     'deployment prefix is all that is known at deploy time, so the grant covers exactly the names under it.';
-  Validations.of(role).acknowledge(
-    { id: wildcardFinding(role, arns.connections), reason: why('EventBridge connections') },
-    { id: wildcardFinding(role, arns.apiDestinations), reason: why('EventBridge API destinations') },
-    { id: wildcardFinding(role, arns.rules), reason: why('EventBridge rules on the pinrelay bus') },
-    {
+  const acknowledgements: Partial<Record<GrantResource, { id: string; reason: string }>> = {
+    WebhookConnections: { id: wildcardFinding(role, arns.connections), reason: why('EventBridge connections') },
+    WebhookApiDestinations: { id: wildcardFinding(role, arns.apiDestinations), reason: why('EventBridge API destinations') },
+    WebhookRules: { id: wildcardFinding(role, arns.rules), reason: why('EventBridge rules on the pinrelay bus') },
+    AllRules: {
       id: wildcardFinding(role, arns.anyRule),
       reason:
         "ListRules (the rules-per-bus quota check before a create) is authorized against the account's rules as a whole, not one rule " +
         'name; it is read-only and limited to this account and Region.',
     },
-    {
+    WebhookConnectionSecrets: {
       id: wildcardFinding(role, arns.connectionSecrets),
       reason:
         "EventBridge stores each connection's API key in a secret it names events!connection/<connection name>/<uuid>, created and " +
         "updated with the caller's permissions; the grant covers the connections under the deployment prefix only.",
     },
-  );
+  };
+  const found = [...reached].flatMap((resource) => acknowledgements[resource] ?? []);
+  if (found.length > 0) Validations.of(role).acknowledge(...found);
 }

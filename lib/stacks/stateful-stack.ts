@@ -1,6 +1,7 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -54,6 +55,13 @@ export class StatefulStack extends Stack {
   /** Job state-change events (`source: pinrelay`, `detail-type: job.<status>`); webhooks subscribe here. */
   public readonly eventBus: events.EventBus;
   public readonly accountSecrets: AccountSecrets;
+  /**
+   * The stage key (customer-managed, rotation on): always the secrets' key; with `encryption.customerManagedKey`
+   * also the tables', the queues' and the bus's (docs/security.md).
+   */
+  public readonly encryptionKey: kms.Key;
+  /** `encryption.customerManagedKey`: tables, queues and bus use `encryptionKey`. */
+  public readonly customerManagedKey: boolean;
   /** The Pinterest app's `{client_id, client_secret}` (placeholder until the operator sets it: docs/deploy.md). */
   public readonly pinterestAppCredentials: PinterestAppCredentials;
   /** Where alarms notify: e-mail to the stage's `alarmEmail` when it is set. */
@@ -73,12 +81,19 @@ export class StatefulStack extends Stack {
     });
     const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.tables = new DataTables(this, 'Tables', { removalPolicy });
-    this.queues = new PublishQueues(this, 'Queues', { removalPolicy });
+    this.customerManagedKey = settings.encryption.customerManagedKey;
+    // The stage key lives with the account secrets it has always encrypted (its construct id never changes).
+    this.accountSecrets = new AccountSecrets(this, 'AccountSecrets', { stage, removalPolicy, encryptsData: this.customerManagedKey });
+    this.encryptionKey = this.accountSecrets.key;
+    const dataKey = this.customerManagedKey ? { encryptionKey: this.encryptionKey } : {};
+    this.tables = new DataTables(this, 'Tables', { removalPolicy, ...dataKey });
+    this.queues = new PublishQueues(this, 'Queues', { removalPolicy, ...dataKey });
+    // With the stage key, CDK adds the key policy statement EventBridge needs (Decrypt, GenerateDataKey,
+    // DescribeKey for this bus only: aws:SourceArn and the bus's encryption context).
     this.eventBus = new events.EventBus(this, 'JobEvents', {
       description: `pinrelay ${stage}: job state-change events`,
+      ...(this.customerManagedKey ? { kmsKey: this.encryptionKey } : {}),
     });
-    this.accountSecrets = new AccountSecrets(this, 'AccountSecrets', { stage, removalPolicy });
     this.pinterestAppCredentials = new PinterestAppCredentials(this, 'PinterestAppCredentials', {
       stage,
       encryptionKey: this.accountSecrets.key,
@@ -122,6 +137,7 @@ export class StatefulStack extends Stack {
       eventBus: this.eventBus,
       deadLetterQueue: webhookDeadLetterQueue,
       alarmTopic: this.alarmTopic,
+      ...dataKey,
     });
     this.staticWebhooks = new StaticWebhookSubscriptions(this, 'StaticWebhooks', {
       stage,

@@ -49,6 +49,8 @@ export class StatelessStack extends Stack {
     const { stateful } = props;
     const logRemovalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
+    // The stage key, for the triggers' grants, when it encrypts the table and queues they read.
+    const triggerKey = stateful.customerManagedKey ? { encryptionKey: stateful.encryptionKey } : {};
 
     this.serviceResources = {
       jobsTable: stateful.tables.jobsTable,
@@ -58,6 +60,7 @@ export class StatelessStack extends Stack {
       poisonQueue: stateful.queues.poisonQueue,
       eventBus: stateful.eventBus,
       accountSecrets: stateful.accountSecrets,
+      customerManagedKey: stateful.customerManagedKey,
       pinterestAppCredentials: stateful.pinterestAppCredentials,
       webhooks: stateful.webhooks,
       settings,
@@ -101,6 +104,7 @@ export class StatelessStack extends Stack {
       routes,
       authorizerCacheTtl: Duration.seconds(settings.authorizerCacheSeconds),
       throttle: settings.apiThrottle,
+      tenantLimits: settings.tenantLimits,
       logRetention,
       logRemovalPolicy,
     });
@@ -122,6 +126,7 @@ export class StatelessStack extends Stack {
       deadLetterQueue: stateful.queues.outboxDeadLetterQueue,
       sweepFunction: sweep.fn.function,
       sweepEvery: Duration.minutes(sweep.everyMinutes),
+      ...triggerKey,
     });
 
     this.publishWorker = new PublishWorker(this, 'PublishWorker', {
@@ -130,6 +135,7 @@ export class StatelessStack extends Stack {
       delayQueue: stateful.queues.delayQueue,
       requeueFunction: exactlyOne('delay-queue').function,
       workerMaxConcurrency: settings.workerMaxConcurrency,
+      ...triggerKey,
     });
 
     this.strandedJobs = new StrandedJobs(this, 'StrandedJobs', {
@@ -138,6 +144,7 @@ export class StatelessStack extends Stack {
       deadLetterFunction: exactlyOne('dead-letter-queues').function,
       publishDeadLetterQueue: stateful.queues.publishDeadLetterQueue,
       delayDeadLetterQueue: stateful.queues.delayDeadLetterQueue,
+      ...triggerKey,
     });
 
     this.observability = new Observability(this, 'Observability', {
@@ -162,6 +169,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the pinrelay API (append v1/pins, v1/jobs, …)',
       value: this.publicApi.url,
+    });
+    new CfnOutput(this, 'UsagePlanId', {
+      description: "Per-tenant usage plan (USAGE_PLAN_ID): npm run admin -- create-tenant attaches each tenant's usage-plan key to it",
+      value: this.publicApi.usagePlan.usagePlanId,
     });
     new CfnOutput(this, 'DashboardName', {
       description: 'CloudWatch dashboard of this stage (alarms: docs/runbook.md)',

@@ -16,6 +16,7 @@ describe('stage config (lib/config.ts)', () => {
       apiThrottle: { rateLimit: 50, burstLimit: 100 },
       authorizerCacheSeconds: 60,
       removalPolicy: 'retain',
+      encryption: { customerManagedKey: false },
       pinterestApiBaseUrl: 'https://api.pinterest.com',
       pinterestTimeoutMs: 10_000,
       pacing: { accountPerMinute: 10, appPerSecond: 10, readPerMinute: 100 },
@@ -26,6 +27,7 @@ describe('stage config (lib/config.ts)', () => {
       logLevel: 'INFO',
       reconcile: { graceSeconds: 900, pageLimit: 100, maxRedispatches: 3 },
       webhooks: { maxPerTenant: 10, ruleQuota: 300, invocationRateLimitPerSecond: 10 },
+      tenantLimits: { rateLimit: 20, burstLimit: 40, dailyQuota: 0 },
     });
   });
 
@@ -46,6 +48,9 @@ describe('stage config (lib/config.ts)', () => {
     expect(context['pinrelay:stage']).toBe('dev');
     expect(dev.settings.removalPolicy).toBe('destroy');
     expect(prod.settings.removalPolicy).toBe('retain');
+    // prod keeps its data under its own key; dev uses the AWS-managed encryption (docs/security.md).
+    expect(prod.settings.encryption).toEqual({ customerManagedKey: true });
+    expect(dev.settings.encryption).toEqual({ customerManagedKey: false });
   });
 
   it('keeps optional account, region, alarm email and worker concurrency cap', () => {

@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_RESPONSES, gatewayResponseBody } from '../../definitions/gateway-responses.ts';
+import { SETTINGS } from '../../definitions/settings.ts';
+import { ERROR_CODES } from '../../lambdas/api/schemas/error.ts';
 import { API_ROUTES, functionLogicalId, logicalId, methodFor, synthStatelessStages } from './stateless-support.ts';
 import { at, resourcesOfType, type Synthesized } from './support.ts';
 
@@ -40,6 +42,41 @@ describe('StatelessStack', () => {
       custom.statelessTemplate.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
     });
 
+    it('per-tenant throttling: API keys come from the authorizer (never a header), and every authorized method requires one', () => {
+      // A usage plan throttles a method only when it requires an API key; with the AUTHORIZER source the key is
+      // the authorizer's usageIdentifierKey (the tenant's usage-plan key), so callers never send one.
+      dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+      for (const { route } of API_ROUTES) {
+        const method = methodFor(dev, route.method, route.path)!;
+        if (route.authorized) expect(method.props.ApiKeyRequired, `${route.method} ${route.path}`).toBe(true);
+        // The public documents have no authorizer, hence no key: requiring one would refuse every request.
+        else expect(method.props.ApiKeyRequired ?? false, `${route.method} ${route.path}`).toBe(false);
+      }
+    });
+
+    it('per-tenant throttling: one usage plan on this stage, its throttle and quota from tenantLimits, its id an output', () => {
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+      const [plan] = resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::UsagePlan');
+      expect(plan!.props.Throttle).toEqual({
+        RateLimit: SETTINGS.tenantLimits.rateLimit.default,
+        BurstLimit: SETTINGS.tenantLimits.burstLimit.default,
+      });
+      expect(plan!.props).not.toHaveProperty('Quota'); // dailyQuota 0: no quota
+      const stages = plan!.props.ApiStages as { ApiId: unknown; Stage: unknown }[];
+      expect(stages).toHaveLength(1);
+      expect(stages[0]!.ApiId).toEqual({ Ref: resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::RestApi')[0]!.id });
+      expect(stages[0]!.Stage).toEqual({ Ref: resourcesOfType(dev.statelessTemplate, 'AWS::ApiGateway::Stage')[0]!.id });
+      dev.statelessTemplate.hasOutput('UsagePlanId', { Value: { Ref: plan!.id } });
+      // Keys are per tenant and made at run time (npm run admin -- create-tenant), never in the template.
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+      dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 0);
+
+      custom.statelessTemplate.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        Throttle: { RateLimit: 4, BurstLimit: 2 },
+        Quota: { Limit: 5000, Period: 'DAY' },
+      });
+    });
+
     it('has exactly one method per FUNCTIONS api route', () => {
       dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length);
     });
@@ -71,10 +108,13 @@ describe('StatelessStack', () => {
     });
 
     it.each(GATEWAY_RESPONSES.map((r) => [r.type, r] as const))('gateway response %s renders the error envelope as JSON', (type, def) => {
+      const headers = Object.fromEntries(
+        Object.entries('headers' in def ? def.headers : {}).map(([name, value]) => [`gatewayresponse.header.${name}`, `'${value}'`]),
+      );
       dev.statelessTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         StatusCode: 'statusCode' in def ? String(def.statusCode) : Match.absent(),
-        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/json'" }),
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/json'", ...headers }),
         ResponseTemplates: { 'application/json': gatewayResponseBody(def) },
       });
       expect(JSON.parse(gatewayResponseBody(def))).toEqual({ error: { code: def.code, message: def.message } });
@@ -86,7 +126,11 @@ describe('StatelessStack', () => {
       expect(byType.ACCESS_DENIED).toMatchObject({ statusCode: 401, code: 'unauthorized' });
       expect(byType.MISSING_AUTHENTICATION_TOKEN).toMatchObject({ statusCode: 404, code: 'not_found' });
       expect(byType.REQUEST_TOO_LARGE).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
-      expect(byType.THROTTLED).toMatchObject({ statusCode: 429, code: 'rate_limited' });
+      expect(byType.THROTTLED).toMatchObject({ statusCode: 429, code: 'rate_limited', headers: { 'Retry-After': '1' } });
+      expect(byType.QUOTA_EXCEEDED).toMatchObject({ statusCode: 429, code: 'rate_limited' });
+      // A tenant without a usage-plan key is the deployment's fault: a 5xx the API alarm sees, never a 4xx blaming the caller.
+      expect(byType.INVALID_API_KEY).toMatchObject({ statusCode: 500, code: 'internal' });
+      for (const def of GATEWAY_RESPONSES) expect(ERROR_CODES).toContain(def.code);
       expect(byType.DEFAULT_4XX).toMatchObject({ code: 'validation_error' });
       expect(byType.DEFAULT_5XX).toMatchObject({ statusCode: 500, code: 'internal' });
       dev.statelessTemplate.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_RESPONSES.length);
@@ -125,6 +169,7 @@ describe('StatelessStack', () => {
         errorType: '$context.error.responseType',
         authorizerError: '$context.authorizer.error',
         tenantId: '$context.authorizer.tenant_id',
+        keyId: '$context.authorizer.key_id',
       });
     });
 

@@ -168,7 +168,7 @@ describe('ServiceFunction', () => {
     const statements = statementsOf(fns.publisher!);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      Action: 'secretsmanager:GetSecretValue',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string; ${...} is its substitution syntax, not a template literal.
       Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pinrelay/test/accounts/*' },
     });

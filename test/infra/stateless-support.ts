@@ -23,15 +23,9 @@ export const DEFINITIONS = FUNCTIONS as readonly FunctionDefinition[];
 export const API_ROUTES = DEFINITIONS.flatMap((def) =>
   def.trigger.kind === 'api' ? def.trigger.routes.map((route) => ({ def, route })) : [],
 );
-export const READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-];
-export const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** The table actions the code sends (definitions/access-grants.ts): a reader gets and queries, a writer also puts and updates. */
+export const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+export const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 export interface StatelessStages {
   /** cdk.json's dev stage. */
@@ -49,6 +43,7 @@ export function synthStatelessStages(): StatelessStages {
         qa: {
           authorizerCacheSeconds: 0,
           apiThrottle: { rateLimit: 7, burstLimit: 3 },
+          tenantLimits: { rateLimit: 4, burstLimit: 2, dailyQuota: 5000 },
           logRetentionDays: 14,
           pinterestTimeoutMs: 4000,
           workerMaxConcurrency: 20,

@@ -18,6 +18,8 @@ export async function testPipeline(options: Omit<PipelineOptions, 'emulators' | 
     namePrefix: `t${randomBytes(4).toString('hex')}-`,
     sweeper: false,
     reconciler: false,
+    // Suites that drive intake hard are not about per-tenant throttling (tenant-throttling.test.ts turns it on).
+    api: { tenantLimits: false },
     log: () => undefined,
     ...options,
   });

@@ -38,14 +38,14 @@ describe('DynamoTenantStore', () => {
     ]);
   });
 
-  it('adds a key only if it is new or already this tenant’s', async () => {
+  it('adds a key only if it is new or already this tenant’s and not revoked (a revoked key is never brought back)', async () => {
     ddb.on(PutCommand).resolves({});
 
     await store.addApiKey(key);
 
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: { pk: `APIKEY#${HASH}`, sk: 'APIKEY', key_id: 'key_1', tenant_id: TENANT, created_at: T0 },
-      ConditionExpression: 'attribute_not_exists(pk) OR tenant_id = :t',
+      ConditionExpression: 'attribute_not_exists(pk) OR (tenant_id = :t AND attribute_not_exists(revoked_at))',
       ExpressionAttributeValues: { ':t': TENANT },
     });
   });
