@@ -29,6 +29,23 @@ export interface ReconcileResult {
   readonly skipped: number;
 }
 
+/**
+ * One container's instance of a function: its handler module loaded apart from the other containers' (a
+ * query on the module URL makes it a module of its own), so module-level state is per container as in
+ * Lambda, where a container runs one invocation at a time. The modules it imports (the SDK clients, the
+ * wiring) stay shared, as the fault injection (local/sdk-faults.ts) relies on.
+ */
+export async function loadHandler<H>(functionName: string, container: number): Promise<H> {
+  const url = new URL(`../lambdas/${functionName}/handler.ts`, import.meta.url);
+  url.searchParams.set('container', String(container));
+  return ((await import(url.href)) as { handler: H }).handler;
+}
+
+/** `count` containers of an SQS-triggered function. */
+async function sqsContainers(functionName: string, count: number): Promise<{ containers: SqsHandler[] }> {
+  return { containers: await Promise.all(Array.from({ length: count }, (_, i) => loadHandler<SqsHandler>(functionName, i))) };
+}
+
 /** The jobs table's stream → relay-outbox; a batch that runs out of retries goes to the outbox DLQ. */
 export async function startOutboxRelay(input: {
   readonly dynamoEndpoint: string;
@@ -98,14 +115,13 @@ export async function startWorker(input: {
   ];
   const stops: Stop[] = [];
   for (const consumer of consumers) {
-    const handler = (await import(`../lambdas/${consumer.name}/handler.ts`)).handler as SqsHandler;
     const queue = provisionedQueue(input.provisioned, consumer.queue);
     const poller = startSqsPoller({
       sqs: input.sqs,
       queueUrl: queue.url,
       queueArn: queue.arn,
       functionName: consumer.name,
-      handler,
+      handler: await sqsContainers(consumer.name, consumer.concurrency),
       concurrency: consumer.concurrency,
       onError: (e) => input.log(`${consumer.name}: ${e instanceof Error ? e.message : String(e)}`),
     });
@@ -147,15 +163,15 @@ export async function startStrandedJobBackstop(input: {
   const reconcileNow = () => handler({}, lambdaContext('reconcile-stranded-jobs', 60_000));
   const stops: Stop[] = [];
   if (input.intervalMs === false) return { reconcileNow, stops };
-  const deadLetterHandler = (await import('../lambdas/record-dead-letters/handler.ts')).handler as SqsHandler;
-  for (const dlq of [PUBLISH_DLQ, DELAY_DLQ]) {
+  // One mapping per queue, each invoking its own container: two batches never share one.
+  for (const [container, dlq] of [PUBLISH_DLQ, DELAY_DLQ].entries()) {
     const queue = provisionedQueue(input.provisioned, dlq);
     const poller = startSqsPoller({
       sqs: input.sqs,
       queueUrl: queue.url,
       queueArn: queue.arn,
       functionName: 'record-dead-letters',
-      handler: deadLetterHandler,
+      handler: await loadHandler<SqsHandler>('record-dead-letters', container),
       onError: (e) => input.log(`record-dead-letters: ${e instanceof Error ? e.message : String(e)}`),
     });
     stops.push(poller.stop);

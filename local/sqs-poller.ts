@@ -16,7 +16,12 @@ export interface SqsPollerOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly functionName: string;
-  readonly handler: SqsHandler;
+  /**
+   * The function, or one instance of it per container (`concurrency` of them): Lambda runs one batch at a
+   * time per container, and module-level state (Powertools' batch processor) relies on it. With a single
+   * handler, concurrent batches share its module.
+   */
+  readonly handler: SqsHandler | { readonly containers: readonly SqsHandler[] };
   /** @default 10 (Lambda's maximum for FIFO queues) */
   readonly batchSize?: number;
   /** Parallel pollers, like Lambda's concurrent batches. @default 1 */
@@ -33,15 +38,16 @@ export interface SqsPoller {
 }
 
 /** A received message carries an id and a receipt handle; SQS sets both on every message it hands out. */
-type ReceivedMessage = Message & { readonly MessageId: string; readonly ReceiptHandle: string };
+export type ReceivedMessage = Message & { readonly MessageId: string; readonly ReceiptHandle: string };
 
-function received(message: Message): ReceivedMessage {
+export function received(message: Message): ReceivedMessage {
   const { MessageId, ReceiptHandle } = message;
   if (!MessageId || !ReceiptHandle) throw new Error('ReceiveMessage answered a message without MessageId or ReceiptHandle');
   return { ...message, MessageId, ReceiptHandle };
 }
 
-function toRecord(message: ReceivedMessage, queueArn: string): SQSRecord {
+/** A received message in Lambda's SQS event shape. */
+export function sqsRecordOf(message: ReceivedMessage, queueArn: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
@@ -80,7 +86,14 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const controller = new AbortController();
   const batchSize = options.batchSize ?? 10;
 
-  async function pollOnce(): Promise<void> {
+  const concurrency = options.concurrency ?? 1;
+  const containers = 'containers' in options.handler ? options.handler.containers : undefined;
+  if (containers && containers.length !== concurrency) {
+    throw new Error(`${options.functionName}: ${containers.length} containers for a concurrency of ${concurrency}`);
+  }
+  const handlerOf = (loop: number): SqsHandler => (containers ? (containers[loop] as SqsHandler) : (options.handler as SqsHandler));
+
+  async function pollOnce(handler: SqsHandler): Promise<void> {
     const answer = await options.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
@@ -93,11 +106,11 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     );
     const messages = (answer.Messages ?? []).map(received);
     if (messages.length === 0) return;
-    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
+    const event: SQSEvent = { Records: messages.map((m) => sqsRecordOf(m, options.queueArn)) };
     invocations++;
     let failed: Set<string>;
     try {
-      const response = await options.handler(event, lambdaContext(options.functionName, 30_000));
+      const response = await handler(event, lambdaContext(options.functionName, 30_000));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A thrown handler fails the whole batch: every message comes back after its visibility timeout.
@@ -115,10 +128,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  async function loop(): Promise<void> {
+  async function loop(handler: SqsHandler): Promise<void> {
     while (running) {
       try {
-        await pollOnce();
+        await pollOnce(handler);
       } catch (error) {
         if (!running) return;
         options.onError?.(error);
@@ -127,7 +140,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  const loops = Array.from({ length: options.concurrency ?? 1 }, () => loop());
+  const loops = Array.from({ length: concurrency }, (_, i) => loop(handlerOf(i)));
   return {
     invocations: () => invocations,
     stop: async () => {

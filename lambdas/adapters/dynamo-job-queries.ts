@@ -53,6 +53,9 @@ export function encodeCursor(key: Item): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
+/** Every listing index's sort key, as toItem writes it: `created_at#job_id`, created_at from toISOString. */
+const LISTED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#(job_[0-9a-z]{26})$/;
+
 export function decodeCursor(cursor: string, tenantId: string, index: IndexChoice): Item {
   let key: unknown;
   try {
@@ -66,6 +69,9 @@ export function decodeCursor(cursor: string, tenantId: string, index: IndexChoic
   const expected = [index.sortAttribute, JOBS_TABLE.key.partitionKey, index.partitionAttribute].sort();
   if (names.join() !== expected.join() || !names.every((n) => typeof k[n] === 'string')) throw new InvalidCursor();
   if (k[index.partitionAttribute] !== index.partitionValue) throw new InvalidCursor();
-  if (!(k[JOBS_TABLE.key.partitionKey] as string).startsWith(jobKey(tenantId, ''))) throw new InvalidCursor();
+  // Only a key this listing can have handed out goes to DynamoDB: a forged one (an empty or oversize sort
+  // key, a table key of another job or tenant) is the caller's mistake, not a failed query.
+  const jobId = LISTED_AT.exec(k[index.sortAttribute] as string)?.[1];
+  if (jobId === undefined || k[JOBS_TABLE.key.partitionKey] !== jobKey(tenantId, jobId)) throw new InvalidCursor();
   return k;
 }

@@ -9,6 +9,7 @@ import {
   AppCredentialsMissingError,
   PinterestError,
   TokenRefreshError,
+  TokenStoreUnavailableError,
   type AccessToken,
   type AccountTokens,
   type PinterestApi,
@@ -62,6 +63,34 @@ const connectionOf = (tokens: AccountTokens): string | null => tokens.connection
 const access = (tokens: AccountTokens): AccessToken => ({ token: tokens.access_token, connectionId: connectionOf(tokens) });
 /** Error names and messages only: AWS and Pinterest errors never carry token values, and nothing else is logged. */
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/** AWS error names that mean "not now" rather than "not so" (throttling, timeouts, the service's own failures). */
+const TRANSIENT_ERROR_NAMES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'InternalServiceError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+/** Socket errors: the request never got an answer. */
+const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A Secrets Manager failure that the SDK's own retries did not outlast and that a later attempt may not
+ * meet: throttling, a 5xx, a timeout, a dropped connection. Not: a missing secret, access denied, a KMS
+ * refusal — those stay crashes (a deployment or account problem someone must fix).
+ */
+export function isTransientServiceError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const aws = error as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+  const status = aws.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || status === 429 || TRANSIENT_ERROR_NAMES.has(aws.name) || NETWORK_ERROR_CODES.has(aws.code ?? '');
+}
 
 /**
  * Account tokens from Secrets Manager (the secret `put-account` wrote), cached per container for
@@ -159,6 +188,8 @@ export class SecretsTokenProvider implements TokenProvider {
       // Our unsaved pair is newer than anything the vault could answer; without one there is nothing to go on.
       const unsaved = this.unsaved.get(key);
       if (unsaved) return unsaved.tokens;
+      // Secrets Manager having a bad moment says nothing about the job or the account: the attempt waits.
+      if (isTransientServiceError(error)) throw new TokenStoreUnavailableError(`Secrets Manager could not be read: ${describe(error)}`);
       throw error;
     }
     const tokens = this.reconcile(key, stored);

@@ -39,19 +39,29 @@ export function tenantOf(req: ApiRequest): string {
   return req.tenantId;
 }
 
+/**
+ * A map without a prototype. API Gateway hands over every name the caller sent, `__proto__` and
+ * `constructor` included (JSON.parse makes them own keys); in a plain object, assigning `__proto__`
+ * would change its prototype instead and the name would vanish, so an unknown parameter could slip
+ * past the schemas that refuse unknown names.
+ */
+function nameMap(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
-  const headers: Record<string, string> = {};
+  const headers = nameMap();
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     if (values && values.length > 0) headers[name.toLowerCase()] = values.join(', ');
   }
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined && headers[name.toLowerCase()] === undefined) headers[name.toLowerCase()] = value;
   }
-  const query: Record<string, string> = {};
+  const query = nameMap();
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value !== undefined) query[name] = value;
   }
-  const pathParameters: Record<string, string> = {};
+  const pathParameters = nameMap();
   for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
     if (value !== undefined) pathParameters[name] = value;
   }

@@ -27,12 +27,17 @@
  * | token_refresh_failed, status 5xx              | retry_now     | server_error               | –           |
  * | token_refresh_failed, other status or null    | needs_human   | reauthorization_required   | ops         |
  * | app_credentials_missing (refresh needed)      | needs_human   | app_credentials_missing    | ops         |
+ * | token_store_unavailable (Secrets Manager down)| retry_later   | token_store_unavailable    | –           |
  * | deadline (invocation ends before the create)  | retry_now     | worker_deadline            | –           |
  * | crash before any create left the process      | retry_now     | handler_exception          | –           |
  * | crash after a create may have left            | unknown       | handler_exception          | –           |
- * | crash with the run's crash budget spent       | bug           | handler_exception          | engineering |
+ * | crash with the run's crash budget spent (1)   | bug           | handler_exception          | engineering |
  * | verification: pin not on the board after the unknown budget | needs_human | outcome_unknown | ops        |
  * | verification: several candidates, none owned by another job | needs_human | verification_ambiguous | ops |
+ *
+ * (1) When a create may have left the process (this attempt's or an earlier unknown one's), the crash that
+ * spends the budget leaves one last attempt that only checks the board: the pin there is a success, no pin
+ * fails the job as above without a new create (outcome.ts `crashBudgetSpentOutcome`).
  *
  * Code 8 is checked before the status: Pinterest uses it for "too many writes to one object" too, which
  * is "slow down", whatever status carries it.
@@ -75,6 +80,12 @@ export type AttemptInput =
    * deployment is incomplete and the account is not to blame (it must not be marked for reconnection).
    */
   | { readonly kind: 'app_credentials_missing' }
+  /**
+   * The account's tokens could not be read from their store for now (throttled, a 5xx, a timeout). Nothing
+   * was sent to Pinterest and nothing is wrong with the job or the account: it waits like a rate limit
+   * (patient backoff, the larger cap) instead of spending the run's crash budget.
+   */
+  | { readonly kind: 'token_store_unavailable' }
   /**
    * The worker stopped before sending the create: too little of its invocation was left to see an answer.
    * Nothing left the process, so it is a clean retry, never an unknown outcome.
@@ -133,6 +144,8 @@ export function classifyAttempt(input: AttemptInput, context: ClassifyContext = 
       return classifyRefreshFailure(input.status, context);
     case 'deadline':
       return retry('retry_now', 'worker_deadline');
+    case 'token_store_unavailable':
+      return retry('retry_later', 'token_store_unavailable');
     case 'app_credentials_missing':
       return failure(
         'needs_human',

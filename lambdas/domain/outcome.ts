@@ -1,7 +1,7 @@
 import type { RetryPolicy } from './backoff.ts';
 import { classifyAttempt, type AttemptInput, type Classification, type ClassifyContext } from './classify.ts';
 import { transition, type JobRecord } from './job.ts';
-import { countCrash, decideRetry, type RetryContext } from './retry-policy.ts';
+import { countCrash, crashOrdinal, decideRetry, type RetryContext } from './retry-policy.ts';
 
 /**
  * What an attempt's outcome does to the job: the attempt is recorded, and the job moves on as the retry
@@ -41,6 +41,20 @@ export function verificationOutcome(
   return { pin: null, input, message, classification: classifyAttempt(input, context) };
 }
 
+/**
+ * The last attempt of a run whose crash budget is spent found no pin on the board: no create is sent (the
+ * crashes are a bug to fix first), and the job fails to engineering. Not a crash itself.
+ */
+export function crashBudgetSpentOutcome(record: JobRecord, boards: readonly string[]): AttemptOutcome {
+  const input: AttemptInput = { kind: 'crash', phase: 'after_send', retriesLeft: false };
+  return {
+    pin: null,
+    input,
+    message: `the worker crashed ${record.crashCount ?? 0} times in this run; the pin is not on board ${boards.join(', ')} and no new create was sent`,
+    classification: classifyAttempt(input),
+  };
+}
+
 /** The attempt ran out of invocation time before its create was sent: a clean retry. */
 export function deadlineOutcome(remainingMs: number): AttemptOutcome {
   const input: AttemptInput = { kind: 'deadline' };
@@ -58,13 +72,13 @@ export function deadlineOutcome(remainingMs: number): AttemptOutcome {
  * anything token-like removed (parser errors quote their input, which may be a secret).
  */
 export function crashOutcome(record: JobRecord, error: unknown, createSent: boolean, policy: RetryPolicy): AttemptOutcome {
-  const { crashes, max, retriesLeft } = countCrash(record, policy);
+  const { crashes, max, retriesLeft } = countCrash(record, policy, createSent);
   const input: AttemptInput = { kind: 'crash', phase: createSent ? 'after_send' : 'before_send', retriesLeft };
   return {
     pin: null,
     input,
     classification: classifyAttempt(input),
-    message: `worker crash ${crashes} of at most ${max} in this run, ${createSent ? 'after sending the create' : 'before any create was sent'}: ${describeError(error)}`,
+    message: `worker ${crashOrdinal(crashes, max)}, ${createSent ? 'after sending the create' : 'before any create was sent'}: ${describeError(error)}`,
     crashed: true,
   };
 }
@@ -79,6 +93,14 @@ export function describeError(error: unknown): string {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
     .replace(/[\u0000-\u001f\u007f]/g, ' ');
   return `${name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
+}
+
+/** The next step once a retryable class ran out: where to look depends on what kept failing. */
+function exhaustedRemediation(reason: string, attempts: number): string {
+  if (reason === 'token_store_unavailable') {
+    return `The account's tokens could not be read from Secrets Manager through ${attempts} attempts: check Secrets Manager's health and the worker's access to the account's secret, then requeue the job.`;
+  }
+  return `Pinterest kept failing (${reason}) through ${attempts} attempts: check Pinterest's status and the account, then requeue the job.`;
 }
 
 function statusAndCode(input: AttemptInput): { httpStatus: number | null; errorCode: number | null } {
@@ -139,7 +161,7 @@ export function recordOutcome(record: JobRecord, outcome: AttemptOutcome, contex
         http_status: httpStatus,
         error_code: errorCode,
         message: outcome.message,
-        remediation: `Pinterest kept failing (${classification.reason}) through ${attempts.length} attempts: check Pinterest's status and the account, then requeue the job.`,
+        remediation: exhaustedRemediation(classification.reason, attempts.length),
       }
     : {
         route: classification.route ?? 'engineering',

@@ -1,5 +1,6 @@
 import { classifyAttempt } from './classify.ts';
 import { transition, type JobRecord } from './job.ts';
+import { crashOrdinal } from './retry-policy.ts';
 
 /**
  * A `running` job whose lease expired: the worker that claimed it died mid-attempt (killed, timed out,
@@ -10,16 +11,26 @@ import { transition, type JobRecord } from './job.ts';
  * checks the board before any new create. The job goes to `retry_scheduled`, due at once (the lease
  * already gave an in-flight create time to land): the outbox then sends exactly one new message, and the
  * delivery that found the expired lease is acknowledged — a crash never multiplies messages. After
- * `maxCrashes` crashes in the run the job fails, route engineering, instead of looping.
+ * `maxCrashes` crashes in the run the job gets one last attempt that only checks the board (the pin may
+ * exist); a crash during that one fails the job, route engineering, instead of looping.
  */
 export function recoverExpiredLease(record: JobRecord, now: Date, options: { maxCrashes: number }): JobRecord {
   const crashes = (record.crashCount ?? 0) + 1;
-  const classification = classifyAttempt({ kind: 'crash', phase: 'after_send', retriesLeft: crashes < options.maxCrashes });
+  // The crash that spends the budget leaves one board check (a create may have left): the job must not
+  // read `failed` while its pin exists. A crash during that check fails the job.
+  const retriesLeft = crashes <= options.maxCrashes;
+  const classification = classifyAttempt({ kind: 'crash', phase: 'after_send', retriesLeft });
   const at = now.toISOString();
   const lease = record.leaseUntil ?? 'unknown';
+  const next =
+    crashes < options.maxCrashes
+      ? 'the board is checked before any new create.'
+      : crashes === options.maxCrashes
+        ? 'the crash budget is spent, so the next attempt only checks the board: the pin there means success, no pin fails the job.'
+        : 'the board is checked when the job is requeued.';
   const message =
-    `the worker stopped mid-attempt (its lease expired at ${lease}); crash ${crashes} of at most ${options.maxCrashes} in this run. ` +
-    'Whether Pinterest created the pin is unknown: the board is checked before any new create.';
+    `the worker stopped mid-attempt (its lease expired at ${lease}); ${crashOrdinal(crashes, options.maxCrashes)}. ` +
+    `Whether Pinterest created the pin is unknown: ${next}`;
   const attempts = record.job.attempts.map((a, i, all) =>
     i === all.length - 1 && a.finished_at === null
       ? {

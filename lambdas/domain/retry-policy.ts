@@ -45,10 +45,31 @@ export interface CrashCount {
   readonly retriesLeft: boolean;
 }
 
-export function countCrash(record: JobRecord, policy: RetryPolicy): CrashCount {
+/**
+ * Counts one more crash of the run. The crash that spends the budget still leaves one attempt when this
+ * attempt's create may have left the process: failing the job then could report `failed` for a pin that
+ * exists, so the job gets a last attempt that only checks the board (see `boardCheckOnly`). A crash
+ * before any create (the board check itself crashing, say) or during that last attempt fails the job.
+ */
+export function countCrash(record: JobRecord, policy: RetryPolicy, createMayHaveLeft: boolean): CrashCount {
   const crashes = (record.crashCount ?? 0) + 1;
   const max = maxCrashes(policy);
-  return { crashes, max, retriesLeft: crashes < max };
+  return { crashes, max, retriesLeft: crashes < max || (crashes === max && createMayHaveLeft) };
+}
+
+/** "crash 2 of at most 3 in this run", or, for the last board check's crash, what that attempt was. */
+export function crashOrdinal(crashes: number, max: number): string {
+  return crashes <= max
+    ? `crash ${crashes} of at most ${max} in this run`
+    : `crash ${crashes} in this run, during the board check left after the budget of ${max} was spent`;
+}
+
+/**
+ * The run's crash budget is spent: this attempt checks the board for a pin an earlier attempt may have
+ * created and never sends a create; a board without the pin fails the job to engineering.
+ */
+export function boardCheckOnly(record: JobRecord, policy: RetryPolicy): boolean {
+  return (record.crashCount ?? 0) >= maxCrashes(policy);
 }
 
 /** What follows a failed attempt: another one at `retryAt`, or the job fails (`exhausted`: a retryable class ran out). */

@@ -7,7 +7,7 @@ import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, emit, inJobSegment } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
-import { inJobOrder, relayJobChange } from '../use-cases/outbox.ts';
+import { inJobOrder, RelayedChanges, relayJobChange } from '../use-cases/outbox.ts';
 
 /**
  * The outbox relay: every change to the jobs table arrives here (DynamoDB Streams). A change of version
@@ -22,6 +22,9 @@ import { inJobOrder, relayJobChange } from '../use-cases/outbox.ts';
  * stream delivers again after a failure may be counted again: the metrics are at least once, like events.
  */
 const image = (raw: unknown) => (raw ? fromItem(unmarshall(raw as never)) : null);
+
+/** The records this container relayed in full: a retried batch's records that were done are not done again. */
+const relayed = new RelayedChanges();
 
 /** The item a record belongs to: records of one job share it (and a shard). */
 const itemOf = (record: DynamoDBRecord) => JSON.stringify(record.dynamodb?.Keys ?? record.eventID);
@@ -76,13 +79,21 @@ function observeChange(before: JobRecord | null, after: JobRecord, details: { di
 }
 
 async function relayRecord(record: DynamoDBRecord): Promise<void> {
-  const change = { before: image(record.dynamodb?.OldImage), after: image(record.dynamodb?.NewImage) };
+  const change = {
+    before: image(record.dynamodb?.OldImage),
+    after: image(record.dynamodb?.NewImage),
+    // A retried batch brings the same record back: same item, same sequence number.
+    id: `${itemOf(record)}#${record.dynamodb?.SequenceNumber ?? record.eventID}`,
+  };
   const { after } = change;
   await inJobSegment('relay job change', { job_id: after?.job.id, tenant_id: after?.tenantId }, async () => {
-    const { dispatched, event } = await relayJobChange({ jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock }, change);
+    const { dispatched, event, repeated } = await relayJobChange(
+      { jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock, relayed },
+      change,
+    );
     if (dispatched) count(METRICS.JobsDispatched);
     if (event) count(METRICS.JobEventsPublished, 'relay');
-    if (after && (!change.before || change.before.version !== after.version))
+    if (after && !repeated && (!change.before || change.before.version !== after.version))
       observeChange(change.before, after, { dispatched, eventId: event?.id });
   });
 }

@@ -2,15 +2,23 @@ import { maxCrashes, type RetryPolicy } from '../domain/backoff.ts';
 import { classifyAttempt, requiresReauthorization, type AttemptInput, type Classification } from '../domain/classify.ts';
 import type { Clock } from '../domain/clock.ts';
 import { sentPinOf, transition, type Job, type JobRecord } from '../domain/job.ts';
-import { crashOutcome, deadlineOutcome, recordOutcome, verificationOutcome, type AttemptOutcome } from '../domain/outcome.ts';
+import {
+  crashBudgetSpentOutcome,
+  crashOutcome,
+  deadlineOutcome,
+  recordOutcome,
+  verificationOutcome,
+  type AttemptOutcome,
+} from '../domain/outcome.ts';
 import { pacingSignalOf, type PacedCall } from '../domain/pacing.ts';
 import { isCurrentMessage } from '../domain/reconciliation.ts';
 import { recoverExpiredLease } from '../domain/recovery.ts';
-import { needsVerification, unknownCount, verificationBudgetSpent } from '../domain/retry-policy.ts';
+import { boardCheckOnly, needsVerification, unknownCount, verificationBudgetSpent } from '../domain/retry-policy.ts';
 import {
   AppCredentialsMissingError,
   PinterestError,
   TokenRefreshError,
+  TokenStoreUnavailableError,
   type AccountRecord,
   type JobMessage,
   type JobQueue,
@@ -338,6 +346,8 @@ async function attempt(
           );
         }
       }
+      // The run's crash budget is spent: the board check above was this attempt's last chance.
+      if (boardCheckOnly(record, deps.policy)) return crashBudgetSpentOutcome(record, boardsOf(record));
       // Never send a create that Lambda might cut off: that would make the outcome unknown.
       if (invocation.remainingMs() < deps.callBudgetMs) return deadlineOutcome(invocation.remainingMs());
       // The write token, at send time: nothing but this create lies between the grant and the request.
@@ -361,10 +371,11 @@ async function attempt(
   }
 }
 
-/** Pinterest and token errors as classifier input; null for anything else (a crash). */
+/** Pinterest and token errors (the token store's outages included) as classifier input; null for anything else (a crash). */
 function inputOf(error: unknown): AttemptInput | null {
   if (error instanceof TokenRefreshError) return { kind: 'token_refresh_failed', status: error.status };
   if (error instanceof AppCredentialsMissingError) return { kind: 'app_credentials_missing' };
+  if (error instanceof TokenStoreUnavailableError) return { kind: 'token_store_unavailable' };
   if (error instanceof PinterestError) return error.attempt;
   return null;
 }

@@ -58,3 +58,14 @@ export class AppCredentialsMissingError extends Error {
     this.name = 'AppCredentialsMissingError';
   }
 }
+
+/**
+ * The token store could not be read for now (Secrets Manager throttling, a 5xx, a timeout): the account
+ * and its tokens are fine, and the attempt is retried later, not recorded as a crash of the worker.
+ */
+export class TokenStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenStoreUnavailableError';
+  }
+}

@@ -36,4 +36,20 @@ describe('the jobs table indexes, by name', () => {
     expect(decodeCursor(cursor, TENANT, indexFor(TENANT, {}))).toEqual(key);
     expect(() => decodeCursor(cursor, TENANT, indexFor(TENANT, { status: 'queued' }))).toThrow(InvalidCursor);
   });
+
+  // Found by the API fuzzer (test/integration/fuzz): a forged sort key reached DynamoDB, which refused it with a 500.
+  it.each([
+    ['an empty sort key', { list_sk: '' }],
+    ['a sort key DynamoDB would refuse as too long', { list_sk: `${'9'.repeat(1100)}#job_00000000000000000000000000` }],
+    ['a sort key with an unpaired surrogate', { list_sk: '2026-11-30T03:05:28.593Z\ud800#job_00000000000000000000000000' }],
+    ['a sort key that is not created_at#job_id', { list_sk: 'anything' }],
+    ['the table key of another job than the sort key names', { pk: `JOB#${TENANT}#job_00000000000000000000000000` }],
+    ['the table key of another tenant', { pk: 'JOB#ten_other#' }],
+  ])('a forged cursor is InvalidCursor, never a query: %s', (_what, forged) => {
+    const item = toItem(jobRecord(), 30);
+    const key = { pk: item.pk, tenant_pk: item.tenant_pk, list_sk: item.list_sk, ...forged };
+    if (key.pk === 'JOB#ten_other#') key.pk = `JOB#ten_other#${String(item.list_sk).split('#')[1]}`;
+
+    expect(() => decodeCursor(encodeCursor(key), TENANT, indexFor(TENANT, {}))).toThrow(InvalidCursor);
+  });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { retryPolicy } from '../../../lambdas/domain/backoff.ts';
 import { classifyAttempt } from '../../../lambdas/domain/classify.ts';
 import type { JobRecord } from '../../../lambdas/domain/job.ts';
-import { crashOutcome, deadlineOutcome, describeError, recordOutcome, verificationOutcome } from '../../../lambdas/domain/outcome.ts';
+import {
+  crashBudgetSpentOutcome,
+  crashOutcome,
+  deadlineOutcome,
+  describeError,
+  recordOutcome,
+  verificationOutcome,
+} from '../../../lambdas/domain/outcome.ts';
 import { claimedRecord, T0 } from '../builders.ts';
 
 const POLICY = retryPolicy({ baseSeconds: 5, maxAttempts: 5 });
@@ -26,14 +33,42 @@ describe('the outcomes the worker builds itself', () => {
     });
   });
 
-  it('crashOutcome: after the create, with the crash budget spent ⇒ bug, to engineering', () => {
+  it('crashOutcome: the crash that spends the budget after a create ⇒ unknown (one board check left)', () => {
     const outcome = crashOutcome(open({ crashCount: 2 }), new Error('gone'), true, POLICY);
 
     expect(outcome).toMatchObject({
-      input: { kind: 'crash', phase: 'after_send', retriesLeft: false },
-      classification: { outcome: 'bug', route: 'engineering' },
+      input: { kind: 'crash', phase: 'after_send', retriesLeft: true },
+      classification: { outcome: 'unknown' },
       message: 'worker crash 3 of at most 3 in this run, after sending the create: Error: gone',
+      crashed: true,
     });
+  });
+
+  it('crashOutcome: the crash that spends the budget before any create ⇒ bug, to engineering', () => {
+    const outcome = crashOutcome(open({ crashCount: 2 }), new Error('gone'), false, POLICY);
+
+    expect(outcome).toMatchObject({
+      input: { kind: 'crash', phase: 'before_send', retriesLeft: false },
+      classification: { outcome: 'bug', route: 'engineering' },
+      message: 'worker crash 3 of at most 3 in this run, before any create was sent: Error: gone',
+    });
+  });
+
+  it('crashOutcome: a crash during the last board check ⇒ bug, to engineering', () => {
+    const outcome = crashOutcome(open({ crashCount: 3 }), new Error('gone'), false, POLICY);
+
+    expect(outcome).toMatchObject({ classification: { outcome: 'bug', route: 'engineering' } });
+  });
+
+  it('crashBudgetSpentOutcome: the board shows no pin ⇒ bug, to engineering, not itself a crash', () => {
+    const outcome = crashBudgetSpentOutcome(open({ crashCount: 3 }), ['board-1']);
+
+    expect(outcome).toMatchObject({
+      pin: null,
+      classification: { outcome: 'bug', route: 'engineering', reason: 'handler_exception' },
+      message: 'the worker crashed 3 times in this run; the pin is not on board board-1 and no new create was sent',
+    });
+    expect(outcome).not.toHaveProperty('crashed');
   });
 
   it('deadlineOutcome: a clean retry_now, never an unknown outcome', () => {

@@ -4,6 +4,7 @@ import { classifyAttempt, type AttemptInput, type Classification } from '../../.
 import type { Attempt, JobRecord, Outcome } from '../../../lambdas/domain/job.ts';
 import {
   attemptsInCurrentRun,
+  boardCheckOnly,
   countCrash,
   decideRetry,
   needsVerification,
@@ -168,16 +169,39 @@ describe('countCrash: the run’s crash budget', () => {
     [undefined, { crashes: 1, max: 3, retriesLeft: true }],
     [1, { crashes: 2, max: 3, retriesLeft: true }],
     [2, { crashes: 3, max: 3, retriesLeft: false }],
-  ] as const)('after %s crashes ⇒ %j', (crashCount, expected) => {
+  ] as const)('before any create, after %s crashes ⇒ %j', (crashCount, expected) => {
     const record = running([], crashCount !== undefined ? { crashCount } : {});
-    expect(countCrash(record, POLICY)).toEqual(expected);
+    expect(countCrash(record, POLICY, false)).toEqual(expected);
   });
 
   it('is capped by the policy: with 2 attempts the second crash fails the job', () => {
-    expect(countCrash(running([], { crashCount: 1 }), retryPolicy({ baseSeconds: 5, maxAttempts: 2 }))).toEqual({
+    expect(countCrash(running([], { crashCount: 1 }), retryPolicy({ baseSeconds: 5, maxAttempts: 2 }), false)).toEqual({
       crashes: 2,
       max: 2,
       retriesLeft: false,
     });
+  });
+
+  it('the crash that spends the budget leaves one attempt when this attempt’s create may have left', () => {
+    expect(countCrash(running([], { crashCount: 2 }), POLICY, true)).toEqual({ crashes: 3, max: 3, retriesLeft: true });
+  });
+
+  it('not when only an earlier attempt may have created it: this attempt crashed before its own create (in the board check)', () => {
+    expect(countCrash(running(['unknown'], { crashCount: 2 }), POLICY, false)).toEqual({ crashes: 3, max: 3, retriesLeft: false });
+  });
+
+  it('a crash beyond the budget (during the board check) fails the job, create or not', () => {
+    expect(countCrash(running(['unknown'], { crashCount: 3 }), POLICY, true)).toEqual({ crashes: 4, max: 3, retriesLeft: false });
+  });
+});
+
+describe('boardCheckOnly', () => {
+  it.each([
+    [undefined, false],
+    [2, false],
+    [3, true],
+    [4, true],
+  ] as const)('after %s crashes ⇒ %s', (crashCount, expected) => {
+    expect(boardCheckOnly(running([], crashCount !== undefined ? { crashCount } : {}), POLICY)).toBe(expected);
   });
 });

@@ -37,6 +37,7 @@ import {
   json,
   MAX_BODY_BYTES,
   parseJsonBody,
+  parseWith,
   tenantOf,
   zodDetails,
   type ApiRequest,
@@ -255,6 +256,46 @@ describe('httpHandler', () => {
     }, event as APIGatewayProxyEvent);
     expect(seen!.headers['idempotency-key']).toBe('cms-4411-pinterest');
     expect(seen!.headers['Idempotency-Key']).toBeUndefined();
+  });
+
+  // Found by the API fuzzer (test/integration/fuzz): assigned into a plain object, a `__proto__` name set the
+  // prototype instead and vanished, so `GET /v1/stats?__proto__=x` passed a schema that refuses unknown parameters.
+  it('keeps `__proto__` and `constructor` as ordinary names in the query, the headers and the path parameters', async () => {
+    // Prepare: API Gateway's event is JSON, so these are own keys, as JSON.parse makes them
+    let seen: ApiRequest | undefined;
+    const event = proxyEvent({
+      queryStringParameters: JSON.parse('{"__proto__":"x","constructor":"y","limit":"5"}'),
+      multiValueHeaders: JSON.parse('{"__proto__":["h"],"Content-Type":["application/json"]}'),
+      headers: JSON.parse('{"__proto__":"h","Content-Type":"application/json"}'),
+      pathParameters: JSON.parse('{"__proto__":"p"}'),
+    });
+
+    // Act
+    await invoke(async (req) => {
+      seen = req;
+      return json(200, {});
+    }, event);
+
+    // Assess
+    expect(Object.entries(seen!.query)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+      ['limit', '5'],
+    ]);
+    expect(Object.entries(seen!.headers)).toEqual([
+      ['__proto__', 'h'],
+      ['content-type', 'application/json'],
+    ]);
+    expect(Object.entries(seen!.pathParameters)).toEqual([['__proto__', 'p']]);
+    expect(() => parseWith(z.object({ limit: z.string() }).strict(), seen!.query, 'query string', 'query')).toThrow(
+      expect.objectContaining({
+        details: [
+          { path: 'query.__proto__', message: 'unknown field' },
+          { path: 'query.constructor', message: 'unknown field' },
+        ],
+      }),
+    );
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it('renders a result as JSON with the route headers', async () => {

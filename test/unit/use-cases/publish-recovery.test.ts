@@ -76,26 +76,53 @@ describe('publishJob: crash recovery (running, lease expired)', () => {
     },
   );
 
-  it('a job whose worker keeps dying fails to engineering after the crash budget; a requeue still checks the board first', async () => {
+  it('the crash that spends the budget leaves one board check: no pin ⇒ failed to engineering without a create; a requeue checks the board first', async () => {
     const budget = maxCrashes(deps.policy);
     seed({ ...claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }), crashCount: budget - 1 });
 
-    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'bug', route: 'engineering' } });
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'unknown' } });
+    expect(stored()).toMatchObject({ crashCount: budget, job: { status: 'retry_scheduled' } });
+    expect(stored().job.attempts.at(-1)!.error_message).toContain(`crash ${budget} of at most ${budget}`);
+    expect(stored().job.attempts.at(-1)!.error_message).toContain('the next attempt only checks the board');
 
+    deps.pinterest.listings.push(notFound);
+    deps.pinterest.creates.push(pinterestPin());
+    await expect(retryWhenDue()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'bug', route: 'engineering' } });
+    expect(pinterestOps()).toEqual(['listBoardPins']);
     expect(stored()).toMatchObject({
       crashCount: budget,
-      job: { status: 'failed', failure: { route: 'engineering', reason: 'worker_crashed' } },
+      job: { status: 'failed', failure: { route: 'engineering', reason: 'handler_exception' } },
     });
-    expect(stored().job.failure!.message).toContain(`crash ${budget} of at most ${budget}`);
-    expect(pinterestOps()).toEqual([]);
+    expect(stored().job.failure!.message).toContain('no new create was sent');
 
     await requeueJob({ ...deps, checkPin: pinProblems }, TENANT, seeded.job.id);
     expect(stored().crashCount).toBe(0);
     deps.pinterest.listings.push({ items: [], bookmark: null });
-    deps.pinterest.creates.push(pinterestPin());
     await run();
-    expect(pinterestOps()).toEqual(['listBoardPins', 'createPin']);
+    expect(pinterestOps()).toEqual(['listBoardPins', 'listBoardPins', 'createPin']);
     expect(stored().job.status).toBe('succeeded');
+  });
+
+  it('the crash that spends the budget leaves one board check: the pin is there ⇒ succeeded, verified (never failed while the pin exists)', async () => {
+    seed({ ...claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }), crashCount: maxCrashes(deps.policy) - 1 });
+    await run();
+    deps.pinterest.listings.push(found);
+
+    await expect(retryWhenDue()).resolves.toMatchObject({ kind: 'recorded', classification: null });
+    expect(pinterestOps()).toEqual(['listBoardPins']);
+    expect(stored().job).toMatchObject({ status: 'succeeded', result: { pin_id: '4242', verified: true } });
+  });
+
+  it('a worker that dies during the last board check fails the job to engineering (worker_crashed): the crash loop ends', async () => {
+    const budget = maxCrashes(deps.policy);
+    seed({ ...claimedRecord({ startedAt: at(-60_000), leaseUntil: at(-1) }), crashCount: budget });
+
+    await expect(run()).resolves.toMatchObject({ kind: 'recorded', classification: { outcome: 'bug', route: 'engineering' } });
+    expect(stored()).toMatchObject({
+      crashCount: budget + 1,
+      job: { status: 'failed', failure: { route: 'engineering', reason: 'worker_crashed' } },
+    });
+    expect(pinterestOps()).toEqual([]);
   });
 
   it('stops when the recovery write loses to a concurrent change', async () => {

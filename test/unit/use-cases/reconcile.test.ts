@@ -238,8 +238,18 @@ describe('reconcileStranded: running jobs', () => {
     ]);
   });
 
-  it('fails a running job after maxCrashes crashes instead of retrying it again', async () => {
+  it('the crash that spends the budget leaves one board check: the job is retried, its attempt unknown', async () => {
     const record = seed({ ...claimedRecord({ startedAt: started, leaseUntil }), crashCount: OPTIONS.maxCrashes - 1 });
+    deps.clock.set(at(60_000 + REDELIVERY_MS + GRACE_S * 1000 + 1));
+
+    await expect(reconcileStranded(deps, OPTIONS)).resolves.toMatchObject({ recovered: 1 });
+
+    expect(stored(record)).toMatchObject({ crashCount: OPTIONS.maxCrashes, job: { status: 'retry_scheduled' } });
+    expect(stored(record).job.attempts.at(-1)).toMatchObject({ outcome: 'unknown' });
+  });
+
+  it('fails a running job that crashed again during its last board check instead of retrying it again', async () => {
+    const record = seed({ ...claimedRecord({ startedAt: started, leaseUntil }), crashCount: OPTIONS.maxCrashes });
     deps.clock.set(at(60_000 + REDELIVERY_MS + GRACE_S * 1000 + 1));
 
     await expect(reconcileStranded(deps, OPTIONS)).resolves.toMatchObject({ recovered: 1 });
