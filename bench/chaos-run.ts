@@ -142,7 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     if (!sandbox) throw new Error('the chaos run needs the built-in Pinterest sandbox');
     // Imported once the pipeline has set the functions' environment (Powertools reads it when first loaded).
     const { dynamoClient, eventsClient, secretsClient, sqsClient } = await import('../lambdas/common/clients.ts');
-    const { resetDepsForTests } = await import('../lambdas/common/deps.ts');
+    const { resetDepsForTests } = await import('../lambdas/common/deps/publish.ts');
     const clients = { dynamo: dynamoClient(), sqs: sqsClient(), secrets: secretsClient(), events: eventsClient() };
     stops.push(killSwitchOn(Object.values(clients)));
 

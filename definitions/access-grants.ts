@@ -89,7 +89,7 @@ const WEBHOOK_PROVISIONER = 'lambdas/adapters/eventbridge-webhooks.ts';
 const EVENT_PUBLISHER = 'lambdas/adapters/eventbridge-publisher.ts';
 const TOKEN_VAULT = 'lambdas/adapters/secrets-token-vault.ts';
 const TOKEN_PROVIDER = 'lambdas/adapters/secrets-token-provider.ts';
-const WIRING = 'lambdas/common/deps.ts';
+const WIRING = 'lambdas/common/deps/publish.ts';
 const JOB_QUEUE = 'lambdas/adapters/sqs-job-queue.ts';
 const POISON_QUEUE = 'lambdas/adapters/sqs-poison-queue.ts';
 

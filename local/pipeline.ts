@@ -221,7 +221,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     });
     const { resetConfigForTests } = await import('../lambdas/common/config.ts');
     const { resetClientsForTests } = await import('../lambdas/common/clients.ts');
-    const deps = await import('../lambdas/common/deps.ts');
+    const deps = await import('../lambdas/common/deps/publish.ts');
     resetConfigForTests();
     resetClientsForTests();
     deps.resetDepsForTests();
@@ -229,7 +229,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     deps.decoratePublishDeps(wrap ? (d) => ({ ...d, pinterest: wrap(d.pinterest) }) : undefined);
 
     const { createTenant } = await import('../lambdas/use-cases/tenants.ts');
-    const { tenantStore } = await import('../lambdas/common/deps.ts');
+    const { tenantStore } = await import('../lambdas/common/deps/tenants.ts');
     const { systemClock } = await import('../lambdas/domain/clock.ts');
     const local = await createTenant({ tenants: tenantStore(), clock: systemClock }, 'local', {
       tenantId: LOCAL_TENANT_ID,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Access } from '../access.ts';
 import { SETTING_ENTRIES } from './catalogue.ts';
 import type { SettingAccess } from './setting-kinds.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SETTINGS, SETTING_ENTRIES, type Settings } from './catalogue.ts';
 import {
   isSetting,

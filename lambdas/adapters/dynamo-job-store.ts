@@ -143,46 +143,66 @@ export class DynamoJobStore implements JobStore {
   /**
    * No version condition: an entry names its version, so removing it is right whatever the job's version
    * now, and the job leaves the pending index only once its `outbox` set is gone (DynamoDB removes a set
-   * whose last element is deleted). Usually one write: the entries confirmed are all the job owes.
+   * whose last element is deleted). Usually one write: the entries confirmed are all the job owes. When
+   * they are not (a newer version added its own), the failed condition hands back the item, so the
+   * second write removes only what is there, and a third (leaving the index) is made only when that
+   * emptied the set.
    */
   async confirmOutbox(tenantId: string, jobId: string, done: readonly OutboxEntry[]): Promise<void> {
     const Key = { pk: jobKey(tenantId, jobId) };
     const encoded = [...new Set(done.map(encodeOutboxEntry))];
     const leave = { '#pending': PENDING_PK, '#since': PENDING_SINCE };
-    const conditional = async (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>): Promise<boolean> => {
+    type Input = Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>;
+    /** The item after the write (undefined: the condition failed), or as the failed condition found it. */
+    const conditional = async (input: Input): Promise<{ written: boolean; item: Item | undefined }> => {
       try {
-        await this.client.send(new UpdateCommand({ TableName: this.tableName, Key, ...input }));
-        return true;
+        const out = await this.client.send(new UpdateCommand({ TableName: this.tableName, Key, ...input }));
+        return { written: true, item: out.Attributes };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The SDK hands back the raw (marshalled) item; the document client does not unmarshall errors.
+        return { written: false, item: error.Item ? unmarshall(error.Item as never) : undefined };
       }
     };
-    if (encoded.length > 0) {
-      const onlyThese = await conditional({
-        UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
-        ConditionExpression: `size(#outbox) = :n AND ${encoded.map((_, i) => `contains(#outbox, :e${i})`).join(' AND ')}`,
+    const leaveIndex = () =>
+      conditional({
+        UpdateExpression: 'REMOVE #pending, #since',
+        ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
         ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
-        ExpressionAttributeValues: {
-          ':done': new Set(encoded),
-          ':n': encoded.length,
-          ...Object.fromEntries(encoded.map((e, i) => [`:e${i}`, e])),
-        },
       });
-      if (onlyThese) return;
-      // More is owed (or the job is gone, or already confirmed): remove these, then see whether anything is left.
-      await conditional({
+    if (encoded.length === 0) {
+      await leaveIndex();
+      return;
+    }
+    const onlyThese = await conditional({
+      UpdateExpression: 'DELETE #outbox :done REMOVE #pending, #since',
+      ConditionExpression: `size(#outbox) = :n AND ${encoded.map((_, i) => `contains(#outbox, :e${i})`).join(' AND ')}`,
+      ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
+      ExpressionAttributeValues: {
+        ':done': new Set(encoded),
+        ':n': encoded.length,
+        ...Object.fromEntries(encoded.map((e, i) => [`:e${i}`, e])),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (onlyThese.written) return;
+    const current = onlyThese.item;
+    if (!current) return; // the job is gone
+    // More is owed, or some of these were confirmed already: remove those still there.
+    const owed = new Set(outboxOf(current).map(encodeOutboxEntry));
+    const present = encoded.filter((e) => owed.has(e));
+    if (present.length > 0) {
+      const removed = await conditional({
         UpdateExpression: 'DELETE #outbox :done',
         ConditionExpression: 'attribute_exists(#outbox)',
         ExpressionAttributeNames: { '#outbox': OUTBOX },
-        ExpressionAttributeValues: { ':done': new Set(encoded) },
+        ExpressionAttributeValues: { ':done': new Set(present) },
+        ReturnValues: 'ALL_NEW',
       });
-    }
-    await conditional({
-      UpdateExpression: 'REMOVE #pending, #since',
-      ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
-      ExpressionAttributeNames: { '#outbox': OUTBOX, ...leave },
-    });
+      // Not written: the set went meanwhile (whoever emptied it may not have seen the marker).
+      if (removed.written && (!removed.item || removed.item[OUTBOX] !== undefined || removed.item[PENDING_PK] === undefined)) return;
+    } else if (owed.size > 0 || current[OUTBOX] !== undefined || current[PENDING_PK] === undefined) return;
+    await leaveIndex(); // the set is gone, the marker is not
   }
 
   async listPendingOutbox(olderThan: Date, limit: number): Promise<readonly PendingOutbox[]> {

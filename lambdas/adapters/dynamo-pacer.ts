@@ -1,26 +1,31 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountRate } from '../domain/account.ts';
-import type { LimitState, RecentCreate } from '../domain/adaptive-limit.ts';
 import type { Clock } from '../domain/clock.ts';
 import {
   decideRead,
   decideWrite,
   describeWrite,
-  initialWriteState,
   readParams,
   reportRead,
   reportWrite,
   WINDOW_MS,
-  writeLimit,
   type Decision,
-  type LogEntry,
   type PacingSignal,
-  type ReadState,
-  type WriteState,
 } from '../domain/pacing.ts';
-import { bucketParams, initialBucket, refund, take, tokensAt, touch, type BucketState } from '../domain/token-bucket.ts';
+import { bucketParams, initialBucket, refund, take, takeFromFull, tokensAt, type BucketState } from '../domain/token-bucket.ts';
 import type { PacedAccount, PaceDecision, Pacer, RateView } from '../use-cases/ports.ts';
+import {
+  decodeAccount,
+  decodeBucket,
+  encodeAccount,
+  encodeAppBucket,
+  moved,
+  type AccountState,
+  type AccountWrite,
+  type Item,
+} from './dynamo-pacer-item.ts';
 
 /** How often a lost race for the same bucket is retried before the job is held briefly instead. */
 const CONTENTION_RETRIES = 5;
@@ -28,8 +33,8 @@ const CONTENTION_RETRIES = 5;
 const CONTENTION_WAIT_MS = 250;
 /** Board listings per minute per account when no budget is configured. */
 export const DEFAULT_READ_PER_MINUTE = 100;
-
-type Item = Record<string, unknown>;
+/** Buckets whose last known item a pacer remembers (accounts this container paced lately, and the app). */
+const REMEMBERED_BUCKETS = 1000;
 
 /**
  * Pacing state in the tenants table (lambdas/domain/pacing.ts holds the logic and the bound), one item per
@@ -43,6 +48,14 @@ type Item = Record<string, unknown>;
  * limit (it only moves the version). Every write stores the whole state it read, changed: nothing (a
  * reservation, a hold, the other budget) is ever dropped by a write about something else. Get and Put only
  * (definitions/item-access.ts).
+ *
+ * Round trips. Every write strictly increases `updated_at_ms`, so a conditional put on the version an
+ * item had proves the item was still exactly that one: a decision may rest on an item remembered from an
+ * earlier call (what `admit` read, what the last put wrote) as long as it is written conditionally. A
+ * decision that writes nothing (a refusal) is only answered from a fresh read. A lost race hands back the
+ * item as it is now (`ReturnValuesOnConditionCheckFailure`), so it costs no extra read. The app bucket
+ * stores `full_at_ms` (lambdas/domain/token-bucket.ts `fullAtMs`): while it is full, its token is one
+ * conditional put on `full_at_ms < now`, with no read.
  */
 export class DynamoPacer implements Pacer, RateView {
   constructor(
@@ -57,32 +70,65 @@ export class DynamoPacer implements Pacer, RateView {
     return { pk: `PACING#${bucket}`, sk: 'BUCKET' };
   }
 
+  /** The last item this pacer read, wrote or was handed back per bucket (null: none stored), oldest first. */
+  private readonly known = new Map<string, Item | null>();
+
+  private remember(bucket: string, item: Item | null): void {
+    this.known.delete(bucket);
+    this.known.set(bucket, item);
+    for (const oldest of this.known.keys()) {
+      if (this.known.size <= REMEMBERED_BUCKETS) break;
+      this.known.delete(oldest);
+    }
+  }
+
   private async get(bucket: string): Promise<Item | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(bucket), ConsistentRead: true }));
+    this.remember(bucket, out.Item ?? null);
     return out.Item ?? null;
   }
 
-  private async put(bucket: string, fields: Item, previous: Item | null): Promise<boolean> {
+  /**
+   * A conditional put: on `previous`'s version (none: the item must not exist), or on `condition`. Answers
+   * whether it was written and, when not, the item as the failed condition found it.
+   */
+  private async put(
+    bucket: string,
+    fields: Item,
+    previous: Item | null,
+    condition?: { readonly expression: string; readonly values: Item },
+  ): Promise<{ written: true } | { written: false; current: Item | null }> {
+    const item = { ...this.key(bucket), ...fields };
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(bucket), ...fields },
-          ...(previous
-            ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous.updated_at_ms } }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          Item: item,
+          ...(condition
+            ? { ConditionExpression: condition.expression, ExpressionAttributeValues: condition.values }
+            : previous
+              ? { ConditionExpression: 'updated_at_ms = :v', ExpressionAttributeValues: { ':v': previous.updated_at_ms } }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      this.remember(bucket, item);
+      return { written: true };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The SDK hands back the raw (marshalled) item; the document client does not unmarshall errors.
+      const current = error.Item ? (unmarshall(error.Item as never) as Item) : null;
+      this.remember(bucket, current);
+      return { written: false, current };
     }
   }
 
   /**
-   * Read, decide, write conditionally; a lost race reads again. `step` answers the result and the state to
-   * write (none: nothing changed). After CONTENTION_RETRIES lost races, `contended` is answered.
+   * Decide, write conditionally; a lost race decides again on the item it handed back. `step` answers the
+   * result and the state to write (none: nothing changed). The first decision rests on `start` when given
+   * (an item already in hand), on the remembered item with `remembered`, else on a fresh read; a decision
+   * that writes nothing is answered only from a fresh item. After CONTENTION_RETRIES lost races,
+   * `contended` is answered.
    */
   private async update<S, R, W extends S = S>(
     bucket: string,
@@ -90,13 +136,28 @@ export class DynamoPacer implements Pacer, RateView {
     encode: (state: W) => Item,
     step: (stored: S | undefined, nowMs: number) => { result: R; write?: W },
     contended: R,
+    from: { readonly start?: Item | null; readonly remembered?: boolean } = {},
   ): Promise<R> {
-    for (let i = 0; i < CONTENTION_RETRIES; i++) {
-      const nowMs = this.clock.now().getTime();
-      const item = await this.get(bucket);
-      const { result, write } = step(decode(item), nowMs);
-      if (write === undefined) return result;
-      if (await this.put(bucket, encode(write), item)) return result;
+    let item: Item | null;
+    let fresh = true;
+    if (from.start !== undefined) item = from.start;
+    else if (from.remembered && this.known.has(bucket)) {
+      item = this.known.get(bucket) ?? null;
+      fresh = false;
+    } else item = await this.get(bucket);
+    for (let lost = 0; lost < CONTENTION_RETRIES; ) {
+      const { result, write } = step(decode(item), this.clock.now().getTime());
+      if (write === undefined) {
+        if (fresh) return result;
+        item = await this.get(bucket);
+        fresh = true;
+        continue;
+      }
+      const put = await this.put(bucket, encode(write), item);
+      if (put.written) return result;
+      item = put.current;
+      fresh = true;
+      lost++;
     }
     return contended;
   }
@@ -110,8 +171,16 @@ export class DynamoPacer implements Pacer, RateView {
     account: PacedAccount,
     step: (stored: AccountState, nowMs: number) => { result: R; write?: AccountWrite },
     contended: R,
+    from: { readonly remembered?: boolean } = {},
   ): Promise<R> {
-    return this.update(this.accountBucket(account), decodeAccount, encodeAccount, (stored, nowMs) => step(stored ?? {}, nowMs), contended);
+    return this.update(
+      this.accountBucket(account),
+      decodeAccount,
+      encodeAccount,
+      (stored, nowMs) => step(stored ?? {}, nowMs),
+      contended,
+      from,
+    );
   }
 
   async admit(
@@ -146,6 +215,7 @@ export class DynamoPacer implements Pacer, RateView {
         return { result: decided.result, ...(decided.write ? { write: { ...stored, write: decided.write } } : {}) };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
+      { remembered: true }, // usually what admit read just before the claim
     );
     if (!decision.granted) await this.refundApp();
     return decision;
@@ -162,6 +232,7 @@ export class DynamoPacer implements Pacer, RateView {
         };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
+      { remembered: true },
     );
   }
 
@@ -181,6 +252,7 @@ export class DynamoPacer implements Pacer, RateView {
         return { result: undefined, write: { ...stored, write: reportWrite(stored.write, account.limitPerMinute, nowMs, signal) } };
       },
       undefined,
+      { remembered: true }, // usually what takeWrite wrote just before the create
     );
   }
 
@@ -208,33 +280,44 @@ export class DynamoPacer implements Pacer, RateView {
 
   private appBucket = () => bucketParams(this.appPerSecond, 1);
 
-  private takeApp(): Promise<PaceDecision> {
+  /**
+   * The app's token. While the bucket is full (the app is below its rate, the usual case) the grant is
+   * exactly what `take` makes of a full bucket, written on `full_at_ms < now` without a read; otherwise
+   * the failed condition hands back the item and the grant is decided on it, as for any bucket.
+   */
+  private async takeApp(): Promise<PaceDecision> {
+    const params = this.appBucket();
+    const nowMs = this.clock.now().getTime();
+    const guess = await this.put('app', encodeAppBucket(takeFromFull(params, nowMs), params), null, {
+      expression: 'attribute_not_exists(pk) OR full_at_ms < :now',
+      values: { ':now': nowMs },
+    });
+    if (guess.written) return { granted: true, waitMs: 0 };
     return this.update<BucketState, PaceDecision>(
       'app',
       decodeBucket,
-      encodeBucket,
-      (stored, nowMs) => {
-        const params = this.appBucket();
-        const result = take(stored ?? initialBucket(params, nowMs), params, nowMs);
+      (state) => encodeAppBucket(state, params),
+      (stored, now) => {
+        const result = take(stored ?? initialBucket(params, now), params, now);
         // The app bucket (per second) only ever asks for short waits, which the worker sleeps out: no slots.
         return result.granted
           ? { result: { granted: true, waitMs: 0 }, write: result.state }
           : { result: { granted: false, waitMs: result.waitMs } };
       },
       { granted: false, waitMs: CONTENTION_WAIT_MS },
+      { start: guess.current },
     );
   }
 
   private async refundApp(): Promise<void> {
+    const params = this.appBucket();
     await this.update(
       'app',
       decodeBucket,
-      encodeBucket,
-      (stored, nowMs) => {
-        const params = this.appBucket();
-        return { result: undefined, write: refund(stored ?? initialBucket(params, nowMs), params, nowMs) };
-      },
+      (state) => encodeAppBucket(state, params),
+      (stored, nowMs) => ({ result: undefined, write: refund(stored ?? initialBucket(params, nowMs), params, nowMs) }),
       undefined,
+      { remembered: true }, // what takeApp wrote or was handed back
     );
   }
 
@@ -284,97 +367,4 @@ function answer<S>(decision: Decision<S>): { result: PaceDecision; write?: S } {
         ...(decision.state !== undefined ? { write: decision.state } : {}),
       };
   }
-}
-
-// ---- item codecs: plain attributes, numbers and lists of numbers ----
-
-function decodeBucket(item: Item | null): BucketState | undefined {
-  return item ? bucketOf(item) : undefined;
-}
-
-function bucketOf(item: Item): BucketState {
-  return { tokens: Number(item.tokens), updatedAtMs: Number(item.updated_at_ms) };
-}
-
-function encodeBucket(state: BucketState): Item {
-  return { tokens: state.tokens, updated_at_ms: state.updatedAtMs };
-}
-
-function optionalNumber(item: Item, name: string): number | undefined {
-  return item[name] === undefined || item[name] === null ? undefined : Number(item[name]);
-}
-
-/** Both budgets of an account's item; a budget never used is absent. */
-interface AccountState {
-  readonly write?: WriteState | undefined;
-  readonly read?: ReadState | undefined;
-}
-
-/** What is written back: the item's version is the write bucket's, so every change carries one (see `moved`). */
-interface AccountWrite extends AccountState {
-  readonly write: WriteState;
-}
-
-/** The write state with only its version moved: a change to the read budget serializes with grants. */
-function moved(write: WriteState | undefined, account: PacedAccount, nowMs: number): WriteState {
-  const state = write ?? initialWriteState(account.limitPerMinute, nowMs);
-  return { ...state, bucket: touch(state.bucket, writeLimit(state, account.limitPerMinute, nowMs).params, nowMs) };
-}
-
-function decodeAccount(item: Item | null): AccountState | undefined {
-  if (!item) return undefined;
-  return { write: decodeWrite(item), read: decodeRead(item) };
-}
-
-function encodeAccount(state: AccountWrite): Item {
-  return { ...encodeWrite(state.write), ...(state.read ? encodeRead(state.read) : {}) };
-}
-
-function decodeWrite(item: Item): WriteState {
-  const nextSlotMs = optionalNumber(item, 'next_slot_ms');
-  const holdUntilMs = optionalNumber(item, 'hold_until_ms');
-  const floor = optionalNumber(item, 'limit_floor');
-  const ceiling = optionalNumber(item, 'limit_ceiling');
-  const sinceMs = optionalNumber(item, 'limit_since_ms');
-  const limit: LimitState | undefined =
-    floor !== undefined && ceiling !== undefined && sinceMs !== undefined ? { floor, ceiling, sinceMs } : undefined;
-  const log = Array.isArray(item.log) ? (item.log as unknown[][]).map((e): LogEntry => [Number(e[0]), Number(e[1]), Number(e[2])]) : [];
-  const recent = Array.isArray(item.recent)
-    ? (item.recent as unknown[][]).map((e): RecentCreate => ({ grantAtMs: Number(e[0]), refused: Number(e[1]) === 1 }))
-    : [];
-  return {
-    bucket: bucketOf(item),
-    log,
-    recent,
-    ...(nextSlotMs !== undefined ? { nextSlotMs } : {}),
-    ...(holdUntilMs !== undefined ? { holdUntilMs } : {}),
-    ...(limit ? { limit } : {}),
-  };
-}
-
-function encodeWrite(state: WriteState): Item {
-  return {
-    ...encodeBucket(state.bucket),
-    log: state.log.map((e) => [...e]),
-    recent: state.recent.map((c) => [c.grantAtMs, c.refused ? 1 : 0]),
-    ...(state.nextSlotMs !== undefined ? { next_slot_ms: state.nextSlotMs } : {}),
-    ...(state.holdUntilMs !== undefined ? { hold_until_ms: state.holdUntilMs } : {}),
-    ...(state.limit ? { limit_floor: state.limit.floor, limit_ceiling: state.limit.ceiling, limit_since_ms: state.limit.sinceMs } : {}),
-  };
-}
-
-function decodeRead(item: Item): ReadState | undefined {
-  const tokens = optionalNumber(item, 'read_tokens');
-  const updatedAtMs = optionalNumber(item, 'read_updated_at_ms');
-  if (tokens === undefined || updatedAtMs === undefined) return undefined;
-  const holdUntilMs = optionalNumber(item, 'read_hold_until_ms');
-  return { bucket: { tokens, updatedAtMs }, ...(holdUntilMs !== undefined ? { holdUntilMs } : {}) };
-}
-
-function encodeRead(state: ReadState): Item {
-  return {
-    read_tokens: state.bucket.tokens,
-    read_updated_at_ms: state.bucket.updatedAtMs,
-    ...(state.holdUntilMs !== undefined ? { read_hold_until_ms: state.holdUntilMs } : {}),
-  };
 }

@@ -39,7 +39,7 @@ export interface SecretsTokenProviderOptions {
   /** How long a container trusts its copy of an account's tokens. Default 60 s. */
   readonly cacheTtlMs?: number;
   /**
-   * False while the Pinterest app credentials are the deploy-time placeholder (lambdas/common/deps.ts):
+   * False while the Pinterest app credentials are the deploy-time placeholder (lambdas/common/deps/publish.ts):
    * any refresh would be refused, and the account is not to blame. Default: always configured.
    */
   readonly appCredentialsConfigured?: () => Promise<boolean>;

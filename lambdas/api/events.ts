@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_EVENT_TYPES, WEBHOOK_ID_PATTERN, WEBHOOK_TEST_EVENT_TYPE } from '../../definitions/webhooks.ts';
 import { EVENT_ID_PATTERN, EVENT_SCHEMA_VERSION } from '../domain/events.ts';
 import { ImageUrlSource, Job, MultipleImageUrlsSource, PinFields, VideoIdSource } from './schemas.ts';

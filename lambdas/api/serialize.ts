@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Account, AccountRate } from '../domain/account.ts';
 import type { Job } from '../domain/job.ts';
 import type { Stats } from '../domain/stats.ts';

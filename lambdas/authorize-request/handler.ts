@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
-import { tenantStore } from '../common/deps.ts';
+import { tenantStore } from '../common/deps/tenants.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, setJobContext } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';

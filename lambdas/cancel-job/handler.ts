@@ -1,5 +1,5 @@
 import { jobJson } from '../api/serialize.ts';
-import { clock, jobStore } from '../common/deps.ts';
+import { clock, jobStore } from '../common/deps/jobs.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';

@@ -1,53 +1,25 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { config } from './config.ts';
-import { tracer } from './powertools.ts';
+import { dynamoClient, resetDynamoClient } from './clients/dynamo.ts';
+import { eventsClient, resetEventsClient } from './clients/events.ts';
+import { resetSecretsClient, secretsClient } from './clients/secrets.ts';
+import { resetSqsClient, sqsClient } from './clients/sqs.ts';
 
 /**
- * SDK clients are module singletons (one per Lambda container), built lazily from config so an
- * endpoint override (local mode, LocalStack) is honoured and unused clients cost nothing at cold start.
- * Each is captured by the tracer: every AWS call is a subsegment of the invocation's trace (a no-op
- * where tracing is off: local mode, tests).
+ * SDK clients are module singletons (one per Lambda container), built lazily from config so an endpoint
+ * override (local mode, LocalStack) is honoured and unused clients cost nothing at cold start. Each is
+ * captured by the tracer: every AWS call is a subsegment of the invocation's trace (a no-op where tracing
+ * is off: local mode, tests).
+ *
+ * Each client lives in its own module under lambdas/common/clients/, and the functions' wiring
+ * (lambdas/common/deps/) imports only the ones it calls, so a function bundles only those SDK clients.
+ * This module gathers all of them for local mode, tests and the fault injection, which attach to the very
+ * same singletons; no function imports it (test/infra/bundle-budget.test.ts keeps the bundles small).
  */
-let dynamo: DynamoDBDocumentClient | undefined;
-let sqs: SQSClient | undefined;
-let secrets: SecretsManagerClient | undefined;
-let events: EventBridgeClient | undefined;
-
-const base = (endpoint: string | undefined) => ({
-  region: config().AWS_REGION,
-  ...(endpoint ? { endpoint } : {}),
-});
-
-export function dynamoClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(base(config().DYNAMODB_ENDPOINT))), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-  return dynamo;
-}
-
-export function sqsClient(): SQSClient {
-  sqs ??= tracer.captureAWSv3Client(new SQSClient(base(config().SQS_ENDPOINT)));
-  return sqs;
-}
-
-export function secretsClient(): SecretsManagerClient {
-  secrets ??= tracer.captureAWSv3Client(new SecretsManagerClient(base(config().SECRETS_MANAGER_ENDPOINT)));
-  return secrets;
-}
-
-export function eventsClient(): EventBridgeClient {
-  events ??= tracer.captureAWSv3Client(new EventBridgeClient(base(config().EVENTBRIDGE_ENDPOINT)));
-  return events;
-}
+export { dynamoClient, eventsClient, secretsClient, sqsClient };
 
 /** Local mode and tests: drop the singletons so the next call rebuilds them from the current env. */
 export function resetClientsForTests(): void {
-  dynamo = undefined;
-  sqs = undefined;
-  secrets = undefined;
-  events = undefined;
+  resetDynamoClient();
+  resetSqsClient();
+  resetSecretsClient();
+  resetEventsClient();
 }

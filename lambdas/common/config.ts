@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { runtimeResourceFields, runtimeSettingFields } from '../../definitions/settings.ts';
 import { ConfigError } from './errors.ts';
 

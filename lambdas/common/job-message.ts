@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PoisonMessageError, type JobMessage } from '../use-cases/ports.ts';
 
 /** Queue message bodies are validated like any input: an unparseable one is poison (→ DLQ after retries). */

@@ -1,7 +1,8 @@
 import { METRICS } from '../../definitions/metrics.ts';
 import { CreatePinRequest, IdempotencyKey } from '../api/schemas.ts';
 import { jobJson } from '../api/serialize.ts';
-import { clock, jobStore, tenantStore } from '../common/deps.ts';
+import { clock, jobStore } from '../common/deps/jobs.ts';
+import { tenantStore } from '../common/deps/tenants.ts';
 import { InvalidRequestError, refusalOf } from '../common/http-errors.ts';
 import { httpHandler, json, parseJsonBody, parseWith, tenantOf, type ApiRequest, type ApiResponse } from '../common/http.ts';
 import { count, setJobContext } from '../common/observability.ts';

@@ -1,6 +1,6 @@
 import { CreateWebhookRequest } from '../api/schemas.ts';
 import { webhookWithSecretJson } from '../api/serialize.ts';
-import { webhookDeps } from '../common/deps.ts';
+import { webhookDeps } from '../common/deps/webhooks.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
 import { createWebhook } from '../use-cases/webhooks.ts';

@@ -1,4 +1,4 @@
-import { webhookDeps } from '../common/deps.ts';
+import { webhookDeps } from '../common/deps/webhooks.ts';
 import { httpHandler, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
 import { deleteWebhook } from '../use-cases/webhooks.ts';

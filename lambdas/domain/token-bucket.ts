@@ -97,6 +97,24 @@ export function refund(state: BucketState, params: BucketParams, nowMs: number, 
   return { tokens: Math.min(params.capacity, tokensAt(state, params, nowMs) + cost), updatedAtMs: nextVersion(state, nowMs) };
 }
 
+/**
+ * A time (ms, rounded up) after which the bucket is certainly full. For every `nowMs > fullAtMs(state)`,
+ * `take(state, params, nowMs)` grants exactly `takeFromFull(params, nowMs)`: the tokens are capped at the
+ * capacity, and the version is `nowMs` (the stored one is at most `fullAtMs`, so at least 1 ms behind). A
+ * store can therefore grant from a full bucket with one conditional write on `full_at < now`, without
+ * reading the state first (lambdas/adapters/dynamo-pacer.ts, the app bucket).
+ */
+export function fullAtMs(state: BucketState, params: BucketParams): number {
+  const missing = params.capacity - state.tokens;
+  if (missing <= 0) return Math.ceil(state.updatedAtMs);
+  return Math.ceil(state.updatedAtMs + (missing / params.refillPerSecond) * 1000);
+}
+
+/** The state `take` leaves at `nowMs` in any bucket that is full then (see `fullAtMs`). */
+export function takeFromFull(params: BucketParams, nowMs: number): BucketState {
+  return { tokens: params.capacity - 1, updatedAtMs: nowMs };
+}
+
 /** The same tokens, a new version: a write that changes something else (a reservation, a hold) serializes with grants. */
 export function touch(state: BucketState, params: BucketParams, nowMs: number): BucketState {
   return { tokens: tokensAt(state, params, nowMs), updatedAtMs: nextVersion(state, nowMs) };

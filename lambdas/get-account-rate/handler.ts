@@ -1,6 +1,6 @@
 import { accountRateJson } from '../api/serialize.ts';
 import { config } from '../common/config.ts';
-import { accountRateDeps } from '../common/deps.ts';
+import { accountRateDeps } from '../common/deps/tenants.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { accountRate } from '../use-cases/account-rate.ts';
 

@@ -1,5 +1,5 @@
 import { accountJson } from '../api/serialize.ts';
-import { tenantStore } from '../common/deps.ts';
+import { tenantStore } from '../common/deps/tenants.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
 import { getAccount } from '../use-cases/accounts.ts';

@@ -1,5 +1,5 @@
 import { jobJson } from '../api/serialize.ts';
-import { jobStore } from '../common/deps.ts';
+import { jobStore } from '../common/deps/jobs.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
 import { getJob } from '../use-cases/jobs.ts';

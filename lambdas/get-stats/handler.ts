@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { statsJson } from '../api/serialize.ts';
 import { config } from '../common/config.ts';
-import { statsDeps } from '../common/deps.ts';
+import { statsDeps } from '../common/deps/tenants.ts';
 import { httpHandler, json, parseWith, tenantOf } from '../common/http.ts';
 import { tenantStats } from '../use-cases/stats.ts';
 

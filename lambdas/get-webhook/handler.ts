@@ -1,5 +1,5 @@
 import { webhookJson } from '../api/serialize.ts';
-import { webhookDeps } from '../common/deps.ts';
+import { webhookDeps } from '../common/deps/webhooks.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
 import { getWebhook } from '../use-cases/webhooks.ts';

@@ -1,6 +1,6 @@
 import { ListJobsQuery } from '../api/schemas.ts';
 import { jobListJson } from '../api/serialize.ts';
-import { jobStore } from '../common/deps.ts';
+import { jobStore } from '../common/deps/jobs.ts';
 import { httpHandler, json, parseWith, tenantOf } from '../common/http.ts';
 import { listJobs } from '../use-cases/jobs.ts';
 

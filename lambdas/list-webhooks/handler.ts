@@ -1,5 +1,5 @@
 import { webhookListJson } from '../api/serialize.ts';
-import { webhookDeps } from '../common/deps.ts';
+import { webhookDeps } from '../common/deps/webhooks.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { listWebhooks } from '../use-cases/webhooks.ts';
 

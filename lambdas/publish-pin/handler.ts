@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { METRICS } from '../../definitions/metrics.ts';
 import { observedPinterest, type PinterestCall } from '../adapters/observed-pinterest.ts';
 import type { Job } from '../domain/job.ts';
-import { publishDeps } from '../common/deps.ts';
+import { publishDeps } from '../common/deps/publish.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { parseJobMessage } from '../common/job-message.ts';
 import { clearJobContext, count, emit, inJobSegment, setJobContext } from '../common/observability.ts';

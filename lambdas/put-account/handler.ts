@@ -1,6 +1,7 @@
 import { AccountId, PutAccountRequest } from '../api/schemas.ts';
 import { accountJson } from '../api/serialize.ts';
-import { clock, tenantStore, tokenVault } from '../common/deps.ts';
+import { clock } from '../common/deps/jobs.ts';
+import { tenantStore, tokenVault } from '../common/deps/tenants.ts';
 import { InvalidRequestError } from '../common/http-errors.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';

@@ -1,7 +1,7 @@
 import { METRICS } from '../../definitions/metrics.ts';
 import { maxCrashes, retryPolicy } from '../domain/backoff.ts';
 import { config } from '../common/config.ts';
-import { clock, jobStore } from '../common/deps.ts';
+import { clock, jobStore } from '../common/deps/jobs.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { emit } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
-import { deadLetterDeps } from '../common/deps.ts';
+import { deadLetterDeps } from '../common/deps/dead-letters.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { parseJobMessage } from '../common/job-message.ts';
 import { count, inJobSegment, type JobKeys } from '../common/observability.ts';

@@ -3,11 +3,11 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, DynamoDBBatchResponse } from 
 import { METRICS } from '../../definitions/metrics.ts';
 import { fromItem } from '../adapters/dynamo-job-item.ts';
 import type { JobRecord } from '../domain/job.ts';
-import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
+import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps/jobs.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, emit, inJobSegment } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';
-import { inJobOrder, RelayedChanges, relayJobChange } from '../use-cases/outbox.ts';
+import { RelayedChanges, relayJobChanges, type JobChange } from '../use-cases/outbox.ts';
 
 /**
  * The outbox relay: every change to the jobs table arrives here (DynamoDB Streams). A change of version
@@ -29,7 +29,7 @@ const relayed = new RelayedChanges();
 /** The item a record belongs to: records of one job share it (and a shard). */
 const itemOf = (record: DynamoDBRecord) => JSON.stringify(record.dynamodb?.Keys ?? record.eventID);
 
-/** One line and the job-level metrics for a relayed change of version (the changes relayJobChange acts on). */
+/** One line and the job-level metrics for a relayed change of version (the changes relayJobChanges acts on). */
 function observeChange(before: JobRecord | null, after: JobRecord, details: { dispatched: boolean; eventId: string | undefined }): void {
   const { job } = after;
   const from = before?.job.status ?? null;
@@ -78,28 +78,31 @@ function observeChange(before: JobRecord | null, after: JobRecord, details: { di
   }
 }
 
-async function relayRecord(record: DynamoDBRecord): Promise<void> {
-  const change = {
+function changeOf(record: DynamoDBRecord): JobChange {
+  return {
     before: image(record.dynamodb?.OldImage),
     after: image(record.dynamodb?.NewImage),
     // A retried batch brings the same record back: same item, same sequence number.
     id: `${itemOf(record)}#${record.dynamodb?.SequenceNumber ?? record.eventID}`,
   };
-  const { after } = change;
-  await inJobSegment('relay job change', { job_id: after?.job.id, tenant_id: after?.tenantId }, async () => {
-    const { dispatched, event, repeated } = await relayJobChange(
-      { jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock, relayed },
-      change,
-    );
-    if (dispatched) count(METRICS.JobsDispatched);
-    if (event) count(METRICS.JobEventsPublished, 'relay');
-    if (after && !repeated && (!change.before || change.before.version !== after.version))
-      observeChange(change.before, after, { dispatched, eventId: event?.id });
-  });
 }
 
+/** The batch's changes are relayed together: messages, then events in as few requests as order allows, one confirmation per job. */
 const relay = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const { failed, errors } = await inJobOrder(event.Records, itemOf, relayRecord);
+  const {
+    relayed: done,
+    failed,
+    errors,
+  } = await inJobSegment('relay job changes', {}, () =>
+    relayJobChanges({ jobs: jobStore(), queue: jobQueue(), events: eventPublisher(), clock, relayed }, event.Records, itemOf, changeOf),
+  );
+  for (const { change, outcome } of done) {
+    const { before, after } = change;
+    if (outcome.dispatched) count(METRICS.JobsDispatched);
+    if (outcome.event) count(METRICS.JobEventsPublished, 'relay');
+    if (after && !outcome.repeated && (!before || before.version !== after.version))
+      observeChange(before, after, { dispatched: outcome.dispatched, eventId: outcome.event?.id });
+  }
   for (const error of errors) {
     logger.error('a job change could not be relayed; the stream retries it', {
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../../definitions/metrics.ts';
-import { clock, jobQueue, jobStore } from '../common/deps.ts';
+import { clock, jobQueue, jobStore } from '../common/deps/jobs.ts';
 import { parseJobMessage } from '../common/job-message.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { count, inJobSegment } from '../common/observability.ts';

@@ -1,6 +1,6 @@
 import { pinProblems, RequeueRequest } from '../api/schemas.ts';
 import { jobJson } from '../api/serialize.ts';
-import { clock, jobStore } from '../common/deps.ts';
+import { clock, jobStore } from '../common/deps/jobs.ts';
 import { httpHandler, json, parseJsonBody, tenantOf } from '../common/http.ts';
 import { setJobContext } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';

@@ -1,6 +1,6 @@
 import { METRICS } from '../../definitions/metrics.ts';
 import { config } from '../common/config.ts';
-import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps.ts';
+import { clock, eventPublisher, jobQueue, jobStore } from '../common/deps/jobs.ts';
 import { observedHandler } from '../common/handlers.ts';
 import { emit } from '../common/observability.ts';
 import { logger } from '../common/powertools.ts';

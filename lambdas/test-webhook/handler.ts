@@ -1,4 +1,4 @@
-import { webhookDeps } from '../common/deps.ts';
+import { webhookDeps } from '../common/deps/webhooks.ts';
 import { httpHandler, json, tenantOf } from '../common/http.ts';
 import { logger } from '../common/powertools.ts';
 import { testWebhook } from '../use-cases/webhooks.ts';

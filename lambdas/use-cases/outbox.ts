@@ -74,44 +74,172 @@ export interface RelayOutcome {
   readonly repeated?: boolean;
 }
 
+/** One stream record's before/after pair. */
+export interface JobChange {
+  readonly before: JobRecord | null;
+  readonly after: JobRecord | null;
+  /** The stream record's identity (the same when a retried batch brings it back). */
+  readonly id?: string;
+}
+
+/** What a batch of changes came to: an outcome per change relayed, the changes that failed (to retry), why. */
+export interface BatchOutcome<T> {
+  readonly relayed: readonly { readonly item: T; readonly change: JobChange; readonly outcome: RelayOutcome }[];
+  readonly failed: readonly T[];
+  readonly errors: readonly unknown[];
+}
+
+/** One job's changes in a batch, in stream order, and what has been done for them. */
+interface JobBatch<T> {
+  readonly changes: { readonly item: T; readonly change: JobChange; outcome: RelayOutcome | null }[];
+  readonly done: OutboxEntry[];
+  /** The index of the first change that failed: it and every later change of the job are retried. */
+  failAt: number;
+}
+
 /**
- * One stream record's before/after pair. A change of version owes what the new version owes: its queue
- * message first (the job's progress never waits for the event bus), then its event, then both are
- * confirmed on the job. A failure of either fails the change, so the stream retries it; what was done
- * before the failure is confirmed all the same (a retry repeats it harmlessly, but the sweeper need not).
- * A rewrite of the same version (a confirmation, an incident, a due time) and a removal owe nothing.
+ * One stream record's change; see relayJobChanges. Throws when the change could not be relayed in full.
  */
-export async function relayJobChange(
+export async function relayJobChange(deps: OutboxDeps, change: JobChange): Promise<RelayOutcome> {
+  const result = await relayJobChanges(
+    deps,
+    [change],
+    () => 'job',
+    (c) => c,
+  );
+  if (result.failed.length > 0) throw result.errors[0];
+  return result.relayed[0]?.outcome ?? { dispatched: false, event: null };
+}
+
+/**
+ * A stream batch of job changes. A change of version owes what the new version owes: its queue message
+ * (the job's progress never waits for the event bus), then its event; a rewrite of the same version (a
+ * confirmation, an incident, a due time) and a removal owe nothing. Per batch, with as few requests as
+ * that allows:
+ *   1. messages, each job's in stream order (jobs side by side). A message for a version that a later
+ *      change in the batch superseded is not sent, only confirmed: the worker would drop it.
+ *   2. events in rounds: a round publishes the next event of every job whose earlier events were all
+ *      accepted, together (the publisher sends ≤ 10 per request). A job's event never shares a request
+ *      with its next one, so no event reaches the bus before the events of the job's earlier changes.
+ *   3. one confirmation per job of everything done for it in the batch.
+ * A job's first failure (a message not sent, an event refused) fails that change and every later change
+ * of the job in the batch (the stream retries from the first failure); what was done before is confirmed
+ * all the same (a retry repeats it harmlessly, but the sweeper need not). Other jobs are not held back.
+ */
+export async function relayJobChanges<T>(
   deps: OutboxDeps,
-  change: {
-    readonly before: JobRecord | null;
-    readonly after: JobRecord | null;
-    /** The stream record's identity (the same when a retried batch brings it back). */
-    readonly id?: string;
-  },
-): Promise<RelayOutcome> {
-  const { before, after, id } = change;
-  if (!after || (before && before.version === after.version)) return { dispatched: false, event: null };
-  if (id !== undefined && deps.relayed?.has(id)) return { dispatched: false, event: null, repeated: true };
-  const done: OutboxEntry[] = [];
-  const event = jobEventFor(before, after);
-  try {
-    if (OWES_MESSAGE.has(after.job.status)) {
-      await sendMessage(deps, after);
-      done.push({ kind: 'message', version: after.version });
-    }
-    if (event) {
-      const [result] = await deps.events.publish([outgoingEvent(event)]);
-      if (!result?.ok) throw new EventsNotPublishedError([failureOf(event, result)]);
-      done.push({ kind: 'event', version: after.version, status: after.job.status, at: event.created_at });
-    }
-  } catch (error) {
-    if (done.length > 0) await deps.jobs.confirmOutbox(after.tenantId, after.job.id, done).catch(() => undefined);
-    throw error;
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  changeOf: (item: T) => JobChange,
+): Promise<BatchOutcome<T>> {
+  const jobs = new Map<string, JobBatch<T>>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const job = jobs.get(key) ?? { changes: [], done: [], failAt: Number.POSITIVE_INFINITY };
+    job.changes.push({ item, change: changeOf(item), outcome: null });
+    jobs.set(key, job);
   }
-  if (done.length > 0) await deps.jobs.confirmOutbox(after.tenantId, after.job.id, done);
-  if (id !== undefined) deps.relayed?.add(id);
-  return { dispatched: done.some((d) => d.kind === 'message'), event };
+  const errors: unknown[] = [];
+  const fail = (job: JobBatch<T>, at: number, error: unknown) => {
+    job.failAt = Math.min(job.failAt, at);
+    errors.push(error);
+  };
+  /** The new version a change owes for: none for a rewrite, a removal, or a change this container relayed in full. */
+  const owing = ({ before, after, id }: JobChange): JobRecord | null =>
+    after && (!before || before.version !== after.version) && !(id !== undefined && deps.relayed?.has(id)) ? after : null;
+
+  await Promise.all(
+    [...jobs.values()].map(async (job) => {
+      for (const [i, entry] of job.changes.entries()) {
+        const { before, after, id } = entry.change;
+        if (!after || (before && before.version === after.version)) entry.outcome = { dispatched: false, event: null };
+        else if (id !== undefined && deps.relayed?.has(id)) entry.outcome = { dispatched: false, event: null, repeated: true };
+        const record = owing(entry.change);
+        if (!record || !OWES_MESSAGE.has(record.job.status)) continue;
+        const superseded = job.changes.slice(i + 1).some((later) => (later.change.after?.version ?? 0) > record.version);
+        try {
+          if (!superseded) await sendMessage(deps, record);
+          job.done.push({ kind: 'message', version: record.version });
+          entry.outcome = { dispatched: !superseded, event: null };
+        } catch (error) {
+          fail(job, i, error);
+          return;
+        }
+      }
+    }),
+  );
+
+  // Each job's events still to publish, in order, up to its first failure.
+  const owed = [...jobs.values()].map((job) => ({
+    job,
+    events: job.changes.flatMap((entry, i) => {
+      const record = owing(entry.change);
+      const event = record && i < job.failAt ? jobEventFor(entry.change.before, record) : null;
+      return event && record ? [{ i, entry, event, record }] : [];
+    }),
+  }));
+  for (let round = 0; ; round++) {
+    const batch = owed.flatMap(({ job, events }) => {
+      const next = events[round];
+      return next && next.i < job.failAt ? [{ job, ...next }] : [];
+    });
+    if (batch.length === 0) break;
+    const results = await publishAll(
+      deps.events,
+      batch.map((b) => b.event),
+    );
+    batch.forEach(({ job, i, entry, event, record }, k) => {
+      const result = results[k];
+      if (result?.ok) {
+        job.done.push({ kind: 'event', version: record.version, status: record.job.status, at: event.created_at });
+        entry.outcome = { dispatched: entry.outcome?.dispatched ?? false, event };
+      } else fail(job, i, new EventsNotPublishedError([failureOf(event, result)]));
+    });
+  }
+
+  await Promise.all(
+    [...jobs.values()].map(async (job) => {
+      const record = job.changes.findLast((c) => c.change.after)?.change.after;
+      if (!record || job.done.length === 0) return;
+      try {
+        await deps.jobs.confirmOutbox(record.tenantId, record.job.id, job.done);
+      } catch (error) {
+        // Not confirmed: the job's changes are relayed again (when they had not failed already).
+        if (Number.isFinite(job.failAt)) return;
+        fail(
+          job,
+          job.changes.findIndex((c) => owing(c.change)),
+          error,
+        );
+      }
+    }),
+  );
+
+  const relayed: { item: T; change: JobChange; outcome: RelayOutcome }[] = [];
+  const failed = new Set<T>();
+  for (const job of jobs.values()) {
+    for (const [i, entry] of job.changes.entries()) {
+      if (i >= job.failAt) {
+        failed.add(entry.item);
+        continue;
+      }
+      const outcome = entry.outcome ?? { dispatched: false, event: null };
+      if (entry.change.id !== undefined && owing(entry.change)) deps.relayed?.add(entry.change.id);
+      relayed.push({ item: entry.item, change: entry.change, outcome });
+    }
+  }
+  const position = new Map(items.map((item, i) => [item, i]));
+  relayed.sort((x, y) => (position.get(x.item) ?? 0) - (position.get(y.item) ?? 0));
+  return { relayed, failed: items.filter((item) => failed.has(item)), errors };
+}
+
+/** The publisher's results; a publisher that throws fails every event it was given. */
+async function publishAll(events: EventPublisher, details: readonly JobEventDetail[]): Promise<readonly (PublishResult | undefined)[]> {
+  try {
+    return await events.publish(details.map(outgoingEvent));
+  } catch (error) {
+    return details.map(() => ({ ok: false, errorCode: (error as Error)?.name ?? 'Error', errorMessage: messageOf(error) }));
+  }
 }
 
 function failureOf(event: JobEventDetail, result: PublishResult | undefined) {

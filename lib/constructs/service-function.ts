@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCESS_GRANTS } from '../../definitions/access-grants.ts';
+import { FUNCTION_BUNDLING } from '../bundling.ts';
 import { ENV_FOR_ACCESS, ENV_FOR_EVERY_FUNCTION, functionEnvironment, type FunctionDefinition } from '../../definitions/functions.ts';
 import type { ResourceValues, SettingValues } from '../../definitions/settings.ts';
 import { METRICS_NAMESPACE_ROOT, SERVICE_NAME } from '../../definitions/metrics.ts';
@@ -103,7 +104,7 @@ export interface ServiceFunctionProps {
  * Fixed: Node.js 22 on arm64, X-Ray active tracing, an explicit log group (retention from config),
  * an explicit role that can write to that log group only (no AWSLambdaBasicExecutionRole managed
  * policy), ESM bundle (minified, source maps, names kept, AWS SDK bundled at the lock file's version),
- * entry `lambdas/<name>/handler.ts` export `handler`. Environment and IAM grants are derived from
+ * entry `lambdas/<name>/handler.ts` export `handler`, bundled as lib/bundling.ts says. Environment and IAM grants are derived from
  * `definition.access`, nothing more: the grants are ACCESS_GRANTS (definitions/access-grants.ts) as written.
  */
 export class ServiceFunction extends Construct {
@@ -155,19 +156,19 @@ export class ServiceFunction extends Construct {
         ...props.environment,
         ...accessEnvironment(definition, resources),
       },
+      // lib/bundling.ts: the same options the cold-start benchmark and the bundle budget test build with.
       bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // Line mapping only: the original sources would triple the zip Lambda has to load.
-        sourcesContent: false,
-        keepNames: true,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK at the version package-lock.json pins, instead of the runtime's copy.
-        externalModules: [],
-        // Some CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        format: FUNCTION_BUNDLING.format === 'esm' ? nodejs.OutputFormat.ESM : nodejs.OutputFormat.CJS,
+        target: FUNCTION_BUNDLING.target,
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourcemap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        keepNames: FUNCTION_BUNDLING.keepNames,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        externalModules: [...FUNCTION_BUNDLING.external],
+        banner: FUNCTION_BUNDLING.banner.js,
+        // Rendered `--alias:<package>=<target>`; esbuild runs in projectRoot, where the targets resolve.
+        esbuildArgs: { '--alias': Object.entries(FUNCTION_BUNDLING.alias).map(([from, to]) => `${from}=${to}`) },
       },
     });
 

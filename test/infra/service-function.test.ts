@@ -350,6 +350,12 @@ describe('ServiceFunction bundling (real esbuild, one function)', () => {
     expect(readFileSync(path.join(assetDir, 'index.mjs'), 'utf8')).toContain('SendMessage');
   });
 
+  it('takes credentials from the environment only: the alias reaches NodejsFunction (lib/bundling.ts)', () => {
+    const map = JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith('lib/bundling/lambda-credentials.ts'))).toBe(true);
+    expect(map.sources.filter((s) => s.includes('/@aws-sdk/credential-provider-node/'))).toEqual([]);
+  });
+
   it('is minified and keeps names', () => {
     const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
     expect(code.split('\n').length).toBeLessThan(200);

@@ -1,5 +1,6 @@
 import { ACCOUNT_ID_PATTERN, CONNECTION_STATUSES } from '../../domain/account.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /** Connected Pinterest accounts on the wire (lambdas/domain/account.ts): PUT and GET /v1/accounts/{account_id}, and its rate. */
 

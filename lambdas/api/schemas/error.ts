@@ -1,4 +1,5 @@
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /** The error envelope every refused request answers with (lambdas/common/http-errors.ts decides which code). */
 

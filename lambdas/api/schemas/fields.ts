@@ -1,4 +1,5 @@
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /**
  * The field rules the request schemas share: text as Pinterest counts it, numbers DynamoDB returns

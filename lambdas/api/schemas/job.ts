@@ -1,7 +1,8 @@
 import { FAILURE_ROUTES, INCIDENT_KINDS, JOB_QUEUES, JOB_STATUSES, OUTCOMES } from '../../domain/job.ts';
 import { AccountId } from './account.ts';
 import { PinFields } from './pin.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /** Jobs on the wire (lambdas/domain/job.ts): GET, list, cancel and requeue. */
 

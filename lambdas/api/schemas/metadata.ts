@@ -1,5 +1,6 @@
 import { isWellFormed, numberProblem, WELL_FORMED_MESSAGE } from './fields.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /**
  * A job's `metadata`: the caller's own JSON, echoed in job events. Accepted only when DynamoDB can store

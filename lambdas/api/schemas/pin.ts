@@ -2,7 +2,8 @@ import type { PinProblem } from '../../domain/pin.ts';
 import { AccountId } from './account.ts';
 import { digits, httpUrl, isNegativeZero, NUMBER_MESSAGES, storableNumber, text } from './fields.ts';
 import { Metadata } from './metadata.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /**
  * The pin on the wire: Pinterest API v5 PinCreate and its limits (lambdas/domain/pin.ts is the same

@@ -1,7 +1,8 @@
 import { CONNECTION_STATUSES } from '../../domain/account.ts';
 import { AccountRate } from './account.ts';
 import { JobStatus } from './job.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /** GET /v1/stats on the wire (lambdas/domain/stats.ts). */
 

@@ -1,7 +1,8 @@
 import { JOB_EVENT_TYPES } from '../../../definitions/webhooks.ts';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../domain/webhook-url.ts';
 import { isWellFormed, text, WELL_FORMED_MESSAGE } from './fields.ts';
-import { z } from './zod.ts';
+import * as z from 'zod';
+import './zod.ts';
 
 /** Webhook subscriptions on the wire (lambdas/domain/webhook.ts; docs/adr/0011-webhooks.md). */
 

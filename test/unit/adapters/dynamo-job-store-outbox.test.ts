@@ -40,23 +40,47 @@ describe('DynamoJobStore.confirmOutbox', () => {
         ':e0': 'message 3',
         ':e1': `event 3 queued ${T0}`,
       },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('when more is owed (the job moved on): removes these, and leaves the index only if nothing is left', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolvesOnce({}).rejectsOnce(conditionFailed());
+  // The job moved on: the failed condition hands back the item, so nothing is read and no write is made in vain.
+  const item = (outbox: string[] | null, pending = true) => ({
+    ...KEY,
+    ...(outbox ? { outbox: new Set(outbox) } : {}),
+    ...(pending ? { pending_enqueue_pk: 'PENDING', pending_enqueue_since: T0 } : {}),
+  });
+  const newer = `event 4 running ${T0}`;
+
+  it('when more is owed (the job moved on): removes these in a second write, and stays in the index', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(item(['message 3', `event 3 queued ${T0}`, newer])))
+      .resolvesOnce({ Attributes: item([newer]) });
 
     await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
 
-    const [, remove, leave] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(remove).toEqual({
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input).toEqual({
       TableName: 'jobs-table',
       Key: KEY,
       UpdateExpression: 'DELETE #outbox :done',
       ConditionExpression: 'attribute_exists(#outbox)',
       ExpressionAttributeNames: { '#outbox': 'outbox' },
       ExpressionAttributeValues: { ':done': new Set(['message 3', `event 3 queued ${T0}`]) },
+      ReturnValues: 'ALL_NEW',
     });
+  });
+
+  it('removes only what is still there, and leaves the index when that emptied the set; nothing there: no write', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(item([`event 3 queued ${T0}`])))
+      .resolvesOnce({ Attributes: item(null) })
+      .resolvesOnce({});
+    await store.confirmOutbox(TENANT, 'job_1', done);
+    const [, remove, leave] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(remove?.ExpressionAttributeValues).toEqual({ ':done': new Set([`event 3 queued ${T0}`]) });
     expect(leave).toEqual({
       TableName: 'jobs-table',
       Key: KEY,
@@ -64,6 +88,16 @@ describe('DynamoJobStore.confirmOutbox', () => {
       ConditionExpression: 'attribute_exists(#pending) AND attribute_not_exists(#outbox)',
       ExpressionAttributeNames: NAMES,
     });
+  });
+
+  it('already confirmed by someone else: no further write; the job gone: none either', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(item([newer])))
+      .rejectsOnce(conditionFailed());
+    await store.confirmOutbox(TENANT, 'job_1', done);
+    await store.confirmOutbox(TENANT, 'job_1', done);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
   });
 
   it('with nothing done (a job marked before outbox entries existed): only leaves the index if nothing is owed', async () => {
@@ -80,7 +114,10 @@ describe('DynamoJobStore.confirmOutbox', () => {
     await expect(store.confirmOutbox(TENANT, 'job_1', done)).resolves.toBeUndefined();
 
     ddb.reset();
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(new Error('boom'));
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(item(['message 3', newer])))
+      .rejectsOnce(new Error('boom'));
     await expect(store.confirmOutbox(TENANT, 'job_1', done)).rejects.toThrow('boom');
   });
 });

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandInput, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../../lambdas/adapters/dynamo-pacer.ts';
@@ -24,11 +25,17 @@ const account = { tenantId: TENANT, accountId: ACCOUNT, limitPerMinute: LIMIT };
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
 const ddb = mockClient(client);
-const ccf = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+/** A failed condition; with the item as it is, as DynamoDB hands it back (marshalled) for ALL_OLD. */
+const ccf = (current?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(current ? { Item: marshall(current) as never } : {}),
+  });
 let clock: ReturnType<typeof fixedClock>;
 let pacer: DynamoPacer;
 
-/** The bucket items, behind the mock: gets read them, puts honour the two conditions the pacer writes. */
+/** The bucket items, behind the mock: gets read them, puts honour the three conditions the pacer writes. */
 const items = new Map<string, Record<string, unknown>>();
 function seed(pk: string, fields: Record<string, unknown>) {
   items.set(pk, { ...key(pk), ...fields });
@@ -41,10 +48,14 @@ function backWithTable() {
   ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
     const pk = String(input.Item!.pk);
     const current = items.get(pk);
+    const old = input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? current : undefined;
     if (input.ConditionExpression === 'attribute_not_exists(pk)') {
-      if (current) throw ccf();
+      if (current) throw ccf(old);
     } else if (input.ConditionExpression === 'updated_at_ms = :v') {
-      if (current?.updated_at_ms !== input.ExpressionAttributeValues?.[':v']) throw ccf();
+      if (current?.updated_at_ms !== input.ExpressionAttributeValues?.[':v']) throw ccf(old);
+    } else if (input.ConditionExpression === 'attribute_not_exists(pk) OR full_at_ms < :now') {
+      const fullAt = current?.full_at_ms;
+      if (current && !(typeof fullAt === 'number' && fullAt < Number(input.ExpressionAttributeValues?.[':now']))) throw ccf(old);
     } else throw new Error(`unexpected condition ${input.ConditionExpression}`);
     items.set(pk, structuredClone(input.Item!));
     return {};
@@ -85,6 +96,7 @@ describe('admit (before the claim): takes nothing', () => {
       Item: { ...key(ACCT_PK), tokens: 0, updated_at_ms: NOW + 1, log: [], recent: [], next_slot_ms: NOW + 3000 + INTERVAL },
       ConditionExpression: 'updated_at_ms = :v',
       ExpressionAttributeValues: { ':v': NOW },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -112,12 +124,22 @@ describe('takeWrite (send time): the app first, then the account', () => {
 
     await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: true, waitMs: 0, grantAtMs: NOW + 1 });
 
-    expect(gets()).toEqual([APP_PK, ACCT_PK]);
-    expect(puts()[1]).toEqual({
-      TableName: TABLE,
-      Item: { ...key(ACCT_PK), tokens: 1, updated_at_ms: NOW + 1, log: [[SECOND, 1, 0]], recent: [[NOW + 1, 0]] },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
+    expect(gets()).toEqual([ACCT_PK]); // the app's token needs no read while its bucket is full
+    expect(puts()).toEqual([
+      {
+        TableName: TABLE,
+        Item: { ...key(APP_PK), tokens: 0, updated_at_ms: NOW, full_at_ms: NOW + 100 },
+        ConditionExpression: 'attribute_not_exists(pk) OR full_at_ms < :now',
+        ExpressionAttributeValues: { ':now': NOW },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+      {
+        TableName: TABLE,
+        Item: { ...key(ACCT_PK), tokens: 1, updated_at_ms: NOW + 1, log: [[SECOND, 1, 0]], recent: [[NOW + 1, 0]] },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    ]);
   });
 
   it('an app-bucket refusal never touches the account’s token', async () => {
@@ -127,8 +149,11 @@ describe('takeWrite (send time): the app first, then the account', () => {
 
     await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: false, waitMs: 100 });
 
-    expect(gets()).toEqual([APP_PK]);
-    expect(puts()).toEqual([]);
+    // The full-bucket write is refused (an item without full_at_ms); the item it hands back decides.
+    expect(gets()).toEqual([]);
+    expect(putKeys()).toEqual([APP_PK]);
+    expect(items.get(APP_PK)).toEqual({ ...key(APP_PK), tokens: 0, updated_at_ms: NOW });
+    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 2, updated_at_ms: NOW - 10_000 });
   });
 
   it('an account refusal gives the app token back', async () => {
@@ -138,7 +163,7 @@ describe('takeWrite (send time): the app first, then the account', () => {
 
     await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: false });
 
-    expect(putKeys()).toEqual([APP_PK, APP_PK]); // taken, then refunded; the account item untouched
+    expect(putKeys()).toEqual([APP_PK, APP_PK, APP_PK]); // not full: refused; taken; refunded. The account untouched
     expect(items.get(APP_PK)).toMatchObject({ tokens: 1 });
     expect(items.get(ACCT_PK)).toMatchObject({ tokens: 0, updated_at_ms: NOW });
   });
@@ -154,16 +179,48 @@ describe('takeWrite (send time): the app first, then the account', () => {
     expect(items.get(ACCT_PK)).toMatchObject({ next_slot_ms: NOW + 3000 }); // kept for later waiters
   });
 
-  it('reads again and retries after losing a race; five lost races answer a short wait', async () => {
-    ddb.on(GetCommand).resolves({});
-    ddb.on(PutCommand).rejectsOnce(ccf()).resolves({});
+  it('a lost race decides again on the item the failed condition hands back, without a read; five lost races answer a short wait', async () => {
+    backWithTable();
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW - 10_000 });
+    await pacer.admit(account, { reads: false });
+    seed(ACCT_PK, { tokens: 1, updated_at_ms: NOW - 5000 }); // another worker's grant since admit read it
+
     await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: true });
-    expect(gets()).toEqual([APP_PK, APP_PK, ACCT_PK]);
+    expect(gets()).toEqual([ACCT_PK]); // admit's read only
+    expect(puts().map((p) => p.ExpressionAttributeValues?.[':v'])).toEqual([undefined, NOW - 10_000, NOW - 5000]);
+    expect(items.get(ACCT_PK)).toMatchObject({ tokens: 1 }); // decided on the other worker's item: refilled to 2, minus 1
 
     ddb.reset();
     ddb.on(GetCommand).resolves({});
     ddb.on(PutCommand).rejects(ccf());
     await expect(pacer.takeWrite(account)).resolves.toEqual({ granted: false, waitMs: 250 });
+  });
+
+  it('takeWrite decides on the item admit read (one read for both); a refusal from a remembered item is read again first', async () => {
+    backWithTable();
+    await pacer.admit(account, { reads: false });
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: true });
+    expect(gets()).toEqual([ACCT_PK]);
+
+    // The remembered item says no token is left; another worker's refund since then says otherwise.
+    seed(ACCT_PK, { tokens: 0, updated_at_ms: NOW + 1, log: [], recent: [] });
+    await pacer.view(TENANT, ACCOUNT, LIMIT);
+    seed(ACCT_PK, { tokens: 2, updated_at_ms: NOW + 2, log: [], recent: [] });
+    clock.advance(150); // the app bucket is full again; the remembered account item has refilled 0.15 token
+    await expect(pacer.takeWrite(account)).resolves.toMatchObject({ granted: true });
+    expect(gets()).toEqual([ACCT_PK, ACCT_PK, ACCT_PK]); // admit, view, and the read before a refusal
+  });
+
+  it('the app bucket: one write per token while it is full, and never more than it holds when it is not', async () => {
+    backWithTable();
+    const grants = [];
+    for (let i = 0; i < 5; i++) {
+      grants.push((await pacer.takeWrite(account)).granted);
+      clock.advance(40); // 11/s: capacity 1, refill 10/s, so full again 100 ms after a grant
+    }
+    // t = 0 granted; 40, 80 not yet refilled; 120 granted (full again after 100 ms); 160 not.
+    expect(grants).toEqual([true, false, false, true, false]);
+    expect(gets().filter((pk) => pk === APP_PK)).toEqual([]);
   });
 
   it('lets any other DynamoDB error propagate', async () => {
@@ -178,7 +235,8 @@ describe('report and takeRead', () => {
   it('a create’s 429 with Retry-After holds the account, keeping the reservations and the log', async () => {
     backWithTable();
     const { grantAtMs } = await pacer.takeWrite(account);
-    seed(ACCT_PK, { ...items.get(ACCT_PK)!, next_slot_ms: NOW + 9000 });
+    // Another job's reservation since: every write moves the version.
+    seed(ACCT_PK, { ...items.get(ACCT_PK)!, next_slot_ms: NOW + 9000, updated_at_ms: NOW + 2 });
     clock.advance(300);
 
     await pacer.report(account, { bucket: 'write', kind: 'rate_limited', grantAtMs: grantAtMs!, retryAfterSeconds: 20 });

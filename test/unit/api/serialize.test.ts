@@ -37,7 +37,7 @@ let out: Captured;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/common/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps/jobs.ts', () => ({
     jobStore: () => ({
       get: async () => stored.get,
       list: async () => ({ items: [stored.listed], nextCursor: null }),
@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterEach(() => out.clear());
 afterAll(() => {
   out.restore();
-  vi.doUnmock('../../../lambdas/common/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps/jobs.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   bucketParams,
+  fullAtMs,
   initialBucket,
   refund,
   take,
+  takeFromFull,
   tokensAt,
   touch,
   waitMsFor,
@@ -259,5 +261,21 @@ describe('refund / touch', () => {
   it('touch keeps the tokens (refilled to now) under a new version', () => {
     expect(touch({ tokens: 0.25, updatedAtMs: T0 }, params, T0 + 500)).toEqual({ tokens: 0.75, updatedAtMs: T0 + 500 });
     expect(touch({ tokens: 0.25, updatedAtMs: T0 + 900 }, params, T0 + 500)).toEqual({ tokens: 0.25, updatedAtMs: T0 + 901 });
+  });
+});
+
+// The app bucket's write without a read (lambdas/adapters/dynamo-pacer.ts) is exact only if this holds.
+describe('fullAtMs: after it, a take is the same as from a full bucket', () => {
+  it('for random states and limits, every take after fullAtMs grants exactly takeFromFull; the ms before may not', () => {
+    const random = prng(SEED + 7);
+    for (let i = 0; i < 5000; i++) {
+      const params = bucketParams(1 + Math.floor(random() * 2000), random() < 0.5 ? 1 : 60);
+      const state: BucketState = { tokens: random() * params.capacity, updatedAtMs: T0 + Math.floor(random() * 10_000) };
+      const fullAt = fullAtMs(state, params);
+      const nowMs = fullAt + 1 + Math.floor(random() * 3) * Math.floor(random() * 5000);
+      expect(take(state, params, nowMs)).toEqual({ granted: true, state: takeFromFull(params, nowMs), waitMs: 0 });
+      expect(fullAt).toBeGreaterThanOrEqual(state.updatedAtMs); // so the write's version (now) moves past the stored one
+      if (state.tokens < params.capacity - 1e-9) expect(tokensAt(state, params, fullAt - 1)).toBeLessThan(params.capacity);
+    }
   });
 });

@@ -19,11 +19,11 @@ let out: Captured;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/common/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps/jobs.ts', () => ({
     jobStore: () => deps.jobs,
-    tenantStore: () => deps.tenants,
     clock: { now: () => deps.clock.now() },
   }));
+  vi.doMock('../../../lambdas/common/deps/tenants.ts', () => ({ tenantStore: () => deps.tenants }));
   ({ handler } = await import('../../../lambdas/create-pin/handler.ts'));
   b = await import('../builders.ts');
   const f = await import('../fakes.ts');
@@ -31,7 +31,8 @@ beforeAll(async () => {
   deps.tenants.accounts.set(`${TENANT}/${ACCOUNT}`, f.accountRecord(TENANT, ACCOUNT, NOW));
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/common/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps/jobs.ts');
+  vi.doUnmock('../../../lambdas/common/deps/tenants.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

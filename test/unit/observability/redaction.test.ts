@@ -46,19 +46,21 @@ let vaultFailure: Error;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/common/deps.ts', () => ({
-    publishDeps: async () => publishDeps,
+  vi.doMock('../../../lambdas/common/deps/publish.ts', () => ({ publishDeps: async () => publishDeps }));
+  vi.doMock('../../../lambdas/common/deps/webhooks.ts', () => ({
     webhookDeps: () => {
       throw webhookFailure;
     },
+  }));
+  vi.doMock('../../../lambdas/common/deps/tenants.ts', () => ({
     tenantStore: () => publishDeps.tenants,
     tokenVault: () => ({
       save: async () => {
         throw vaultFailure;
       },
     }),
-    clock: { now: () => publishDeps.clock.now() },
   }));
+  vi.doMock('../../../lambdas/common/deps/jobs.ts', () => ({ clock: { now: () => publishDeps.clock.now() } }));
   mods = {
     logger: (await import('../../../lambdas/common/powertools.ts')).logger,
     http: await import('../../../lambdas/common/http.ts'),
@@ -68,7 +70,7 @@ beforeAll(async () => {
   };
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/common/deps.ts');
+  for (const module of ['publish', 'webhooks', 'tenants', 'jobs']) vi.doUnmock(`../../../lambdas/common/deps/${module}.ts`);
   vi.unstubAllEnvs();
   vi.resetModules();
 });

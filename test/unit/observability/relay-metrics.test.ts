@@ -25,7 +25,7 @@ let out: Captured;
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/common/deps.ts', () => ({
+  vi.doMock('../../../lambdas/common/deps/jobs.ts', () => ({
     jobStore: () => deps.jobs,
     jobQueue: () => deps.queue,
     eventPublisher: () => deps.events,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   f = await import('../fakes.ts');
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/common/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps/jobs.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

@@ -23,13 +23,13 @@ let f: typeof import('../fakes.ts');
 
 beforeAll(async () => {
   freshPowertools();
-  vi.doMock('../../../lambdas/common/deps.ts', () => ({ publishDeps: async () => deps }));
+  vi.doMock('../../../lambdas/common/deps/publish.ts', () => ({ publishDeps: async () => deps }));
   ({ handler } = await import('../../../lambdas/publish-pin/handler.ts'));
   b = await import('../builders.ts');
   f = await import('../fakes.ts');
 });
 afterAll(() => {
-  vi.doUnmock('../../../lambdas/common/deps.ts');
+  vi.doUnmock('../../../lambdas/common/deps/publish.ts');
   vi.unstubAllEnvs();
   vi.resetModules();
 });

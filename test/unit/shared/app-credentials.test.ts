@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RefreshedTokens } from '../../../lambdas/use-cases/ports.ts';
 import { fixedClock } from '../../../lambdas/domain/clock.ts';
-import { AppCredentialsRefresher, PLACEHOLDER_RECHECK_MS, type AppCredentials } from '../../../lambdas/common/deps.ts';
+import { AppCredentialsRefresher, PLACEHOLDER_RECHECK_MS, type AppCredentials } from '../../../lambdas/common/deps/publish.ts';
 import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../../definitions/pinterest-app.ts';
 import { T0 } from '../builders.ts';
 

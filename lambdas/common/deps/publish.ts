@@ -1,93 +1,19 @@
-import { DynamoJobStore } from '../adapters/dynamo-job-store.ts';
-import { DynamoTenantStore } from '../adapters/dynamo-tenant-store.ts';
-import { SecretsManagerTokenVault } from '../adapters/secrets-token-vault.ts';
-import { SqsJobQueue } from '../adapters/sqs-job-queue.ts';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
-import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
-import { PinterestClient } from '../adapters/pinterest/client.ts';
-import { SecretsTokenProvider } from '../adapters/secrets-token-provider.ts';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../definitions/pinterest-app.ts';
-import { retryPolicy } from '../domain/backoff.ts';
-import type { PublishDeps } from '../use-cases/publish.ts';
-import { DnsHostResolver } from '../adapters/dns-host-resolver.ts';
-import { DynamoWebhookStore } from '../adapters/dynamo-webhook-store.ts';
-import { EventBridgeWebhookProvisioner } from '../adapters/eventbridge-webhooks.ts';
-import type { WebhookDeps } from '../use-cases/webhooks.ts';
-import { DynamoTenantDirectory } from '../adapters/dynamo-tenant-directory.ts';
-import type { StatsDeps } from '../use-cases/stats.ts';
-import type { DeadLetterDeps } from '../use-cases/reconcile.ts';
-import { SqsPoisonQueue } from '../adapters/sqs-poison-queue.ts';
-import { parseJobMessage } from './job-message.ts';
-import { ConfigError } from './errors.ts';
-import { systemClock, type Clock } from '../domain/clock.ts';
-import type { EventPublisher, JobQueue, JobStore, PinterestApi, RateView, TenantStore, TokenVault } from '../use-cases/ports.ts';
-import { dynamoClient, eventsClient, secretsClient, sqsClient } from './clients.ts';
-import { config, required } from './config.ts';
-import { logger } from './powertools.ts';
+import { PINTEREST_APP_PLACEHOLDER_CLIENT_ID } from '../../../definitions/pinterest-app.ts';
+import { PinterestClient } from '../../adapters/pinterest/client.ts';
+import { SecretsTokenProvider } from '../../adapters/secrets-token-provider.ts';
+import { retryPolicy } from '../../domain/backoff.ts';
+import { type Clock, systemClock } from '../../domain/clock.ts';
+import type { PinterestApi } from '../../use-cases/ports.ts';
+import type { PublishDeps } from '../../use-cases/publish.ts';
+import { secretsClient } from '../clients/secrets.ts';
+import { config, required } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+import { logger } from '../powertools.ts';
+import { clock, delayOnlyQueue, jobStore } from './jobs.ts';
+import { pacer, tenantStore } from './tenants.ts';
 
-/**
- * The composition root of the Lambda side: real adapters over the module-singleton clients, built on
- * first use so each function only needs the configuration of the ports it actually uses.
- */
-export const clock = systemClock;
-
-/** The jobs table: the JobStore port, and the operators' counts on its indexes (JobStatistics). */
-function jobsTable(): DynamoJobStore {
-  return new DynamoJobStore(dynamoClient(), required('JOBS_TABLE_NAME'), config().JOB_RETENTION_DAYS);
-}
-
-export function jobStore(): JobStore {
-  return jobsTable();
-}
-
-export function tenantStore(): TenantStore {
-  return new DynamoTenantStore(dynamoClient(), required('TENANTS_TABLE_NAME'));
-}
-
-export function tokenVault(): TokenVault {
-  return new SecretsManagerTokenVault(secretsClient(), required('ACCOUNT_SECRET_PREFIX'), config().ACCOUNT_SECRET_KMS_KEY_ID);
-}
-
-export function jobQueue(): JobQueue {
-  return new SqsJobQueue(sqsClient(), required('PUBLISH_QUEUE_URL'), required('DELAY_QUEUE_URL'));
-}
-
-/** The pinrelay bus (EVENT_BUS_NAME, `events:put`): job events from the outbox relay and sweeper. */
-export function eventPublisher(): EventPublisher {
-  return new EventBridgePublisher(eventsClient(), required('EVENT_BUS_NAME'));
-}
-
-/** Pacing state (lambdas/domain/pacing.ts) with the stage's app and read budgets: the worker and GET /rate. */
-export function pacer(): DynamoPacer {
-  const c = config();
-  return new DynamoPacer(dynamoClient(), required('TENANTS_TABLE_NAME'), clock, c.PACING_APP_PER_SECOND, c.PACING_READ_PER_MINUTE);
-}
-
-/** GET /v1/accounts/{account_id}/rate: the tenant's account (its own limit) and its pacing state. */
-export function accountRateDeps(): { readonly tenants: TenantStore; readonly pacer: RateView } {
-  return { tenants: tenantStore(), pacer: pacer() };
-}
-
-/** GET /v1/stats: counts on the jobs table's indexes, the tenant's accounts, and each account's pacing state. */
-export function statsDeps(): StatsDeps {
-  return {
-    jobs: jobsTable(),
-    directory: new DynamoTenantDirectory(dynamoClient(), required('TENANTS_TABLE_NAME')),
-    ...accountRateDeps(),
-    clock,
-  };
-}
-
-/** The dead-letter consumer: records the incident on its job, parks an unreadable body in the poison queue. */
-export function deadLetterDeps(): DeadLetterDeps {
-  return { jobs: jobStore(), clock, poison: new SqsPoisonQueue(sqsClient(), required('POISON_QUEUE_URL')), parseMessage: parseJobMessage };
-}
-
-/** The delay consumer sends to both queues; the worker only to the delay queue (pacing holds). */
-export function delayOnlyQueue(): Pick<JobQueue, 'holdForPacing'> {
-  return new SqsJobQueue(sqsClient(), undefined, required('DELAY_QUEUE_URL'));
-}
+/** The worker's wiring (lambdas/common/deps/jobs.ts explains the modules): Pinterest, the app credentials, every port of a publish. */
 
 export interface AppCredentials {
   readonly clientId: string;
@@ -207,32 +133,6 @@ export function publishDeps(): Promise<PublishDeps> {
     workerDepsPromise = undefined; // a failed build (e.g. secret not set yet) is retried on the next invocation
   });
   return workerDepsPromise;
-}
-
-/**
- * Webhook subscriptions (lambdas/use-cases/webhooks.ts): the tenants table, EventBridge under the
- * deployment's webhook name prefix, the operating system's resolver, and the `webhooks.*` settings.
- */
-export function webhookDeps(): WebhookDeps {
-  const c = config();
-  return {
-    webhooks: new DynamoWebhookStore(dynamoClient(), required('TENANTS_TABLE_NAME')),
-    provisioner: new EventBridgeWebhookProvisioner(eventsClient(), {
-      eventBusName: required('EVENT_BUS_NAME'),
-      namePrefix: required('WEBHOOK_NAME_PREFIX'),
-      targetRoleArn: required('WEBHOOK_TARGET_ROLE_ARN'),
-      deadLetterQueueArn: required('WEBHOOK_DLQ_ARN'),
-      invocationRateLimitPerSecond: c.WEBHOOKS_INVOCATION_RATE_LIMIT_PER_SECOND,
-    }),
-    resolver: new DnsHostResolver(),
-    clock,
-    limits: {
-      maxPerTenant: c.WEBHOOKS_MAX_PER_TENANT,
-      ruleQuota: c.WEBHOOKS_RULE_QUOTA,
-      allowLoopback: required('WEBHOOK_ALLOW_LOOPBACK_HTTP') === 'true',
-    },
-    warn: (message, details) => logger.warn(message, details),
-  };
 }
 
 /** Local mode and tests rebuild the worker's dependencies after changing the environment. */
