@@ -91,6 +91,29 @@ module.exports = {
       to: { path: '^lambdas/' },
     },
     {
+      name: 'console-sees-the-api-only-over-http',
+      comment:
+        'The web console (console/src) is a browser bundle built on the public API: it imports itself and its npm packages, never pinrelay code (its API types are generated from the OpenAPI document).',
+      severity: 'error',
+      from: { path: '^console/src/' },
+      to: { pathNot: ['^console/src/', '(^|/)node_modules/'] },
+    },
+    {
+      name: 'console-tools-read-the-contract-only',
+      comment:
+        'The console build tools may read the HTTP contract (to generate types from the OpenAPI document), nothing else of pinrelay.',
+      severity: 'error',
+      from: { path: '^console/tools/' },
+      to: { path: ['^lambdas/(?!api/)', '^lib/', '^local/', '^bin/', '^bench/', '^test/'] },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      comment: 'The console is a separate app; only its own tests import its modules.',
+      severity: 'error',
+      from: { pathNot: ['^console/', '^test/'] },
+      to: { path: '^console/' },
+    },
+    {
       name: 'nothing-imports-tests',
       severity: 'error',
       from: { pathNot: '^test/' },
@@ -113,7 +136,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^cdk\\.out', '^node_modules'] },
+    exclude: { path: ['^cdk\\.out', '^node_modules', '^console/dist/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers, one command (`npm test`):
+ * Four tiers, one command (`npm test`):
  * - unit: domain + adapters with aws-sdk-client-mock and injected clocks; no I/O.
  * - infra: CDK assertions + cdk-nag on the synthesized stacks (bundling skipped).
  * - integration: real emulators (DynamoDB Local, fauxqs) + in-repo stand-ins, started once in globalSetup.
+ * - browser: the web console in Debian's chromium (playwright-core) against local mode on those emulators.
  */
 export default defineConfig({
   test: {
@@ -30,6 +31,20 @@ export default defineConfig({
           hookTimeout: 60_000,
           // The emulators are shared: keep files from stepping on each other's CPU on a 2-core machine.
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // The integration tier's emulators (started and stopped by PID), then the console build and chromium check.
+          globalSetup: ['test/integration/global-setup.ts', 'test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          // After the other tiers: on a 2-core machine a page waiting for live updates must not race the load tests.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

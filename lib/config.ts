@@ -204,6 +204,17 @@ export const stageSettingsSchema = z.strictObject({
       customerManagedKey: z.boolean().default(false),
     })
     .prefault({}),
+  /** The web console (docs/adr/0015-web-console.md). CDK-only: no function reads it. */
+  console: z
+    .strictObject({
+      /**
+       * true: a CloudFront distribution serves the console at `https://<distribution>/console/` and the API at
+       * `/v1/*` on the same origin (stack output ConsoleUrl); the build of console/ is made at synth. false: no
+       * distribution, bucket or build; the API is unchanged.
+       */
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
   /**
    * Everything that reaches the functions' environment (retention, Pinterest origin and timeout, pacing,
    * retries, worker lease, sweeper grace, log level) and the API edge's per-tenant settings that API Gateway

@@ -17,6 +17,7 @@ import {
 } from '../definitions/gateway-responses.ts';
 import { runtimeSettingSchema, SETTINGS, type Setting } from '../definitions/settings.ts';
 import { initialBucket, take, type BucketParams, type BucketState } from '../lambdas/domain/token-bucket.ts';
+import { isConsolePath, serveConsole } from './console-assets.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, Lambda proxy integration): turns HTTP requests into the
@@ -34,6 +35,9 @@ import { initialBucket, take, type BucketParams, type BucketState } from '../lam
  *   without an authorizer, are not counted (they require no key in AWS either).
  * The stage-wide throttle (`apiThrottle`) and usage-plan keys themselves are not emulated: a local tenant
  * needs no usage-plan key.
+ *
+ * With `consoleDir`, the same server also serves the web console at /console/ (local/console-assets.ts), as
+ * CloudFront serves it next to the API in a deployed stage.
  */
 
 /** The API Gateway settings local mode emulates. */
@@ -242,6 +246,8 @@ export interface LocalApiOptions {
   readonly limits?: Partial<LocalApiLimits>;
   /** Millisecond clock of the authorizer cache and the usage plan. @default Date.now */
   readonly now?: () => number;
+  /** The web console's build directory, served at /console/ (local/console-assets.ts); omitted = no console. */
+  readonly consoleDir?: string;
 }
 
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
@@ -278,6 +284,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const url = parseRequestUrl(req.url);
     if (!url) return sendGateway(res, 'DEFAULT_4XX', requestId);
     const method = req.method ?? 'GET';
+    // The console's files share the API's origin (as behind CloudFront): no CORS, and the page's CSP stays 'self'.
+    if (options.consoleDir && isConsolePath(url.pathname)) return serveConsole(req, res, url.pathname, options.consoleDir);
     const match = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find(({ r, m }) => m !== null && r.route.method === method);
     if (!match?.m) return sendGateway(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     const { r: mounted, m } = match;

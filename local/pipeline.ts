@@ -79,6 +79,8 @@ export interface PipelineOptions extends LocalSettingsOptions {
    * @default read from the environment like a function's settings (local/http-api.ts localApiLimits)
    */
   readonly api?: Partial<LocalApiLimits>;
+  /** The web console's build directory, served at `<apiUrl>/console/` (local/console-assets.ts); omitted = no console. */
+  readonly consoleDir?: string;
 }
 
 export interface Pipeline {
@@ -240,6 +242,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 3000,
       ...(options.api ? { limits: options.api } : {}),
+      ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
       onError: (e) =>
         log(`api: ${e instanceof Error ? `${e.stack} ${JSON.stringify((e as { errors?: unknown[] }).errors?.map(String))}` : String(e)}`),
     });

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SANDBOX_DEMO_USER, startPipeline, type Pipeline } from './pipeline.ts';
 import { pipelineSampler, startLiveSummary } from './live-summary.ts';
+import { ensureConsoleBuilt } from './console-build.ts';
 import { localStateOf, stateFilePath } from './state-file.ts';
 
 /**
@@ -11,6 +12,8 @@ import { localStateOf, stateFilePath } from './state-file.ts';
  *   npm start                      in-memory state
  *   npm start -- --data .pinrelay/data   persist DynamoDB + SQS state across restarts
  *   npm start -- --no-summary      without the live one-line job summary (local/live-summary.ts)
+ * The web console is served at <API>/console/ (local/console-assets.ts), built first when console/dist is
+ * missing or older than console/src (local/console-build.ts).
  * Environment: PORT (3000), HOST (127.0.0.1), LOCAL_API_KEY (generated), LOG_LEVEL (INFO),
  * PINTEREST_API_BASE_URL (the built-in sandbox), PINTEREST_CLIENT_ID/SECRET (sandbox values),
  * PACING_ACCOUNT_PER_MINUTE (10), PACING_APP_PER_SECOND (10), PACING_READ_PER_MINUTE (100), RETRY_BASE_SECONDS (5),
@@ -79,7 +82,14 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+// A failed console build is reported and local mode starts without the console: the API does not depend on it.
+const consoleDir = await ensureConsoleBuilt((m) => console.log(m)).catch((error: unknown) => {
+  console.error(`The web console could not be built, starting without it: ${error instanceof Error ? error.message : String(error)}`);
+  return undefined;
+});
+
 const p = await startPipeline({
+  ...(consoleDir ? { consoleDir } : {}),
   host,
   port,
   ...(values.data ? { dataDir: values.data } : {}),
@@ -122,6 +132,7 @@ Try it:
   curl -s ${p.apiUrl}/v1/jobs -H "Authorization: Bearer ${key}"
 
 Ctrl-C stops everything.`);
+if (consoleDir) console.log(`Console: ${p.apiUrl}/console/`);
 console.log(`pinrelay ready on ${p.apiUrl}`);
 
 if (values.summary) {

@@ -14,3 +14,8 @@ export function managedPolicyFinding(scope: IConstruct, awsManagedPolicyName: st
   const arn = iam.ManagedPolicy.fromAwsManagedPolicyName(awsManagedPolicyName).managedPolicyArn;
   return `AwsSolutions-IAM4[Policy::${flattenCfnReference(Stack.of(scope).resolve(arn))}]`;
 }
+
+/** The cdk-nag finding id of a wildcard resource (`AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]`) as `scope`'s stack renders it. */
+export function wildcardResourceFinding(scope: IConstruct, resource: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(resource))}]`;
+}

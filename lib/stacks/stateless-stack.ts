@@ -8,6 +8,7 @@ import { Observability } from '../constructs/observability/observability.ts';
 import { PublishWorker } from '../constructs/publish-worker.ts';
 import { ServiceFunction, type ServiceResources } from '../constructs/service-function.ts';
 import { StrandedJobs } from '../constructs/stranded-jobs.ts';
+import { WebConsole } from '../constructs/web-console.ts';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../../definitions/functions.ts';
 import { metricsNamespace } from '../../definitions/metrics.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -30,7 +31,8 @@ export function constructIdFor(name: string): string {
  * Code and wiring: one ServiceFunction per FUNCTIONS entry, then each function's trigger — the REST API
  * (api routes + the authorizer), the jobs-stream outbox relay, the sweeper schedule, the publish and
  * delay queue consumers, and the stranded-job backstop (reconciler schedule, dead-letter queue consumer).
- * Also the stage's dashboard and alarms (lib/constructs/observability/): they follow the functions.
+ * Also the stage's dashboard and alarms (lib/constructs/observability/): they follow the functions, and the web
+ * console's distribution (lib/constructs/web-console.ts) in front of the API.
  */
 export class StatelessStack extends Stack {
   public readonly functions: ReadonlyMap<FunctionName, ServiceFunction>;
@@ -42,6 +44,8 @@ export class StatelessStack extends Stack {
   public readonly strandedJobs: StrandedJobs;
   /** The `pinrelay-<stage>` dashboard and the alarms (docs/runbook.md), notifying the stateful stack's alarm topic. */
   public readonly observability: Observability;
+  /** The web console and its same-origin API (CloudFront), unless the stage sets `console.enabled: false`. */
+  public readonly webConsole: WebConsole | undefined;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     const { stage, settings } = props.config;
@@ -109,6 +113,15 @@ export class StatelessStack extends Stack {
       logRemovalPolicy,
     });
 
+    this.webConsole = settings.console.enabled
+      ? new WebConsole(this, 'WebConsole', {
+          api: this.publicApi.api,
+          stageName: stage,
+          logRetentionDays: settings.logRetentionDays,
+          logRemovalPolicy,
+        })
+      : undefined;
+
     // Scheduled functions are told apart by name: each schedule feeds its own construct.
     const scheduled = (name: FunctionName) => {
       const fn = functions.get(name);
@@ -170,6 +183,12 @@ export class StatelessStack extends Stack {
       description: 'Base URL of the pinrelay API (append v1/pins, v1/jobs, …)',
       value: this.publicApi.url,
     });
+    if (this.webConsole) {
+      new CfnOutput(this, 'ConsoleUrl', {
+        description: 'The web console (sign in with a tenant API key); the API is also served here at /v1/',
+        value: this.webConsole.url,
+      });
+    }
     new CfnOutput(this, 'UsagePlanId', {
       description: "Per-tenant usage plan (USAGE_PLAN_ID): npm run admin -- create-tenant attaches each tenant's usage-plan key to it",
       value: this.publicApi.usagePlan.usagePlanId,

@@ -17,6 +17,7 @@ describe('stage config (lib/config.ts)', () => {
       authorizerCacheSeconds: 60,
       removalPolicy: 'retain',
       encryption: { customerManagedKey: false },
+      console: { enabled: true },
       pinterestApiBaseUrl: 'https://api.pinterest.com',
       pinterestTimeoutMs: 10_000,
       pacing: { accountPerMinute: 10, appPerSecond: 10, readPerMinute: 100 },

@@ -51,6 +51,7 @@ export class TemplateNames {
     this.names.set(id(stateful, stateful.eventBus), 'JobEvents');
     this.names.set(id(stateful, stateful.webhooks.targetRole), 'WebhookTargetRole');
     for (const [name, fn] of stateless.functions) this.names.set(id(stateless, fn.logGroup), `LogGroup:${name}`);
+    if (stateless.webConsole) this.names.set(id(stateless, stateless.webConsole.bucket), 'ConsoleBucket');
     const outputs = (s.statefulTemplate.toJSON() as { Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }> }).Outputs;
     for (const output of Object.values(outputs ?? {})) if (output.Export) this.exports.set(output.Export.Name, output.Value);
   }

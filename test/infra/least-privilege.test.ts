@@ -103,7 +103,7 @@ describe.each(['dev', 'prod'])('least privilege, stage %s', (stage) => {
     }
   });
 
-  it('the only other roles: the webhook target role (API destinations under the prefix) and the API access-log role', () => {
+  it('the only other roles: the webhook target role, the API access-log role and the console deployment role', () => {
     const { s, names } = stages[stage]!;
     const functionRoles = new Set(DEFINITIONS.map((def) => functionRole(stage, def).id));
     const others = [...rolesOf(s.statefulTemplate), ...rolesOf(s.statelessTemplate).filter((r) => !functionRoles.has(r.id))];
@@ -112,7 +112,19 @@ describe.each(['dev', 'prod'])('least privilege, stage %s', (stage) => {
       managed: names.render(r.props.ManagedPolicyArns ?? []),
       atoms: sorted(names.atomsOf(r.statements)),
     }));
+    // The console's BucketDeployment handler (lib/constructs/web-console.ts): CDK's own read grant on the CDK asset
+    // bucket (the build's zip) and read-write grant on the console bucket, which holds nothing but the build.
+    const assets = 'arn:{AWS::Partition}:s3:::cdk-hnb659fds-assets-{AWS::AccountId}-{AWS::Region}';
+    const read = ['s3:GetBucket*', 's3:GetObject*', 's3:List*'];
+    const write = ['s3:Abort*', 's3:DeleteObject*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention'];
+    const tagging = ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'];
+    const onBoth = (actions: string[], bucket: string) => actions.flatMap((a) => [`${a} ${bucket}`, `${a} ${bucket}/*`]);
     expect(summary.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      {
+        id: 'CustomCDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756CServiceRole',
+        managed: ['arn:{AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        atoms: sorted([...onBoth(read, assets), ...onBoth([...read, ...write, ...tagging], 'ConsoleBucket')]),
+      },
       {
         // API Gateway's account-level CloudWatch role for the access log: AWS's managed policy, nothing else.
         id: 'PublicApiRestApiCloudWatchRole',
