@@ -8,6 +8,7 @@
  */
 import type { PinterestSandbox } from '../local/pinterest-sandbox.ts';
 import { AWS_ERRORS, failPutEventsEntries, injectSdkFault, type FaultableClient, type SdkFault } from '../local/sdk-faults.ts';
+import { mulberry32 } from '../local/seeded-random.ts';
 
 /** The functions' SDK clients (lambdas/common/clients.ts), as the pipeline built them. */
 export interface FunctionClients {
@@ -26,17 +27,8 @@ export interface Window {
 
 export const isOpen = (w: Window, elapsedMs: number) => elapsedMs >= w.offsetMs && (elapsedMs - w.offsetMs) % w.periodMs < w.lengthMs;
 
-/** mulberry32, seeded: the plan and every fault's draws are reproducible from the run's seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The plan and every fault's draws are reproducible from the run's seed (mulberry32). */
+export const seeded = mulberry32;
 
 export interface ChaosPlan {
   readonly sqsDown: Window;

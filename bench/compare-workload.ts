@@ -10,6 +10,7 @@
  * the planned one (`chainedProbabilities`).
  */
 import type { Fault, PinterestSandbox } from '../local/pinterest-sandbox.ts';
+import { mulberry32 } from '../local/seeded-random.ts';
 
 export interface WorkloadOptions {
   readonly intents: number;
@@ -98,17 +99,8 @@ export function armFaults(sandbox: PinterestSandbox, plan: FaultPlan): void {
   }
 }
 
-/** mulberry32: small, fast and reproducible by seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible by seed (mulberry32). */
+export const seeded = mulberry32;
 
 function shuffle<T>(values: T[], random: () => number): T[] {
   for (let i = values.length - 1; i > 0; i--) {

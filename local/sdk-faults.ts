@@ -17,6 +17,7 @@
  * `failPutEventsEntries` refuses some entries of PutEvents requests the way EventBridge does: HTTP 200,
  * `FailedEntryCount` and an `ErrorCode` per refused entry, which the bus never receives.
  */
+import { mulberry32 } from './seeded-random.ts';
 
 export type FaultStep = 'initialize' | 'finalizeRequest' | 'deserialize';
 
@@ -236,15 +237,3 @@ export function attributeOf(input: Record<string, unknown>, path: readonly strin
 }
 
 const abandoned = () => Object.assign(new Error('injected: the worker was killed; this call never returned'), { name: 'WorkerKilled' });
-
-/** mulberry32: the same small seeded PRNG as the sandbox's fault rates. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -6,6 +6,7 @@ import { ERRORS, STATUS_MESSAGES } from './errors.ts';
 import type { Reply } from './http.ts';
 import type { Fault, FaultMatch } from './types.ts';
 import { assertPositiveInteger, optional } from './values.ts';
+import { mulberry32 } from '../seeded-random.ts';
 
 interface CompiledMatch {
   method: string;
@@ -184,16 +185,4 @@ function compileMatch(match: FaultMatch = {}): CompiledMatch {
   else throw new TypeError('match.path must be a RegExp or a string.');
   const pathText = match.path === undefined ? '/v5/pins' : String(match.path);
   return { method, path, pathText, ...optional('user', match.user) };
-}
-
-/** mulberry32: small, fast and good enough to make "30 % of requests fail" reproducible by seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,20 +1,14 @@
 import { pin } from '../harness.ts';
+import { mulberry32 } from '../../../local/seeded-random.ts';
 
 /**
  * What the hostile-input generators share: a seeded PRNG (a failure reproduces from the seed), the request
  * shape, and the valid pin body they break in one place each.
  */
 
-/** mulberry32: small, fast, seedable. */
+/** Seeded draws (mulberry32) in the shapes the hostile inputs need. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     int: (n: number) => Math.floor(next() * n),
     pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,

@@ -12,22 +12,14 @@ import {
   type BucketParams,
   type BucketState,
 } from '../../../lambdas/domain/token-bucket.ts';
+import { mulberry32 } from '../../../local/seeded-random.ts';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const MINUTE = 60_000;
 const SEED = 20_260_301;
 
-/** mulberry32: a tiny seeded PRNG, so every schedule below is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (mulberry32), so every schedule below is reproducible. */
+const prng = mulberry32;
 
 /** The most grants inside any closed 60 s window [t, t + 60 000 ms] (both ends count). */
 function maxInAnyWindow(grants: readonly number[]): number {
