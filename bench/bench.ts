@@ -28,6 +28,7 @@ import { BenchDriver } from './pacing-driver.ts';
 import { measure, type Row } from './pacing-figures.ts';
 import { LIMIT as PACING_LIMIT, scenarios } from './pacing-scenarios.ts';
 import { progressBar, type Progress } from './progress.ts';
+import { runCli } from './cli.ts';
 
 const STEPS = ['cold-start', 'overhead', 'compare', 'pacing'] as const;
 type Step = (typeof STEPS)[number];
@@ -246,22 +247,7 @@ async function main(): Promise<number> {
   return Object.keys(failed).length === 0 ? 0 : 1;
 }
 
-let stopping = false;
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    const quiet = (e: unknown) => console.error(`stop failed: ${String(e)}`);
-    await Promise.all([stopComparison().catch(quiet), stopActiveStack().catch(quiet), pacingPipeline?.stop().catch(quiet)]);
-  }
-  process.exit(code);
-}
-process.on('SIGINT', () => void stopAll(130));
-process.on('SIGTERM', () => void stopAll(143));
-
-main().then(
-  (code) => stopAll(code),
-  (error: unknown) => {
-    console.error(error);
-    return stopAll(1);
-  },
-);
+runCli(main, async () => {
+  const quiet = (e: unknown) => console.error(`stop failed: ${String(e)}`);
+  await Promise.all([stopComparison().catch(quiet), stopActiveStack().catch(quiet), pacingPipeline?.stop().catch(quiet)]);
+});

@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runComparison, stopComparison } from './compare-run.ts';
+import { runCli } from './cli.ts';
 
 const { values } = parseArgs({
   options: {
@@ -74,21 +75,4 @@ async function main(): Promise<void> {
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
-let stopping = false;
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stopComparison().catch((e: unknown) => console.error(`stop failed: ${String(e)}`));
-  }
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(130));
-process.on('SIGTERM', () => void stop(143));
-
-main().then(
-  () => stop(0),
-  (error: unknown) => {
-    console.error(error);
-    return stop(1);
-  },
-);
+runCli(main, stopComparison);

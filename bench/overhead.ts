@@ -18,6 +18,7 @@ import { measureEndToEnd, measureIntake, type EndToEndFigures, type IntakeFigure
 import { startOverheadStack, stopActiveStack } from './overhead-stack.ts';
 import { measureThroughput, type ThroughputFigures } from './overhead-throughput.ts';
 import { progressBar, type Progress } from './progress.ts';
+import { runCli } from './cli.ts';
 
 export interface OverheadOptions {
   /** Intake requests measured (after `warmup`). @default 300 */
@@ -152,22 +153,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  let stopping = false;
-  const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      await stopActiveStack();
-    }
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(130));
-  process.on('SIGTERM', () => void stop(143));
-  main().then(
-    () => stop(0),
-    (error: unknown) => {
-      console.error(error);
-      return stop(1);
-    },
-  );
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(main, stopActiveStack);

@@ -20,6 +20,7 @@ import { startPipeline, type Pipeline } from '../local/pipeline.ts';
 import { BenchDriver } from './pacing-driver.ts';
 import { measure, type Row } from './pacing-figures.ts';
 import { LIMIT, SCENARIO_NAMES, type ScenarioName, scenarios } from './pacing-scenarios.ts';
+import { runCli } from './cli.ts';
 
 const { values } = parseArgs({
   options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results/pacing.json' }, jobs: { type: 'string' } },
@@ -87,21 +88,4 @@ function printTable(measured: readonly { row: Row; summary: string }[]): void {
   console.log(`\n${lines.join('\n')}`);
 }
 
-let stopping = false;
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await pipeline?.stop().catch((e: unknown) => console.error(`stop failed: ${String(e)}`));
-  }
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(130));
-process.on('SIGTERM', () => void stop(143));
-
-main().then(
-  () => stop(0),
-  (error: unknown) => {
-    console.error(error);
-    return stop(1);
-  },
-);
+runCli(main, async () => pipeline?.stop());
